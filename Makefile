@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh machine: `make site` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Root installs packages directly; anyone else through sudo.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup site test lint chromium clean
+
+## setup: create .venv with the project (editable, with test extras) and the npm packages
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## site: set up, then ingest content/snapshots and build output/
+site: setup
+	$(PY) -m builder build
+
+## chromium: make sure Debian's Chromium is there for the browser tests
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+	  echo "The browser tests need Chromium at /usr/bin/chromium: install your system's" \
+	       "'chromium' package (Debian/Ubuntu: apt-get install chromium), then run make test again." >&2; \
+	  exit 1; \
+	fi
+
+## lint: ruff check and ruff format --check
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## test: set up, make sure Chromium is there, lint, then run the whole suite
+test: setup chromium lint
+	$(PY) -m pytest
+
+## clean: remove the built site, caches and installed packages
+clean:
+	rm -rf output output.tmp-* output.old-* .cache .pytest_cache .hypothesis .ruff_cache \
+	       $(VENV) node_modules *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,154 @@
+"""Command line: `python -m builder ingest|build`; the only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from builder import __version__
+from builder.build import build, ingest
+from builder.config import CONFIG_NAME, find_config, load_config
+from builder.errors import BuilderError
+
+log = logging.getLogger("builder")
+
+
+class _Counter(logging.Handler):
+    """Count warnings, so --strict can fail the run."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class _Format(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {message}"
+        return message
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a year such as 2026, got {text!r}") from None
+    if not 1900 <= value <= 2999:
+        raise argparse.ArgumentTypeError(f"expected a year between 1900 and 2999, got {value}")
+    return value
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Build the argument parser; every flag is documented in --help."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"settings file (default: {CONFIG_NAME} in the current folder or the nearest above)",
+    )
+    common.add_argument(
+        "--snapshots", type=Path, metavar="DIR", help="folder of saved listing pages to read"
+    )
+    common.add_argument(
+        "--papers", type=Path, metavar="DIR", help="folder of paper files (<slug>.md) to write"
+    )
+    common.add_argument(
+        "--year",
+        type=_year,
+        metavar="YYYY",
+        help="capture year for snapshots whose dates show no year (default: infer it)",
+    )
+    common.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug messages")
+    parser = argparse.ArgumentParser(
+        prog="python -m builder",
+        description="Turn saved Daily Papers listing pages into one Markdown file per paper "
+        "and a static site.",
+        epilog="Flags override site.yaml. Exit status: 0 done (maybe with warnings), "
+        "1 error or warnings under --strict, 2 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "ingest",
+        parents=[common],
+        help="read the snapshots and write/update the paper files",
+        description="Read the snapshots and write or update one paper file per unique paper.",
+    )
+    build_parser = commands.add_parser(
+        "build",
+        parents=[common],
+        help="ingest, then build the site",
+        description="Ingest, then render the paper files into the site folder.",
+    )
+    build_parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="folder to build the site into (default: output)"
+    )
+    return parser
+
+
+def _configure_logging(debug: bool) -> _Counter:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Format())
+    counter = _Counter()
+    log.handlers[:] = [handler, counter]
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
+    log.propagate = False
+    return counter
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    counter = _configure_logging(args.debug)
+    try:
+        config_path = args.config or find_config(Path.cwd())
+        if args.config is not None and not args.config.is_file():
+            raise BuilderError(f"--config {args.config}: no such file")
+        overrides = {
+            "snapshots": args.snapshots.resolve() if args.snapshots else None,
+            "papers": args.papers.resolve() if args.papers else None,
+            "output": args.out.resolve() if getattr(args, "out", None) else None,
+            "year": args.year,
+        }
+        config, warnings = load_config(config_path, overrides)
+        for warning in warnings:
+            log.warning("%s", warning)
+        if args.command == "ingest":
+            log.info("%s", ingest(config).summary())
+        else:
+            log.info("%s", build(config).summary())
+    except BuilderError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted; nothing half-written was left behind.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so plainly; the traceback is for --debug
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"Error: internal error ({type(exc).__name__}: {exc}); "
+            "run again with --debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return 1
+    if args.strict and counter.count:
+        print(f"Error: {counter.count} warning(s) and --strict is set", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The pipeline: ingest = read + merge + store; build = ingest + load + render + write."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tqdm import tqdm
+
+from builder.config import SiteConfig
+from builder.errors import BuilderError, Problem, display_path
+from builder.load import load_papers
+from builder.merge import merge_entries
+from builder.read import ListingFile, read_snapshot, snapshot_files
+from builder.render import DEFAULT_THEME, render_site
+from builder.store import write_papers
+from builder.write import check_output, write_site
+
+log = logging.getLogger(__name__)
+
+
+def progress(total: int, desc: str) -> tqdm:
+    """Return a progress bar shown only on a terminal, and only for runs that take a while."""
+    return tqdm(
+        total=total, desc=desc, unit="", leave=False, delay=0.5, disable=not sys.stderr.isatty()
+    )
+
+
+def report_problems(problems: Iterable[Problem]) -> None:
+    """Log each problem as a warning, in the order found."""
+    for problem in problems:
+        log.warning("%s", problem)
+
+
+def skipped_summary(problems: Sequence[Problem]) -> str:
+    """Describe what was skipped and why: '3 skipped (2 malformed entry, 1 binary file)'."""
+    reasons = Counter(p.reason for p in problems if p.skipped)
+    if not reasons:
+        return "nothing skipped"
+    detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    return f"{sum(reasons.values())} skipped ({detail})"
+
+
+@dataclass
+class IngestReport:
+    """Counts of one ingest run."""
+
+    files: int = 0
+    entries: int = 0
+    papers: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """Return the one-line summary printed at the end of a run."""
+        return (
+            f"ingest: {self.files} files read, {self.entries} entries, {self.papers} unique "
+            f"papers ({self.new} new, {self.updated} updated, {self.unchanged} unchanged), "
+            f"{skipped_summary(self.problems)}, {self.seconds:.2f} s"
+        )
+
+
+def _check_folder(config: SiteConfig) -> None:
+    if not config.snapshots.is_dir():
+        raise BuilderError(
+            f"snapshots folder {display_path(config.snapshots)} does not exist; put saved "
+            "listing pages (.txt, .html, .json) there, or pass --snapshots DIR"
+        )
+
+
+def read_all(config: SiteConfig) -> list[ListingFile]:
+    """Read every snapshot in the snapshots folder."""
+    files = snapshot_files(config.snapshots)
+    with progress(len(files), "reading") as bar:
+        listings = []
+        for path in files:
+            listings.append(read_snapshot(path, config.year))
+            bar.update(1)
+    return listings
+
+
+def ingest(config: SiteConfig) -> IngestReport:
+    """Read the snapshots, merge sightings into papers and store one file per paper."""
+    started = time.perf_counter()
+    _check_folder(config)
+    report = IngestReport()
+
+    # Read every saved listing.
+    listings = read_all(config)
+    entries = [e for listing in listings for e in listing.entries]
+    for listing in listings:
+        for note in listing.notes:
+            log.info("%s", note)
+        report.problems += listing.problems
+
+    # Merge sightings into unique papers.
+    papers, notes = merge_entries(entries)
+    for note in notes:
+        log.info("%s", note)
+
+    # Store one paper file each.
+    with progress(len(papers), "storing") as bar:
+        stored = write_papers(papers, config.papers, bar)
+    for note in stored.notes:
+        log.info("%s", note)
+    report.problems += stored.problems
+
+    report_problems(report.problems)
+    report.files = sum(1 for listing in listings if listing.entries or not listing.problems)
+    report.entries = len(entries)
+    report.papers = len(papers)
+    report.new, report.updated, report.unchanged = (
+        len(stored.new),
+        len(stored.updated),
+        len(stored.unchanged),
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class BuildReport:
+    """Counts of one build run."""
+
+    ingest: IngestReport
+    papers: int = 0
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """Return the one-line summary printed at the end of a build."""
+        return (
+            f"build: {self.papers} papers, {self.files} files written, "
+            f"{skipped_summary(self.problems)}, {self.seconds:.2f} s"
+        )
+
+
+def build(config: SiteConfig) -> BuildReport:
+    """Ingest, then render the paper files into the output folder."""
+    started = time.perf_counter()
+    check_output(
+        config.output,
+        protected=[config.root, config.snapshots, config.papers],
+        contents=[config.snapshots, config.papers, DEFAULT_THEME, *config.theme_dirs],
+    )
+
+    # Bring the paper files up to date with the snapshots.
+    report = BuildReport(ingest=ingest(config))
+    log.info("%s", report.ingest.summary())
+
+    # Load the paper files: hand edits and hand-written papers included.
+    stored, report.problems = load_papers(config.papers)
+    already = set(report.ingest.problems)
+    report_problems(p for p in report.problems if p not in already)
+    papers = [s.paper for s in stored]
+
+    # Render the pages.
+    files = render_site(papers, config)
+
+    # Swap the new site in whole.
+    write_site(files, config.output)
+    report.papers = len(papers)
+    report.files = len(files)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,180 @@
+"""Paper documents: YAML front matter between `---` fences, then a Markdown body.
+
+The writer and the reader are exact inverses. Updating a document replaces only the text of the
+keys that change, so comments and the formatting of hand-edited keys survive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from builder.errors import FrontMatterError
+
+FENCE = "---"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper in the paper-file style: mappings inline, lists one item a line."""
+
+
+class _TopLevel(dict):
+    """The front matter mapping itself, written in block style."""
+
+
+def _represent_top(dumper: yaml.SafeDumper, data: _TopLevel) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=False)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=False)
+
+
+_Dumper.add_representer(_TopLevel, _represent_top)
+_Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(tuple, _represent_list)
+
+
+def dump_keys(mapping: Mapping[str, Any]) -> str:
+    """Write `mapping` as front matter lines (no fences); values must be plain YAML data."""
+    if not mapping:
+        return ""
+    return yaml.dump(
+        _TopLevel(mapping),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1 << 30,  # never fold a long title across lines
+        default_flow_style=False,
+    )
+
+
+def format_document(mapping: Mapping[str, Any], body: str) -> str:
+    """Write a whole paper document: fenced front matter, then the body."""
+    return f"{FENCE}\n{dump_keys(mapping)}{FENCE}\n{body}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed paper document."""
+
+    front: str  # the YAML between the fences, ending with a newline
+    body: str
+    data: dict[str, Any]
+    spans: dict[str, tuple[int, int]]  # key -> [start, end) offsets of its lines in `front`
+    lines: dict[str, int]  # key -> line of the key in the file (1-based)
+    raw: dict[str, str]  # key -> source text of a scalar value (to recover `2401.10000`)
+
+
+def split_document(text: str, path: str) -> tuple[str, str]:
+    """Split a document into its front matter text and body."""
+    text = text.removeprefix("\ufeff")
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != FENCE:
+        found = repr(first[:60]) if text else "an empty file"
+        raise FrontMatterError(path, 1, f"expected '---' to open the front matter, found {found}")
+    offset = 0
+    while True:
+        end = rest.find("\n", offset)
+        line = rest[offset:] if end < 0 else rest[offset:end]
+        if line.rstrip() == FENCE:
+            return rest[:offset], "" if end < 0 else rest[end + 1 :]
+        if end < 0:
+            raise FrontMatterError(
+                path,
+                1,
+                "expected a closing '---' after the front matter, found the end of the file",
+            )
+        offset = end + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    """Return the offset just past the line holding `index` (or `index` at a line start)."""
+    if index == 0 or text[index - 1] == "\n":
+        return index
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end + 1
+
+
+def _trim_trailing_comments(text: str, start: int, end: int) -> int:
+    """Move `end` back over blank and comment-only lines, which belong to no key."""
+    while end > start:
+        prev = text.rfind("\n", start, end - 1) + 1
+        line = text[max(prev, start) : end].strip()
+        if line and not line.startswith("#"):
+            break
+        end = max(prev, start)
+    return end
+
+
+def parse_document(text: str, path: str) -> Document:
+    """Parse a paper document with safe YAML only, keeping where each key's text lies."""
+    front, body = split_document(text, path)
+    loader = yaml.SafeLoader(front)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FrontMatterError(path, line, f"front matter is not valid YAML: {problem}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise FrontMatterError(
+            path,
+            2,
+            f"expected the front matter to be 'key: value' lines, found a {type(data).__name__}",
+        )
+    spans: dict[str, tuple[int, int]] = {}
+    lines: dict[str, int] = {}
+    raw: dict[str, str] = {}
+    pairs = node.value if node is not None else []
+    for n, (key, value) in enumerate(pairs):
+        if not isinstance(key.value, str):
+            continue
+        if key.value in lines:
+            raise FrontMatterError(
+                path,
+                key.start_mark.line + 2,
+                f"key {key.value!r} appears twice (also on line {lines[key.value]}); keep one",
+            )
+        start = key.start_mark.index
+        end = _line_end(front, value.end_mark.index)
+        if n + 1 < len(pairs):
+            end = min(end, pairs[n + 1][0].start_mark.index)
+        spans[key.value] = (start, _trim_trailing_comments(front, start, end))
+        lines[key.value] = key.start_mark.line + 2
+        if isinstance(value, yaml.ScalarNode):
+            raw[key.value] = value.value
+    return Document(front, body, data, spans, lines, raw)
+
+
+def patch_document(doc: Document, changes: Mapping[str, Any], order: Sequence[str]) -> str:
+    """Rewrite `doc` with `changes` applied: changed keys in place, new keys in `order`."""
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    inserts: dict[int, list[str]] = {}
+    for key, value in changes.items():
+        if key in doc.spans:
+            start, end = doc.spans[key]
+            edits.append((start, end, dump_keys({key: value})))
+            continue
+        before = [k for k in order[: order.index(key)] if k in doc.spans] if key in order else []
+        at = doc.spans[before[-1]][1] if before else (0 if key in order else len(doc.front))
+        inserts.setdefault(at, []).append(key)
+    for at, keys in inserts.items():
+        keys.sort(key=lambda k: order.index(k) if k in order else len(order))
+        edits.append((at, at, dump_keys({k: changes[k] for k in keys})))
+    front = doc.front
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        front = front[:start] + text + front[end:]
+    return f"{FENCE}\n{front}{FENCE}\n{doc.body}"

@@ -1,0 +1,111 @@
+"""Merge listing entries (sightings) into one paper per arXiv id, else per normalized title."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from builder.models import ListingEntry, Paper
+from builder.text import title_key
+
+T = TypeVar("T")
+
+URL = re.compile(r"https?://[^\s{(<>\"]+", re.IGNORECASE)
+URL_TRAILING = ".,;:)]}"
+
+
+def extract_links(text: str) -> tuple[str, ...]:
+    """List the URLs in `text` in order, without trailing punctuation, each once."""
+    links: list[str] = []
+    for match in URL.finditer(text):
+        url = match.group(0).rstrip(URL_TRAILING)
+        if len(url) > len("https://") and url not in links:
+            links.append(url)
+    return tuple(links)
+
+
+def _sighting_order(e: ListingEntry) -> tuple:
+    return (e.source.captured, e.source.file, e.line)
+
+
+def _newest(sightings: list[ListingEntry], get: Callable[[ListingEntry], T]) -> T | None:
+    """Return the value from the newest sighting that has one."""
+    for e in reversed(sightings):
+        value = get(e)
+        if value not in (None, "", ()):
+            return value
+    return None
+
+
+def group_entries(entries: Iterable[ListingEntry]) -> list[list[ListingEntry]]:
+    """Group sightings of the same paper, each group oldest capture first."""
+    ordered = sorted(entries, key=_sighting_order)
+    by_id: dict[str, list[ListingEntry]] = {}
+    for e in ordered:
+        if e.arxiv_id:
+            by_id.setdefault(e.arxiv_id.lower(), []).append(e)
+    # A sighting without an id joins the paper with the same title (the first id seen wins).
+    id_by_title: dict[str, list[ListingEntry]] = {}
+    for group in by_id.values():
+        for e in group:
+            id_by_title.setdefault(title_key(e.title), group)
+    by_title: dict[str, list[ListingEntry]] = {}
+    for e in ordered:
+        if e.arxiv_id:
+            continue
+        key = title_key(e.title)
+        group = id_by_title.get(key)
+        if group is not None:
+            group.append(e)
+        else:
+            by_title.setdefault(key, []).append(e)
+    groups = [*by_id.values(), *by_title.values()]
+    for group in groups:
+        group.sort(key=_sighting_order)
+    groups.sort(key=lambda g: _sighting_order(g[0]))
+    return groups
+
+
+def merge_group(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
+    """Make one paper from its sightings (oldest first): the newest capture wins."""
+    notes: list[str] = []
+    newest = sightings[-1]
+    abstract = _newest(sightings, lambda e: e.abstract) or ""
+    differing = {e.abstract for e in sightings if e.abstract} - {abstract}
+    if differing:
+        old = next(e for e in sightings if e.abstract in differing)
+        notes.append(
+            f"{newest.source.file}:{newest.line}: the abstract of {newest.title!r} differs from "
+            f"the one in {old.source.file}:{old.line}; the newest capture's is used"
+        )
+    voted = [e for e in sightings if e.upvotes is not None]
+    authors = _newest(sightings, lambda e: e.authors) or ()
+    paper = Paper(
+        title=newest.title,
+        abstract=abstract,
+        date=_newest(sightings, lambda e: e.date),
+        authors=authors,
+        authors_count=None if authors else _newest(sightings, lambda e: e.authors_count),
+        organization=_newest(sightings, lambda e: e.organization),
+        upvotes=voted[-1].upvotes if voted else None,
+        upvotes_captured=voted[-1].source.captured if voted else None,
+        arxiv_id=_newest(sightings, lambda e: e.arxiv_id),
+        github=_newest(sightings, lambda e: e.github),
+        project_page=_newest(sightings, lambda e: e.project_page),
+        keywords=_newest(sightings, lambda e: e.keywords) or (),
+        links=extract_links(abstract),
+        sources=tuple(sorted({e.source for e in sightings})),
+    )
+    return paper, notes
+
+
+def merge_entries(entries: Iterable[ListingEntry]) -> tuple[list[Paper], list[str]]:
+    """Merge sightings into unique papers, ordered by first capture; return notes for the log."""
+    papers: list[Paper] = []
+    notes: list[str] = []
+    for group in group_entries(entries):
+        paper, group_notes = merge_group(group)
+        papers.append(paper)
+        notes += group_notes
+    return papers, notes

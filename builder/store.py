@@ -1,0 +1,388 @@
+"""Store papers as `content/papers/<slug>.md`: YAML front matter + the abstract as Markdown.
+
+Ingest writes a body only when it creates a file. Later runs change only the keys ingest owns
+(`upvotes`, `sources`, and keys still missing), so whatever a person edited stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from slugify import slugify
+
+from builder.errors import FrontMatterError, Problem, display_path
+from builder.frontmatter import Document, format_document, parse_document, patch_document
+from builder.load import StoredPaper, load_papers
+from builder.models import Paper, Source
+from builder.text import title_key
+
+log = logging.getLogger(__name__)
+
+KEY_ORDER = (
+    "title",
+    "slug",
+    "date",
+    "authors",
+    "authors_count",
+    "organization",
+    "upvotes",
+    "arxiv_id",
+    "github",
+    "project_page",
+    "keywords",
+    "links",
+    "sources",
+    "tags",
+)
+# Keys ingest fills when they are missing; `upvotes` and `sources` it also keeps current.
+FILLED_KEYS = (
+    "date",
+    "authors",
+    "authors_count",
+    "organization",
+    "arxiv_id",
+    "github",
+    "project_page",
+    "keywords",
+    "links",
+)
+SLUG_MAX = 80
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Names Windows cannot create files under; a clone there must still check out every paper.
+RESERVED_SLUGS = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
+
+# ---------------------------------------------------------------------------------------------
+# Markdown escaping: python-markdown (no extensions) renders the body back to exactly the text.
+
+_ESCAPABLE = set("\\`*_{}[]()>#+-.!")
+_ENTITY_AHEAD = re.compile(r"(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.IGNORECASE)
+_ORDERED_ITEM = re.compile(r"^\d+\.")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape a one-line text so python-markdown renders exactly it, touching only syntax."""
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        prev = text[i - 1] if i else ""
+        if ch == "\\":
+            out.append("\\\\" if nxt in _ESCAPABLE else "\\")
+        elif ch in "`*[":
+            out.append("\\" + ch)
+        elif ch == "_":
+            # An underscore inside a word (snake_case) never starts or ends emphasis.
+            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == "&":
+            out.append("&amp;" if _ENTITY_AHEAD.match(text, i + 1) else "&")
+        else:
+            out.append(ch)
+    if out and text[0] in "#+-":
+        out[0] = "\\" + text[0]  # heading, list item or rule
+    elif out and text[0] == ">":
+        out[0] = "&gt;"  # block quote
+    elif m := _ORDERED_ITEM.match(text):
+        out[m.end() - 1] = "\\."  # "1. " starts an ordered list
+    return "".join(out)
+
+
+def format_body(abstract: str) -> str:
+    """Return the Markdown body for an abstract."""
+    return escape_markdown(abstract) + "\n" if abstract else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Slugs
+
+
+def _cut(slug: str, limit: int) -> str:
+    """Shorten a slug to `limit` characters at a word boundary (mid-word only for one long word)."""
+    if len(slug) <= limit:
+        return slug
+    boundary = slug.rfind("-", 0, limit + 1)
+    return slug[:boundary] if boundary > 0 else slug[:limit]
+
+
+def base_slug(title: str) -> str:
+    """Make the slug a title asks for: transliterated ASCII words, at most 80 characters."""
+    slug = slugify(title, replacements=[["'", ""], ["\u2019", ""]])
+    if not re.search("[a-z]", slug):
+        digest = hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:10]
+        return f"paper-{digest}"
+    return _cut(slug, SLUG_MAX)
+
+
+def make_slug(title: str, taken: set[str]) -> str:
+    """Return a slug for `title` not in `taken` (adding -2, -3, ... while keeping 80 chars)."""
+    base = base_slug(title)
+    candidate, n = base, 1
+    while candidate in taken or candidate in RESERVED_SLUGS:
+        n += 1
+        suffix = f"-{n}"
+        candidate = _cut(base, SLUG_MAX - len(suffix)) + suffix
+    return candidate
+
+
+# ---------------------------------------------------------------------------------------------
+# Front matter
+
+
+def paper_fields(paper: Paper) -> dict[str, Any]:
+    """Return a paper's front matter as plain data, keys in order, empty values left out."""
+    values: dict[str, Any] = {
+        "title": paper.title,
+        "slug": paper.slug,
+        "date": paper.date,
+        "authors": list(paper.authors),
+        "authors_count": paper.authors_count,
+        "organization": (
+            {"id": paper.organization.id, "name": paper.organization.name}
+            if paper.organization
+            else None
+        ),
+        "upvotes": paper.upvotes,
+        "arxiv_id": paper.arxiv_id,
+        "github": paper.github,
+        "project_page": paper.project_page,
+        "keywords": list(paper.keywords),
+        "links": list(paper.links),
+        "sources": [{"file": s.file, "captured": s.captured} for s in paper.sources],
+        "tags": list(paper.tags),
+    }
+    return {k: v for k, v in values.items() if v not in (None, "", [])}
+
+
+def format_paper(paper: Paper) -> str:
+    """Write a new paper file's text."""
+    return format_document(paper_fields(paper), format_body(paper.abstract))
+
+
+def _newest_capture(sources: Sequence[Source]) -> dt.date | None:
+    return max((s.captured for s in sources), default=None)
+
+
+def update_fields(stored: Paper, doc: Document, paper: Paper) -> dict[str, Any]:
+    """Return the front matter keys ingest changes in a stored paper, given what was merged."""
+    new = paper_fields(paper)
+    changes: dict[str, Any] = {}
+    sources = tuple(sorted(set(stored.sources) | set(paper.sources)))
+    if sources != stored.sources:
+        changes["sources"] = [{"file": s.file, "captured": s.captured} for s in sources]
+    # The newest capture wins: a count older than one the file already has does not replace it.
+    newest_known = _newest_capture(stored.sources)
+    if (
+        paper.upvotes is not None
+        and paper.upvotes != stored.upvotes
+        and (newest_known is None or (paper.upvotes_captured or dt.date.min) >= newest_known)
+    ):
+        changes["upvotes"] = paper.upvotes
+    for key in FILLED_KEYS:
+        if key not in doc.data and key in new:
+            if key == "authors_count" and "authors" in doc.data:
+                continue
+            changes[key] = new[key]
+    return changes
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching merged papers with the files already there
+
+
+def match_stored(
+    papers: Sequence[Paper], stored: Sequence[StoredPaper]
+) -> list[StoredPaper | None]:
+    """Find each paper's existing file: by arXiv id, else title, else the slug it was made with.
+
+    The last rule keeps a paper whose title a person edited: its file still carries the slug its
+    listing title gave and lists a snapshot this sighting comes from.
+    """
+    by_id = {s.paper.arxiv_id.lower(): s for s in stored if s.paper.arxiv_id}
+    by_title: dict[str, StoredPaper] = {}
+    for s in stored:
+        by_title.setdefault(title_key(s.paper.title), s)
+    claimed: set[str] = set()
+    found: list[StoredPaper | None] = [None] * len(papers)
+    for i, p in enumerate(papers):
+        s = (by_id.get(p.arxiv_id.lower()) if p.arxiv_id else None) or by_title.get(
+            title_key(p.title)
+        )
+        if s is not None and s.path not in claimed:
+            found[i] = s
+            claimed.add(s.path)
+    for i, p in enumerate(papers):
+        if found[i] is not None:
+            continue
+        base = base_slug(p.title)
+        files = {src.file for src in p.sources}
+        for s in stored:
+            if (
+                s.path not in claimed
+                and re.fullmatch(rf"{re.escape(base)}(-\d+)?", s.paper.slug)
+                and files & {src.file for src in s.paper.sources}
+            ):
+                found[i] = s
+                claimed.add(s.path)
+                break
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
+    """Write `text` to `path` through a temporary file, so no reader sees half a file.
+
+    With `create`, never replace a file that appeared in the meantime (FileExistsError).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if create:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links
+                if path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class StoreReport:
+    """What storing did, paper by paper."""
+
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _new_sighting_notes(stored: StoredPaper, paper: Paper, sightings_abstract: str) -> list[str]:
+    """Say when a newly seen capture shows an abstract other than the file's body."""
+    if not set(paper.sources) - set(stored.paper.sources):
+        return []
+    if format_body(sightings_abstract) == stored.document.body:
+        return []
+    return [
+        f"{stored.path}: a newer capture shows a different abstract for {paper.title!r}; "
+        "the file keeps its body"
+    ]
+
+
+def plan_updates(
+    papers: Sequence[Paper], stored: Sequence[StoredPaper], taken: Iterable[str]
+) -> tuple[list[tuple[Paper, StoredPaper | None, dict[str, Any] | None]], list[str]]:
+    """Decide per paper: create it (with a new slug), update keys of its file, or leave it."""
+    slugs = set(taken)
+    plans: list[tuple[Paper, StoredPaper | None, dict[str, Any] | None]] = []
+    notes: list[str] = []
+    for paper, found in zip(papers, match_stored(papers, stored), strict=True):
+        if found is None:
+            slug = make_slug(paper.title, slugs)
+            slugs.add(slug)
+            plans.append((replace(paper, slug=slug), None, None))
+        else:
+            changes = update_fields(found.paper, found.document, paper)
+            notes += _new_sighting_notes(found, paper, paper.abstract)
+            plans.append((replace(paper, slug=found.paper.slug), found, changes))
+    return plans, notes
+
+
+def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
+    """Return the unreadable file this paper may belong to, if any."""
+    base = base_slug(paper.title)
+    for stem in broken:
+        if re.fullmatch(rf"{re.escape(base)}(-\d+)?", stem):
+            return stem
+    return None
+
+
+def write_papers(papers: Sequence[Paper], folder: Path, progress: Any = None) -> StoreReport:
+    """Create or update the paper files in `folder` for the merged papers."""
+    report = StoreReport()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored, problems = load_papers(folder)
+    report.problems += problems
+    broken = sorted(Path(p.path).stem for p in problems)
+    taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
+    taken |= {p.stem for p in folder.glob("*.md")}
+    plans, notes = plan_updates(papers, stored, taken)
+    report.notes += notes
+    for paper, found, changes in plans:
+        if progress is not None:
+            progress.update(1)
+        if found is None:
+            stem = _blocked_by(paper, broken)
+            if stem is not None:
+                report.blocked.append(paper.title)
+                report.problems.append(
+                    Problem(
+                        display_path(folder / f"{stem}.md"),
+                        None,
+                        f"cannot be read, so ingest did not add {paper.title!r} beside it "
+                        "(it may be the same paper); fix the file and run ingest again",
+                        reason="paper file to fix first",
+                    )
+                )
+                continue
+            path = folder / f"{paper.slug}.md"
+            try:
+                write_atomic(path, format_paper(paper), create=True)
+            except FileExistsError:
+                report.blocked.append(paper.title)
+                report.problems.append(
+                    Problem(display_path(path), None, "appeared while ingest ran; left alone")
+                )
+                continue
+            report.new.append(paper.slug)
+        elif not changes:
+            report.unchanged.append(found.paper.slug)
+        else:
+            _update_file(found, changes, report)
+    return report
+
+
+def _update_file(found: StoredPaper, changes: dict[str, Any], report: StoreReport) -> None:
+    """Patch the changed keys into a stored paper, checking the result reads back as intended."""
+    text = patch_document(found.document, changes, KEY_ORDER)
+    expected = {**found.document.data, **changes}
+    try:
+        ok = parse_document(text, found.path).data == expected
+    except FrontMatterError:
+        ok = False
+    if not ok:
+        report.blocked.append(found.paper.title)
+        report.problems.append(
+            Problem(
+                found.path,
+                None,
+                "its front matter is laid out in a way ingest cannot update safely "
+                f"({', '.join(changes)}); left alone: put each key at the start of a line",
+                reason="paper file to fix first",
+            )
+        )
+        return
+    write_atomic(Path(found.fs_path), text)
+    report.updated.append(found.paper.slug)

@@ -1,0 +1,98 @@
+"""Shared fixtures: the sample snapshots, an ingested copy of them, the CLI, a real Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import markdown
+import pytest
+from bs4 import BeautifulSoup
+
+from builder.__main__ import main
+from builder.models import ListingEntry
+from builder.read import read_snapshot, snapshot_files
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "content" / "snapshots"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LISTINGS = FIXTURES / "listings"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MTIME = dt.date(2026, 11, 23)
+
+
+def rendered_text(body: str) -> str:
+    """Render a Markdown body with python-markdown and return its text, as a reader sees it."""
+    html = markdown.markdown(body)
+    soup = BeautifulSoup(html, "html.parser")
+    paragraphs = soup.find_all("p")
+    return "\n\n".join(p.get_text() for p in paragraphs) if paragraphs else soup.get_text()
+
+
+def seed_entries() -> list[ListingEntry]:
+    """Read every seed snapshot's entries."""
+    return [e for path in snapshot_files(SEEDS) for e in read_snapshot(path, None).entries]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable:
+    """Run the CLI in-process from a given folder; return (exit code, stdout, stderr)."""
+
+    def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors and --help
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def snapshots(tmp_path: Path) -> Path:
+    """A private copy of the four seed snapshots."""
+    folder = tmp_path / "snapshots"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ingested_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds ingested once into a papers folder (read-only for tests)."""
+    from builder.build import ingest
+    from builder.config import load_config
+
+    papers = tmp_path_factory.mktemp("seed-papers")
+    config, _ = load_config(None, {"snapshots": SEEDS, "papers": papers})
+    ingest(config)
+    return papers
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """A real headless Chromium driven by Playwright; fails (never skips) when it is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's chromium "
+            "(`make test` installs it with apt-get)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,122 @@
+"""Front matter: exact split, safe YAML with key lines, and patches that keep hand edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from builder.errors import FrontMatterError
+from builder.frontmatter import dump_keys, parse_document, patch_document, split_document
+from builder.store import KEY_ORDER
+
+EDITED = """---
+# my notes on this paper
+title: 'DEI: Diversity'   # fixed the title
+slug: dei-diversity
+date: 2026-05-25
+tags: [evolution, llm]
+upvotes: 2
+sources:
+  - {file: 003.txt, captured: 2026-06-10}
+# sources end here
+extra:
+  mine: true
+---
+My *own* summary, edited.
+
+Second paragraph.
+"""
+
+
+def test_split_keeps_the_body_byte_for_byte() -> None:
+    front, body = split_document(EDITED, "p.md")
+    assert front.startswith("# my notes") and front.endswith("  mine: true\n")
+    assert body == "My *own* summary, edited.\n\nSecond paragraph.\n"
+    assert split_document("---\na: 1\n---", "p.md") == ("a: 1\n", "")
+    assert split_document("\ufeff---\r\na: 1\r\n---\r\nbody", "p.md")[1] == "body"
+
+
+def test_split_errors_name_the_file() -> None:
+    with pytest.raises(
+        FrontMatterError,
+        match=r"^p.md:1: expected '---' to open the front matter, found 'title: x'$",
+    ):
+        split_document("title: x\n", "p.md")
+    with pytest.raises(FrontMatterError, match="closing '---'"):
+        split_document("---\ntitle: x\n", "p.md")
+
+
+def test_yaml_errors_give_the_file_line() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_document("---\ntitle: x\ndate: [2026\n---\n", "p.md")
+    assert str(info.value).startswith("p.md:4: front matter is not valid YAML")
+    with pytest.raises(
+        FrontMatterError, match=r"^p.md:3: key 'title' appears twice \(also on line 2\)"
+    ):
+        parse_document("---\ntitle: x\ntitle: y\n---\n", "p.md")
+    with pytest.raises(FrontMatterError, match="found a list"):
+        parse_document("---\n- a\n---\n", "p.md")
+
+
+def test_loading_never_constructs_objects() -> None:
+    text = "---\ntitle: !!python/object/apply:os.system ['touch /tmp/pwned']\n---\n"
+    with pytest.raises(FrontMatterError, match=r"^p.md:2: front matter is not valid YAML"):
+        parse_document(text, "p.md")
+
+
+def test_key_lines_and_raw_scalars() -> None:
+    doc = parse_document(EDITED, "p.md")
+    assert doc.lines["title"] == 3 and doc.lines["sources"] == 8
+    assert (
+        parse_document("---\narxiv_id: 2401.10000\n---\n", "p.md").raw["arxiv_id"] == "2401.10000"
+    )
+
+
+def test_patch_changes_only_the_given_keys() -> None:
+    doc = parse_document(EDITED, "p.md")
+    sources = [
+        {"file": "003.txt", "captured": dt.date(2026, 6, 10)},
+        {"file": "new.json", "captured": dt.date(2026, 7, 1)},
+    ]
+    changes = {"upvotes": 9, "sources": sources, "arxiv_id": "2506.00001", "authors": ["A B"]}
+    text = patch_document(doc, changes, KEY_ORDER)
+    assert (
+        text
+        == """---
+# my notes on this paper
+title: 'DEI: Diversity'   # fixed the title
+slug: dei-diversity
+date: 2026-05-25
+authors:
+- A B
+tags: [evolution, llm]
+upvotes: 9
+arxiv_id: '2506.00001'
+sources:
+- {file: 003.txt, captured: 2026-06-10}
+- {file: new.json, captured: 2026-07-01}
+# sources end here
+extra:
+  mine: true
+---
+My *own* summary, edited.
+
+Second paragraph.
+"""
+    )
+    assert parse_document(text, "p.md").data == {**doc.data, **changes}
+
+
+def test_patch_of_a_last_key_and_of_an_empty_front_matter() -> None:
+    doc = parse_document("---\ntitle: T\nupvotes: 1\n---\nBody\n", "p.md")
+    assert (
+        patch_document(doc, {"upvotes": 2}, KEY_ORDER) == "---\ntitle: T\nupvotes: 2\n---\nBody\n"
+    )
+    empty = parse_document("---\n---\nBody\n", "p.md")
+    assert patch_document(empty, {"title": "T"}, KEY_ORDER) == "---\ntitle: T\n---\nBody\n"
+
+
+def test_dump_keys_never_folds_long_values() -> None:
+    title = "A " * 200
+    assert dump_keys({"title": title.strip()}).count("\n") == 1

@@ -1,0 +1,99 @@
+"""Loading paper files: strict types, errors naming file, line and key; duplicates refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from builder.errors import FrontMatterError
+from builder.load import load_papers, parse_paper
+from builder.models import Organization, Source
+
+
+def paper_text(**keys: str) -> str:
+    lines = "".join(f"{k}: {v}\n" for k, v in keys.items())
+    return f"---\n{lines}---\nAn abstract.\n"
+
+
+def test_a_hand_written_paper_loads_with_defaults() -> None:
+    text = "---\ntitle: My Own Paper\norganization: Gensyn\ntags: [math]\n---\nWhy it matters.\n"
+    paper, _ = parse_paper(text, "my-own-paper.md", "my-own-paper")
+    assert paper.slug == "my-own-paper"
+    assert paper.organization == Organization("Gensyn", "Gensyn")
+    assert paper.tags == ("math",)
+    assert paper.body == "Why it matters.\n"
+    assert paper.date is None and paper.sources == () and paper.upvotes is None
+
+
+def test_fields_are_typed() -> None:
+    text = paper_text(
+        title="'T'",
+        date="2026-05-25",
+        upvotes="3",
+        arxiv_id="2401.10000",
+        sources="[{file: a.txt, captured: 2026-06-10}]",
+        github="https://github.com/a/b",
+    )
+    paper, _ = parse_paper(text, "t.md", "t")
+    assert paper.date == dt.date(2026, 5, 25)
+    assert paper.arxiv_id == "2401.10000"  # the source text, not the float 2401.1
+    assert paper.sources == (Source(dt.date(2026, 6, 10), "a.txt"),)
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (
+            {"title": "T", "slug": "t", "date": "5/1/24"},
+            "content/papers/ghosts-of-softmax.md:4: front matter 'date' must be YYYY-MM-DD, "
+            "got '5/1/24'",
+        ),
+        (
+            {"slug": "t"},
+            "content/papers/ghosts-of-softmax.md:2: front matter has no 'title'; add 'title: ...'",
+        ),
+        (
+            {"title": "T", "upvotes": "many"},
+            "content/papers/ghosts-of-softmax.md:3: front matter 'upvotes' must be a whole number, "
+            "got 'many'",
+        ),
+        (
+            {"title": "T", "slug": "Not A Slug"},
+            "content/papers/ghosts-of-softmax.md:3: front matter 'slug' must be lowercase ASCII "
+            "words joined by '-' (like 'my-paper-title'), got 'Not A Slug'",
+        ),
+        (
+            {"title": "T", "github": "javascript:alert(1)"},
+            "content/papers/ghosts-of-softmax.md:3: front matter 'github' must be an http(s) URL, "
+            "got 'javascript:alert(1)'",
+        ),
+        (
+            {"title": "T", "sources": "[{file: a.txt}]"},
+            "content/papers/ghosts-of-softmax.md:3: front matter 'sources' must be a list of "
+            "{file: ..., captured: YYYY-MM-DD}, got \"[{'file': 'a.txt'}]\"",
+        ),
+    ],
+)
+def test_errors_name_the_file_line_and_key(keys: dict[str, str], message: str) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_paper(paper_text(**keys), "content/papers/ghosts-of-softmax.md", "ghosts-of-softmax")
+    assert str(info.value) == message
+
+
+def test_load_papers_skips_bad_files_and_duplicate_slugs(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(paper_text(title="A", slug="same"))
+    (tmp_path / "b.md").write_text(paper_text(title="B", slug="same"))
+    (tmp_path / "c.md").write_text("no front matter\n")
+    (tmp_path / "d.md").write_bytes(b"---\ntitle: \xff\n---\n")
+    (tmp_path / "e.md").write_text(paper_text(title="E"))
+    (tmp_path / "notes.txt").write_text("not a paper")
+    stored, problems = load_papers(tmp_path)
+    assert [s.paper.slug for s in stored] == ["same", "e"]
+    shown = [str(p).replace(str(tmp_path), "DIR") for p in problems]
+    assert shown == [
+        "DIR/b.md:3: slug 'same' is already used by DIR/a.md; give one of them another slug",
+        "DIR/c.md:1: expected '---' to open the front matter, found 'no front matter'",
+        "DIR/d.md: cannot read: not UTF-8 text",
+    ]

@@ -1,0 +1,101 @@
+"""Merging sightings: by arXiv id, else normalized title; newest capture wins; all sources kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from builder.merge import extract_links, group_entries, merge_entries
+from builder.models import ListingEntry, Organization, Source
+from builder.text import title_key
+from tests.conftest import seed_entries
+
+
+def entry(title: str, captured: dt.date, file: str = "a.txt", **fields) -> ListingEntry:
+    return ListingEntry(
+        title=title,
+        abstract=fields.pop("abstract", "An abstract."),
+        source=Source(captured, file),
+        line=fields.pop("line", 13),
+        **fields,
+    )
+
+
+JAN, FEB, MAR = dt.date(2026, 1, 5), dt.date(2026, 2, 12), dt.date(2026, 3, 1)
+
+
+def test_the_seeds_hold_170_entries_and_134_unique_papers() -> None:
+    entries = seed_entries()
+    papers, _notes = merge_entries(entries)
+    assert len(entries) == 170
+    assert len(papers) == 134
+    assert sum(len(p.sources) for p in papers) == 170  # no seed lists a paper twice
+
+
+def test_the_newest_capture_wins_and_every_source_is_kept() -> None:
+    entries = [
+        entry("Grokking", FEB, "b.txt", upvotes=3, date=dt.date(2025, 1, 8)),
+        entry("grokking", MAR, "c.txt", upvotes=9, organization=Organization("Berkeley", "UC")),
+        entry("GROKKING", JAN, "a.txt", upvotes=1, authors_count=4),
+        entry("Grokking", FEB, "b.txt", upvotes=3, line=40),  # listed twice in one snapshot
+    ]
+    (paper,), _ = merge_entries(entries)
+    assert paper.title == "grokking"  # the newest capture's spelling
+    assert paper.upvotes == 9 and paper.upvotes_captured == MAR
+    assert paper.date == dt.date(2025, 1, 8)
+    assert paper.organization == Organization("Berkeley", "UC")
+    assert paper.authors_count == 4
+    assert paper.sources == (Source(JAN, "a.txt"), Source(FEB, "b.txt"), Source(MAR, "c.txt"))
+
+
+def test_a_sighting_without_a_count_does_not_erase_one() -> None:
+    entries = [entry("T", JAN, upvotes=5), entry("T", FEB, "b.txt", upvotes=None)]
+    (paper,), _ = merge_entries(entries)
+    assert (paper.upvotes, paper.upvotes_captured) == (5, JAN)
+
+
+def test_merges_on_arxiv_id_and_joins_id_less_sightings_by_title() -> None:
+    entries = [
+        entry("Old Title", JAN, "a.json", arxiv_id="2501.00001", authors=("A", "B")),
+        entry("New  Title", FEB, "b.json", arxiv_id="2501.00001"),
+        entry("new title", MAR, "c.txt", authors_count=2),
+        entry("New Title", MAR, "d.json", arxiv_id="2501.99999"),
+    ]
+    groups = group_entries(entries)
+    assert [[e.source.file for e in g] for g in groups] == [
+        ["a.json", "b.json", "c.txt"],
+        ["d.json"],
+    ]
+    papers, _ = merge_entries(entries)
+    assert papers[0].authors == ("A", "B") and papers[0].authors_count is None
+
+
+def test_a_different_abstract_is_noted_and_the_newest_kept() -> None:
+    entries = [entry("T", JAN, abstract="Old."), entry("T", FEB, "b.txt", abstract="New.", line=7)]
+    (paper,), notes = merge_entries(entries)
+    assert paper.abstract == "New."
+    assert notes == [
+        "b.txt:7: the abstract of 'T' differs from the one in a.txt:13; "
+        "the newest capture's is used"
+    ]
+
+
+def test_title_key_folds_case_space_and_unicode_forms() -> None:
+    fullwidth_foo = "\uff26\uff4f\uff4f"
+    assert title_key(f"  {fullwidth_foo}   BAR\u00a0baz ") == title_key("foo bar baz")
+    assert title_key("Straße") == title_key("STRASSE")
+
+
+def test_links_from_seed_abstracts() -> None:
+    glued = (
+        "Code: https://github.com/Rain-Bus/MSGCoOp{https://github.com/Rain-Bus/MSGCoOp}. "
+        "library (https://github.com/divelab/AIRS/tree/main/OpenMol/TDN{https://github.com/"
+        "divelab/AIRS/}). and at https://huggingface.co/camlab-ethz. or https://phyworld.github.io"
+    )
+    assert extract_links(glued) == (
+        "https://github.com/Rain-Bus/MSGCoOp",
+        "https://github.com/divelab/AIRS/tree/main/OpenMol/TDN",
+        "https://github.com/divelab/AIRS/",
+        "https://huggingface.co/camlab-ethz",
+        "https://phyworld.github.io",
+    )
+    assert extract_links("no links; http:// alone") == ()

@@ -1,0 +1,315 @@
+"""Readers: text dumps (every seed variant, wrapped, CRLF, BOM), saved HTML, API JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder.models import Organization, Source
+from builder.read import (
+    decode_snapshot,
+    parse_html_listing,
+    parse_json_listing,
+    parse_snapshot,
+    parse_text_listing,
+    read_snapshot,
+    snapshot_files,
+)
+from builder.text import clean_text
+from tests.conftest import LISTINGS, MTIME, SEEDS
+
+HEADER = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+    "byAK and the research community\n\n"
+)
+
+# Excerpts of seed 003 (captured Jun 10) and seed 000: one entry of each meta variant.
+SEED_EXCERPT = (
+    HEADER
+    + "Jun 10\n\n"
+    + "DEI: Diversity in Evolutionary Inference for Quality-Diversity Search\n\n"
+    "We present DEI: Diversity in Evolutionary Inference, a distributed Quality-Diversity (QD) "
+    "search framework.\n\n"
+    "Gensyn Gensyn\n·\nMay 25 2\n\n"
+    "AutoLLMResearch: Training Research Agents for Automating LLM Experiment Configuration -- "
+    "Learning from Cheap, Optimizing Expensive\n\n"
+    "Effectively configuring scalable large language model (LLM) experiments is hard.\n\n"
+    "On the Generalization Mystery in Deep Learning\n\n"
+    "The generalization mystery in deep learning is the following.\n\n"
+    "  • 2 authors\n·\nMar 18, 2022\n\n"
+    "Symbolic Synthesis of Neural Networks\n\n"
+    "Neural networks adapt very well to distributed and continuous representations.\n\n"
+    "  • 1 authors\n·\nMar 6, 2023\n\n"
+    "Grokking at the Edge of Numerical Stability\n\n"
+    "Grokking, the sudden generalization that occurs after prolonged overfitting.\n\n"
+    "Berkeley UC Berkeley\n·\nJan 8, 2025\n\n"
+    "Unveiling the Mechanisms of Explicit CoT Training\n\n"
+    "Training large language models (LLMs) with high-quality Chain-of-Thought annotations.\n\n"
+    "  • 4 authors\n·\nOct 14, 2025 2\n"
+)
+
+
+def test_text_reader_reads_every_meta_variant() -> None:
+    result = parse_text_listing(SEED_EXCERPT, "003.txt", mtime=MTIME)
+    assert result.problems == []
+    got = {e.title: e for e in result.entries}
+    assert len(got) == 6
+    source = Source(dt.date(2026, 6, 10), "003.txt")
+    assert all(e.source == source for e in result.entries)
+
+    dei = got["DEI: Diversity in Evolutionary Inference for Quality-Diversity Search"]
+    assert (dei.date, dei.upvotes, dei.organization) == (
+        dt.date(2026, 5, 25),
+        2,
+        Organization("Gensyn", "Gensyn"),
+    )
+    assert dei.line == 13 and dei.authors_count is None
+
+    no_meta = got[
+        "AutoLLMResearch: Training Research Agents for Automating LLM Experiment Configuration "
+        "-- Learning from Cheap, Optimizing Expensive"
+    ]
+    assert (no_meta.date, no_meta.upvotes, no_meta.organization) == (None, None, None)
+
+    mystery = got["On the Generalization Mystery in Deep Learning"]
+    assert (mystery.date, mystery.upvotes, mystery.authors_count) == (dt.date(2022, 3, 18), 0, 2)
+    assert got["Symbolic Synthesis of Neural Networks"].authors_count == 1
+    berkeley = got["Grokking at the Edge of Numerical Stability"]
+    assert berkeley.organization == Organization("Berkeley", "UC Berkeley")
+    cot = got["Unveiling the Mechanisms of Explicit CoT Training"]
+    assert (cot.date, cot.upvotes) == (dt.date(2025, 10, 14), 2)
+
+
+def test_capture_year_is_inferred_from_the_latest_explicit_year() -> None:
+    result = parse_text_listing(SEED_EXCERPT, "003.txt", mtime=MTIME)
+    assert result.notes == [
+        "003.txt: capture year 2026 inferred: the latest explicit year in the file is 2025, and "
+        "the listing omits the year only for the current year (set --year or 'year' in site.yaml "
+        "to override)"
+    ]
+
+
+def test_year_setting_overrides_the_inference() -> None:
+    result = parse_text_listing(SEED_EXCERPT, "003.txt", mtime=MTIME, year=2027)
+    assert result.entries[0].source.captured == dt.date(2027, 6, 10)
+    assert result.entries[0].date == dt.date(2027, 5, 25)
+    assert result.entries[-1].date == dt.date(2025, 10, 14)  # explicit years stay
+    assert result.notes == []
+
+
+def test_without_any_explicit_year_the_file_date_gives_the_year() -> None:
+    text = HEADER + "Jun 10\n\nA Title\n\nAn abstract.\n\n  • 3 authors\n·\nMay 2 7\n"
+    result = parse_text_listing(text, "x.txt", mtime=dt.date(2024, 8, 1))
+    assert result.entries[0].date == dt.date(2024, 5, 2)
+    assert result.entries[0].upvotes == 7
+    assert "capture year 2024 taken from the file's modification date" in result.notes[0]
+
+
+def test_wrapped_crlf_and_bom_copies_read_like_the_original() -> None:
+    wrapped = read_snapshot(LISTINGS / "wrapped.txt", None)
+    windows = read_snapshot(LISTINGS / "crlf-bom.txt", None)
+    assert wrapped.problems == windows.problems == []
+    assert [e.title for e in wrapped.entries] == [
+        "Ghosts of Softmax: Complex Singularities That Limit Safe Step Sizes in Cross-Entropy "
+        "Optimization",
+        "DEI: Diversity in Evolutionary Inference for Quality-Diversity Search",
+        "LongCat-Flash-Thinking Technical Report",
+        "Grokking at the Edge of Numerical Stability",
+        "The Truthfulness Spectrum Hypothesis",
+    ]
+    assert wrapped.entries[2].abstract == (
+        "We present LongCat-Flash-Thinking, an efficient 560-billion-parameter open-source "
+        "Mixture-of-Experts (MoE) reasoning model."
+    )
+    strip = [(e.title, e.abstract, e.date, e.upvotes, e.organization) for e in wrapped.entries]
+    assert strip == [
+        (e.title, e.abstract, e.date, e.upvotes, e.organization) for e in windows.entries
+    ]
+    assert wrapped.entries[2].organization == Organization("meituan-longcat", "LongCat")
+    assert "\ufeff" not in windows.entries[0].title and "\r" not in windows.entries[0].abstract
+
+
+def test_malformed_entries_are_reported_and_skipped_the_rest_comes_through() -> None:
+    result = parse_text_listing((LISTINGS / "malformed.txt").read_text(), "malformed.txt", MTIME)
+    assert [e.title for e in result.entries] == ["Good Paper One", "Good Paper Two"]
+    assert [str(p) for p in result.problems] == [
+        "malformed.txt:27: expected a real calendar date, found 'Feb 30' (no such day in 2026); "
+        "entry skipped",
+        "malformed.txt:34: expected '·' on the line after '• 2 authors', found 'Apr 12 2'",
+        "malformed.txt:44: expected the abstract of 'Truncated Paper' after its title, found the "
+        "end of the file",
+    ]
+    assert all(p.skipped for p in result.problems)
+
+
+def test_missing_header_is_reported_and_entries_still_read() -> None:
+    text = "A Title\n\nAn abstract.\n\n  • 3 authors\n·\nMay 2, 2025 7\n"
+    result = parse_text_listing(text, "x.txt", mtime=dt.date(2026, 3, 1))
+    assert [str(p) for p in result.problems] == [
+        "x.txt:1: expected the listing header ('new', 'Daily Papers', …, then the capture date), "
+        "found 'A Title'; the file's modification date is used instead"
+    ]
+    assert result.entries[0].source.captured == dt.date(2026, 3, 1)
+    assert result.entries[0].date == dt.date(2025, 5, 2)
+
+
+def test_meta_block_lines_report_what_was_expected() -> None:
+    text = (
+        HEADER + "Jun 1\n\nT\n\nA.\n\n  • many authors\n·\nMay 2\n\nU\n\nB.\n\nX Y\n·\nMayday 2\n"
+    )
+    result = parse_text_listing(text, "m.txt", MTIME)
+    assert [str(p) for p in result.problems] == [
+        "m.txt:17: expected '• N authors', found '• many authors'",
+        "m.txt:27: expected a date line like 'May 25', 'May 25 2' or 'Oct 14, 2025 2', "
+        "found 'Mayday 2'",
+    ]
+
+
+def test_the_seeds_hold_170_entries_without_a_problem() -> None:
+    counts = {}
+    for path in snapshot_files(SEEDS):
+        result = read_snapshot(path, None)
+        assert result.problems == []
+        counts[path.name] = len(result.entries)
+        titles = [e.title for e in result.entries]
+        assert all(t and t == clean_text(t) for t in titles)
+    assert counts == {
+        "000_3e3574019f5bc0d2.txt": 41,
+        "001_508a41ccc7fb416c.txt": 42,
+        "002_f42f05621f32d98b.txt": 45,
+        "003_ec715fc4c25e81b6.txt": 42,
+    }
+
+
+def test_seed_capture_dates_order_the_snapshots() -> None:
+    captured = {
+        p.name: read_snapshot(p, None).entries[0].source.captured for p in snapshot_files(SEEDS)
+    }
+    assert sorted(captured, key=captured.get) == [
+        "001_508a41ccc7fb416c.txt",
+        "002_f42f05621f32d98b.txt",
+        "003_ec715fc4c25e81b6.txt",
+        "000_3e3574019f5bc0d2.txt",
+    ]
+
+
+def test_api_json_items() -> None:
+    result = parse_json_listing((LISTINGS / "api.json").read_text(), "api.json", MTIME)
+    assert [e.title for e in result.entries] == [
+        "Grokking at the Edge of Numerical Stability",
+        "A Paper From An Organization",
+        "Upvotes As Text",
+    ]
+    grok, org, text_votes = result.entries
+    assert grok.arxiv_id == "2506.10000"
+    assert grok.abstract == (
+        "Grokking, the sudden generalization that occurs after prolonged overfitting, is a "
+        "surprising phenomenon challenging our understanding of deep learning."
+    )
+    assert grok.authors == ("Ada Lovelace", "Alan Turing")
+    assert grok.date == dt.date(2025, 6, 12)
+    assert grok.upvotes == 41
+    assert grok.github.startswith("https://github.com/LucasPrietoAl/")
+    assert grok.project_page is None  # javascript: refused
+    assert grok.keywords == ("grokking", "softmax collapse")
+    assert grok.source == Source(MTIME, "api.json")
+    assert org.organization == Organization("meituan-longcat", "LongCat")
+    assert org.abstract == "Summary with <b>markup</b> & *stars*."
+    assert text_votes.upvotes == 12
+    assert [str(p) for p in result.problems] == [
+        "api.json:2: item 1: expected an http(s) URL in 'projectPage' of paper 'Grokking at the "
+        "Edge of Numerical Stability', found 'javascript:alert(1)'; left out",
+        "api.json:67: item 3: expected 'paper.upvotes' to be a number, found '12'; read as one",
+        "api.json:93: item 4: expected a non-empty 'paper.title', found none; skipped",
+    ]
+    assert [p.skipped for p in result.problems] == [False, False, True]
+
+
+def test_truncated_json_keeps_the_items_before_the_break() -> None:
+    text = (LISTINGS / "api.json").read_text()
+    cut = text[: text.index('"A Paper From An Organization"')]
+    result = parse_json_listing(cut, "cut.json", MTIME)
+    assert [e.arxiv_id for e in result.entries] == ["2506.10000"]
+    assert any("malformed JSON" in str(p) for p in result.problems)
+
+
+def test_saved_html_page_reads_its_data_props() -> None:
+    html = (LISTINGS / "page.html").read_text()
+    result = parse_html_listing(html, "page.html", MTIME)
+    api = parse_json_listing((LISTINGS / "api.json").read_text(), "api.json", MTIME)
+    assert [e.title for e in result.entries] == [e.title for e in api.entries[:2]]
+    assert result.entries[1].abstract == "Summary with <b>markup</b> & *stars*."
+    assert result.entries[0].source == Source(dt.date(2025, 6, 13), "page.html")
+    assert all(e.line == 3 for e in result.entries)
+
+
+def test_html_without_listing_data_is_named() -> None:
+    result = parse_html_listing("<html><body><p>hi</p></body></html>", "saved.html", MTIME)
+    assert result.entries == []
+    assert str(result.problems[0]).startswith(
+        'saved.html: expected an element with data-target="DailyPapers"'
+    )
+    broken = '<div data-target="DailyPapers" data-props="{not json"></div>'
+    result = parse_html_listing(broken, "b.html", MTIME)
+    assert str(result.problems[0]).startswith("b.html:1: expected JSON in data-props")
+
+
+def test_binary_empty_and_windows_1252_files() -> None:
+    text, problems = decode_snapshot(b"\x89PNG\r\n\x1a\n\x00\x00", "x.txt")
+    assert text is None and problems[0].reason == "binary file"
+    text, problems = decode_snapshot(b"  \n", "e.txt")
+    assert text is None and str(problems[0]) == "e.txt: empty file; skipped"
+    text, problems = decode_snapshot("line\n“smart” quotes".encode("cp1252"), "w.txt")
+    assert text == "line\n“smart” quotes"
+    assert str(problems[0]) == (
+        "w.txt:2: expected UTF-8 text, found byte 0x93; read as Windows-1252 (save it as UTF-8)"
+    )
+
+
+def test_parse_snapshot_dispatches_on_the_suffix() -> None:
+    data = json.dumps([{"paper": {"id": "2501.00001", "title": "T", "summary": "S"}}]).encode()
+    assert parse_snapshot(data, "a.json", MTIME, None).entries[0].arxiv_id == "2501.00001"
+    assert parse_snapshot(data, "a.txt", MTIME, None).entries == []
+
+
+def test_clean_text_collapses_whitespace_and_drops_controls() -> None:
+    assert clean_text("  a \t b\r\n c\x00\x1b d\u00a0e ") == "a b c d\u00a0e"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "new",
+                "Daily Papers",
+                "Jun 16",
+                "",
+                "",
+                "A Title",
+                "An abstract.",
+                "  • 3 authors",
+                "·",
+                "May 25 2",
+                "Feb 30",
+                "Oct 14, 2025 2",
+                "Gensyn Gensyn",
+                "\ufeff",
+                "\r",
+                "•",
+                "x" * 50,
+            ]
+        )
+        | st.text(max_size=20),
+        max_size=40,
+    )
+)
+def test_any_text_gives_entries_or_warnings_never_a_crash(lines: list[str]) -> None:
+    result = parse_text_listing("\n".join(lines), "h.txt", MTIME)
+    for e in result.entries:
+        assert e.title and e.title == clean_text(e.title)
+    for p in result.problems:
+        assert str(p).startswith("h.txt")
