@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from builder import __version__
@@ -96,20 +97,31 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(debug: bool) -> _Counter:
+@contextmanager
+def _logging(debug: bool) -> Iterator[_Counter]:
+    """Send the builder's log to stderr for one run, counting warnings; restore it after."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Format())
     counter = _Counter()
+    saved = (log.handlers[:], log.level, log.propagate)
     log.handlers[:] = [handler, counter]
     log.setLevel(logging.DEBUG if debug else logging.INFO)
     log.propagate = False
-    return counter
+    try:
+        yield counter
+    finally:
+        log.handlers[:], log.level, log.propagate = saved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = make_parser().parse_args(argv)
-    counter = _configure_logging(args.debug)
+    with _logging(args.debug) as counter:
+        return _run(args, counter)
+
+
+def _run(args: argparse.Namespace, counter: _Counter) -> int:
+    """Run one parsed command."""
     try:
         config_path = args.config or find_config(Path.cwd())
         if args.config is not None and not args.config.is_file():

@@ -1,0 +1,230 @@
+"""End to end: ingest the seeds, re-ingest, hand edits, removed snapshots, broken files, build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder.build import build, ingest
+from builder.config import SiteConfig, load_config
+from builder.load import load_papers
+from builder.merge import merge_entries
+from builder.text import title_key
+from tests.conftest import REPO, SEEDS, rendered_text, seed_entries
+
+
+def config_for(snapshots: Path, papers: Path, **overrides) -> SiteConfig:
+    config, _ = load_config(None, {"snapshots": snapshots, "papers": papers, **overrides})
+    return config
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def by_title(papers_dir: Path) -> dict[str, object]:
+    stored, problems = load_papers(papers_dir)
+    assert problems == []
+    return {title_key(s.paper.title): s for s in stored}
+
+
+def test_seeds_ingest_into_134_papers_whose_fields_match_the_listings(ingested_seeds: Path) -> None:
+    files = sorted(ingested_seeds.glob("*.md"))
+    assert len(files) == 134
+    stored = by_title(ingested_seeds)
+    merged, _ = merge_entries(seed_entries())
+    for paper in merged:
+        s = stored[title_key(paper.title)]
+        got = s.paper
+        assert (got.title, got.date, got.organization, got.authors_count, got.upvotes) == (
+            paper.title,
+            paper.date,
+            paper.organization,
+            paper.authors_count,
+            paper.upvotes,
+        )
+        assert got.sources == paper.sources and got.links == paper.links
+        assert Path(s.fs_path).name == f"{got.slug}.md"
+        # The body renders back to exactly the newest capture's abstract.
+        assert rendered_text(got.body) == paper.abstract
+
+
+def test_every_seed_sighting_is_in_its_paper(ingested_seeds: Path) -> None:
+    stored = by_title(ingested_seeds)
+    for e in seed_entries():
+        paper = stored[title_key(e.title)].paper
+        assert e.source in paper.sources
+        if e.date is not None:
+            assert paper.date == e.date
+    undated = [s.paper.title for s in stored.values() if s.paper.date is None]
+    assert len(undated) == 5  # the five seed entries without a meta block
+
+
+def test_a_second_run_changes_no_byte(snapshots: Path, tmp_path: Path) -> None:
+    config = config_for(snapshots, tmp_path / "papers")
+    first = ingest(config)
+    assert (first.files, first.entries, first.papers, first.new) == (4, 170, 134, 134)
+    before = digest(tmp_path / "papers")
+    mtimes = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "papers").iterdir()}
+    second = ingest(config)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 134)
+    assert digest(tmp_path / "papers") == before
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "papers").iterdir()} == mtimes
+    assert second.summary().startswith(
+        "ingest: 4 files read, 170 entries, 134 unique papers (0 new, 0 updated, 134 unchanged), "
+        "nothing skipped, "
+    )
+
+
+def test_the_shipped_sample_papers_are_what_ingest_writes(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    before = digest(papers)
+    report = ingest(config_for(SEEDS, papers))
+    assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
+    assert digest(papers) == before
+    fresh = tmp_path / "fresh"
+    ingest(config_for(SEEDS, fresh))
+    assert digest(fresh) == before
+
+
+DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
+
+
+def newer_json_snapshot(folder: Path) -> None:
+    """A later API capture of the DEI paper: an arXiv id, authors and more upvotes."""
+    item = {
+        "paper": {
+            "id": "2605.20001",
+            "title": "DEI: Diversity in Evolutionary Inference for Quality-Diversity Search",
+            "summary": "A newer, different abstract.",
+            "upvotes": 17,
+            "publishedAt": "2026-05-25T10:00:00.000Z",
+            "authors": [{"name": "Ada Lovelace"}],
+        }
+    }
+    path = folder / "later.json"
+    path.write_text(json.dumps([item]))
+    stamp = dt.datetime(2026, 7, 1, 12).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
+    snapshots: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="builder")
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    dei = papers / DEI
+    text = dei.read_text()
+    edited = (
+        text.replace(
+            "title: 'DEI: Diversity in Evolutionary Inference for Quality-Diversity Search'",
+            "title: 'DEI: Diversity in Evolutionary Inference'  # shorter",
+        )
+        .replace("upvotes: 2\n", "upvotes: 2\ntags: [evolution]\nnotes: read this one\n")
+        .replace("We present DEI", "My summary. We present DEI")
+    )
+    dei.write_text(edited)
+    newer_json_snapshot(snapshots)
+    report = ingest(config)
+    assert (report.new, report.updated, report.unchanged) == (0, 1, 133)
+    assert dei.read_text() == (
+        "---\n"
+        "title: 'DEI: Diversity in Evolutionary Inference'  # shorter\n"
+        "slug: dei-diversity-in-evolutionary-inference-for-quality-diversity-search\n"
+        "date: 2026-05-25\n"
+        "authors:\n"
+        "- Ada Lovelace\n"
+        "organization: {id: Gensyn, name: Gensyn}\n"
+        "upvotes: 17\n"
+        "arxiv_id: '2605.20001'\n"
+        "tags: [evolution]\n"
+        "notes: read this one\n"
+        "sources:\n"
+        "- {file: 003_ec715fc4c25e81b6.txt, captured: 2026-06-10}\n"
+        "- {file: later.json, captured: 2026-07-01}\n"
+        "---\n" + text.split("---\n", 2)[2].replace("We present DEI", "My summary. We present DEI")
+    )
+    assert "shows a different abstract" in caplog.text and "keeps its body" in caplog.text
+    # And once more: nothing changes.
+    before = digest(papers)
+    assert ingest(config).updated == 0
+    assert digest(papers) == before
+
+
+def test_removed_snapshots_keep_their_papers(snapshots: Path, tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    before = digest(papers)
+    for path in snapshots.glob("00[0-2]_*.txt"):
+        path.unlink()
+    report = ingest(config)
+    assert report.papers == 42 and report.new == 0 and report.updated == 0
+    assert digest(papers) == before
+
+
+def test_an_older_capture_does_not_replace_a_newer_count(snapshots: Path, tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    newer_json_snapshot(snapshots)
+    ingest(config_for(snapshots, papers))
+    assert "upvotes: 17\n" in (papers / DEI).read_text()
+    (snapshots / "later.json").unlink()
+    report = ingest(config_for(snapshots, papers))
+    assert report.updated == 0
+    assert "upvotes: 17\n" in (papers / DEI).read_text()
+
+
+def test_hand_written_and_retitled_papers_are_kept_not_duplicated(
+    snapshots: Path, tmp_path: Path
+) -> None:
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    mine = papers / "my-notes.md"
+    mine.write_text("---\ntitle: My Own Notes\ntags: [reading]\n---\nNot from any listing.\n")
+    dei = papers / DEI
+    dei.write_text(dei.read_text().replace("title: 'DEI: Diversity", "title: 'Renamed: DEI"))
+    report = ingest(config)
+    assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
+    assert len(list(papers.glob("*.md"))) == 135
+    assert mine.read_text().endswith("Not from any listing.\n")
+
+
+def test_a_broken_paper_file_is_never_overwritten(
+    snapshots: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    dei = papers / DEI
+    broken = dei.read_text().replace("date: 2026-05-25", "date: [2026")
+    dei.write_text(broken)
+    report = ingest(config)
+    assert dei.read_text() == broken
+    assert len(list(papers.glob("*.md"))) == 134  # no duplicate beside the broken file
+    assert report.new == 0 and report.unchanged == 133
+    assert "front matter is not valid YAML" in caplog.text
+    assert "fix the file and run ingest again" in caplog.text
+    assert "skipped (1 paper file to fix first, 1 unreadable paper file)" in report.summary()
+
+
+def test_build_renders_a_page_per_paper(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    out = tmp_path / "site"
+    report = build(config_for(SEEDS, papers, output=out))
+    assert report.papers == 134
+    pages = sorted((out / "papers").glob("*.html"))
+    assert len(pages) == 134
+    assert (out / "index.html").read_text().count('href="papers/') == 134
+    assert (out / "assets" / "style.css").is_file()
