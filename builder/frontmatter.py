@@ -15,6 +15,8 @@ import yaml
 from builder.errors import FrontMatterError
 
 FENCE = "---"
+# libyaml's safe loader when PyYAML was built with it: same values and marks, ten times faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -118,7 +120,7 @@ def _trim_trailing_comments(text: str, start: int, end: int) -> int:
 def parse_document(text: str, path: str) -> Document:
     """Parse a paper document with safe YAML only, keeping where each key's text lies."""
     front, body = split_document(text, path)
-    loader = yaml.SafeLoader(front)
+    loader = _Loader(front)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}

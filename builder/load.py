@@ -165,8 +165,9 @@ def load_papers(folder: Path) -> tuple[list[StoredPaper], list[Problem]]:
     by_slug: dict[str, str] = {}
     if not folder.is_dir():
         return stored, problems
+    shown_folder = Path(display_path(folder))
     for file in sorted(folder.glob("*.md")):
-        shown = display_path(file)
+        shown = str(shown_folder / file.name)
         try:
             text = file.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:

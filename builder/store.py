@@ -55,7 +55,7 @@ FILLED_KEYS = (
     "links",
 )
 SLUG_MAX = 80
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SUFFIX = re.compile(r"-\d+$")  # the -2, -3 a slug gets on collision
 # Names Windows cannot create files under; a clone there must still check out every paper.
 RESERVED_SLUGS = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -220,12 +220,16 @@ def match_stored(
         if s is not None and s.path not in claimed:
             found[i] = s
             claimed.add(s.path)
+    by_slug_family: dict[str, list[StoredPaper]] = {}
+    for s in stored:
+        by_slug_family.setdefault(_SUFFIX.sub("", s.paper.slug), []).append(s)
+        by_slug_family.setdefault(s.paper.slug, []).append(s)
     for i, p in enumerate(papers):
         if found[i] is not None:
             continue
         base = base_slug(p.title)
         files = {src.file for src in p.sources}
-        for s in stored:
+        for s in by_slug_family.get(base, []):
             if (
                 s.path not in claimed
                 and re.fullmatch(rf"{re.escape(base)}(-\d+)?", s.paper.slug)

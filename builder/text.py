@@ -13,6 +13,8 @@ _JUNK = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def clean_text(text: str) -> str:
     """Drop control characters, collapse whitespace runs to one space and trim the ends."""
+    if text.isascii() and text.isprintable():  # the common case, without regular expressions
+        return " ".join(text.split())
     return _SPACES.sub(" ", _JUNK.sub("", text)).strip()
 
 

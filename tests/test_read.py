@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -277,6 +278,16 @@ def test_parse_snapshot_dispatches_on_the_suffix() -> None:
 
 def test_clean_text_collapses_whitespace_and_drops_controls() -> None:
     assert clean_text("  a \t b\r\n c\x00\x1b d\u00a0e ") == "a b c d\u00a0e"
+    assert clean_text("plain  ascii   text ") == "plain ascii text"
+
+
+@given(st.text())
+def test_clean_text_leaves_no_runs_ends_or_controls(text: str) -> None:
+    cleaned = clean_text(text)
+    assert "  " not in cleaned and cleaned == cleaned.strip()
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in cleaned)
+    assert all(c == " " or c in "\u00a0\u2007\u202f" for c in cleaned if c.isspace())
+    assert clean_text(cleaned) == cleaned
 
 
 @settings(max_examples=300, deadline=None)
