@@ -23,10 +23,15 @@ from builder.write import check_output, write_site
 log = logging.getLogger(__name__)
 
 
-def progress(total: int, desc: str) -> tqdm:
+def progress(total: int, desc: str, unit: str) -> tqdm:
     """Return a progress bar shown only on a terminal, and only for runs that take a while."""
     return tqdm(
-        total=total, desc=desc, unit="", leave=False, delay=0.5, disable=not sys.stderr.isatty()
+        total=total,
+        desc=desc,
+        unit=f" {unit}",
+        leave=False,
+        delay=0.5,
+        disable=not sys.stderr.isatty(),
     )
 
 
@@ -78,7 +83,7 @@ def _check_folder(config: SiteConfig) -> None:
 def read_all(config: SiteConfig) -> list[ListingFile]:
     """Read every snapshot in the snapshots folder."""
     files = snapshot_files(config.snapshots)
-    with progress(len(files), "reading") as bar:
+    with progress(len(files), "reading", "files") as bar:
         listings = []
         for path in files:
             listings.append(read_snapshot(path, config.year))
@@ -106,7 +111,7 @@ def ingest(config: SiteConfig) -> IngestReport:
         log.info("%s", note)
 
     # Store one paper file each.
-    with progress(len(papers), "storing") as bar:
+    with progress(len(papers), "storing", "papers") as bar:
         stored = write_papers(papers, config.papers, bar)
     for note in stored.notes:
         log.info("%s", note)

@@ -161,8 +161,13 @@ def parse_document(text: str, path: str) -> Document:
     return Document(front, body, data, spans, lines, raw)
 
 
-def patch_document(doc: Document, changes: Mapping[str, Any], order: Sequence[str]) -> str:
-    """Rewrite `doc` with `changes` applied: changed keys in place, new keys in `order`."""
+def patch_document(
+    doc: Document, changes: Mapping[str, Any], order: Sequence[str], body: str | None = None
+) -> str:
+    """Rewrite `doc` with `changes` applied: changed keys in place, new keys in `order`.
+
+    The body stays as it is unless a new `body` is given.
+    """
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
     inserts: dict[int, list[str]] = {}
     for key, value in changes.items():
@@ -179,4 +184,4 @@ def patch_document(doc: Document, changes: Mapping[str, Any], order: Sequence[st
     front = doc.front
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         front = front[:start] + text + front[end:]
-    return f"{FENCE}\n{front}{FENCE}\n{doc.body}"
+    return f"{FENCE}\n{front}{FENCE}\n{doc.body if body is None else body}"

@@ -525,11 +525,55 @@ def _props_result(data: Any, name: str, mtime: dt.date, line: int) -> ListingFil
     return _items_result(items, source)
 
 
+PAPER_LINK = re.compile(
+    r"^(?:https?://huggingface\.co)?/papers/(\d{4}\.\d{4,5})(?:v\d+)?/?(?:[?#].*)?$"
+)
+
+
+def _visible_cards(soup: BeautifulSoup, name: str, mtime: dt.date) -> ListingFile:
+    """Read titles and arXiv ids from the page's visible paper cards (`h3 > a` to /papers/ID)."""
+    result = ListingFile()
+    seen: set[str] = set()
+    source = Source(captured=mtime, file=name)
+    for heading in soup.find_all(["h3", "h2"]):
+        link = heading.find("a", href=PAPER_LINK)
+        title = clean_text(link.get_text(" ")) if link else ""
+        if not title:
+            continue
+        arxiv_id = PAPER_LINK.match(link["href"]).group(1)
+        if arxiv_id in seen:
+            continue
+        seen.add(arxiv_id)
+        line = link.sourceline or 1
+        result.entries.append(
+            ListingEntry(title=title, abstract="", source=source, line=line, arxiv_id=arxiv_id)
+        )
+    if result.entries:
+        result.problems.append(
+            Problem(
+                name,
+                result.entries[0].line,
+                "expected the page data (data-props of the DailyPapers element), found only the "
+                f"visible cards: read {len(result.entries)} titles and arXiv ids, without "
+                "abstracts; save the page's text or the API's JSON for those",
+                reason="page without data",
+                skipped=False,
+            )
+        )
+    return result
+
+
 def parse_html_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
-    """Parse a saved listing page: the JSON in `data-props` of the DailyPapers element."""
+    """Parse a saved listing page: the JSON in `data-props` of the DailyPapers element.
+
+    Without it, fall back to the visible paper cards (titles and arXiv ids only).
+    """
     soup = BeautifulSoup(text, "html.parser")
     div = soup.find(attrs={"data-target": "DailyPapers"})
     if div is None or not div.get("data-props"):
+        cards = _visible_cards(soup, name, mtime)
+        if cards.entries:
+            return cards
         return ListingFile(
             problems=[
                 Problem(

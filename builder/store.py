@@ -64,37 +64,34 @@ RESERVED_SLUGS = frozenset(
 # ---------------------------------------------------------------------------------------------
 # Markdown escaping: python-markdown (no extensions) renders the body back to exactly the text.
 
-_ESCAPABLE = set("\\`*_{}[]()>#+-.!")
-_ENTITY_AHEAD = re.compile(r"(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.IGNORECASE)
-_ORDERED_ITEM = re.compile(r"^\d+\.")
+# Each character that could act as Markdown syntax in running text, and only where it would:
+# a backslash before an escapable character, backticks, asterisks, brackets, underscores not
+# inside a word (snake_case stays), '<', and '&' that starts an entity reference.
+_INLINE_SYNTAX = re.compile(
+    r"\\(?=[\\`*_{}\[\]()>#+\-.!])|[`*\[<]|(?<![^\W_])_|_(?![^\W_])"
+    r"|&(?=(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)",
+    re.IGNORECASE,
+)
+_REPLACEMENTS = {"<": "&lt;", "&": "&amp;"}
+_ORDERED_ITEM = re.compile(r"^\d+(?=\.)")
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    return _REPLACEMENTS.get(ch) or "\\" + ch
 
 
 def escape_markdown(text: str) -> str:
     """Escape a one-line text so python-markdown renders exactly it, touching only syntax."""
-    out: list[str] = []
-    for i, ch in enumerate(text):
-        nxt = text[i + 1] if i + 1 < len(text) else ""
-        prev = text[i - 1] if i else ""
-        if ch == "\\":
-            out.append("\\\\" if nxt in _ESCAPABLE else "\\")
-        elif ch in "`*[":
-            out.append("\\" + ch)
-        elif ch == "_":
-            # An underscore inside a word (snake_case) never starts or ends emphasis.
-            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == "&":
-            out.append("&amp;" if _ENTITY_AHEAD.match(text, i + 1) else "&")
-        else:
-            out.append(ch)
-    if out and text[0] in "#+-":
-        out[0] = "\\" + text[0]  # heading, list item or rule
-    elif out and text[0] == ">":
-        out[0] = "&gt;"  # block quote
-    elif m := _ORDERED_ITEM.match(text):
-        out[m.end() - 1] = "\\."  # "1. " starts an ordered list
-    return "".join(out)
+    out = _INLINE_SYNTAX.sub(_escape_one, text)
+    # At the start of the line: a heading, list item, rule, block quote or numbered item.
+    if text[:1] in ("#", "+", "-"):
+        return "\\" + out
+    if text[:1] == ">":
+        return "&gt;" + out[1:]
+    if m := _ORDERED_ITEM.match(out):
+        return out[: m.end()] + "\\" + out[m.end() :]
+    return out
 
 
 def format_body(abstract: str) -> str:
@@ -283,11 +280,11 @@ class StoreReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _new_sighting_notes(stored: StoredPaper, paper: Paper, sightings_abstract: str) -> list[str]:
+def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
     """Say when a newly seen capture shows an abstract other than the file's body."""
-    if not set(paper.sources) - set(stored.paper.sources):
+    if not set(paper.sources) - set(stored.paper.sources) or not stored.document.body.strip():
         return []
-    if format_body(sightings_abstract) == stored.document.body:
+    if format_body(paper.abstract) == stored.document.body:
         return []
     return [
         f"{stored.path}: a newer capture shows a different abstract for {paper.title!r}; "
@@ -295,22 +292,39 @@ def _new_sighting_notes(stored: StoredPaper, paper: Paper, sightings_abstract: s
     ]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What ingest does to one paper: create its file, or change some keys and maybe the body."""
+
+    paper: Paper
+    found: StoredPaper | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    body: str | None = None  # a body for a file whose body is empty (e.g. seen on a card only)
+
+
 def plan_updates(
     papers: Sequence[Paper], stored: Sequence[StoredPaper], taken: Iterable[str]
-) -> tuple[list[tuple[Paper, StoredPaper | None, dict[str, Any] | None]], list[str]]:
+) -> tuple[list[Plan], list[str]]:
     """Decide per paper: create it (with a new slug), update keys of its file, or leave it."""
     slugs = set(taken)
-    plans: list[tuple[Paper, StoredPaper | None, dict[str, Any] | None]] = []
+    plans: list[Plan] = []
     notes: list[str] = []
     for paper, found in zip(papers, match_stored(papers, stored), strict=True):
         if found is None:
             slug = make_slug(paper.title, slugs)
             slugs.add(slug)
-            plans.append((replace(paper, slug=slug), None, None))
-        else:
-            changes = update_fields(found.paper, found.document, paper)
-            notes += _new_sighting_notes(found, paper, paper.abstract)
-            plans.append((replace(paper, slug=found.paper.slug), found, changes))
+            plans.append(Plan(replace(paper, slug=slug)))
+            continue
+        empty = not found.document.body.strip() and paper.abstract
+        plans.append(
+            Plan(
+                replace(paper, slug=found.paper.slug),
+                found,
+                update_fields(found.paper, found.document, paper),
+                format_body(paper.abstract) if empty else None,
+            )
+        )
+        notes += _abstract_notes(found, paper)
     return plans, notes
 
 
@@ -334,44 +348,51 @@ def write_papers(papers: Sequence[Paper], folder: Path, progress: Any = None) ->
     taken |= {p.stem for p in folder.glob("*.md")}
     plans, notes = plan_updates(papers, stored, taken)
     report.notes += notes
-    for paper, found, changes in plans:
+    for plan in plans:
         if progress is not None:
             progress.update(1)
-        if found is None:
-            stem = _blocked_by(paper, broken)
-            if stem is not None:
-                report.blocked.append(paper.title)
-                report.problems.append(
-                    Problem(
-                        display_path(folder / f"{stem}.md"),
-                        None,
-                        f"cannot be read, so ingest did not add {paper.title!r} beside it "
-                        "(it may be the same paper); fix the file and run ingest again",
-                        reason="paper file to fix first",
-                    )
-                )
-                continue
-            path = folder / f"{paper.slug}.md"
-            try:
-                write_atomic(path, format_paper(paper), create=True)
-            except FileExistsError:
-                report.blocked.append(paper.title)
-                report.problems.append(
-                    Problem(display_path(path), None, "appeared while ingest ran; left alone")
-                )
-                continue
-            report.new.append(paper.slug)
-        elif not changes:
-            report.unchanged.append(found.paper.slug)
+        if plan.found is None:
+            _create_file(plan.paper, folder, broken, report)
+        elif plan.changes or plan.body is not None:
+            _update_file(plan, report)
         else:
-            _update_file(found, changes, report)
+            report.unchanged.append(plan.found.paper.slug)
     return report
 
 
-def _update_file(found: StoredPaper, changes: dict[str, Any], report: StoreReport) -> None:
+def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: StoreReport) -> None:
+    """Write a new paper file, unless an unreadable file may hold the same paper."""
+    stem = _blocked_by(paper, broken)
+    if stem is not None:
+        report.blocked.append(paper.title)
+        report.problems.append(
+            Problem(
+                display_path(folder / f"{stem}.md"),
+                None,
+                f"cannot be read, so ingest did not add {paper.title!r} beside it "
+                "(it may be the same paper); fix the file and run ingest again",
+                reason="paper file to fix first",
+            )
+        )
+        return
+    path = folder / f"{paper.slug}.md"
+    try:
+        write_atomic(path, format_paper(paper), create=True)
+    except FileExistsError:
+        report.blocked.append(paper.title)
+        report.problems.append(
+            Problem(display_path(path), None, "appeared while ingest ran; left alone")
+        )
+        return
+    report.new.append(paper.slug)
+
+
+def _update_file(plan: Plan, report: StoreReport) -> None:
     """Patch the changed keys into a stored paper, checking the result reads back as intended."""
-    text = patch_document(found.document, changes, KEY_ORDER)
-    expected = {**found.document.data, **changes}
+    found = plan.found
+    assert found is not None
+    text = patch_document(found.document, plan.changes, KEY_ORDER, plan.body)
+    expected = {**found.document.data, **plan.changes}
     try:
         ok = parse_document(text, found.path).data == expected
     except FrontMatterError:
@@ -383,7 +404,7 @@ def _update_file(found: StoredPaper, changes: dict[str, Any], report: StoreRepor
                 found.path,
                 None,
                 "its front matter is laid out in a way ingest cannot update safely "
-                f"({', '.join(changes)}); left alone: put each key at the start of a line",
+                f"({', '.join(plan.changes)}); left alone: put each key at the start of a line",
                 reason="paper file to fix first",
             )
         )

@@ -17,7 +17,7 @@ from builder.config import SiteConfig, load_config
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.text import title_key
-from tests.conftest import REPO, SEEDS, rendered_text, seed_entries
+from tests.conftest import LISTINGS, REPO, SEEDS, rendered_text, seed_entries
 
 
 def config_for(snapshots: Path, papers: Path, **overrides) -> SiteConfig:
@@ -159,6 +159,26 @@ def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
     before = digest(papers)
     assert ingest(config).updated == 0
     assert digest(papers) == before
+
+
+def test_a_paper_first_seen_without_abstract_gets_one_later(
+    snapshots: Path, tmp_path: Path
+) -> None:
+    papers = tmp_path / "papers"
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    shutil.copy(LISTINGS / "cards.html", cards)
+    ingest(config_for(cards, papers))
+    path = papers / "the-truthfulness-spectrum-hypothesis.md"
+    assert path.read_text().endswith("---\n")  # no abstract on a card
+    shutil.copy(LISTINGS / "cards.html", snapshots)
+    report = ingest(config_for(snapshots, papers))
+    assert report.updated == 2 and report.new == 132
+    text = path.read_text()
+    assert text.startswith("---\ntitle: The Truthfulness Spectrum Hypothesis\n")
+    assert "arxiv_id: '2506.10003'\n" in text
+    assert text.split("---\n", 2)[2].startswith("Large language models (LLMs) have been reported")
+    assert ingest(config_for(snapshots, papers)).updated == 0
 
 
 def test_removed_snapshots_keep_their_papers(snapshots: Path, tmp_path: Path) -> None:

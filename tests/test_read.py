@@ -247,6 +247,20 @@ def test_saved_html_page_reads_its_data_props() -> None:
     assert all(e.line == 3 for e in result.entries)
 
 
+def test_html_without_page_data_falls_back_to_the_visible_cards() -> None:
+    result = parse_html_listing((LISTINGS / "cards.html").read_text(), "cards.html", MTIME)
+    got = [(e.title, e.arxiv_id, e.abstract, e.line) for e in result.entries]
+    assert got == [
+        ("Grokking at the Edge of Numerical Stability", "2506.10000", "", 8),
+        ("The Truthfulness Spectrum Hypothesis", "2506.10003", "", 15),
+    ]
+    assert [str(p) for p in result.problems] == [
+        "cards.html:8: expected the page data (data-props of the DailyPapers element), found "
+        "only the visible cards: read 2 titles and arXiv ids, without abstracts; save the page's "
+        "text or the API's JSON for those"
+    ]
+
+
 def test_html_without_listing_data_is_named() -> None:
     result = parse_html_listing("<html><body><p>hi</p></body></html>", "saved.html", MTIME)
     assert result.entries == []
