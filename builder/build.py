@@ -72,11 +72,16 @@ class IngestReport:
         )
 
 
-def _check_folder(config: SiteConfig) -> None:
+def _check_folders(config: SiteConfig) -> None:
+    """Stop early, with what to do, when the snapshots or papers folder cannot be used."""
     if not config.snapshots.is_dir():
         raise BuilderError(
             f"snapshots folder {display_path(config.snapshots)} does not exist; put saved "
             "listing pages (.txt, .html, .json) there, or pass --snapshots DIR"
+        )
+    if config.papers.exists() and not config.papers.is_dir():
+        raise BuilderError(
+            f"papers folder {display_path(config.papers)} is a file; pass --papers DIR"
         )
 
 
@@ -94,7 +99,7 @@ def read_all(config: SiteConfig) -> list[ListingFile]:
 def ingest(config: SiteConfig) -> IngestReport:
     """Read the snapshots, merge sightings into papers and store one file per paper."""
     started = time.perf_counter()
-    _check_folder(config)
+    _check_folders(config)
     report = IngestReport()
 
     # Read every saved listing.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -16,8 +15,6 @@ from bs4 import BeautifulSoup
 from builder.errors import Problem, display_path
 from builder.models import ListingEntry, Organization, Source
 from builder.text import clean_text
-
-log = logging.getLogger(__name__)
 
 SNAPSHOT_SUFFIXES = (".txt", ".html", ".htm", ".json")
 
@@ -242,9 +239,16 @@ def parse_text_listing(
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     paras = _paragraphs(text.split("\n"))
     start, capture, problems = _split_header(paras, name)
-    result.problems += problems
-    entries, problems = _text_entries(paras[start:], name)
-    result.problems += problems
+    entries, entry_problems = _text_entries(paras[start:], name)
+    if capture is None and not any(e.meta for e in entries):
+        # Neither the header nor a single '·' date block: a note or README, not a listing.
+        found = _quote(paras[0].text) if paras else "nothing"
+        message = (
+            "expected a saved listing (its header, then papers with '·' date blocks), found "
+            f"neither (it starts with {found}); skipped"
+        )
+        return ListingFile(problems=[Problem(name, 1, message, reason="not a listing")])
+    result.problems += problems + entry_problems
 
     # The listing writes a year only for dates before the current one, so the capture year is
     # later than every explicit year in the file.

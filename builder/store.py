@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -23,8 +22,6 @@ from builder.frontmatter import Document, format_document, parse_document, patch
 from builder.load import StoredPaper, load_papers
 from builder.models import Paper, Source
 from builder.text import title_key
-
-log = logging.getLogger(__name__)
 
 KEY_ORDER = (
     "title",

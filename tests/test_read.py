@@ -157,6 +157,16 @@ def test_missing_header_is_reported_and_entries_still_read() -> None:
     assert result.entries[0].date == dt.date(2025, 5, 2)
 
 
+def test_a_text_file_that_is_no_listing_is_skipped() -> None:
+    text = "Reading list\n\nPapers I want to read this week.\n\nMore notes.\n"
+    result = parse_text_listing(text, "notes.txt", MTIME)
+    assert result.entries == []
+    assert [str(p) for p in result.problems] == [
+        "notes.txt:1: expected a saved listing (its header, then papers with '·' date blocks), "
+        "found neither (it starts with 'Reading list'); skipped"
+    ]
+
+
 def test_meta_block_lines_report_what_was_expected() -> None:
     text = (
         HEADER + "Jun 1\n\nT\n\nA.\n\n  • many authors\n·\nMay 2\n\nU\n\nB.\n\nX Y\n·\nMayday 2\n"
