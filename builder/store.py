@@ -117,6 +117,11 @@ def base_slug(title: str) -> str:
     return _cut(slug, SLUG_MAX)
 
 
+def in_slug_family(base: str, slug: str) -> bool:
+    """Tell whether `slug` is `base` or `base` with a collision suffix (-2, -3, ...)."""
+    return slug == base or (slug.startswith(base + "-") and slug[len(base) + 1 :].isdigit())
+
+
 def make_slug(title: str, taken: set[str]) -> str:
     """Return a slug for `title` not in `taken` (adding -2, -3, ... while keeping 80 chars)."""
     base = base_slug(title)
@@ -214,10 +219,11 @@ def match_stored(
         if s is not None and s.path not in claimed:
             found[i] = s
             claimed.add(s.path)
+    # A slug is filed under itself and under its base without a suffix ("gpt-4-2": both).
     by_slug_family: dict[str, list[StoredPaper]] = {}
     for s in stored:
-        by_slug_family.setdefault(_SUFFIX.sub("", s.paper.slug), []).append(s)
-        by_slug_family.setdefault(s.paper.slug, []).append(s)
+        for key in dict.fromkeys((s.paper.slug, _SUFFIX.sub("", s.paper.slug))):
+            by_slug_family.setdefault(key, []).append(s)
     for i, p in enumerate(papers):
         if found[i] is not None:
             continue
@@ -226,7 +232,7 @@ def match_stored(
         for s in by_slug_family.get(base, []):
             if (
                 s.path not in claimed
-                and re.fullmatch(rf"{re.escape(base)}(-\d+)?", s.paper.slug)
+                and in_slug_family(base, s.paper.slug)
                 and files & {src.file for src in s.paper.sources}
             ):
                 found[i] = s
@@ -328,10 +334,7 @@ def plan_updates(
 def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
     """Return the unreadable file this paper may belong to, if any."""
     base = base_slug(paper.title)
-    for stem in broken:
-        if re.fullmatch(rf"{re.escape(base)}(-\d+)?", stem):
-            return stem
-    return None
+    return next((stem for stem in broken if in_slug_family(base, stem)), None)
 
 
 def write_papers(papers: Sequence[Paper], folder: Path, progress: Any = None) -> StoreReport:
