@@ -5,7 +5,11 @@ PY     := $(VENV)/bin/python
 # Root installs packages directly; anyone else through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup site test lint chromium clean
+.PHONY: setup site serve test lint chromium clean
+
+# Where the site is published (GitHub Pages sets it); empty: base_url from site.yaml.
+BASE_URL ?=
+PORT     ?= 8000
 
 ## setup: create .venv with the project (editable, with test extras) and the npm packages
 setup: $(VENV)/.installed node_modules/.installed
@@ -21,7 +25,11 @@ node_modules/.installed: package.json package-lock.json
 
 ## site: set up, then ingest content/snapshots and build output/
 site: setup
-	$(PY) -m builder build
+	$(PY) -m builder build $(if $(BASE_URL),--base-url '$(BASE_URL)')
+
+## serve: build, serve on http://127.0.0.1:$(PORT)/, rebuild and reload on every change
+serve: setup
+	$(PY) -m builder serve --port $(PORT)
 
 ## chromium: make sure Debian's Chromium is there for the browser tests
 chromium:

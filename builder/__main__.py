@@ -1,4 +1,4 @@
-"""Command line: `python -m builder ingest|build`; the only module that prints."""
+"""Command line: `python -m builder ingest|build|serve`; the only module that prints."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 from builder import __version__
 from builder.build import build, ingest
-from builder.config import CONFIG_NAME, find_config, load_config
+from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config, validate
 from builder.errors import BuilderError
+from builder.serve import serve
 
 log = logging.getLogger("builder")
 
@@ -85,14 +86,31 @@ def make_parser() -> argparse.ArgumentParser:
         help="read the snapshots and write/update the paper files",
         description="Read the snapshots and write or update one paper file per unique paper.",
     )
-    build_parser = commands.add_parser(
+    site = argparse.ArgumentParser(add_help=False, parents=[common])
+    site.add_argument(
+        "--out", type=Path, metavar="DIR", help="folder to build the site into (default: output)"
+    )
+    site.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the site is published, such as https://user.github.io/repo/ "
+        "(default: base_url in site.yaml)",
+    )
+    commands.add_parser(
         "build",
-        parents=[common],
+        parents=[site],
         help="ingest, then build the site",
         description="Ingest, then render the paper files into the site folder.",
     )
-    build_parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="folder to build the site into (default: output)"
+    serve_parser = commands.add_parser(
+        "serve",
+        parents=[site],
+        help="build, serve on localhost, rebuild and reload on changes",
+        description="Build the site, serve it on http://127.0.0.1:PORT/, and rebuild it (and "
+        "reload open pages) whenever snapshots, papers, templates or site.yaml change.",
+    )
+    serve_parser.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="port to listen on (default: 8000)"
     )
     return parser
 
@@ -120,25 +138,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, counter)
 
 
+def _load(args: argparse.Namespace, config_path: Path | None) -> SiteConfig:
+    """Read site.yaml and apply the command-line flags; log its warnings."""
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None:
+        checked = validate({"base_url": base_url})
+        if checked[1]:
+            raise BuilderError(f"--base-url: {checked[1][0].split(' ', 1)[1]}")
+        base_url = checked[0]["base_url"]
+    overrides = {
+        "snapshots": args.snapshots.resolve() if args.snapshots else None,
+        "papers": args.papers.resolve() if args.papers else None,
+        "output": args.out.resolve() if getattr(args, "out", None) else None,
+        "year": args.year,
+        "base_url": base_url,
+    }
+    config, warnings = load_config(config_path, overrides)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return config
+
+
 def _run(args: argparse.Namespace, counter: _Counter) -> int:
     """Run one parsed command."""
     try:
         config_path = args.config or find_config(Path.cwd())
         if args.config is not None and not args.config.is_file():
             raise BuilderError(f"--config {args.config}: no such file")
-        overrides = {
-            "snapshots": args.snapshots.resolve() if args.snapshots else None,
-            "papers": args.papers.resolve() if args.papers else None,
-            "output": args.out.resolve() if getattr(args, "out", None) else None,
-            "year": args.year,
-        }
-        config, warnings = load_config(config_path, overrides)
-        for warning in warnings:
-            log.warning("%s", warning)
+
+        def load() -> SiteConfig:
+            return _load(args, config_path)
+
         if args.command == "ingest":
-            log.info("%s", ingest(config).summary())
+            log.info("%s", ingest(load()).summary())
+        elif args.command == "build":
+            log.info("%s", build(load()).summary())
         else:
-            log.info("%s", build(config).summary())
+            serve(load, config_path, args.port)
     except BuilderError as exc:
         if args.debug:
             traceback.print_exc()

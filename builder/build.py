@@ -142,13 +142,15 @@ class BuildReport:
     ingest: IngestReport
     papers: int = 0
     files: int = 0
+    unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a build."""
         return (
-            f"build: {self.papers} papers, {self.files} files written, "
+            f"build: {self.papers} papers, {self.files} files ({self.files - self.unchanged} "
+            f"written, {self.unchanged} unchanged), "
             f"{skipped_summary(self.problems)}, {self.seconds:.2f} s"
         )
 
@@ -176,8 +178,9 @@ def build(config: SiteConfig) -> BuildReport:
     files = render_site(papers, config)
 
     # Swap the new site in whole.
-    write_site(files, config.output)
+    written = write_site(files, config.output)
     report.papers = len(papers)
-    report.files = len(files)
+    report.files = written.written + written.linked
+    report.unchanged = written.linked
     report.seconds = time.perf_counter() - started
     return report

@@ -14,6 +14,50 @@ from builder.errors import ConfigError, display_path
 
 CONFIG_NAME = "site.yaml"
 
+# Topics used when site.yaml names none: tag -> phrases, each matched at the start of a word in
+# titles and abstracts, in any case ("agent" also finds "agents" and "agentic").
+DEFAULT_TOPICS: dict[str, tuple[str, ...]] = {
+    "reasoning": ("reasoning", "chain-of-thought", "chain of thought", "test-time scaling"),
+    "math": ("math", "theorem", "arithmetic", "olympiad"),
+    "reinforcement learning": (
+        "reinforcement learning",
+        "RL",
+        "policy gradient",
+        "reward model",
+        "GRPO",
+        "PPO",
+    ),
+    "language models": ("language model", "LLM", "large language", "GPT"),
+    "multimodal": ("multimodal", "multi-modal", "vision-language", "VLM", "MLLM"),
+    "vision": ("computer vision", "image", "video", "visual", "segmentation", "object detection"),
+    "diffusion": ("diffusion", "denoising", "flow matching", "score-based"),
+    "agents": ("agent", "tool use", "tool-use", "web navigation"),
+    "code": ("code generation", "coding", "program synthesis", "software engineering"),
+    "theory": (
+        "theoretical",
+        "theorem",
+        "provabl",
+        "sample complexity",
+        "lower bound",
+        "upper bound",
+    ),
+    "optimization": ("optimizer", "gradient descent", "SGD", "AdamW", "learning rate", "convex"),
+    "efficiency": (
+        "quantization",
+        "pruning",
+        "distillation",
+        "KV cache",
+        "speculative decoding",
+        "efficient inference",
+    ),
+    "robotics": ("robot", "embodied", "manipulation", "locomotion"),
+    "speech and audio": ("speech", "audio", "spoken"),
+    "3D": ("3D", "point cloud", "NeRF", "gaussian splatting"),
+    "safety": ("safety", "alignment", "jailbreak", "red-teaming", "red teaming", "harmful"),
+    "interpretability": ("interpretab", "mechanistic", "sparse autoencoder", "probing"),
+    "benchmarks": ("benchmark", "leaderboard"),
+}
+
 
 @dataclass(frozen=True)
 class SiteConfig:
@@ -31,7 +75,7 @@ class SiteConfig:
     page_size: int = 30
     feed_size: int = 50
     theme_dirs: tuple[Path, ...] = ()
-    topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_TOPICS))
 
     @property
     def cache_dir(self) -> Path:
@@ -119,7 +163,8 @@ SCHEMA: dict[str, tuple[Check, str, str]] = {
     "topics": (
         _topics,
         "a mapping of tag -> list of phrases",
-        "Topic tag -> phrases matched (case-insensitive) in titles and abstracts.",
+        "Topic tag -> phrases matched at a word start, any case, in titles and abstracts; "
+        "when absent, built-in defaults for machine-learning papers are used.",
     ),
 }
 PATH_KEYS = ("snapshots", "papers", "output")

@@ -1,19 +1,46 @@
-"""Render loaded papers into site files with Jinja2 (autoescaped) templates."""
+"""Render loaded papers into site files (site path -> content) with autoescaped Jinja2 templates."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
 
 import markdown
+from bs4 import BeautifulSoup, NavigableString
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from builder import __version__
+from builder.archives import (
+    Archive,
+    Topic,
+    TopicRule,
+    compile_topics,
+    group_days,
+    listed_on,
+    month_archives,
+    newest_first,
+    org_archives,
+    org_key,
+    page_url,
+    paginate,
+    paper_topics,
+    topic_archives,
+    url_for,
+)
 from builder.config import SiteConfig
+from builder.feed import atom_feed
+from builder.merge import URL, URL_TRAILING
 from builder.models import Paper
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def theme_dirs(config: SiteConfig) -> list[Path]:
@@ -21,29 +48,158 @@ def theme_dirs(config: SiteConfig) -> list[Path]:
     return [*config.theme_dirs, DEFAULT_THEME]
 
 
+def long_date(day: dt.date) -> str:
+    """Format a date as `Jun 5, 2026`."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def day_heading(day: dt.date) -> str:
+    """Format a date as `Tuesday, June 16, 2026`."""
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def excerpt(text: str, limit: int = 260) -> str:
+    """Cut plain text to about `limit` characters at a word boundary, marking the cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-\u2013\u2014 ")
+    return cut + "…"
+
+
 def make_environment(config: SiteConfig) -> Environment:
     """Create the Jinja2 environment: autoescape everywhere, undefined names are errors."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader([str(d) for d in theme_dirs(config)]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(long_date=long_date, day_heading=day_heading, excerpt=excerpt)
+    env.globals.update(
+        url_for=url_for,
+        org_key=org_key,
+        page_url=page_url,
+        group_days=group_days,
+        version=__version__,
+    )
+    return env
+
+
+def make_markdown() -> markdown.Markdown:
+    """Create the Markdown converter for paper bodies: raw HTML in a body shows as text."""
+    md = markdown.Markdown()
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+def _safe_href(href: str) -> bool:
+    lowered = href.strip().lower()
+    if lowered.startswith(SAFE_SCHEMES) or lowered.startswith("#"):
+        return True
+    # A relative link has no scheme before its first '/', '?' or '#'.
+    return not re.match(r"^[^/?#]*:", lowered) and not lowered.startswith("//")
+
+
+def _linkify(soup: BeautifulSoup) -> None:
+    """Turn bare http(s) URLs in text into links, leaving the text itself unchanged."""
+    for node in list(soup.find_all(string=URL)):
+        if node.find_parent(["a", "code", "pre"]) is not None:
+            continue
+        text, pieces, last = str(node), [], 0
+        for match in URL.finditer(text):
+            url = match.group(0).rstrip(URL_TRAILING)
+            start, end = match.start(), match.start() + len(url)
+            if len(url) <= len("https://"):
+                continue
+            pieces.append(NavigableString(text[last:start]))
+            link = soup.new_tag("a", href=url, rel="nofollow noopener noreferrer")
+            link.string = url
+            pieces.append(link)
+            last = end
+        pieces.append(NavigableString(text[last:]))
+        node.replace_with(*[p for p in pieces if not (isinstance(p, str) and p == "")])
+
+
+def plain_text(html: str) -> str:
+    """Return the text a reader sees in rendered body HTML; paragraphs apart by a blank line."""
+    text = re.sub(r"</p>\s*<p>", "\n\n", html)
+    return unescape(re.sub(r"<[^>]*>", "", text)).strip()
+
+
+def render_markdown(body: str, md: markdown.Markdown | None = None) -> Markup:
+    """Render a paper body to safe HTML: URLs become links, unsafe links and images are inert."""
+    md = md or make_markdown()
+    html = md.reset().convert(body)
+    if "://" not in html and "<a " not in html and "<img" not in html:
+        return Markup(html)
+    soup = BeautifulSoup(html, "html.parser")
+    for img in soup.find_all("img"):
+        # An image would load from another host; show its text instead.
+        img.replace_with(NavigableString(img.get("alt") or ""))
+    for link in soup.find_all("a"):
+        href = link.get("href")
+        if href is not None and not _safe_href(str(href)):
+            del link["href"]
+        elif href is not None and str(href).lower().startswith(("http://", "https://")):
+            link["rel"] = "nofollow noopener noreferrer"
+    _linkify(soup)
+    return Markup(str(soup))
+
+
+@dataclass(frozen=True)
+class PaperPage:
+    """What a paper's page and cards need besides the paper itself."""
+
+    paper: Paper
+    url: str
+    abstract: Markup  # the body rendered to HTML
+    text: str  # the abstract as plain text, as a reader sees it
+    topics: tuple[Topic, ...]
+    day: dt.date | None
+
+
+def paper_page(paper: Paper, md: markdown.Markdown, rules: Sequence[TopicRule]) -> PaperPage:
+    """Render a paper's body and gather what its page and cards show."""
+    html = render_markdown(paper.body, md)
+    text = plain_text(html)
+    return PaperPage(
+        paper=paper,
+        url=url_for("paper", paper.slug),
+        abstract=html,
+        text=text,
+        topics=paper_topics(paper, text, rules),
+        day=listed_on(paper),
     )
 
 
-def render_markdown(body: str) -> Markup:
-    """Render a paper body (python-markdown, no extensions) to HTML."""
-    return Markup(markdown.markdown(body))
+def links_out(paper: Paper) -> list[tuple[str, str]]:
+    """List (label, URL) of where to read the paper: arXiv, PDF, Hugging Face, code, project."""
+    links = []
+    if paper.arxiv_id:
+        links += [
+            ("arXiv abstract", f"https://arxiv.org/abs/{paper.arxiv_id}"),
+            ("PDF", f"https://arxiv.org/pdf/{paper.arxiv_id}"),
+            ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv_id}"),
+        ]
+    else:
+        query = quote_plus(paper.title)
+        links.append(("Search arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"))
+    if paper.github and paper.github.lower().startswith(SAFE_SCHEMES[:2]):
+        links.append(("Code", paper.github))
+    if paper.project_page and paper.project_page.lower().startswith(SAFE_SCHEMES[:2]):
+        links.append(("Project page", paper.project_page))
+    return links
 
 
-def listed_on(paper: Paper) -> dt.date | None:
-    """Return the day a paper sits under: its date, else its first capture."""
-    return paper.date or (paper.sources[0].captured if paper.sources else None)
-
-
-def newest_first(papers: Sequence[Paper]) -> list[Paper]:
-    """Sort papers newest first, ties by slug, undated and uncaptured last."""
-    return sorted(papers, key=lambda p: (-(listed_on(p) or dt.date.min).toordinal(), p.slug))
+def absolute(config: SiteConfig, path: str) -> str | None:
+    """Return the published URL of a site path, or None when base_url is not set."""
+    if not config.base_url:
+        return None
+    return config.base_url + ("" if path == "index.html" else path)
 
 
 def static_files(config: SiteConfig) -> dict[str, bytes]:
@@ -58,17 +214,97 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
     return files
 
 
-def render_site(papers: Sequence[Paper], config: SiteConfig) -> dict[str, str | bytes]:
-    """Render the digest page and one page per paper; return site path -> content."""
-    env = make_environment(config)
-    ordered = newest_first(papers)
-    site: dict[str, str | bytes] = dict(static_files(config))
-    site["index.html"] = env.get_template("index.html").render(
-        site=config, papers=ordered, listed_on=listed_on, root=""
-    )
-    paper_template = env.get_template("paper.html")
-    for paper in ordered:
-        site[f"papers/{paper.slug}.html"] = paper_template.render(
-            site=config, paper=paper, abstract=render_markdown(paper.body), root="../"
+def root_of(path: str) -> str:
+    """Return the relative prefix from a site path back to the site root (`../` for one level)."""
+    return "../" * path.count("/")
+
+
+class Renderer:
+    """Render pages with the shared context every template sees."""
+
+    def __init__(self, config: SiteConfig, pages: dict[str, PaperPage]) -> None:
+        self.config = config
+        self.env = make_environment(config)
+        self.pages = pages
+
+    def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
+        """Render `template` as the page at site path `path`."""
+        return self.env.get_template(template).render(
+            site=self.config,
+            root=root_of(path),
+            path=path,
+            section=section,
+            canonical=absolute(self.config, path),
+            pages=self.pages,
+            **context,
         )
+
+
+def render_site(papers: Sequence[Paper], config: SiteConfig) -> dict[str, str | bytes]:
+    """Render every page, the feed, the sitemap and the assets; return site path -> content."""
+    ordered = newest_first(papers)
+    rules = compile_topics(config.topics)
+    md = make_markdown()
+    pages = {p.slug: paper_page(p, md, rules) for p in ordered}
+    render = Renderer(config, pages)
+    site: dict[str, str | bytes] = dict(static_files(config))
+
+    # The digest, newest first, a page at a time.
+    for digest in paginate(ordered, config.page_size):
+        site[digest.dest] = render("index.html", digest.dest, "digest", digest=digest)
+
+    # One page per paper, linked to its neighbours in digest order.
+    for i, paper in enumerate(ordered):
+        page = pages[paper.slug]
+        site[page.url] = render(
+            "paper.html",
+            page.url,
+            "paper",
+            page=page,
+            links_out=links_out(paper),
+            newer=pages[ordered[i - 1].slug] if i > 0 else None,
+            older=pages[ordered[i + 1].slug] if i + 1 < len(ordered) else None,
+            citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
+        )
+
+    # Archives: by month, organization and topic, each with an index page.
+    topics = {slug: page.topics for slug, page in pages.items()}
+    archives = {
+        "month": month_archives(ordered),
+        "org": org_archives(ordered),
+        "topic": topic_archives(ordered, topics),
+    }
+    for kind, group in archives.items():
+        site.update(_archive_pages(render, kind, group))
+
+    # Search page, feed, sitemap and the files hosts look for.
+    site["search.html"] = render("search.html", "search.html", "search")
+    site["404.html"] = render("404.html", "404.html", "404")
+    site["feed.xml"] = atom_feed(ordered[: config.feed_size], config, pages)
+    urls = [p for p in site if p.endswith(".html") and p != "404.html"]
+    site["sitemap.xml"] = render("sitemap.xml", "sitemap.xml", "", urls=sorted(urls))
+    site["robots.txt"] = render("robots.txt", "robots.txt", "")
+    site[".nojekyll"] = b""
     return site
+
+
+SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
+
+
+def _archive_pages(render: Renderer, kind: str, archives: list[Archive]) -> dict[str, str]:
+    """Render one kind of archive: a page per group and the index listing them all."""
+    section = SECTIONS[kind]
+    files = {}
+    for i, archive in enumerate(archives):
+        files[archive.dest] = render(
+            "archive.html",
+            archive.dest,
+            section,
+            archive=archive,
+            # Months link to the month before and after; the others have no order to walk.
+            newer=archives[i - 1] if kind == "month" and i > 0 else None,
+            older=archives[i + 1] if kind == "month" and i + 1 < len(archives) else None,
+        )
+    index = f"{section}/index.html"
+    files[index] = render(f"{section}.html", index, section, archives=archives)
+    return files

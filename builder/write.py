@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import glob
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from builder.errors import OutputError, display_path
@@ -75,22 +77,75 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def write_site(files: Mapping[str, str | bytes], out: Path) -> None:
-    """Write `files` (site path -> content) into a sibling folder, then swap it in as `out`."""
+@dataclass
+class WriteReport:
+    """What one swap wrote: files written anew and files carried over unchanged."""
+
+    written: int = 0
+    linked: int = 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove the temporary siblings (`<out>.tmp-PID`, `<out>.old-PID`) of builds that died."""
+    removed = []
+    for sibling in out.parent.glob(f"{glob.escape(out.name)}.*-*"):
+        kind, _, pid = sibling.name[len(out.name) + 1 :].partition("-")
+        if kind in ("tmp", "old") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+            removed.append(sibling)
+    return removed
+
+
+def _carry_over(previous: Path | None, relative: str, data: bytes, path: Path) -> bool:
+    """Hard-link the previous build's copy of a file into place when its bytes are the same."""
+    if previous is None:
+        return False
+    old = safe_join(previous, relative)
+    try:
+        if not old.is_file() or old.is_symlink() or old.stat().st_size != len(data):
+            return False
+        if old.read_bytes() != data:
+            return False
+        os.link(old, path)
+    except OSError:
+        return False
+    return True
+
+
+def write_site(files: Mapping[str, str | bytes], out: Path) -> WriteReport:
+    """Write `files` (site path -> content) into a sibling folder, then swap it in as `out`.
+
+    Files whose bytes equal the current site's are hard-linked, not written again.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out)
+    previous = out if (out / MARKER).is_file() else None
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    report = WriteReport()
     try:
         tmp.mkdir()
-        for relative, content in sorted(files.items()):
+        contents = {**files, MARKER: MARKER_TEXT}
+        for relative, content in sorted(contents.items()):
+            data = content.encode("utf-8") if isinstance(content, str) else content
             path = safe_join(tmp, relative)
             path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, str):
-                path.write_text(content, encoding="utf-8", newline="\n")
+            if _carry_over(previous, relative, data, path):
+                report.linked += 1
             else:
-                path.write_bytes(content)
-        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+                path.write_bytes(data)
+                report.written += 1
         if out.exists():
             if not _exchange(tmp, out):
                 old = out.with_name(f"{out.name}.old-{os.getpid()}")
@@ -101,3 +156,4 @@ def write_site(files: Mapping[str, str | bytes], out: Path) -> None:
             os.rename(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return report

@@ -96,3 +96,37 @@ def browser() -> Iterator:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+BASE_URL = "https://reader.example.org/digest/"
+
+
+def build_seed_site(root: Path, **overrides: object) -> Path:
+    """Build the shipped sample papers (with the seed snapshots) into `root/output`."""
+    from builder.build import build
+    from builder.config import load_config
+
+    shutil.copytree(REPO / "content" / "papers", root / "papers")
+    config, _ = load_config(
+        REPO / "site.yaml",
+        {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output", **overrides},
+    )
+    build(config)
+    return root / "output"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds built once with the shipped site.yaml (no base_url): read-only for tests."""
+    return build_seed_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds built once with base_url set, as GitHub Pages builds them: read-only."""
+    return build_seed_site(tmp_path_factory.mktemp("published"), base_url=BASE_URL)
+
+
+def html_pages(site: Path) -> list[Path]:
+    """List every HTML page of a built site."""
+    return sorted(site.rglob("*.html"))

@@ -2,35 +2,76 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-from builder.build import build
-from builder.config import load_config
 from builder.load import load_papers
 from builder.merge import merge_entries
-from builder.render import render_markdown
+from builder.models import Paper
+from builder.render import excerpt, links_out, plain_text, render_markdown
 from builder.text import title_key
-from tests.conftest import REPO, SEEDS, seed_entries
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds built once into a site folder."""
-    root = tmp_path_factory.mktemp("site")
-    shutil.copytree(REPO / "content" / "papers", root / "papers")
-    config, _ = load_config(
-        None, {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output"}
-    )
-    build(config)
-    return root / "output"
+from tests.conftest import REPO, rendered_text, seed_entries
 
 
 def test_markdown_bodies_render_as_html_paragraphs() -> None:
     html = render_markdown("a \\*b\\* &lt;script>alert(1)&lt;/script>\n")
     assert html == "<p>a *b* &lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+
+def test_urls_in_an_abstract_become_links_and_the_text_stays() -> None:
+    body = "Code at https://github.com/a/b. See (https://x.org/p?q=1), and `https://no.link`.\n"
+    html = render_markdown(body)
+    soup = BeautifulSoup(html, "html.parser")
+    assert [a["href"] for a in soup.find_all("a")] == [
+        "https://github.com/a/b",
+        "https://x.org/p?q=1",
+    ]
+    assert all(a["rel"] == ["nofollow", "noopener", "noreferrer"] for a in soup.find_all("a"))
+    assert soup.get_text() == rendered_text(body) == plain_text(html)
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ("<script>alert(1)</script>\n", "<script>alert(1)</script>"),
+        ("a <img src=x onerror=alert(1)> b\n", "a <img src=x onerror=alert(1)> b"),
+        ("<div onclick='x()'>hi</div>\n", "<div onclick='x()'>hi</div>"),
+    ],
+)
+def test_raw_html_written_in_a_paper_body_shows_as_text(body: str, text: str) -> None:
+    html = render_markdown(body)
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find(["script", "img", "div"]) is None
+    assert soup.get_text() == text
+
+
+def test_unsafe_links_and_images_in_a_body_are_made_inert() -> None:
+    html = render_markdown(
+        "[click](javascript:alert(1)) [ok](https://a.org) [rel](other.html) "
+        "![tracker](https://evil.example/x.png) <javascript:alert(2)>\n"
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("img") is None and "tracker" in soup.get_text()
+    hrefs = [a.get("href") for a in soup.find_all("a")]
+    assert "https://a.org" in hrefs and "other.html" in hrefs
+    assert not any(h and h.lower().startswith("javascript") for h in hrefs)
+
+
+def test_excerpts_cut_at_a_word_and_say_so() -> None:
+    text = "word " * 100
+    cut = excerpt(text, 42)
+    assert cut.endswith("…") and len(cut) <= 43 and not cut.endswith(" …")
+    assert excerpt("short.", 42) == "short."
+
+
+def test_links_out_use_the_arxiv_id_else_a_title_search() -> None:
+    known = links_out(Paper(title="T", abstract="", arxiv_id="2501.00001"))
+    assert [label for label, _ in known] == ["arXiv abstract", "PDF", "Hugging Face"]
+    assert known[1][1] == "https://arxiv.org/pdf/2501.00001"
+    unknown = links_out(Paper(title="A & B", abstract="", github="javascript:alert(1)"))
+    assert unknown == [("Search arXiv", "https://arxiv.org/search/?query=A+%26+B&searchtype=title")]
 
 
 @pytest.mark.browser
@@ -56,9 +97,11 @@ def test_every_abstract_reads_exactly_in_chromium(built_site: Path, browser) -> 
         assert title.startswith(s.paper.title) and heading == s.paper.title
         assert shown == abstracts[title_key(s.paper.title)], s.paper.slug
         checked += 1
-    page.goto((built_site / "index.html").as_uri())
-    links = page.eval_on_selector_all(".papers a", "as => as.map(a => a.href)")
-    assert len(links) == checked == 134
+    links: list[str] = []
+    for digest in [built_site / "index.html", *sorted((built_site / "page").glob("*.html"))]:
+        page.goto(digest.as_uri())
+        links += page.eval_on_selector_all(".card-title a", "as => as.map(a => a.href)")
+    assert len(links) == len(set(links)) == checked == 134
     page.goto(links[0])
     assert page.url.startswith("file://") and page.text_content("h1")
     assert errors == [] and foreign == []

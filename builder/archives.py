@@ -1,0 +1,232 @@
+"""Group papers for browsing: digest pages, days, months, organizations and topics; pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from slugify import slugify
+
+from builder.models import Paper
+
+# Each output kind pairs a URL pattern with its file (they are the same: every URL is a file).
+URLS = {
+    "digest": "index.html",
+    "page": "page/{key}.html",
+    "paper": "papers/{key}.html",
+    "month": "months/{key}.html",
+    "org": "orgs/{key}.html",
+    "topic": "topics/{key}.html",
+}
+
+
+def url_for(kind: str, key: str | int = "") -> str:
+    """Return the site path of one page, such as `orgs/berkeley.html`."""
+    return URLS[kind].format(key=key)
+
+
+def listed_on(paper: Paper) -> dt.date | None:
+    """Return the day a paper sits under: its date, else its first capture."""
+    return paper.date or (paper.sources[0].captured if paper.sources else None)
+
+
+def newest_first(papers: Sequence[Paper]) -> list[Paper]:
+    """Sort papers newest first, ties by slug, papers with no day at all last."""
+    return sorted(papers, key=lambda p: (-(listed_on(p) or dt.date.min).toordinal(), p.slug))
+
+
+def key_slug(text: str, prefix: str) -> str:
+    """Slugify an organization id or topic name for a URL; `prefix-<hash>` when nothing is left."""
+    slug = slugify(text.lower(), max_length=60, word_boundary=True, save_order=True)
+    if slug:
+        return slug
+    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic tag: how it is shown and its URL key."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """A topic and the compiled pattern of its phrases."""
+
+    topic: Topic
+    pattern: re.Pattern[str]
+
+
+def compile_topics(rules: Mapping[str, Sequence[str]]) -> list[TopicRule]:
+    """Compile `tag -> phrases` rules: a phrase matches at a word start, any case."""
+    compiled = []
+    for name, phrases in rules.items():
+        if not phrases:
+            continue
+        # A phrase must start a word ("math" finds "mathematical", not "aftermath"); a phrase
+        # ending in a letter may go on ("LLM" finds "LLMs").
+        alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+        compiled.append(TopicRule(Topic(name, key_slug(name, "topic")), pattern))
+    return compiled
+
+
+def paper_topics(paper: Paper, abstract: str, rules: Sequence[TopicRule]) -> tuple[Topic, ...]:
+    """Return a paper's topics: its hand-written tags first, then the rules that match."""
+    found: dict[str, Topic] = {}
+    for tag in paper.tags:
+        topic = Topic(tag, key_slug(tag, "topic"))
+        found.setdefault(topic.slug, topic)
+    text = f"{paper.title}\n{abstract}"
+    for rule in rules:
+        if rule.topic.slug not in found and rule.pattern.search(text):
+            found[rule.topic.slug] = rule.topic
+    return tuple(found.values())
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where one digest page sits among all of them."""
+
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        """Tell whether there is a newer page."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Tell whether there is an older page."""
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        """Return the previous page's number."""
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        """Return the next page's number."""
+        return self.page + 1
+
+    def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
+        """Yield page numbers to link, None where a run of pages is left out."""
+        last = 0
+        for num in range(1, self.pages + 1):
+            if num <= edge or num > self.pages - edge or abs(num - self.page) <= around:
+                if last and num != last + 1:
+                    yield None
+                yield num
+                last = num
+
+
+def page_url(num: int) -> str:
+    """Return the site path of digest page `num` (page 1 is the front page)."""
+    return url_for("digest") if num == 1 else url_for("page", num)
+
+
+@dataclass(frozen=True)
+class Day:
+    """Papers under one day; `listed` when none of them shows a date of its own."""
+
+    day: dt.date | None
+    papers: tuple[Paper, ...]
+
+
+def group_days(papers: Sequence[Paper]) -> list[Day]:
+    """Group papers (already in order) into runs of the same day."""
+    days: list[Day] = []
+    run: list[Paper] = []
+    for paper in papers:
+        if run and listed_on(run[-1]) != listed_on(paper):
+            days.append(Day(listed_on(run[0]), tuple(run)))
+            run = []
+        run.append(paper)
+    if run:
+        days.append(Day(listed_on(run[0]), tuple(run)))
+    return days
+
+
+@dataclass(frozen=True)
+class DigestPage:
+    """One page of the digest."""
+
+    pagination: Pagination
+    dest: str
+    days: tuple[Day, ...]
+
+
+def paginate(papers: Sequence[Paper], page_size: int) -> list[DigestPage]:
+    """Cut the papers (newest first) into digest pages; there is always a first page."""
+    chunks = [papers[i : i + page_size] for i in range(0, len(papers), page_size)] or [[]]
+    return [
+        DigestPage(Pagination(n, len(chunks)), page_url(n), tuple(group_days(chunk)))
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+@dataclass(frozen=True)
+class Archive:
+    """One archive page: a month, an organization or a topic, and its papers newest first."""
+
+    kind: str
+    key: str
+    title: str
+    papers: tuple[Paper, ...]
+    dest: str
+
+
+def _archives(kind: str, groups: Mapping[str, list[Paper]], titles: Mapping[str, str]) -> list:
+    return [
+        Archive(kind, key, titles[key], tuple(groups[key]), url_for(kind, key))
+        for key in sorted(groups)
+    ]
+
+
+def month_archives(papers: Sequence[Paper]) -> list[Archive]:
+    """Group papers (newest first) by the month they are listed under, newest month first."""
+    groups: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        day = listed_on(paper)
+        if day is not None:
+            groups[f"{day:%Y-%m}"].append(paper)
+    titles = {key: dt.date.fromisoformat(f"{key}-01").strftime("%B %Y") for key in groups}
+    return _archives("month", groups, titles)[::-1]
+
+
+def org_archives(papers: Sequence[Paper]) -> list[Archive]:
+    """Group papers by organization, most papers first; the newest paper names the org."""
+    groups: dict[str, list[Paper]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    for paper in papers:
+        if paper.organization is not None:
+            key = org_key(paper.organization.id)
+            groups[key].append(paper)
+            titles.setdefault(key, paper.organization.name or paper.organization.id)
+    return sorted(_archives("org", groups, titles), key=lambda a: (-len(a.papers), a.key))
+
+
+def org_key(org_id: str) -> str:
+    """Return the URL key of an organization id (`Meituan-LongCat` -> `meituan-longcat`)."""
+    return key_slug(org_id, "org")
+
+
+def topic_archives(
+    papers: Sequence[Paper], topics: Mapping[str, tuple[Topic, ...]]
+) -> list[Archive]:
+    """Group papers by topic (`topics`: slug -> its topics), most papers first."""
+    groups: dict[str, list[Paper]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    for paper in papers:
+        for topic in topics[paper.slug]:
+            groups[topic.slug].append(paper)
+            titles.setdefault(topic.slug, topic.name)
+    return sorted(_archives("topic", groups, titles), key=lambda a: (-len(a.papers), a.key))

@@ -1,0 +1,172 @@
+"""`serve`: build, serve the site on localhost, rebuild on changes and reload open pages."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from watchfiles import watch
+
+from builder.build import build
+from builder.config import SiteConfig
+from builder.errors import BuilderError
+from builder.render import theme_dirs
+
+log = logging.getLogger(__name__)
+
+RELOAD_PATH = "/__reload"
+# Added to HTML pages as they are served (never to the built files): reload on a new build.
+RELOAD_SCRIPT = (
+    b"<script>(function(){var seen=null,s=new EventSource('" + RELOAD_PATH.encode() + b"');"
+    b"s.onmessage=function(e){if(seen!==null&&e.data!==seen){location.reload();}seen=e.data;};"
+    b"})();</script>"
+)
+
+
+class Builds:
+    """The number of the latest good build, which pages wait on to reload."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.changed = threading.Condition()
+        self.stopping = False
+
+    def bump(self) -> None:
+        """Record a new build and wake every waiting page."""
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        """Release every waiting page so the server can shut down."""
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Wait until the build number differs from `seen`, or `timeout` seconds pass."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != seen or self.stopping, timeout)
+            return self.version
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Serve the output folder; add the reload script to pages; serve 404.html for misses."""
+
+    builds: Builds
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("serve: " + format, *args)
+
+    def do_GET(self) -> None:
+        """Answer the reload stream, an HTML page (with the script), or any other file."""
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == RELOAD_PATH:
+            self._events()
+            return
+        local = Path(self.translate_path(path))
+        if local.is_dir():
+            local = local / "index.html"
+        if not local.is_file():
+            self._page(Path(self.directory) / "404.html", HTTPStatus.NOT_FOUND)
+        elif local.suffix == ".html":
+            self._page(local, HTTPStatus.OK)
+        else:
+            super().do_GET()
+
+    def _page(self, local: Path, status: HTTPStatus) -> None:
+        try:
+            body = local.read_bytes()
+        except OSError:
+            self.send_error(status)
+            return
+        at = body.rfind(b"</body>")
+        body = body[:at] + RELOAD_SCRIPT + body[at:] if at >= 0 else body + RELOAD_SCRIPT
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = -1
+        try:
+            while not self.builds.stopping:
+                version = self.builds.wait(seen, timeout=15)
+                # A comment line keeps the connection alive; data tells the page the build.
+                message = f"data: {version}\n\n" if version != seen else ": still here\n\n"
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+                seen = version
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def watched_paths(config: SiteConfig, config_file: Path | None) -> list[Path]:
+    """List what a rebuild depends on: snapshots, papers, theme folders and site.yaml."""
+    paths = [config.snapshots, config.papers, *theme_dirs(config)]
+    if config_file is not None:
+        paths.append(config_file)
+    return [p for p in paths if p.exists()]
+
+
+def rebuild(load: Callable[[], SiteConfig], builds: Builds) -> SiteConfig | None:
+    """Build once; on success wake the open pages; on error keep serving the last good site."""
+    try:
+        config = load()
+        log.info("%s", build(config).summary())
+    except BuilderError as exc:
+        log.error("build failed, still serving the last good site: %s", exc)
+        return None
+    builds.bump()
+    return config
+
+
+def changes(config: SiteConfig, config_file: Path | None, stop: threading.Event) -> Iterator:
+    """Yield each batch of changed files until `stop` is set."""
+    yield from watch(*watched_paths(config, config_file), stop_event=stop, debounce=300)
+
+
+def serve(
+    load: Callable[[], SiteConfig],
+    config_file: Path | None,
+    port: int,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Build, then serve the output on 127.0.0.1:`port` and rebuild on every change."""
+    builds = Builds()
+    config = rebuild(load, builds)
+    if config is None:
+        raise BuilderError("the first build failed; fix the error above and run serve again")
+    handler = type("BoundHandler", (Handler,), {"builds": builds})
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", port), partial(handler, directory=str(config.output))
+    )
+    server.daemon_threads = True
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    log.info("serving %s (rebuilds when content, templates or site.yaml change; Ctrl-C stops)", url)
+    if ready is not None:
+        ready(url)
+    stop = threading.Event()
+    try:
+        for batch in changes(config, config_file, stop):
+            names = sorted({Path(path).name for _change, path in batch})
+            log.info("changed: %s; rebuilding", ", ".join(names[:5]))
+            config = rebuild(load, builds) or config
+    finally:
+        stop.set()
+        builds.stop()
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,274 @@
+"""The built seed site, end to end: links, parsing, metadata, archives, feed and sitemap."""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import html5lib
+import pytest
+from bs4 import BeautifulSoup
+
+from builder.archives import listed_on, org_key
+from builder.load import load_papers
+from tests.conftest import BASE_URL, REPO, html_pages, rendered_text
+
+PAPERS = {s.paper.slug: s.paper for s in load_papers(REPO / "content" / "papers")[0]}
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def soup_of(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def references(soup: BeautifulSoup) -> list[tuple[str, str, str]]:
+    """List (tag, attribute, value) of every href and src in a page."""
+    found = []
+    for tag in soup.find_all(True):
+        for attr in ("href", "src"):
+            if tag.has_attr(attr):
+                found.append((tag.name, attr, tag[attr]))
+    return found
+
+
+def test_every_page_type_is_there(built_site: Path) -> None:
+    for name in [
+        "index.html",
+        "page/2.html",
+        "months/index.html",
+        "orgs/index.html",
+        "topics/index.html",
+        "search.html",
+        "404.html",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        ".nojekyll",
+        "assets/style.css",
+        "assets/site.js",
+    ]:
+        assert (built_site / name).is_file(), name
+    assert len(list((built_site / "papers").glob("*.html"))) == len(PAPERS) == 134
+    assert (built_site / "orgs" / "meituan-longcat.html").is_file() or any(
+        p.organization and org_key(p.organization.id) == "longcat" for p in PAPERS.values()
+    )
+
+
+def test_every_page_is_html_that_parses_cleanly(built_site: Path) -> None:
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    for page in html_pages(built_site):
+        parser.parse(page.read_bytes())  # raises on any parse error
+        assert not parser.errors, (page, parser.errors[:3])
+
+
+def test_every_relative_link_resolves_and_nothing_loads_from_elsewhere(built_site: Path) -> None:
+    checked = 0
+    for page in html_pages(built_site):
+        soup = soup_of(page)
+        ids = {t["id"] for t in soup.find_all(id=True)}
+        for tag, attr, value in references(soup):
+            parts = urlsplit(value)
+            if parts.scheme or value.startswith("//"):
+                # Another host may be linked to, never loaded from.
+                assert tag == "a" and attr == "href", (page, tag, value)
+                assert parts.scheme in ("http", "https", "mailto"), (page, value)
+                continue
+            assert not value.startswith("/"), f"{page}: root-relative {value}"
+            if not parts.path:
+                assert parts.fragment in ids, (page, value)
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{page.relative_to(built_site)}: {value} is missing"
+            assert built_site.resolve() in target.parents
+            checked += 1
+    assert checked > 5000
+
+
+def test_the_digest_lists_every_paper_once_newest_first(built_site: Path) -> None:
+    pages = [built_site / "index.html", *sorted((built_site / "page").glob("*.html"))]
+    pages.sort(key=lambda p: 1 if p.name == "index.html" else int(p.stem))
+    slugs: list[str] = []
+    for page in pages:
+        cards = soup_of(page).select(".card-title a")
+        assert len(cards) <= 30
+        slugs += [Path(a["href"]).stem for a in cards]
+    assert len(slugs) == len(set(slugs)) == len(PAPERS)
+    days = [listed_on(PAPERS[s]) for s in slugs]
+    assert days == sorted(days, reverse=True)
+
+
+def test_undated_papers_say_listed(built_site: Path) -> None:
+    undated = [p for p in PAPERS.values() if p.date is None]
+    assert len(undated) == 5
+    for paper in undated:
+        soup = soup_of(built_site / "papers" / f"{paper.slug}.html")
+        assert soup.find(itemprop="datePublished") is None
+        assert soup.select_one(".paper-head .listed").get_text().startswith("listed ")
+
+
+def meta(soup: BeautifulSoup, key: str) -> list[str]:
+    tags = soup.find_all("meta", attrs={"name": key}) or soup.find_all(
+        "meta", attrs={"property": key}
+    )
+    return [t["content"] for t in tags]
+
+
+@pytest.mark.parametrize("slug", sorted(PAPERS))
+def test_paper_metadata_equals_its_front_matter(published_site: Path, slug: str) -> None:
+    paper = PAPERS[slug]
+    soup = soup_of(published_site / "papers" / f"{slug}.html")
+    url = f"{BASE_URL}papers/{slug}.html"
+    article = soup.find(itemscope=True, itemtype="https://schema.org/ScholarlyArticle")
+    assert article is not None
+    assert [e.get_text() for e in article.find_all(itemprop="name")] == [paper.title]
+    (abstract,) = article.find_all(itemprop="abstract")
+    assert abstract.get_text() == rendered_text(paper.body)
+    published = article.find_all(itemprop="datePublished")
+    assert [t["datetime"] for t in published] == ([paper.date.isoformat()] if paper.date else [])
+    assert [e.get_text() for e in article.find_all(itemprop="author")] == list(paper.authors)
+
+    assert soup.title.get_text().startswith(paper.title)
+    assert meta(soup, "og:title") == meta(soup, "citation_title") == [paper.title]
+    assert meta(soup, "og:type") == ["article"]
+    assert meta(soup, "og:url") == [url]
+    assert [link["href"] for link in soup.find_all("link", rel="canonical")] == [url]
+    assert meta(soup, "twitter:card") == ["summary"]
+    description = meta(soup, "og:description")[0]
+    assert description.rstrip("…") and rendered_text(paper.body).startswith(description.rstrip("…"))
+    assert meta(soup, "citation_author") == list(paper.authors)
+    date = [f"{paper.date:%Y/%m/%d}"] if paper.date else []
+    assert meta(soup, "citation_publication_date") == date
+    assert meta(soup, "citation_arxiv_id") == ([paper.arxiv_id] if paper.arxiv_id else [])
+
+
+def test_relative_builds_have_no_absolute_urls(built_site: Path) -> None:
+    soup = soup_of(built_site / "papers" / f"{next(iter(PAPERS))}.html")
+    assert soup.find("link", rel="canonical") is None and meta(soup, "og:url") == []
+    assert "Sitemap:" not in (built_site / "robots.txt").read_text()
+
+
+def test_paper_pages_link_out_and_to_their_neighbours(built_site: Path) -> None:
+    # The seeds are text dumps, which carry no arXiv ids (links_out is tested on its own).
+    without = next(p for p in PAPERS.values() if not p.arxiv_id)
+    soup = soup_of(built_site / "papers" / f"{without.slug}.html")
+    assert any(a["href"].startswith("https://arxiv.org/search/") for a in soup.select(".actions a"))
+    copy = soup.select_one("a.copy-link")
+    assert copy["href"] == f"{without.slug}.html"  # a plain link without JavaScript
+    neighbours = soup.select(".neighbours a")
+    assert neighbours and all(a["href"].endswith(".html") for a in neighbours)
+    assert len(soup.select("[itemprop=name]")) == 1
+
+
+def test_archives_hold_every_paper_where_it_belongs(built_site: Path) -> None:
+    @functools.cache
+    def cards(page: Path) -> set[str]:
+        return {Path(a["href"]).stem for a in soup_of(page).select(".card-title a")}
+
+    months = Counter(f"{listed_on(p):%Y-%m}" for p in PAPERS.values())
+    index = soup_of(built_site / "months" / "index.html")
+    assert len(index.select(".index-list li")) == len(months)
+    for key, count in months.items():
+        got = cards(built_site / "months" / f"{key}.html")
+        assert len(got) == count
+        assert all(f"{listed_on(PAPERS[s]):%Y-%m}" == key for s in got)
+    orgs = Counter(org_key(p.organization.id) for p in PAPERS.values() if p.organization)
+    assert orgs and len(
+        soup_of(built_site / "orgs" / "index.html").select(".index-list li")
+    ) == len(orgs)
+    for key, count in orgs.items():
+        assert len(cards(built_site / "orgs" / f"{key}.html")) == count
+    # Every tag on a paper page links to a topic page that lists the paper.
+    tagged = 0
+    for slug in PAPERS:
+        for a in soup_of(built_site / "papers" / f"{slug}.html").select(".paper-head .tags a"):
+            assert slug in cards((built_site / "papers" / a["href"]).resolve())
+            tagged += 1
+    assert tagged > 100
+    topic_pages = list((built_site / "topics").glob("*.html"))
+    assert len(topic_pages) - 1 == len(
+        soup_of(built_site / "topics" / "index.html").select(".index-list li")
+    )
+
+
+def test_every_page_has_the_search_form(built_site: Path) -> None:
+    for page in html_pages(built_site):
+        form = soup_of(page).find("form", role="search")
+        assert form is not None, page
+        assert form.find("input", attrs={"type": "search", "name": "q"}) is not None
+        assert (page.parent / form["action"]).resolve() == (built_site / "search.html").resolve()
+
+
+@pytest.mark.parametrize("fixture", ["built_site", "published_site"])
+def test_the_feed_is_valid_atom_with_full_abstracts(fixture: str, request) -> None:
+    site: Path = request.getfixturevalue(fixture)
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert len(feed.entries) == 50
+    digest = [Path(a["href"]).stem for a in soup_of(site / "index.html").select(".card-title a")]
+    slugs = [Path(urlsplit(e.link).path).stem for e in feed.entries]
+    assert slugs[:30] == digest
+    for entry, slug in zip(feed.entries, slugs, strict=True):
+        paper = PAPERS[slug]
+        assert entry.title == paper.title
+        assert entry.content[0].value == rendered_text(paper.body)
+        assert entry.updated.startswith(listed_on(paper).isoformat())
+        if fixture == "published_site":
+            assert entry.link == f"{BASE_URL}papers/{slug}.html" == entry.id
+        else:
+            assert entry.link == f"papers/{slug}.html"
+    assert len({e.id for e in feed.entries}) == 50
+
+
+def test_the_sitemap_lists_every_page_and_robots_names_it(published_site: Path) -> None:
+    root = ET.parse(published_site / "sitemap.xml").getroot()
+    assert root.tag == f"{SITEMAP}urlset"
+    locs = [e.text for e in root.iter(f"{SITEMAP}loc")]
+    assert all(loc.startswith(BASE_URL) for loc in locs)
+    pages = {
+        p.relative_to(published_site).as_posix()
+        for p in html_pages(published_site)
+        if p.name != "404.html"
+    }
+    listed = {loc[len(BASE_URL) :] or "index.html" for loc in locs}
+    assert listed == pages and len(locs) == len(pages)
+    robots = (published_site / "robots.txt").read_text()
+    assert f"Sitemap: {BASE_URL}sitemap.xml" in robots
+
+
+def test_the_404_page_anchors_its_links_at_the_site_root(published_site: Path) -> None:
+    soup = soup_of(published_site / "404.html")
+    assert soup.find("base")["href"] == BASE_URL
+    assert soup.find("link", rel="stylesheet")["href"] == "assets/style.css"
+
+
+def test_output_is_deterministic(built_site: Path, tmp_path: Path) -> None:
+    from tests.conftest import build_seed_site
+
+    again = build_seed_site(tmp_path)
+    for page in sorted(p for p in built_site.rglob("*") if p.is_file()):
+        other = again / page.relative_to(built_site)
+        assert other.read_bytes() == page.read_bytes(), page
+
+
+def test_the_pages_workflow_is_a_valid_github_workflow() -> None:
+    workflow = REPO / ".github" / "workflows" / "pages.yml"
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = workflow.read_text()
+    assert "make site BASE_URL=" in text
+    for action in ("configure-pages", "upload-pages-artifact", "deploy-pages"):
+        assert re.search(rf"uses: actions/{action}@v\d", text), action
