@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from builder import __version__
 from builder.archives import (
     Archive,
     Topic,
-    TopicRule,
+    TopicRules,
     compile_topics,
     group_days,
     listed_on,
@@ -162,7 +163,7 @@ class PaperPage:
     day: dt.date | None
 
 
-def paper_page(paper: Paper, md: markdown.Markdown, rules: Sequence[TopicRule]) -> PaperPage:
+def paper_page(paper: Paper, md: markdown.Markdown, rules: TopicRules) -> PaperPage:
     """Render a paper's body and gather what its page and cards show."""
     html = render_markdown(paper.body, md)
     text = plain_text(html)
@@ -226,16 +227,30 @@ class Renderer:
         self.config = config
         self.env = make_environment(config)
         self.pages = pages
+        self._cards: dict[tuple[str, str, str], Markup] = {}
+        self._macros: dict[str, Any] = {}
+
+    def card(self, root: str, paper: Paper, heading: str = "h3") -> Markup:
+        """Render a paper's card once per folder depth and heading level, then reuse it."""
+        key = (root, paper.slug, heading)
+        if key not in self._cards:
+            if root not in self._macros:
+                template = self.env.get_template("macros.html")
+                self._macros[root] = template.make_module({"root": root, "pages": self.pages})
+            self._cards[key] = Markup(self._macros[root].card_html(paper, heading))
+        return self._cards[key]
 
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
         """Render `template` as the page at site path `path`."""
+        root = root_of(path)
         return self.env.get_template(template).render(
             site=self.config,
-            root=root_of(path),
+            root=root,
             path=path,
             section=section,
             canonical=absolute(self.config, path),
             pages=self.pages,
+            card=partial(self.card, root),
             **context,
         )
 

@@ -248,3 +248,161 @@ def test_build_renders_a_page_per_paper(tmp_path: Path) -> None:
     assert len(pages) == 134
     assert (out / "index.html").read_text().count('class="card-title"') == 30
     assert (out / "assets" / "style.css").is_file()
+
+
+def manifest(site: Path) -> dict[str, str]:
+    """Map every file of a site to its hash."""
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_an_unchanged_rebuild_writes_nothing_and_a_change_rewrites_only_its_pages(
+    tmp_path: Path,
+) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    out = tmp_path / "site"
+    config = config_for(SEEDS, papers, output=out)
+    first = build(config)
+    inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    again = build(config)
+    assert again.files == first.files and again.unchanged == again.files
+    assert {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()} == inodes
+
+    dei = papers / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
+    dei.write_text(dei.read_text().replace("upvotes: 2\n", "upvotes: 2\ntags: [my list]\n"))
+    third = build(config)
+    changed = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {
+        p.relative_to(out).as_posix() for p, ino in inodes.items() if p.stat().st_ino == ino
+    }
+    # The paper's page and the pages that show its card, nothing else.
+    assert (
+        "papers/dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
+        in changed
+    )
+    assert "months/2026-05.html" in changed and "orgs/gensyn.html" in changed
+    assert "topics/my-list.html" in changed
+    assert not any(c.startswith("papers/") for c in changed if "dei-" not in c)
+    assert third.files - third.unchanged == len(changed) < 20
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (lambda tmp: Path("/"), "is the filesystem root"),
+        (lambda tmp: Path.home(), "is your home folder"),
+        (lambda tmp: tmp, "would replace"),
+        (lambda tmp: tmp / "notes", "not an earlier build"),
+        (lambda tmp: tmp / "papers", "would replace"),
+    ],
+)
+def test_build_refuses_a_dangerous_out_and_touches_nothing(
+    tmp_path: Path, cli, where, message: str
+) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    (tmp_path / "site.yaml").write_text("title: T\n")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "keep.txt").write_text("mine")
+    before = manifest(tmp_path)
+    code, _, err = cli(
+        "build",
+        "--snapshots",
+        str(SEEDS),
+        "--papers",
+        str(papers),
+        "--out",
+        str(where(tmp_path)),
+        cwd=tmp_path,
+    )
+    assert code == 1 and message in err and "Error: --out" in err
+    assert manifest(tmp_path) == before
+
+
+def test_a_theme_folder_overrides_single_files(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static" / "style.css").write_text("body { color: rebeccapurple; }\n")
+    (theme / "static" / "extra.js").write_text("// mine\n")
+    base = (REPO / "templates" / "base.html").read_text()
+    (theme / "base.html").write_text(base.replace("<main", "<p class=mine>Mine</p>\n<main"))
+    out = tmp_path / "site"
+    build(config_for(SEEDS, papers, output=out, theme_dirs=(theme,)))
+    assert (out / "assets" / "style.css").read_text() == "body { color: rebeccapurple; }\n"
+    assert (out / "assets" / "extra.js").is_file() and (out / "assets" / "site.js").is_file()
+    assert (
+        "<p class=mine>Mine</p>"
+        in (
+            out
+            / "papers"
+            / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
+        ).read_text()
+    )
+    assert "<p class=mine>" in (out / "index.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 synthetic paper files: a build that takes long enough to be killed midway."""
+    from benchmarks.corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("corpus") / "papers"
+    write_corpus(folder, 600)
+    return folder
+
+
+def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
+    tmp_path: Path, corpus: Path
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    empty = tmp_path / "snapshots"
+    empty.mkdir()
+    out = tmp_path / "site"
+    configs = {}
+    for name in ("a", "b"):
+        configs[name] = tmp_path / f"{name}.yaml"
+        configs[name].write_text(
+            f"title: Site {name}\nsnapshots: {empty}\npapers: {corpus}\noutput: {out}\n"
+        )
+
+    def run(name: str, kill_after: float | None = None) -> None:
+        command = [sys.executable, "-m", "builder", "build", "--config", str(configs[name])]
+        process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
+        if kill_after is None:
+            assert process.wait(timeout=120) == 0
+            return
+        time.sleep(kill_after)
+        process.kill()
+        process.wait(timeout=30)
+
+    run("b")
+    sites = {"b": manifest(out)}
+    started = time.perf_counter()
+    run("a")
+    duration = time.perf_counter() - started
+    sites["a"] = manifest(out)
+    assert sites["a"] != sites["b"] and len(sites["a"]) > 700
+
+    current = "a"
+    outcomes = []
+    for fraction in (0.3, 0.6, 0.8, 0.9, 0.97):
+        target = "b" if current == "a" else "a"
+        run(target, kill_after=duration * fraction)
+        now = manifest(out)
+        assert now in (sites["a"], sites["b"]), f"a mix after a kill at {fraction:.0%}"
+        current = "a" if now == sites["a"] else "b"
+        outcomes.append(current == target)
+    # The next build cleans what the killed ones left beside the site.
+    run("a")
+    assert manifest(out) == sites["a"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site.")) == []
+    assert not all(outcomes), "every kill came after the swap: the test did not kill midway"

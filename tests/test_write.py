@@ -72,3 +72,31 @@ def test_a_failed_write_leaves_the_last_site(tmp_path: Path) -> None:
 def test_safe_join_refuses_paths_outside(tmp_path: Path, bad: str) -> None:
     with pytest.raises(OutputError):
         safe_join(tmp_path, bad)
+
+
+def test_unchanged_files_are_hard_linked_from_the_last_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = write_site({"a.html": "same", "b.html": "old"}, out)
+    inode = (out / "a.html").stat().st_ino
+    second = write_site({"a.html": "same", "b.html": "new"}, out)
+    assert (first.written, second.written, second.linked) == (3, 1, 2)
+    assert (out / "a.html").stat().st_ino == inode
+    assert (out / "a.html").stat().st_nlink == 1  # the old tree is gone
+    assert (out / "b.html").read_text() == "new"
+
+
+def test_leftovers_of_dead_builds_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    out = tmp_path / "site"
+    stale = [tmp_path / f"site.tmp-{dead.pid}", tmp_path / f"site.old-{dead.pid}"]
+    live = tmp_path / f"site.tmp-{os.getppid()}"
+    other = tmp_path / "site.tmp-notes"
+    for folder in [*stale, live, other]:
+        folder.mkdir()
+    write_site({"index.html": "x"}, out)
+    assert not any(f.exists() for f in stale)
+    assert live.exists() and other.exists()

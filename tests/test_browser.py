@@ -1,0 +1,113 @@
+"""The built site in a real Chromium from file://: accessibility, layout, JavaScript on and off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PAGE_TYPES = [
+    "index.html",
+    "page/2.html",
+    "papers/dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html",
+    "papers/equiformerv3-scaling-efficient-expressive-and-general-se-3-equivariant-graph.html",
+    "months/index.html",
+    "months/2026-05.html",
+    "orgs/index.html",
+    "orgs/gensyn.html",
+    "topics/index.html",
+    "topics/reasoning.html",
+    "search.html",
+    "404.html",
+]
+
+
+@pytest.fixture(scope="module", params=["light", "dark"])
+def context(browser, request):
+    """A browser context in one colour scheme, recording page errors and foreign requests."""
+    ctx = browser.new_context(color_scheme=request.param, viewport={"width": 1280, "height": 900})
+    ctx.errors = []
+    ctx.foreign = []
+    ctx.on("weberror", lambda e: ctx.errors.append(str(e.error)))
+    ctx.on("request", lambda r: None if r.url.startswith("file://") else ctx.foreign.append(r.url))
+    yield ctx
+    ctx.close()
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES)
+def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -> None:
+    assert AXE.is_file(), "axe-core is missing: run `make setup` (npm ci)"
+    page = context.new_page()
+    page.goto((built_site / name).as_uri())
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], serious
+    assert context.errors == [] and context.foreign == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", [360, 768, 1600])
+def test_no_page_scrolls_sideways(built_site: Path, browser, width: int) -> None:
+    ctx = browser.new_context(viewport={"width": width, "height": 800})
+    page = ctx.new_page()
+    for name in PAGE_TYPES:
+        page.goto((built_site / name).as_uri())
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (name, width, overflow)
+    ctx.close()
+
+
+def test_pages_work_without_javascript(built_site: Path, browser) -> None:
+    ctx = browser.new_context(java_script_enabled=False)
+    page = ctx.new_page()
+    paper = built_site / PAGE_TYPES[2]
+    page.goto(paper.as_uri())
+    link = page.locator("a.copy-link")
+    assert link.count() == 1
+    link.click()
+    assert page.url == paper.as_uri()
+    assert page.locator(".abstract").inner_text().startswith("We present DEI")
+    page.goto((built_site / "index.html").as_uri())
+    page.fill("#site-search", "grokking")
+    page.press("#site-search", "Enter")
+    assert page.url.endswith("search.html?q=grokking")
+    ctx.close()
+
+
+def test_copy_link_copies_the_page_address(built_site: Path, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto((built_site / PAGE_TYPES[2]).as_uri())
+    button = page.locator("button.copy-link")
+    assert button.count() == 1 and page.locator("a.copy-link").count() == 0
+    page.evaluate(
+        "() => { window.copied = null; navigator.clipboard.writeText = "
+        "async (t) => { window.copied = t; }; }"
+    )
+    button.click()
+    page.wait_for_function("() => window.copied !== null")
+    assert page.evaluate("window.copied") == page.url
+    assert page.locator(".copy-status").inner_text() == "Link copied"
+    ctx.close()
+
+
+def test_the_skip_link_is_first_and_moves_focus_to_the_content(built_site: Path, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto((built_site / "index.html").as_uri())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    ctx.close()
