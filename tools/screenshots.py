@@ -1,0 +1,66 @@
+"""Screenshot each page type of a built site: phone and desktop, light and dark.
+
+Usage: .venv/bin/python tools/screenshots.py [SITE] [OUT]   (defaults: output/ screenshots/)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+SIZES = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 900}}
+
+
+def page_types(site: Path) -> dict[str, Path]:
+    """Pick one page of each type from a built site."""
+    first = lambda folder: min(p for p in (site / folder).glob("*.html") if p.name != "index.html")  # noqa: E731
+    return {
+        "digest": site / "index.html",
+        "paper": site
+        / "papers"
+        / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
+        if (
+            site
+            / "papers"
+            / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
+        ).exists()
+        else first("papers"),
+        "month": first("months"),
+        "months": site / "months" / "index.html",
+        "org": first("orgs"),
+        "orgs": site / "orgs" / "index.html",
+        "topic": site / "topics" / "reasoning.html"
+        if (site / "topics" / "reasoning.html").exists()
+        else first("topics"),
+        "topics": site / "topics" / "index.html",
+        "search": site / "search.html",
+        "404": site / "404.html",
+    }
+
+
+def main() -> None:
+    """Write one PNG per page type, size and colour scheme."""
+    site = Path(sys.argv[1] if len(sys.argv) > 1 else "output").resolve()
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for size, viewport in SIZES.items():
+            for scheme in ("light", "dark"):
+                context = browser.new_context(viewport=viewport, color_scheme=scheme)
+                page = context.new_page()
+                for name, path in page_types(site).items():
+                    page.goto(path.as_uri())
+                    page.screenshot(path=out / f"{name}-{size}-{scheme}.png")
+                context.close()
+        browser.close()
+    print(f"screenshots in {out}/")
+
+
+if __name__ == "__main__":
+    main()
