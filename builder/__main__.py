@@ -12,7 +12,7 @@ from pathlib import Path
 
 from builder import __version__
 from builder.build import build, ingest
-from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config, validate
+from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config
 from builder.errors import BuilderError
 from builder.serve import serve
 
@@ -140,18 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _load(args: argparse.Namespace, config_path: Path | None) -> SiteConfig:
     """Read site.yaml and apply the command-line flags; log its warnings."""
-    base_url = getattr(args, "base_url", None)
-    if base_url is not None:
-        checked = validate({"base_url": base_url})
-        if checked[1]:
-            raise BuilderError(f"--base-url: {checked[1][0].split(' ', 1)[1]}")
-        base_url = checked[0]["base_url"]
     overrides = {
         "snapshots": args.snapshots.resolve() if args.snapshots else None,
         "papers": args.papers.resolve() if args.papers else None,
         "output": args.out.resolve() if getattr(args, "out", None) else None,
         "year": args.year,
-        "base_url": base_url,
+        "base_url": getattr(args, "base_url", None),
     }
     config, warnings = load_config(config_path, overrides)
     for warning in warnings:

@@ -162,7 +162,7 @@ def page_url(num: int) -> str:
 
 @dataclass(frozen=True)
 class Day:
-    """Papers under one day; `listed` when none of them shows a date of its own."""
+    """Papers under one day (their date, or the capture date of undated ones)."""
 
     day: dt.date | None
     papers: tuple[Paper, ...]
@@ -211,7 +211,9 @@ class Archive:
     dest: str
 
 
-def _archives(kind: str, groups: Mapping[str, list[Paper]], titles: Mapping[str, str]) -> list:
+def _archives(
+    kind: str, groups: Mapping[str, list[Paper]], titles: Mapping[str, str]
+) -> list[Archive]:
     return [
         Archive(kind, key, titles[key], tuple(groups[key]), url_for(kind, key))
         for key in sorted(groups)

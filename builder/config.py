@@ -204,6 +204,7 @@ def load_config(
     """Read and validate site.yaml (None: defaults), apply overrides; return config and warnings.
 
     Paths in site.yaml are relative to its folder; override paths must already be absolute.
+    Other overrides (command-line flags) are checked like site.yaml values.
     """
     raw: dict[str, Any] = {}
     root = Path.cwd()
@@ -240,6 +241,14 @@ def load_config(
         values[key] = (root / values.get(key, getattr(defaults, key))).resolve()
     values["theme_dirs"] = tuple((root / p).resolve() for p in values.get("theme_dirs", ()))
     for key, value in (overrides or {}).items():
-        if value is not None:
-            values[key] = value
+        if value is None:
+            continue
+        if key not in (*PATH_KEYS, "theme_dirs"):  # paths come resolved; the rest is checked
+            check, expected, _doc = SCHEMA[key]
+            checked = check(value)
+            if checked is None:
+                flag = "--" + key.replace("_", "-")
+                raise ConfigError(f"{flag}: must be {expected}, got {value!r}")
+            value = checked
+        values[key] = value
     return SiteConfig(root=root, **values), warnings

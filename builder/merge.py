@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from builder.models import ListingEntry, Paper
@@ -15,14 +15,17 @@ URL = re.compile(r"https?://[^\s{(<>\"]+", re.IGNORECASE)
 URL_TRAILING = ".,;:)]}"
 
 
-def extract_links(text: str) -> tuple[str, ...]:
-    """List the URLs in `text` in order, without trailing punctuation, each once."""
-    links: list[str] = []
+def url_spans(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (start, URL) for each http(s) URL in `text`, without trailing punctuation."""
     for match in URL.finditer(text):
         url = match.group(0).rstrip(URL_TRAILING)
-        if len(url) > len("https://") and url not in links:
-            links.append(url)
-    return tuple(links)
+        if len(url) > len("https://"):
+            yield match.start(), url
+
+
+def extract_links(text: str) -> tuple[str, ...]:
+    """List the URLs in `text` in order, without trailing punctuation, each once."""
+    return tuple(dict.fromkeys(url for _, url in url_spans(text)))
 
 
 def _sighting_order(e: ListingEntry) -> tuple:

@@ -37,7 +37,7 @@ from builder.archives import (
 )
 from builder.config import SiteConfig
 from builder.feed import atom_feed
-from builder.merge import URL, URL_TRAILING
+from builder.merge import URL, url_spans
 from builder.models import Paper
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
@@ -111,16 +111,12 @@ def _linkify(soup: BeautifulSoup) -> None:
         if node.find_parent(["a", "code", "pre"]) is not None:
             continue
         text, pieces, last = str(node), [], 0
-        for match in URL.finditer(text):
-            url = match.group(0).rstrip(URL_TRAILING)
-            start, end = match.start(), match.start() + len(url)
-            if len(url) <= len("https://"):
-                continue
+        for start, url in url_spans(text):
             pieces.append(NavigableString(text[last:start]))
             link = soup.new_tag("a", href=url, rel="nofollow noopener noreferrer")
             link.string = url
             pieces.append(link)
-            last = end
+            last = start + len(url)
         pieces.append(NavigableString(text[last:]))
         node.replace_with(*[p for p in pieces if not (isinstance(p, str) and p == "")])
 

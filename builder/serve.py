@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -132,11 +132,6 @@ def rebuild(load: Callable[[], SiteConfig], builds: Builds) -> SiteConfig | None
     return config
 
 
-def changes(config: SiteConfig, config_file: Path | None, stop: threading.Event) -> Iterator:
-    """Yield each batch of changed files until `stop` is set."""
-    yield from watch(*watched_paths(config, config_file), stop_event=stop, debounce=300)
-
-
 def serve(
     load: Callable[[], SiteConfig],
     config_file: Path | None,
@@ -161,7 +156,7 @@ def serve(
         ready(url)
     stop = threading.Event()
     try:
-        for batch in changes(config, config_file, stop):
+        for batch in watch(*watched_paths(config, config_file), stop_event=stop, debounce=300):
             names = sorted({Path(path).name for _change, path in batch})
             log.info("changed: %s; rebuilding", ", ".join(names[:5]))
             config = rebuild(load, builds) or config

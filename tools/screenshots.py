@@ -16,27 +16,26 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 SIZES = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 900}}
 
 
+def pick(site: Path, folder: str, preferred: str) -> Path:
+    """Return `folder/preferred.html` when the site has it, else the folder's first page."""
+    wanted = site / folder / f"{preferred}.html"
+    if wanted.exists():
+        return wanted
+    return min(p for p in (site / folder).glob("*.html") if p.name != "index.html")
+
+
 def page_types(site: Path) -> dict[str, Path]:
     """Pick one page of each type from a built site."""
-    first = lambda folder: min(p for p in (site / folder).glob("*.html") if p.name != "index.html")  # noqa: E731
     return {
         "digest": site / "index.html",
-        "paper": site
-        / "papers"
-        / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
-        if (
-            site
-            / "papers"
-            / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
-        ).exists()
-        else first("papers"),
-        "month": first("months"),
+        "paper": pick(
+            site, "papers", "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
+        ),
+        "month": pick(site, "months", "2026-05"),
         "months": site / "months" / "index.html",
-        "org": first("orgs"),
+        "org": pick(site, "orgs", "gensyn"),
         "orgs": site / "orgs" / "index.html",
-        "topic": site / "topics" / "reasoning.html"
-        if (site / "topics" / "reasoning.html").exists()
-        else first("topics"),
+        "topic": pick(site, "topics", "reasoning"),
         "topics": site / "topics" / "index.html",
         "search": site / "search.html",
         "404": site / "404.html",
