@@ -14,7 +14,8 @@ from benchmarks.corpus import write_corpus
 from builder.build import build
 from builder.config import load_config
 from builder.load import load_papers
-from builder.render import render_site
+from builder.render import paper_pages, render_site
+from builder.search import search_files
 
 
 def main() -> None:
@@ -38,9 +39,13 @@ def main() -> None:
         stored, _ = load_papers(config.papers)
         loaded = time.perf_counter() - started
         started = time.perf_counter()
-        render_site([s.paper for s in stored], config)
+        pages = paper_pages([s.paper for s in stored], config)
+        render_site(pages, config)
         rendered = time.perf_counter() - started
-        print(f"  of which load {loaded:.1f} s, render {rendered:.1f} s")
+        started = time.perf_counter()
+        search_files(pages)
+        indexed = time.perf_counter() - started
+        print(f"  of which load {loaded:.1f} s, render {rendered:.1f} s, index {indexed:.1f} s")
         size = sum(p.stat().st_size for p in (root / "site").rglob("*") if p.is_file())
         print(f"site: {size / 1e6:.1f} MB, {size / count / 1e3:.1f} KB per paper")
 

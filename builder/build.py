@@ -16,7 +16,8 @@ from builder.errors import BuilderError, Problem, display_path
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.read import ListingFile, read_snapshot, snapshot_files
-from builder.render import DEFAULT_THEME, render_site
+from builder.render import DEFAULT_THEME, paper_pages, render_site
+from builder.search import search_files
 from builder.store import write_papers
 from builder.write import check_output, write_site
 
@@ -175,7 +176,11 @@ def build(config: SiteConfig) -> BuildReport:
     papers = [s.paper for s in stored]
 
     # Render the pages.
-    files = render_site(papers, config)
+    pages = paper_pages(papers, config)
+    files = render_site(pages, config)
+
+    # Index them for search.
+    files.update(search_files(pages))
 
     # Swap the new site in whole.
     written = write_site(files, config.output)

@@ -251,12 +251,17 @@ class Renderer:
         )
 
 
-def render_site(papers: Sequence[Paper], config: SiteConfig) -> dict[str, str | bytes]:
-    """Render every page, the feed, the sitemap and the assets; return site path -> content."""
-    ordered = newest_first(papers)
+def paper_pages(papers: Sequence[Paper], config: SiteConfig) -> list[PaperPage]:
+    """Render every paper's body and topics, newest first (the digest order)."""
     rules = compile_topics(config.topics)
     md = make_markdown()
-    pages = {p.slug: paper_page(p, md, rules) for p in ordered}
+    return [paper_page(p, md, rules) for p in newest_first(papers)]
+
+
+def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:
+    """Render every page, the feed, the sitemap and the assets; return site path -> content."""
+    ordered = [page.paper for page in paper_list]
+    pages = {page.paper.slug: page for page in paper_list}
     render = Renderer(config, pages)
     site: dict[str, str | bytes] = dict(static_files(config))
 

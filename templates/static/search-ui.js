@@ -1,0 +1,276 @@
+// paper-digest search interface: live results on search.html and under the header box.
+// Loaded by site.js on first use. Every string from the data goes in as text, never as HTML.
+(function () {
+  "use strict";
+
+  var engine = window.PaperDigestSearch;
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var DEBOUNCE_MS = 120;
+  var PAGE_SIZE = 50; // results added at a time on the search page
+  var POP_SIZE = 6; // results under the header box
+  var SNIPPET = 260; // characters of abstract around the match
+
+  var app = document.getElementById("search-app");
+  var box = document.getElementById("site-search");
+  var searchPage = box ? box.form.getAttribute("action") : "search.html";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function appendPieces(parent, pieces) {
+    pieces.forEach(function (piece) {
+      parent.appendChild(piece.hit ? el("mark", "", piece.text) : document.createTextNode(piece.text));
+    });
+  }
+
+  function longDate(iso) {
+    var parts = iso.split("-");
+    return MONTHS[+parts[1] - 1] + " " + +parts[2] + ", " + parts[0];
+  }
+
+  function plural(n, word) {
+    return n.toLocaleString("en-US") + " " + word + (n === 1 ? "" : "s");
+  }
+
+  function matchCount(n) {
+    return plural(n, "paper") + (n === 1 ? " matches" : " match");
+  }
+
+  function metaLine(result) {
+    var meta = el("p", "meta");
+    if (result.byline) { meta.appendChild(el("span", "m", result.byline)); }
+    if (result.day) {
+      var when = el("span", "m");
+      var time = el("time", "", longDate(result.day));
+      time.setAttribute("datetime", result.day);
+      if (!result.dated) {
+        var listed = el("span", "listed", "listed ");
+        listed.appendChild(time);
+        when.appendChild(listed);
+      } else {
+        when.appendChild(time);
+      }
+      meta.appendChild(when);
+    }
+    if (result.upvotes !== null) {
+      var votes = el("span", "votes");
+      var arrow = el("span", "", "▲");
+      arrow.setAttribute("aria-hidden", "true");
+      votes.appendChild(arrow);
+      votes.appendChild(document.createTextNode(" " + result.upvotes));
+      votes.appendChild(el("span", "visually-hidden", " upvotes"));
+      var cell = el("span", "m");
+      cell.appendChild(votes);
+      meta.appendChild(cell);
+    }
+    return meta;
+  }
+
+  // One result as a card: linked title, byline, date, upvotes and (if asked) a snippet.
+  function resultCard(result, heading, withSnippet) {
+    var item = el("li", "card result");
+    var article = el("article");
+    var title = el(heading, "card-title");
+    var link = el("a", "result-link");
+    link.href = result.url;
+    appendPieces(link, engine.highlight(result.title, result.terms));
+    title.appendChild(link);
+    article.appendChild(title);
+    article.appendChild(metaLine(result));
+    if (withSnippet && result.text) {
+      var text = el("p", "excerpt");
+      appendPieces(text, engine.snippet(result.text, result.terms, SNIPPET));
+      article.appendChild(text);
+    }
+    item.appendChild(article);
+    return item;
+  }
+
+  // Arrow keys move between the result links of `list`; up from the first goes back to `input`.
+  function arrowKeys(input, list) {
+    function links() { return Array.prototype.slice.call(list.querySelectorAll("a.result-link, a.pop-all")); }
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && links().length) {
+        event.preventDefault();
+        links()[0].focus();
+      }
+    });
+    list.addEventListener("keydown", function (event) {
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
+      var all = links();
+      var at = all.indexOf(document.activeElement);
+      if (at < 0) { return; }
+      event.preventDefault();
+      var next = at + (event.key === "ArrowDown" ? 1 : -1);
+      if (next < 0) { input.focus(); } else if (next < all.length) { all[next].focus(); }
+    });
+  }
+
+  function debounce(fn) {
+    var timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, DEBOUNCE_MS);
+    };
+  }
+
+  function loadFailed(status, error) {
+    status.textContent = "The search index could not be loaded (" + error.message + "). " +
+      "Browse by month, organization or topic instead.";
+  }
+
+  // search.html: the full result list, its sort order and the query in the address.
+  function searchApp() {
+    var input = document.getElementById("search-page-q");
+    var sort = document.getElementById("search-sort");
+    var status = document.getElementById("search-status");
+    var notice = document.getElementById("search-notice");
+    var list = document.getElementById("search-results");
+    var more = document.getElementById("search-more");
+    var params = new URLSearchParams(window.location.search);
+    var answer = null;
+    var shown = 0;
+    input.value = params.get("q") || input.value;
+    if (params.get("sort") && sort.querySelector("option[value='" + params.get("sort") + "']")) {
+      sort.value = params.get("sort");
+    }
+
+    function remember() {
+      var query = new URLSearchParams();
+      if (input.value.trim()) { query.set("q", input.value.trim()); }
+      if (sort.value !== "relevance") { query.set("sort", sort.value); }
+      var search = query.toString();
+      try {
+        window.history.replaceState(null, "", search ? "?" + search : window.location.pathname);
+      } catch (error) {
+        // Some browsers refuse to change a file:// address; the results still show.
+      }
+    }
+
+    function showMore() {
+      var end = Math.min(answer.results.length, shown + PAGE_SIZE);
+      for (; shown < end; shown += 1) {
+        list.appendChild(resultCard(answer.results[shown], "h2", true));
+      }
+      more.hidden = shown >= answer.results.length;
+      more.textContent = "Show " + Math.min(PAGE_SIZE, answer.results.length - shown) + " more";
+    }
+
+    function fuzzyButton(query) {
+      var button = el("button", "link-button", "Try a fuzzy search: " + query);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        input.value = query;
+        run();
+        input.focus();
+      });
+      return button;
+    }
+
+    function run() {
+      answer = engine.search(input.value, sort.value);
+      list.textContent = "";
+      shown = 0;
+      notice.textContent = answer.notice;
+      notice.hidden = !answer.notice;
+      var query = answer.searched;
+      if (!input.value.trim()) {
+        status.textContent = "Type to search " + plural(engine.size(), "paper") + ".";
+      } else if (answer.total) {
+        status.textContent = matchCount(answer.total) + " “" + query + "”.";
+      } else {
+        status.textContent = (query ? "No papers match “" + query + "”." : "Nothing to search for.") + " ";
+        if (answer.fuzzy) { status.appendChild(fuzzyButton(answer.fuzzy)); }
+      }
+      showMore();
+      remember();
+    }
+
+    status.textContent = "Loading the search index…";
+    engine.ready().then(function () {
+      var later = debounce(run);
+      input.addEventListener("input", later);
+      sort.addEventListener("change", run);
+      more.addEventListener("click", showMore);
+      input.form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+      if (box) {
+        // The header box on this page drives the same list.
+        box.addEventListener("input", function () { input.value = box.value; later(); });
+        box.form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+      }
+      arrowKeys(input, list);
+      run();
+    }, function (error) { loadFailed(status, error); });
+  }
+
+  // Every other page: the best few results in a panel under the header box.
+  function headerBox() {
+    var form = box.form;
+    var pop = el("div", "search-pop");
+    pop.id = "search-pop";
+    pop.hidden = true;
+    var status = el("p", "pop-status");
+    status.setAttribute("role", "status");
+    var list = el("ol", "pop-results");
+    list.setAttribute("aria-label", "Search results");
+    pop.appendChild(status);
+    pop.appendChild(list);
+    form.appendChild(pop);
+    box.setAttribute("aria-controls", pop.id);
+    box.setAttribute("aria-expanded", "false");
+
+    function close() {
+      pop.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+    }
+
+    function run() {
+      var query = box.value.trim();
+      list.textContent = "";
+      if (!query) { close(); return; }
+      var answer = engine.search(query, "relevance");
+      answer.results.slice(0, POP_SIZE).forEach(function (result) {
+        list.appendChild(resultCard(result, "h2", false));
+      });
+      status.textContent = answer.total ? matchCount(answer.total) + "." : "No papers match.";
+      if (answer.notice) { status.textContent = answer.notice; }
+      var all = el("a", "pop-all", answer.total > POP_SIZE ? "See all " + plural(answer.total, "result") + " →" : "Open the search page →");
+      all.href = searchPage + "?q=" + encodeURIComponent(query);
+      var last = el("li", "pop-more");
+      last.appendChild(all);
+      list.appendChild(last);
+      pop.hidden = false;
+      box.setAttribute("aria-expanded", "true");
+    }
+
+    box.addEventListener("input", debounce(run));
+    box.addEventListener("focus", function () { if (box.value.trim()) { run(); } });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !pop.hidden) {
+        close();
+        box.focus();
+      }
+    });
+    form.addEventListener("focusout", function (event) {
+      if (!form.contains(event.relatedTarget)) { close(); }
+    });
+    arrowKeys(box, list);
+    status.textContent = "Loading the search index…";
+    engine.ready().then(function () {
+      if (document.activeElement === box && box.value.trim()) { run(); }
+    }, function (error) {
+      loadFailed(status, error);
+      pop.hidden = false;
+    });
+  }
+
+  if (app) {
+    searchApp();
+  } else if (box) {
+    headerBox();
+  }
+})();

@@ -1,0 +1,194 @@
+"""The search index: terms, records, serialization; lunr.py and lunr.js give the same answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from builder import search
+from builder.config import load_config
+from builder.errors import BuilderError
+from builder.load import load_papers
+from builder.models import Organization, Paper, Source
+from builder.render import paper_pages
+from builder.search import (
+    build_index,
+    fold_word,
+    index_script,
+    search_documents,
+    search_files,
+    search_records,
+    short_ref,
+    term_of,
+)
+from tests.conftest import REPO
+
+DAY = dt.date(2026, 6, 16)
+
+
+def paper(title: str, body: str = "An abstract.", **fields: object) -> Paper:
+    """A loaded paper with a slug, listed on DAY unless dated."""
+    slug = fields.pop("slug", None) or title.lower().replace(" ", "-")[:40]
+    sources = (Source(DAY, "a.txt"),)
+    return Paper(title=title, abstract="", body=body, slug=slug, sources=sources, **fields)
+
+
+def pages_of(*papers: Paper) -> list:
+    config, _ = load_config(None, {})
+    return paper_pages(papers, config)
+
+
+def loaded(script: str) -> dict:
+    """The data an index script hands to search.js."""
+    prefix = "PaperDigestSearch.receive("
+    start = script.index(prefix) + len(prefix)
+    return json.loads(script[start : script.rindex(")")])
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [
+        ("Schrödinger", "schrodinger"),
+        ("SCHRÖDINGER", "schrodinger"),
+        ("schrodinger", "schrodinger"),
+        ("(grokking),", "grokking"),
+        ("“LLMs”", "llms"),
+        ("Straße", "strasse"),
+        ("Łódź", "lodz"),
+        ("ﬁne-tuning", "fine-tuning"),  # a ligature; '-' splits words before this step
+        ("qwen2.5", "qwen2.5"),
+        ("—", ""),
+        ("模型", "模型"),
+    ],
+)
+def test_fold_word(word: str, folded: str) -> None:
+    assert fold_word(word) == folded
+
+
+def test_terms_fold_stem_and_drop_stop_words() -> None:
+    assert term_of("Generalization") == term_of("generalize") == term_of("GENERALIZES")
+    assert term_of("Schrödinger's") == term_of("schrodinger") == term_of("Schrödinger\u2019s")
+    assert term_of("model's") == term_of("models") == term_of("models'")
+    assert term_of("The") == "" and term_of("...") == ""
+
+
+def test_short_refs_count_in_base_36() -> None:
+    assert [short_ref(n) for n in (0, 9, 10, 35, 36, 1295, 1296)] == [
+        "0",
+        "9",
+        "a",
+        "z",
+        "10",
+        "zz",
+        "100",
+    ]
+
+
+def test_documents_and_records_carry_each_field() -> None:
+    first = paper(
+        "Grokking/Memorization in LLMs",
+        "We study *grokking* — late generalization.",
+        date=dt.date(2026, 6, 20),
+        organization=Organization("berkeley", "UC Berkeley"),
+        authors=("Ada Lovelace", "Alan Turing"),
+        upvotes=12,
+        tags=("my list",),
+    )
+    second = paper("Undated", authors=("A", "B", "C", "D"), slug="undated")
+    pages = pages_of(first, second)
+    docs = search_documents(pages)
+    assert docs[0]["id"] == "0" and docs[1]["id"] == "1"
+    assert docs[0]["title"] == "Grokking Memorization in LLMs"  # '/' splits words
+    assert docs[0]["org"] == "UC Berkeley berkeley"
+    assert docs[0]["authors"] == "Ada Lovelace Alan Turing"
+    assert "my list" in docs[0]["topic"]
+    assert docs[0]["abstract"] == "We study grokking late generalization."
+    records = search_records(pages)
+    assert records[0] == [
+        "Grokking/Memorization in LLMs",
+        pages[0].url,
+        "2026-06-20",
+        1,
+        "UC Berkeley",
+        12,
+        "We study grokking — late generalization.",
+    ]
+    assert records[1][2:6] == ["2026-06-16", 0, "A, B, C et al.", None]
+
+
+def test_the_index_script_is_deterministic_and_in_javascript_string_order() -> None:
+    # U+1F525 sorts after U+F0AE by code point but before it in UTF-16 (a surrogate pair starts
+    # with U+D83D), and lunr.js refuses to load terms out of its order.
+    pages = pages_of(paper("Fire x\U0001f525x", slug="b"), paper("Private x\uf0aex", slug="a"))
+    script = index_script(build_index(search_documents(pages)), search_records(pages))
+    assert script == index_script(build_index(search_documents(pages)), search_records(pages))
+    terms = [t for t, _ in loaded(script)["index"]["invertedIndex"]]
+    assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be"))
+    assert terms.index("x\U0001f525x") < terms.index("x\uf0aex")
+    assert loaded(script)["index"]["pipeline"] == ["paperDigestTerm"]
+
+
+def test_a_hostile_title_stays_data_in_the_script() -> None:
+    title = "</script><script>alert(1)</script> \u2028 {{ 7*7 }}"
+    pages = pages_of(paper(title, slug="x"))
+    script = index_script(build_index(search_documents(pages)), search_records(pages))
+    assert loaded(script)["records"][0][0] == title
+    assert script.count("\n") == 2  # one statement after the comment: no line break escapes
+
+
+def test_search_files_need_lunr_js(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(search, "LUNR_JS", tmp_path / "missing" / "lunr.min.js")
+    with pytest.raises(BuilderError, match=r"lunr\.js is missing .*make setup"):
+        search_files(pages_of(paper("A")))
+
+
+def test_search_files_copy_lunr_js_from_node_modules() -> None:
+    files = search_files(pages_of(paper("A")))
+    assert files["assets/lunr.min.js"] == search.LUNR_JS.read_bytes()
+    assert b"2.3.9" in files["assets/lunr.min.js"][:200]
+
+
+PARITY_QUERIES = [
+    "grokking",
+    "schrodinger",
+    "Schrödinger",
+    "SCHRÖDINGER",
+    "generalize",
+    "reinforcement learning",
+    "title:reasoning",
+    "org:berkeley",
+    "topic:math",
+    "abstract:grokking",
+    "+diffusion -image",
+    "grok*",
+    "transfomer~1",
+    "LLM agents",
+    "zero-shot",
+    "neural^10 network",
+    "a survey of the",
+    "berkeley",
+]
+
+
+@pytest.mark.browser
+def test_lunr_py_and_lunr_js_give_the_same_results(built_site: Path, browser) -> None:
+    config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
+    stored, _ = load_papers(config.papers)
+    index = build_index(search_documents(paper_pages([s.paper for s in stored], config)))
+    page = browser.new_page()
+    page.goto((built_site / "search.html").as_uri())
+    page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() > 0")
+    for query in PARITY_QUERIES:
+        python = [(r["ref"], round(r["score"], 6)) for r in index.search(query)]
+        js = [
+            (r["ref"], round(r["score"], 6))
+            for r in page.evaluate("q => PaperDigestSearch.lunrSearch(q)", query)
+        ]
+        assert sorted(js, key=lambda r: (-r[1], r[0])) == sorted(
+            python, key=lambda r: (-r[1], r[0])
+        )
+        assert python, f"{query!r} finds nothing: the comparison would prove little"
+    page.close()

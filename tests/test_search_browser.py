@@ -1,0 +1,351 @@
+"""Search in a real Chromium, from file:// and from an HTTP server under a sub-path."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from builder.build import build
+from builder.config import load_config
+from builder.models import Paper, Source
+from builder.store import format_paper
+from tests.conftest import REPO, SEEDS
+from tests.test_browser import AXE
+
+pytestmark = pytest.mark.browser
+
+HOSTILE_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> {{ 7*7 }}'
+HOSTILE_BODY = (
+    "Zyxwv hostile abstract <svg onload=window.__pwned=3> and "
+    '" onmouseover="window.__pwned=4" [x](javascript:window.__pwned=5)'
+)
+MALFORMED = [
+    "title:",
+    "foo~",
+    "^",
+    "+",
+    "-",
+    "org:",
+    "grokking^",
+    "~1",
+    ":",
+    "*",
+    "-+",
+    "a:b:c",
+    "title:grokking~x",
+    "constructor:x",
+    "__proto__:x",
+    "\\",
+    '"',
+    "'",
+    "((",
+    "grok~99",
+]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A static file handler that keeps the test output clean."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Log nothing."""
+
+
+@pytest.fixture(scope="module")
+def served_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built seeds served over HTTP under /digest/, as GitHub Pages serves a project."""
+    www = tmp_path_factory.mktemp("www")
+    (www / "digest").symlink_to(built_site, target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(www))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/digest/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module", params=["file", "http"])
+def site_url(request, built_site: Path) -> str:
+    """The root URL of the built seed site, from disk or from the HTTP server."""
+    if request.param == "file":
+        return built_site.as_uri() + "/"
+    return request.getfixturevalue("served_site")
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records page errors, dialogs and requests."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.errors = []
+    page.dialogs = []
+    page.requests = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: page.requests.append(r.url))
+    yield page
+    context.close()
+
+
+def open_search(page, site_url: str, query: str = "", sort: str = "") -> None:
+    """Open search.html (with ?q= when given) and wait for its first answer."""
+    params = "&".join(f"{k}={quote(v)}" for k, v in (("q", query), ("sort", sort)) if v)
+    page.goto(site_url + "search.html" + ("?" + params if params else ""))
+    page.wait_for_function(
+        "() => /match|No papers|Type to search|Nothing/.test("
+        "document.getElementById('search-status').textContent)"
+    )
+
+
+def type_query(page, text: str) -> None:
+    """Replace the page's query by typing, and wait for the debounced answer."""
+    box = page.locator("#search-page-q")
+    box.fill("")
+    box.press_sequentially(text)
+    page.wait_for_function(
+        "q => new URLSearchParams(location.search).get('q') === q || "
+        "(!q.trim() && !location.search.includes('q='))",
+        arg=text.strip(),
+    )
+
+
+def titles(page) -> list[str]:
+    return page.locator("#search-results .result-link").all_inner_texts()
+
+
+def total(page) -> int:
+    status = page.inner_text("#search-status")
+    found = re.match(r"([\d,]+) papers? match", status)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(page, site_url: str) -> None:
+    open_search(page, site_url, "grokking")
+    assert total(page) == 6 == len(titles(page))
+    assert all("grokking" in t.lower() for t in titles(page)[:4])
+    snippets = page.locator("#search-results .excerpt")
+    assert snippets.count() == 6
+    for i in range(6):
+        marks = snippets.nth(i).locator("mark").all_inner_texts()
+        assert marks and all(m.lower().startswith("grokk") for m in marks)
+    # Links go to the paper pages, which exist.
+    page.locator("#search-results .result-link").first.click()
+    page.wait_for_load_state()
+    assert "/papers/" in page.url and "grokking" in page.title().lower()
+    assert page.errors == []
+
+
+def test_typing_updates_results_and_the_address(page, site_url: str) -> None:
+    open_search(page, site_url)
+    assert "Type to search 134 papers" in page.inner_text("#search-status")
+    type_query(page, "grokking")
+    assert total(page) == 6
+    assert "q=grokking" in page.url
+    type_query(page, "schrodinger")
+    assert total(page) == 1 and "q=schrodinger" in page.url
+    page.reload()
+    page.wait_for_function("document.getElementById('search-results').children.length > 0")
+    assert page.input_value("#search-page-q") == "schrodinger" and total(page) == 1
+    assert page.errors == []
+
+
+def test_accents_and_case_do_not_matter_and_words_are_stemmed(page, site_url: str) -> None:
+    open_search(page, site_url)
+    found = {}
+    for query in ["Schrödinger", "schrodinger", "SCHRÖDINGER", "schrödinger's"]:
+        type_query(page, query)
+        found[query] = titles(page)
+    assert len(set(map(tuple, found.values()))) == 1 and len(found["schrodinger"]) == 1
+    type_query(page, "generalize")
+    marks = {m.lower() for m in page.locator("#search-results mark").all_inner_texts()}
+    assert {"generalize", "generalization"} <= marks
+    assert page.errors == []
+
+
+def test_field_filters_narrow_to_one_field(page, site_url: str) -> None:
+    open_search(page, site_url, "org:berkeley")
+    assert total(page) == 1
+    assert page.inner_text("#search-results .meta").startswith("UC Berkeley")
+    type_query(page, "title:grokking")
+    assert total(page) == 6 and all("grokking" in t.lower() for t in titles(page))
+    type_query(page, "abstract:grokking")
+    in_abstract = total(page)
+    type_query(page, "topic:math")
+    math = total(page)
+    # topics/math.html lists the same papers.
+    page.goto(site_url + "topics/math.html")
+    assert page.locator(".card").count() == math > 0
+    assert in_abstract >= 6
+    assert page.errors == []
+
+
+def test_all_words_must_match_and_minus_excludes(page, site_url: str) -> None:
+    open_search(page, site_url, "grokking")
+    grokking = set(titles(page))
+    type_query(page, "grokking transformers")
+    both = set(titles(page))
+    type_query(page, "grokking -transformers")
+    without = set(titles(page))
+    assert both and without and both | without == grokking and not both & without
+    type_query(page, "the grokking of a")  # stop words do not count
+    assert set(titles(page)) == grokking
+
+
+def test_sorting_by_newest_and_by_upvotes(page, site_url: str) -> None:
+    open_search(page, site_url, "reasoning", sort="newest")
+    assert page.input_value("#search-sort") == "newest"
+    days = page.locator("#search-results time").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('datetime'))"
+    )
+    assert len(days) > 10 and days == sorted(days, reverse=True)
+    page.select_option("#search-sort", "upvotes")
+    page.wait_for_function("location.search.includes('sort=upvotes')")
+    votes = page.locator("#search-results .votes").evaluate_all(
+        "nodes => nodes.map(n => parseInt(n.textContent.replace(/\\D/g, ''), 10))"
+    )
+    assert votes == sorted(votes, reverse=True) and votes[0] > votes[-1]
+    page.select_option("#search-sort", "relevance")
+    page.wait_for_function("!location.search.includes('sort=')")
+    assert page.errors == []
+
+
+def test_show_more_adds_the_next_results(page, site_url: str) -> None:
+    open_search(page, site_url, "model")
+    count = total(page)
+    assert count > 50 and page.locator("#search-results > li").count() == 50
+    page.click("#search-more")
+    assert page.locator("#search-results > li").count() == min(count, 100)
+
+
+def test_malformed_queries_explain_or_fall_back_and_never_throw(page, site_url: str) -> None:
+    open_search(page, site_url)
+    for query in MALFORMED:
+        type_query(page, query)
+        status = page.inner_text("#search-status")
+        notice = page.inner_text("#search-notice") if page.is_visible("#search-notice") else ""
+        assert notice or "match" in status or "No papers" in status, query
+    assert page.errors == []
+
+
+def test_a_parse_error_says_what_is_wrong_and_searches_the_plain_words(page, site_url) -> None:
+    open_search(page, site_url, "grokking~")
+    assert "~ needs a number" in page.inner_text("#search-notice")
+    assert total(page) == 6
+    type_query(page, "nosuchfield:grokking")
+    assert "no field “nosuchfield”" in page.inner_text("#search-notice")
+
+
+def test_no_results_offers_a_fuzzy_retry(page, site_url: str) -> None:
+    open_search(page, site_url, "transfomer")
+    assert page.inner_text("#search-status").startswith("No papers match “transfomer”")
+    page.click("#search-status button")
+    page.wait_for_function("document.getElementById('search-results').children.length > 0")
+    assert page.input_value("#search-page-q") == "transfomer~2"
+    assert total(page) > 0 and page.locator("#search-results mark").count() > 0
+
+
+def test_keyboard_slash_arrows_and_enter(page, site_url: str) -> None:
+    page.goto(site_url + "index.html")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search"
+    page.keyboard.type("grokking")
+    page.wait_for_selector("#search-pop .result-link")
+    assert page.locator("#search-pop .result-link").count() == 6
+    page.keyboard.press("ArrowDown")
+    first = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("ArrowDown")
+    second = page.evaluate("document.activeElement.textContent")
+    assert "rokking" in first and "rokking" in second and first != second
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.id") == "site-search"
+    page.keyboard.press("Escape")  # closes the panel (and Chromium empties a search box)
+    assert page.locator("#search-pop").is_hidden()
+    page.keyboard.type("grokking")  # typing again opens it
+    page.wait_for_selector("#search-pop .result-link")
+    page.keyboard.press("ArrowDown")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/papers/" in page.url and page.title().startswith(first.strip()[:20])
+    # Enter in the box itself opens the search page with the query.
+    page.keyboard.press("/")
+    page.keyboard.type("schrodinger")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-results').children.length > 0")
+    assert total(page) == 1 and page.input_value("#search-page-q") == "schrodinger"
+    assert page.errors == []
+
+
+def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
+    for name in ["index.html", "papers/" + "grokking-at-the-edge-of-numerical-stability.html"]:
+        page.goto(site_url + name)
+        page.wait_for_timeout(300)
+        assert not [u for u in page.requests if "search" in u.rsplit("/", 1)[-1]]
+        assert page.evaluate("typeof window.lunr") == "undefined"
+    page.focus("#site-search")
+    page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() === 134")
+    assert any(u.endswith("search-index.js") for u in page.requests)
+    assert any(u.endswith("lunr.min.js") for u in page.requests)
+    assert all(u.startswith(site_url) for u in page.requests)  # nothing from another host
+
+
+def test_search_results_pass_axe(page, site_url: str) -> None:
+    open_search(page, site_url, "grokking")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds plus one paper whose title and abstract try to run script."""
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(REPO / "content" / "papers", root / "papers")
+    hostile = Paper(
+        title=HOSTILE_TITLE,
+        abstract=HOSTILE_BODY,
+        slug="hostile",
+        sources=(Source(__import__("datetime").date(2026, 6, 16), "a.txt"),),
+    )
+    (root / "papers" / "hostile.md").write_text(format_paper(hostile), encoding="utf-8")
+    config, _ = load_config(
+        REPO / "site.yaml",
+        {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output"},
+    )
+    build(config)
+    return root / "output"
+
+
+def test_a_hostile_title_and_abstract_show_as_text(page, hostile_site: Path) -> None:
+    page.goto((hostile_site / "search.html").as_uri() + "?q=zyxwv")
+    page.wait_for_selector("#search-results .result-link")
+    assert titles(page) == [HOSTILE_TITLE]
+    assert "<svg onload=window.__pwned=3>" in page.inner_text("#search-results .excerpt")
+    assert (
+        page.locator("#search-results script, #search-results img, #search-results svg").count()
+        == 0
+    )
+    page.locator("#search-results .result-link").hover()
+    # The panel under the header box, on any other page.
+    page.goto((hostile_site / "index.html").as_uri())
+    page.locator("#site-search").fill("zyxwv")
+    page.wait_for_selector("#search-pop .result-link")
+    assert page.locator("#search-pop .result-link").inner_text() == HOSTILE_TITLE
+    assert page.locator("#search-pop script, #search-pop img, #search-pop svg").count() == 0
+    # The title is on the digest, and the paper page, as text too.
+    assert page.get_by_text(HOSTILE_TITLE).count() >= 2
+    page.goto((hostile_site / "papers" / "hostile.html").as_uri())
+    assert page.locator("h1").inner_text() == HOSTILE_TITLE
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == [] and page.errors == []
