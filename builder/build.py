@@ -180,7 +180,7 @@ def build(config: SiteConfig) -> BuildReport:
     files = render_site(pages, config)
 
     # Index them for search.
-    files.update(search_files(pages))
+    files.update(search_files(pages, config.cache_dir))
 
     # Swap the new site in whole.
     written = write_site(files, config.output)

@@ -8,7 +8,10 @@ registered under one label (fold accents and case, trim punctuation, drop stop w
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,11 +25,14 @@ from lunr.pipeline import Pipeline
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
 
+from builder import stem as stem_module
 from builder.archives import listed_on
 from builder.errors import BuilderError, display_path
 from builder.models import Paper
 from builder.render import PaperPage
 from builder.stem import stem
+
+log = logging.getLogger(__name__)
 
 # Where `npm ci` (make setup) puts lunr.js; the build copies it into the site, never the repo.
 LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
@@ -168,6 +174,10 @@ def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
     return records
 
 
+SCRIPT_START = "/* paper-digest search index */\nPaperDigestSearch.receive(JSON.parse('"
+SCRIPT_END = "'));\n"
+
+
 def index_script(index: Index, records: list[list[Any]]) -> str:
     """Serialize the index and records as a script that hands them to search.js."""
     serialized = index.serialize()
@@ -176,18 +186,57 @@ def index_script(index: Index, records: list[list[Any]]) -> str:
     serialized["invertedIndex"].sort(key=lambda posting: posting[0].encode("utf-16-be"))
     data = {"index": serialized, "records": records}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return f"/* paper-digest search index */\nPaperDigestSearch.receive({text});\n"
+    # JSON.parse of a string is much faster in browsers than the same data as a JS literal.
+    quoted = text.replace("\\", "\\\\").replace("'", "\\'")
+    return SCRIPT_START + quoted + SCRIPT_END
 
 
-def search_files(pages: Sequence[PaperPage]) -> dict[str, str | bytes]:
+def parse_index_script(script: str) -> dict[str, Any]:
+    """Read back the data of an index script (the inverse of `index_script`)."""
+    if not (script.startswith(SCRIPT_START) and script.endswith(SCRIPT_END)):
+        raise ValueError("not a paper-digest search index script")
+    quoted = script[len(SCRIPT_START) : -len(SCRIPT_END)]
+    return json.loads(re.sub(r"\\(.)", r"\1", quoted, flags=re.S))
+
+
+def _cache_key(docs: list[dict[str, str]], records: list[list[Any]]) -> str:
+    """Hash everything the index script depends on: the data and the code that indexes it."""
+    digest = hashlib.sha256()
+    for code in (Path(__file__), Path(stem_module.__file__ or "")):
+        digest.update(code.read_bytes())
+    digest.update(json.dumps([docs, records], ensure_ascii=False).encode())
+    return digest.hexdigest()[:32]
+
+
+def cached_index_script(
+    docs: list[dict[str, str]], records: list[list[Any]], cache: Path | None
+) -> str:
+    """Return the index script, from `cache` when the same documents were indexed before."""
+    if cache is None:
+        return index_script(build_index(docs), records)
+    path = cache / f"search-index-{_cache_key(docs, records)}.js"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    script = index_script(build_index(docs), records)
+    temporary = cache / f".search-index-{os.getpid()}.tmp"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        # One entry is kept; older ones and the leftovers of killed builds go.
+        for old in [*cache.glob("search-index-*.js"), *cache.glob(".search-index-*.tmp")]:
+            old.unlink(missing_ok=True)
+        temporary.write_text(script, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:  # the cache only saves time: a build never fails for it
+        log.info("search index not cached in %s: %s", display_path(cache), error)
+    return script
+
+
+def search_files(pages: Sequence[PaperPage], cache: Path | None = None) -> dict[str, str | bytes]:
     """Return the search files of the site: the index script and lunr.js itself."""
     if not LUNR_JS.is_file():
         raise BuilderError(
             f"lunr.js is missing ({display_path(LUNR_JS)}); run `make setup`, which installs it "
             "with npm ci from package-lock.json"
         )
-    index = build_index(search_documents(pages))
-    return {
-        LUNR_FILE: LUNR_JS.read_bytes(),
-        INDEX_FILE: index_script(index, search_records(pages)),
-    }
+    script = cached_index_script(search_documents(pages), search_records(pages), cache)
+    return {LUNR_FILE: LUNR_JS.read_bytes(), INDEX_FILE: script}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from builder.search import (
     build_index,
     fold_word,
     index_script,
+    parse_index_script,
     search_documents,
     search_files,
     search_records,
@@ -39,13 +39,6 @@ def paper(title: str, body: str = "An abstract.", **fields: object) -> Paper:
 def pages_of(*papers: Paper) -> list:
     config, _ = load_config(None, {})
     return paper_pages(papers, config)
-
-
-def loaded(script: str) -> dict:
-    """The data an index script hands to search.js."""
-    prefix = "PaperDigestSearch.receive("
-    start = script.index(prefix) + len(prefix)
-    return json.loads(script[start : script.rindex(")")])
 
 
 @pytest.mark.parametrize(
@@ -125,18 +118,19 @@ def test_the_index_script_is_deterministic_and_in_javascript_string_order() -> N
     pages = pages_of(paper("Fire x\U0001f525x", slug="b"), paper("Private x\uf0aex", slug="a"))
     script = index_script(build_index(search_documents(pages)), search_records(pages))
     assert script == index_script(build_index(search_documents(pages)), search_records(pages))
-    terms = [t for t, _ in loaded(script)["index"]["invertedIndex"]]
+    terms = [t for t, _ in parse_index_script(script)["index"]["invertedIndex"]]
     assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be"))
     assert terms.index("x\U0001f525x") < terms.index("x\uf0aex")
-    assert loaded(script)["index"]["pipeline"] == ["paperDigestTerm"]
+    assert parse_index_script(script)["index"]["pipeline"] == ["paperDigestTerm"]
 
 
 def test_a_hostile_title_stays_data_in_the_script() -> None:
     title = "</script><script>alert(1)</script> \u2028 {{ 7*7 }}"
     pages = pages_of(paper(title, slug="x"))
     script = index_script(build_index(search_documents(pages)), search_records(pages))
-    assert loaded(script)["records"][0][0] == title
+    assert parse_index_script(script)["records"][0][0] == title
     assert script.count("\n") == 2  # one statement after the comment: no line break escapes
+    assert parse_index_script(script)["records"][0][6] == "An abstract."
 
 
 def test_search_files_need_lunr_js(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -192,3 +186,25 @@ def test_lunr_py_and_lunr_js_give_the_same_results(built_site: Path, browser) ->
         )
         assert python, f"{query!r} finds nothing: the comparison would prove little"
     page.close()
+
+
+def test_the_index_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = pages_of(paper("Grokking"), paper("Other", slug="other"))
+    first = search_files(pages, tmp_path)
+    entries = list(tmp_path.glob("search-index-*.js"))
+    assert len(entries) == 1
+    calls = []
+    monkeypatch.setattr(search, "build_index", lambda docs: calls.append(docs))
+    assert search_files(pages, tmp_path) == first and calls == []  # served from the cache
+    monkeypatch.undo()
+    changed = search_files(pages_of(paper("Grokking"), paper("Else", slug="else")), tmp_path)
+    assert changed != first
+    assert [p.name for p in tmp_path.iterdir()] != [e.name for e in entries]  # old entry gone
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_an_unwritable_cache_does_not_stop_the_build(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    files = search_files(pages_of(paper("Grokking")), blocker)
+    assert "Grokking" in parse_index_script(files["assets/search-index.js"])["records"][0][0]

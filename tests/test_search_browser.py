@@ -147,6 +147,7 @@ def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(page, site_
 def test_typing_updates_results_and_the_address(page, site_url: str) -> None:
     open_search(page, site_url)
     assert "Type to search 134 papers" in page.inner_text("#search-status")
+    assert page.locator("#search-more").is_hidden() and page.locator("#search-notice").is_hidden()
     type_query(page, "grokking")
     assert total(page) == 6
     assert "q=grokking" in page.url

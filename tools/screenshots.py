@@ -42,6 +42,10 @@ def page_types(site: Path) -> dict[str, Path]:
     }
 
 
+# Search states: (page, query typed into the header box or given as ?q=).
+SEARCHES = {"results": ("search.html", "?q=grokking"), "panel": ("index.html", "grokking")}
+
+
 def main() -> None:
     """Write one PNG per page type, size and colour scheme."""
     site = Path(sys.argv[1] if len(sys.argv) > 1 else "output").resolve()
@@ -55,6 +59,15 @@ def main() -> None:
                 page = context.new_page()
                 for name, path in page_types(site).items():
                     page.goto(path.as_uri())
+                    page.screenshot(path=out / f"{name}-{size}-{scheme}.png")
+                for name, (file, query) in SEARCHES.items():
+                    if query.startswith("?"):
+                        page.goto((site / file).as_uri() + query)
+                        page.wait_for_selector("#search-results .result-link")
+                    else:
+                        page.goto((site / file).as_uri())
+                        page.fill("#site-search", query)
+                        page.wait_for_selector("#search-pop .result-link")
                     page.screenshot(path=out / f"{name}-{size}-{scheme}.png")
                 context.close()
         browser.close()

@@ -53,15 +53,13 @@
 
   var received = null;
 
-  // Load lunr.js, then the index (which calls receive()); once, however often it is asked.
+  // Load lunr.js and the index (which calls receive()) side by side, run in that order; once.
   function ready() {
     if (!loading) {
       loading = new Promise(function (resolve, reject) {
         received = { resolve: resolve, reject: reject };
-        addScript("lunr.min.js").then(function () {
-          lunr.Pipeline.registerFunction(termToken, TERM_LABEL);
-          return addScript("search-index.js");
-        }).catch(reject);
+        addScript("lunr.min.js").catch(reject);
+        addScript("search-index.js").catch(reject);
       });
     }
     return loading;
@@ -69,6 +67,7 @@
 
   function receive(data) {
     try {
+      lunr.Pipeline.registerFunction(termToken, TERM_LABEL);
       index = lunr.Index.load(data.index);
       records = data.records;
       received.resolve();
@@ -186,9 +185,13 @@
   }
 
   // The index term a word of text stands for, or "" (a stop word, or nothing left).
+  var terms = Object.create(null);
   function termOf(word) {
-    var tokens = index.pipeline.run([new lunr.Token(word, {})]);
-    return tokens.length ? tokens[0].toString() : "";
+    if (!(word in terms)) {
+      var tokens = index.pipeline.run([new lunr.Token(word, {})]);
+      terms[word] = tokens.length ? tokens[0].toString() : "";
+    }
+    return terms[word];
   }
 
   // Split text into [{text, hit}] pieces, hits being the words that match one of `terms`.
