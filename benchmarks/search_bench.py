@@ -24,16 +24,8 @@ from builder.config import load_config
 from builder.load import load_papers
 from builder.render import paper_pages
 from builder.search import INDEX_FILE, build_index, parse_index_script, search_documents
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUERIES = [
     "grokking",
     "reinforcement learning",
@@ -63,7 +55,7 @@ def part_sizes(script: str, count: int) -> dict[str, tuple[float, float]]:
 def browser_figures(site: Path) -> tuple[float, list[float]]:
     """Return ms from navigation to the first results, and per-query search times in ms."""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto((site / "search.html").as_uri() + "?q=grokking")
         page.wait_for_function(

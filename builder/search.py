@@ -60,8 +60,9 @@ _LETTERS = str.maketrans(
 _EDGES = re.compile(r"^[\W_]+|[\W_]+\Z")
 # A possessive ending: "model's" is indexed as "model" (search.js: POSSESSIVE).
 _POSSESSIVE = re.compile(r"['\u2019]s\Z")
-# Characters that split words besides whitespace and '-' (search.js: SEPARATORS).
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212/\\|]+")
+# What splits words: whitespace as Python or JavaScript sees it (Python's \s lacks U+FEFF and
+# JavaScript's lacks U+001C-U+001F and U+0085), '-', dashes, '/', '\\' and '|' (search.js: WORD).
+_SEPARATORS = re.compile(r"[\s\ufeff\-\u2010-\u2015\u2212/\\|]+")
 
 
 def fold_word(word: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -165,6 +167,51 @@ PARITY_QUERIES = [
     "a survey of the",
     "berkeley",
 ]
+
+
+def random_words(count: int, seed: int = 5) -> list[str]:
+    """Words mixing scripts, accents, marks, ligatures, emoji and punctuation."""
+    rng = random.Random(seed)
+    ranges = [
+        (0x21, 0x7E),  # ASCII letters, digits, punctuation
+        (0xA0, 0x24F),  # Latin-1 and Latin Extended
+        (0x300, 0x36F),  # combining marks
+        (0x370, 0x3FF),  # Greek
+        (0x400, 0x4FF),  # Cyrillic
+        (0x590, 0x6FF),  # Hebrew, Arabic
+        (0x900, 0x97F),  # Devanagari
+        (0x1E00, 0x1EFF),  # Latin Extended Additional
+        (0x2000, 0x206F),  # general punctuation
+        (0x2100, 0x218F),  # letterlike symbols, number forms
+        (0x3040, 0x30FF),  # kana
+        (0x4E00, 0x4E80),  # CJK
+        (0xFB00, 0xFB06),  # ligatures
+        (0xFF01, 0xFF5E),  # fullwidth forms
+        (0x1D400, 0x1D4FF),  # mathematical letters
+        (0x1F300, 0x1F64F),  # emoji
+    ]
+    words = []
+    for _ in range(count):
+        chars = []
+        for _ in range(rng.randint(1, 9)):
+            low, high = rng.choice(ranges)
+            chars.append(chr(rng.randint(low, high)))
+        words.append(re.sub(r"[\s\ufeff]", "", "".join(chars)))  # one word: no separators
+    fixed = ["model's", "Models\u2019", "Über", "ǅemal", "ﬁne", "\uff2c\uff2c\uff2d", "\U0001d400s"]
+    return [*words, *fixed, "İstanbul"]
+
+
+@pytest.mark.browser
+def test_python_and_javascript_turn_words_into_the_same_terms(built_site: Path, browser) -> None:
+    words = [w for w in random_words(3000) if w.strip()]
+    page = browser.new_page()
+    page.goto((built_site / "search.html").as_uri())
+    page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() > 0")
+    js = page.evaluate("words => words.map(w => PaperDigestSearch.term(w))", words)
+    page.close()
+    differ = [(w, term_of(w), j) for w, j in zip(words, js, strict=True) if term_of(w) != j]
+    assert differ == []
+    assert sum(1 for t in js if t) > 2000  # most words leave a term: the comparison is real
 
 
 @pytest.mark.browser

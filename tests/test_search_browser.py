@@ -300,12 +300,28 @@ def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
     assert all(u.startswith(site_url) for u in page.requests)  # nothing from another host
 
 
-def test_search_results_pass_axe(page, site_url: str) -> None:
-    open_search(page, site_url, "grokking")
+def axe_violations(page) -> list[tuple[str, str]]:
+    """Run axe-core on the page as it is; return (rule, impact) of every violation."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    return [(v["id"], v["impact"]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_search_state_passes_axe(page, built_site: Path, scheme: str) -> None:
+    page.emulate_media(color_scheme=scheme)
+    for query, ready in [
+        ("grokking", "#search-results .result-link"),  # results with highlights
+        ("foo~", "#search-notice:not([hidden])"),  # a query that cannot be read
+        ("transfomer", "#search-status button"),  # no results, fuzzy retry offered
+    ]:
+        page.goto((built_site / "search.html").as_uri() + "?q=" + quote(query))
+        page.wait_for_selector(ready)
+        assert axe_violations(page) == [], query
+    page.goto((built_site / "index.html").as_uri())
+    page.fill("#site-search", "grokking")
+    page.wait_for_selector("#search-pop .result-link")
+    assert axe_violations(page) == []
 
 
 @pytest.fixture(scope="module")

@@ -221,11 +221,9 @@
     pop.appendChild(list);
     form.appendChild(pop);
     box.setAttribute("aria-controls", pop.id);
-    box.setAttribute("aria-expanded", "false");
 
     function close() {
       pop.hidden = true;
-      box.setAttribute("aria-expanded", "false");
     }
 
     function run() {
@@ -244,7 +242,6 @@
       last.appendChild(all);
       list.appendChild(last);
       pop.hidden = false;
-      box.setAttribute("aria-expanded", "true");
     }
 
     box.addEventListener("input", debounce(run));

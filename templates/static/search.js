@@ -6,8 +6,8 @@
 
   var TERM_LABEL = "paperDigestTerm"; // registered under the same label by builder/search.py
   // Kept in step with builder/search.py: _SEPARATORS, _EDGES, _POSSESSIVE and _LETTERS.
-  var QUERY_SEPARATORS = /[\u2010-\u2015\u2212/\\|]+/g; // '-' and spaces are lunr syntax
-  var WORD = /[^\s\-\u2010-\u2015\u2212/\\|]+/g;
+  var QUERY_SEPARATORS = /[\x1c-\x1f\x85\u2010-\u2015\u2212/\\|]+/g; // lunr splits on \s and -
+  var WORD = /[^\s\x1c-\x1f\x85\-\u2010-\u2015\u2212/\\|]+/g;
   var EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
   var LEAD = /^[^\p{L}\p{N}]*/u;
   var TRAIL = /[^\p{L}\p{N}]*$/u;
@@ -264,7 +264,7 @@
     search: search,
     highlight: highlight,
     snippet: snippet,
-    foldWord: foldWord,
+    term: termOf,
     lunrSearch: lunrSearch,
     size: function () { return records ? records.length : 0; }
   };
