@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from builder import __version__
-from builder.build import build, ingest
+from builder.build import build, check, ingest
 from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config
 from builder.errors import BuilderError
 from builder.serve import serve
@@ -85,6 +85,13 @@ def make_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="read the snapshots and write/update the paper files",
         description="Read the snapshots and write or update one paper file per unique paper.",
+    )
+    commands.add_parser(
+        "check",
+        parents=[common],
+        help="report every problem in the snapshots, paper files and templates; write nothing",
+        description="Read the snapshots, load the paper files and compile the templates, "
+        "report each problem as file:line, and write nothing. Exit status 1 when there is any.",
     )
     site = argparse.ArgumentParser(add_help=False, parents=[common])
     site.add_argument(
@@ -167,6 +174,11 @@ def _run(args: argparse.Namespace, counter: _Counter) -> int:
             log.info("%s", ingest(load()).summary())
         elif args.command == "build":
             log.info("%s", build(load()).summary())
+        elif args.command == "check":
+            report = check(load())
+            log.info("%s", report.summary())
+            if report.problems:
+                return 1
         else:
             serve(load, config_path, args.port)
     except BuilderError as exc:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -16,7 +19,7 @@ from builder.errors import BuilderError, Problem, display_path
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.read import ListingFile, read_snapshot, snapshot_files
-from builder.render import DEFAULT_THEME, paper_pages, render_site
+from builder.render import DEFAULT_THEME, check_templates, paper_pages, render_site
 from builder.search import search_files
 from builder.store import write_papers
 from builder.write import check_output, write_site
@@ -97,8 +100,52 @@ def read_all(config: SiteConfig) -> list[ListingFile]:
     return listings
 
 
+@contextmanager
+def build_lock(config: SiteConfig) -> Iterator[None]:
+    """Hold `.cache/build.lock` while writing: a second ingest or build waits for the first.
+
+    The lock is an flock on an open file, so the system releases it when its holder dies,
+    even by SIGKILL: a stale lock cannot stop the next build.
+    """
+    try:
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(config.cache_dir / "build.lock", "a+", encoding="ascii")  # noqa: SIM115
+    except OSError as exc:
+        raise BuilderError(
+            f"cannot create the build lock in {display_path(config.cache_dir)} "
+            f"({exc.strerror}); make that folder writable"
+        ) from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            log.info(
+                "another build (PID %s) is writing %s; waiting for it to finish",
+                holder,
+                display_path(config.root),
+            )
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ingest(config: SiteConfig) -> IngestReport:
     """Read the snapshots, merge sightings into papers and store one file per paper."""
+    with build_lock(config):
+        return _ingest(config)
+
+
+def _ingest(config: SiteConfig) -> IngestReport:
+    """Ingest without taking the lock (the caller holds it)."""
     started = time.perf_counter()
     _check_folders(config)
     report = IngestReport()
@@ -158,15 +205,22 @@ class BuildReport:
 
 def build(config: SiteConfig) -> BuildReport:
     """Ingest, then render the paper files into the output folder."""
-    started = time.perf_counter()
+    # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
         protected=[config.root, config.snapshots, config.papers],
         contents=[config.snapshots, config.papers, DEFAULT_THEME, *config.theme_dirs],
     )
+    with build_lock(config):
+        return _build(config)
+
+
+def _build(config: SiteConfig) -> BuildReport:
+    """Build without taking the lock (the caller holds it)."""
+    started = time.perf_counter()
 
     # Bring the paper files up to date with the snapshots.
-    report = BuildReport(ingest=ingest(config))
+    report = BuildReport(ingest=_ingest(config))
     log.info("%s", report.ingest.summary())
 
     # Load the paper files: hand edits and hand-written papers included.
@@ -188,4 +242,46 @@ def build(config: SiteConfig) -> BuildReport:
     report.files = written.written + written.linked
     report.unchanged = written.linked
     report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class CheckReport:
+    """What a check found."""
+
+    files: int = 0
+    entries: int = 0
+    papers: int = 0
+    templates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return the one-line summary printed at the end of a check."""
+        found = f"{len(self.problems)} problem(s)" if self.problems else "no problems"
+        return (
+            f"check: {self.files} snapshot files ({self.entries} entries), "
+            f"{self.papers} paper files, {self.templates} templates: {found}"
+        )
+
+
+def check(config: SiteConfig) -> CheckReport:
+    """Read the snapshots, paper files and templates; report every problem; write nothing."""
+    _check_folders(config)
+    report = CheckReport()
+
+    # The saved listings.
+    listings = read_all(config)
+    report.files = len(listings)
+    report.entries = sum(len(listing.entries) for listing in listings)
+    report.problems += [p for listing in listings for p in listing.problems]
+
+    # The paper files, hand edits included.
+    stored, problems = load_papers(config.papers)
+    report.papers = len(stored) + len({p.path for p in problems})
+    report.problems += problems
+
+    # The templates of the theme.
+    report.templates, problems = check_templates(config)
+    report.problems += problems
+    report_problems(report.problems)
     return report

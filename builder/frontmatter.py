@@ -125,10 +125,14 @@ def parse_document(text: str, path: str) -> Document:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # Name the line where the broken construct starts (an unclosed '[' or quote), which
+        # is where a reader must look; the parser notices only a line or more later.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise FrontMatterError(path, line, f"front matter is not valid YAML: {problem}") from None
+        context = getattr(exc, "context", None)
+        found = f"{context}, {problem}" if context and exc.context_mark else problem
+        raise FrontMatterError(path, line, f"front matter is not valid YAML: {found}") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):

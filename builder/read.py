@@ -614,7 +614,14 @@ def parse_html_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
 def decode_snapshot(data: bytes, name: str) -> tuple[str | None, list[Problem]]:
     """Decode a snapshot's bytes as UTF-8 (BOM allowed), else Windows-1252; None when binary."""
     if not data.strip():
-        return None, [Problem(name, None, "empty file; skipped", reason="empty file")]
+        return None, [
+            Problem(
+                name,
+                None,
+                "expected a saved listing, found an empty file; skipped",
+                reason="empty file",
+            )
+        ]
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         return None, [

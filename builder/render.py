@@ -14,7 +14,13 @@ from urllib.parse import quote_plus
 
 import markdown
 from bs4 import BeautifulSoup, NavigableString
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateSyntaxError,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from builder import __version__
@@ -36,6 +42,7 @@ from builder.archives import (
     url_for,
 )
 from builder.config import SiteConfig
+from builder.errors import Problem, display_path
 from builder.feed import atom_feed
 from builder.merge import URL, url_spans
 from builder.models import Paper
@@ -87,6 +94,20 @@ def make_environment(config: SiteConfig) -> Environment:
         version=__version__,
     )
     return env
+
+
+def check_templates(config: SiteConfig) -> tuple[int, list[Problem]]:
+    """Compile every template the theme folders hold; return their count and syntax errors."""
+    env = make_environment(config)
+    problems = []
+    names = env.list_templates(filter_func=lambda n: not n.startswith("static/"))
+    for name in names:
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            where = display_path(Path(exc.filename)) if exc.filename else name
+            problems.append(Problem(where, exc.lineno, exc.message or "syntax error", "template"))
+    return len(names), problems
 
 
 def make_markdown() -> markdown.Markdown:

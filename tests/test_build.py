@@ -8,11 +8,14 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from builder.build import build, ingest
+from builder.build import build, build_lock, ingest
 from builder.config import SiteConfig, load_config
 from builder.load import load_papers
 from builder.merge import merge_entries
@@ -406,3 +409,29 @@ def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
     assert manifest(out) == sites["a"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site.")) == []
     assert not all(outcomes), "every kill came after the swap: the test did not kill midway"
+
+
+def test_a_second_build_waits_for_the_first_and_then_builds(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "snapshots")
+    (tmp_path / "site.yaml").write_text("title: Locked\nsnapshots: snapshots\npapers: papers\n")
+    config, _ = load_config(tmp_path / "site.yaml", {})
+    with build_lock(config):  # this test plays the first build
+        second = subprocess.Popen(
+            [sys.executable, "-m", "builder", "build"],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        )
+        first_line = second.stderr.readline()
+        assert f"another build (PID {os.getpid()})" in first_line and "waiting" in first_line
+        time.sleep(1.0)
+        assert second.poll() is None  # still waiting
+        assert not (tmp_path / "output").exists() and not (tmp_path / "papers").exists()
+    rest = second.communicate(timeout=120)[1]
+    assert second.returncode == 0, rest
+    assert "build: 134 papers" in rest
+    # The lock file is left empty and unlocked: the next build does not wait.
+    assert (tmp_path / ".cache" / "build.lock").read_text() == ""
+    with build_lock(config):
+        pass

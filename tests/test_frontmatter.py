@@ -50,7 +50,13 @@ def test_split_errors_name_the_file() -> None:
 def test_yaml_errors_give_the_file_line() -> None:
     with pytest.raises(FrontMatterError) as info:
         parse_document("---\ntitle: x\ndate: [2026\n---\n", "p.md")
-    assert str(info.value).startswith("p.md:4: front matter is not valid YAML")
+    # The line of the unclosed '[', not the line after it where the parser gave up.
+    assert str(info.value) == (
+        "p.md:3: front matter is not valid YAML: while parsing a flow sequence, "
+        "did not find expected ',' or ']'"
+    )
+    with pytest.raises(FrontMatterError, match=r"^p.md:2: .*scanning a quoted scalar"):
+        parse_document('---\ntitle: "open\nslug: x\n---\n', "p.md")
     with pytest.raises(
         FrontMatterError, match=r"^p.md:3: key 'title' appears twice \(also on line 2\)"
     ):

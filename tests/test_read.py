@@ -286,7 +286,10 @@ def test_binary_empty_and_windows_1252_files() -> None:
     text, problems = decode_snapshot(b"\x89PNG\r\n\x1a\n\x00\x00", "x.txt")
     assert text is None and problems[0].reason == "binary file"
     text, problems = decode_snapshot(b"  \n", "e.txt")
-    assert text is None and str(problems[0]) == "e.txt: empty file; skipped"
+    assert (
+        text is None
+        and str(problems[0]) == "e.txt: expected a saved listing, found an empty file; skipped"
+    )
     text, problems = decode_snapshot("line\n“smart” quotes".encode("cp1252"), "w.txt")
     assert text == "line\n“smart” quotes"
     assert str(problems[0]) == (
