@@ -22,6 +22,7 @@ from builder.frontmatter import Document, format_document, parse_document, patch
 from builder.load import StoredPaper, load_papers
 from builder.models import Paper, Source
 from builder.text import title_key
+from builder.write import pid_alive
 
 KEY_ORDER = (
     "title",
@@ -337,10 +338,22 @@ def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
     return next((stem for stem in broken if in_slug_family(base, stem)), None)
 
 
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files (`.<name>.<PID>.tmp`) that killed runs left in `folder`."""
+    removed = []
+    for tmp in folder.glob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
 def write_papers(papers: Sequence[Paper], folder: Path, progress: Any = None) -> StoreReport:
     """Create or update the paper files in `folder` for the merged papers."""
     report = StoreReport()
     folder.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(folder)
     stored, problems = load_papers(folder)
     report.problems += problems
     broken = sorted(Path(p.path).stem for p in problems)

@@ -85,7 +85,8 @@ class WriteReport:
     linked: int = 0
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Tell whether a process with this PID exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -100,7 +101,7 @@ def clean_stale(out: Path) -> list[Path]:
     removed = []
     for sibling in out.parent.glob(f"{glob.escape(out.name)}.*-*"):
         kind, _, pid = sibling.name[len(out.name) + 1 :].partition("-")
-        if kind in ("tmp", "old") and pid.isdigit() and not _alive(int(pid)):
+        if kind in ("tmp", "old") and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(sibling, ignore_errors=True)
             removed.append(sibling)
     return removed

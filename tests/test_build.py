@@ -435,3 +435,50 @@ def test_a_second_build_waits_for_the_first_and_then_builds(tmp_path: Path) -> N
     assert (tmp_path / ".cache" / "build.lock").read_text() == ""
     with build_lock(config):
         pass
+
+
+def test_a_killed_ingest_never_leaves_a_truncated_paper(tmp_path: Path) -> None:
+    from benchmarks.corpus import make_papers
+
+    items = [
+        {"paper": {"title": p.title, "summary": p.abstract, "upvotes": p.upvotes}}
+        for p in make_papers(1200, seed=11)
+    ]
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    (snapshots / "big.json").write_text(json.dumps(items), encoding="utf-8")
+    papers = tmp_path / "papers"
+    command = [
+        sys.executable,
+        "-m",
+        "builder",
+        "ingest",
+        "--snapshots",
+        str(snapshots),
+        "--papers",
+        str(papers),
+    ]
+    started = time.perf_counter()
+    whole = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False)
+    duration = time.perf_counter() - started
+    assert whole.returncode == 0, whole.stderr
+    complete = digest(papers)
+    assert len(complete) == 1200
+    shutil.rmtree(papers)
+    counts = []
+    for fraction in (0.4, 0.7, 0.9):
+        process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL)
+        time.sleep(duration * fraction)
+        process.kill()
+        process.wait(timeout=30)
+        # Whatever was written is whole: every file loads, and is the file a full run writes.
+        _, problems = load_papers(papers)
+        assert problems == []
+        files = digest(papers) if papers.exists() else {}
+        now = {name: h for name, h in files.items() if name.endswith(".md")}
+        assert all(complete[name] == h for name, h in now.items())
+        counts.append(len(now))
+    assert any(0 < n < len(complete) for n in counts), f"no kill landed midway: {counts}"
+    # The next run finishes the job and removes what the killed ones left behind.
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 0
+    assert digest(papers) == complete
