@@ -67,6 +67,7 @@ PATH_TITLES = [
     "CON",
     ".hidden",
     "Long " + "very " * 600 + "title",
+    "Unbroken" + "x" * 400,
 ]
 
 # Different papers whose titles slugify alike, and one paper seen with other spacing and case.

@@ -212,7 +212,7 @@ def test_any_json_ish_text_gives_entries_or_warnings(pieces: list[str]) -> None:
 def test_every_page_shows_hostile_text_literally_and_runs_nothing(corpus, browser) -> None:
     root, _ = corpus
     site = root / "site"
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 360, "height": 780})  # a phone
     context.set_default_timeout(5000)
     page = context.new_page()
     dialogs, errors = [], []
@@ -239,6 +239,8 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(corpus, browse
               }
               const tags = 'iframe, object, embed, img, svg, math, style, link[href*="evil"]';
               for (const el of document.querySelectorAll(tags)) bad.push(el.tagName);
+              const root = document.documentElement;
+              if (root.scrollWidth > root.clientWidth) bad.push('scrolls sideways');
               return {bad, pwned: window.__pwned === undefined ? null : String(window.__pwned)};
             }"""
         )
