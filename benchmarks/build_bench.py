@@ -27,8 +27,10 @@ def main() -> None:
         started = time.perf_counter()
         write_corpus(root / "papers", count)
         print(f"corpus: {count} paper files written in {time.perf_counter() - started:.1f} s")
+        # A site.yaml in the temporary folder keeps the build cache (.cache/) there too.
+        (root / "site.yaml").write_text("title: Benchmark\n")
         config, _ = load_config(
-            None,
+            root / "site.yaml",
             {"snapshots": root / "snapshots", "papers": root / "papers", "output": root / "site"},
         )
         first = build(config)
