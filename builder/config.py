@@ -94,7 +94,9 @@ def _str(v: Any) -> str | None:
 def _base_url(v: Any) -> str | None:
     if v is None or v == "":
         return ""
-    if isinstance(v, str) and re.match(r"^https?://[^\s/]+(/\S*)?$", v.strip()):
+    # Only what a URL may hold unescaped (RFC 3986): no spaces, quotes, angle brackets, braces.
+    url = r"^https?://[A-Za-z0-9.\-\[\]:@%_~!$&'()*+,;=]+(/[A-Za-z0-9.\-_~!$&'()*+,;=:@%/]*)?$"
+    if isinstance(v, str) and re.match(url, v.strip()):
         return v.strip().rstrip("/") + "/"
     return None
 

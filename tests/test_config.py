@@ -74,3 +74,19 @@ def test_find_config_walks_up(tmp_path: Path) -> None:
     path = write(tmp_path, "title: x\n")
     (tmp_path / "a" / "b").mkdir(parents=True)
     assert find_config(tmp_path / "a" / "b") == path
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        'https://a.example/"><script>alert(1)</script>/',
+        "https://a.example/x y/",
+        "javascript:alert(1)//",
+        "https://a.example/{{ 7*7 }}/",
+        "https://a.example/?q=1",
+        "//a.example/",
+    ],
+)
+def test_a_hostile_base_url_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="--base-url: must be an http"):
+        load_config(None, {"base_url": url})

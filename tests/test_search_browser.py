@@ -237,6 +237,19 @@ def test_malformed_queries_explain_or_fall_back_and_never_throw(page, site_url: 
     assert page.errors == []
 
 
+def test_a_hostile_address_is_ignored_not_obeyed(page, site_url: str) -> None:
+    hostile = "q=grokking&sort=%27%5D%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&q=2"
+    page.goto(site_url + "search.html?" + hostile)
+    page.wait_for_selector("#search-results .result-link")
+    assert page.input_value("#search-sort") == "relevance" and total(page) == 6
+    page.goto(site_url + "search.html?q=" + quote("<img src=x onerror=alert(1)>") + "#x")
+    page.wait_for_function(
+        "/No papers|match/.test(document.getElementById('search-status').textContent)"
+    )
+    assert page.locator("#search-status img").count() == 0
+    assert page.errors == [] and page.dialogs == []
+
+
 def test_a_parse_error_says_what_is_wrong_and_searches_the_plain_words(page, site_url) -> None:
     open_search(page, site_url, "grokking~")
     assert "~ needs a number" in page.inner_text("#search-notice")

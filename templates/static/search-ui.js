@@ -135,9 +135,8 @@
     var answer = null;
     var shown = 0;
     input.value = params.get("q") || input.value;
-    if (params.get("sort") && sort.querySelector("option[value='" + params.get("sort") + "']")) {
-      sort.value = params.get("sort");
-    }
+    var orders = Array.prototype.map.call(sort.options, function (o) { return o.value; });
+    if (orders.indexOf(params.get("sort")) >= 0) { sort.value = params.get("sort"); }
 
     function remember() {
       var query = new URLSearchParams();
