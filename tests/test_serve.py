@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -69,6 +70,13 @@ def test_serve_serves_pages_with_the_reload_script_and_404s(server) -> None:
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{url}papers/nope.html")
     assert missing.value.code == 404 and b"Page not found" in missing.value.read()
+    # Nothing outside the site is served, however the path is spelled.
+    host = url.split("/")[2]
+    for path in ["/../site.yaml", "/%2e%2e/papers/" + DEI + ".md", "/..%2f..%2fetc/passwd"]:
+        with socket.create_connection(tuple(host.rsplit(":", 1))) as conn:
+            conn.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+            answer = b"".join(iter(lambda: conn.recv(65536), b""))
+        assert answer.startswith(b"HTTP/1.0 404"), (path, answer[:80])
 
 
 @pytest.mark.browser
