@@ -25,7 +25,6 @@ from lunr.pipeline import Pipeline
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
 
-from builder import stem as stem_module
 from builder.archives import listed_on
 from builder.errors import BuilderError, display_path
 from builder.models import Paper
@@ -203,7 +202,7 @@ def parse_index_script(script: str) -> dict[str, Any]:
 def _cache_key(docs: list[dict[str, str]], records: list[list[Any]]) -> str:
     """Hash everything the index script depends on: the data and the code that indexes it."""
     digest = hashlib.sha256()
-    for code in (Path(__file__), Path(stem_module.__file__ or "")):
+    for code in (Path(__file__), Path(__file__).with_name("stem.py")):
         digest.update(code.read_bytes())
     digest.update(json.dumps([docs, records], ensure_ascii=False).encode())
     return digest.hexdigest()[:32]

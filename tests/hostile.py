@@ -120,10 +120,27 @@ def api_items() -> list[dict]:
     return items
 
 
+# The injections the text dump carries (in its title, abstract and organization lines).
+TEXT_ATTACKS = INJECTIONS[:6]
+
+
+def wrong_type_items() -> list:
+    """API items with missing fields and fields of the wrong type: one field problem each."""
+    return [
+        _item("Upvotes As Text", "A.", upvotes="12"),
+        _item("Upvotes Nonsense", "A.", upvotes="many"),
+        _item("Authors Not A List", "A.", authors="Ada"),
+        _item("Organization A String", "A.", organization="Org"),
+        _item("Bad Id", "A.", id=12345),
+        {"paper": {"summary": "No title at all."}},
+        "not an object",
+    ]
+
+
 def text_listing() -> str:
     """A text dump whose titles, abstracts and organization lines carry injections."""
     lines = ["Daily Papers", "", "Jun 16", ""]
-    for i, attack in enumerate(INJECTIONS[:6]):
+    for i, attack in enumerate(TEXT_ATTACKS):
         lines += [f"Text hostile {i} {attack}", "", f"Text abstract {attack}", ""]
         lines += [f"org{i} Org {attack}", "·", f"Jun {i + 1} {i}", ""]
     return "\n".join(lines)
@@ -154,15 +171,6 @@ def broken_files() -> list[BrokenFile]:
     """Files that are wrong in one way each, with what the build must say about them."""
     truncated = "Daily Papers\n\nJun 16\n\nGood Entry\n\nIts abstract.\n\n  • 2 authors\n·\n"
     truncated += "Jun 3 4\n\nCut Off Entry\n\nAn abstract that stops\n\n  • 2 authors\n"
-    wrong_types = [
-        _item("Upvotes As Text", "A.", upvotes="12"),
-        _item("Upvotes Nonsense", "A.", upvotes="many"),
-        _item("Authors Not A List", "A.", authors="Ada"),
-        _item("Organization A String", "A.", organization="Org"),
-        _item("Bad Id", "A.", id=12345),
-        {"paper": {"summary": "No title at all."}},
-        "not an object",
-    ]
     return [
         BrokenFile("snapshots", "empty.txt", b"", "empty", None),
         BrokenFile("snapshots", "binary.txt", b"\x00\x01\x02PNG\x00" * 20, "binary", 1),
@@ -214,7 +222,11 @@ def broken_files() -> list[BrokenFile]:
         ),
         BrokenFile("snapshots", "truncated.json", b'[{"paper": {"title": "Cut', "JSON", 1),
         BrokenFile(
-            "snapshots", "wrong-types.json", json.dumps(wrong_types, indent=1).encode(), "", None
+            "snapshots",
+            "wrong-types.json",
+            json.dumps(wrong_type_items(), indent=1).encode(),
+            "",
+            None,
         ),
         BrokenFile(
             "papers",
@@ -286,10 +298,9 @@ def write_corpus(root: Path) -> list[BrokenFile]:
 
 def case_count() -> int:
     """How many hostile cases the corpus holds."""
-    wrong_types = 7
     return (
         len(INJECTIONS) * 4  # title, abstract, organization, author of the API items
-        + 6 * 3  # text dump: title, abstract, organization line
+        + len(TEXT_ATTACKS) * 3  # text dump: title, abstract, organization line
         + 2
         + 2  # saved page: injections; javascript: project page and repository
         + len(YAML_TITLES)
@@ -297,6 +308,6 @@ def case_count() -> int:
         + len(COLLISIONS)
         + len(SAME_PAPER)
         + len(broken_files())
-        + wrong_types
+        + len(wrong_type_items())
         + 7  # hand-written paper: title, author, organization, tag, raw HTML, js link, image
     )

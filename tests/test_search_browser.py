@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import shutil
@@ -346,7 +347,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         title=HOSTILE_TITLE,
         abstract=HOSTILE_BODY,
         slug="hostile",
-        sources=(Source(__import__("datetime").date(2026, 6, 16), "a.txt"),),
+        sources=(Source(dt.date(2026, 6, 16), "a.txt"),),
     )
     (root / "papers" / "hostile.md").write_text(format_paper(hostile), encoding="utf-8")
     config, _ = load_config(

@@ -22,6 +22,7 @@
   var assets = new URL(".", script.src);
   var root = new URL("../", assets);
   var loading = null;
+  var received = null; // the promise callbacks that receive() settles
   var index = null;
   var records = null;
 
@@ -50,8 +51,6 @@
       document.head.appendChild(tag);
     });
   }
-
-  var received = null;
 
   // Load lunr.js and the index (which calls receive()) side by side, run in that order; once.
   function ready() {
