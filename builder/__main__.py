@@ -14,7 +14,6 @@ from builder import __version__
 from builder.build import build, check, ingest
 from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config
 from builder.errors import BuilderError
-from builder.serve import serve
 
 log = logging.getLogger("builder")
 
@@ -180,6 +179,8 @@ def _run(args: argparse.Namespace, counter: _Counter) -> int:
             if report.problems:
                 return 1
         else:
+            from builder.serve import serve  # imported here: the other commands serve nothing
+
             serve(load, config_path, args.port)
     except BuilderError as exc:
         if args.debug:

@@ -22,6 +22,11 @@ URLS = {
     "org": "orgs/{key}.html",
     "topic": "topics/{key}.html",
 }
+# Page 2 on of an archive: `months/2026-03/2.html` (page 1 keeps `months/2026-03.html`).
+PAGE_URLS = {
+    "digest": "page/{num}.html",
+    **{k: k + "s/{key}/{num}.html" for k in ("month", "org", "topic")},
+}
 
 
 def url_for(kind: str, key: str | int = "") -> str:
@@ -119,10 +124,16 @@ def paper_topics(paper: Paper, abstract: str, rules: TopicRules) -> tuple[Topic,
 
 @dataclass(frozen=True)
 class Pagination:
-    """Where one digest page sits among all of them."""
+    """Where one page of a list (the digest, an archive) sits among all of them."""
 
     page: int
     pages: int
+    first: str = "index.html"  # the site path of page 1
+    rest: str = "page/{num}.html"  # the site path of the others
+
+    def url(self, num: int) -> str:
+        """Return the site path of page `num` of this list."""
+        return self.first if num == 1 else self.rest.format(num=num)
 
     @property
     def has_prev(self) -> bool:
@@ -191,12 +202,17 @@ class DigestPage:
     days: tuple[Day, ...]
 
 
+def chunks(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
+    """Cut papers into runs of `size`; there is always a first (maybe empty) run."""
+    return [papers[i : i + size] for i in range(0, len(papers), size)] or [papers[:0]]
+
+
 def paginate(papers: Sequence[Paper], page_size: int) -> list[DigestPage]:
     """Cut the papers (newest first) into digest pages; there is always a first page."""
-    chunks = [papers[i : i + page_size] for i in range(0, len(papers), page_size)] or [[]]
+    runs = chunks(papers, page_size)
     return [
-        DigestPage(Pagination(n, len(chunks)), page_url(n), tuple(group_days(chunk)))
-        for n, chunk in enumerate(chunks, start=1)
+        DigestPage(Pagination(n, len(runs)), page_url(n), tuple(group_days(run)))
+        for n, run in enumerate(runs, start=1)
     ]
 
 
@@ -209,6 +225,30 @@ class Archive:
     title: str
     papers: tuple[Paper, ...]
     dest: str
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """One page of an archive: its papers and where the page sits among the archive's pages."""
+
+    archive: Archive
+    pagination: Pagination
+    papers: tuple[Paper, ...]
+
+    @property
+    def dest(self) -> str:
+        """Return the site path of this page."""
+        return self.pagination.url(self.pagination.page)
+
+
+def paginate_archive(archive: Archive, page_size: int) -> list[ArchivePage]:
+    """Cut an archive into pages of `page_size` papers: page 1 at its URL, then `<key>/2.html`."""
+    rest = PAGE_URLS[archive.kind].format(key=archive.key, num="{num}")
+    runs = chunks(archive.papers, page_size)
+    return [
+        ArchivePage(archive, Pagination(n, len(runs), archive.dest, rest), tuple(run))
+        for n, run in enumerate(runs, start=1)
+    ]
 
 
 def _archives(

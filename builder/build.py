@@ -1,4 +1,8 @@
-"""The pipeline: ingest = read + merge + store; build = ingest + load + render + write."""
+"""The pipeline: ingest = read + merge + store; build = ingest + load + render + search + write.
+
+Heavy modules (templates, Markdown, the index) are imported inside the functions that need
+them, so a build with nothing to do is over before they would have loaded.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +15,57 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from builder.config import SiteConfig
+from builder.cache import BuildCache, key_of, output_stats, read_inputs, settled
+from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
-from builder.load import load_papers
-from builder.merge import merge_entries
-from builder.read import ListingFile, read_snapshot, snapshot_files
-from builder.render import DEFAULT_THEME, check_templates, paper_pages, render_site
-from builder.search import search_files
-from builder.store import write_papers
-from builder.write import check_output, write_site
+from builder.write import check_output, clean_stale
+
+if TYPE_CHECKING:
+    from builder.load import StoredPaper
+    from builder.read import ListingFile
+    from builder.render import Output
+    from builder.write import Staging
 
 log = logging.getLogger(__name__)
 
+# Phases with at least this many items say how long they took, when no bar is shown.
+REPORT_FROM = 2000
 
-def progress(total: int, desc: str, unit: str) -> tqdm:
-    """Return a progress bar shown only on a terminal, and only for runs that take a while."""
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit=f" {unit}",
-        leave=False,
-        delay=0.5,
-        disable=not sys.stderr.isatty(),
-    )
+
+class Progress:
+    """A progress bar on a terminal; elsewhere, one plain line at the end of a long phase."""
+
+    def __init__(self, total: int, desc: str, unit: str) -> None:
+        self.total, self.desc, self.unit = total, desc, unit
+        self.started = time.perf_counter()
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit=f" {unit}", leave=False, delay=0.5)
+
+    def update(self, n: int = 1) -> None:
+        """Count `n` items done."""
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        """End the phase."""
+        seconds = time.perf_counter() - self.started
+        if self.bar is not None:
+            self.bar.close()
+        elif self.total >= REPORT_FROM:
+            log.info("%s: %s %s in %.1f s", self.desc, f"{self.total:,}", self.unit, seconds)
+            return
+        log.debug("%s: %s %s in %.2f s", self.desc, f"{self.total:,}", self.unit, seconds)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def report_problems(problems: Iterable[Problem]) -> None:
@@ -66,6 +95,7 @@ class IngestReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the log said, to say again
 
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a run."""
@@ -89,23 +119,43 @@ def _check_folders(config: SiteConfig) -> None:
         )
 
 
-def read_all(config: SiteConfig) -> list[ListingFile]:
+def read_all(config: SiteConfig, cache: BuildCache | None = None) -> list[ListingFile]:
     """Read every snapshot in the snapshots folder."""
+    from builder.read import read_snapshot, snapshot_files
+
     files = snapshot_files(config.snapshots)
-    with progress(len(files), "reading", "files") as bar:
+    with Progress(len(files), "reading", "files") as bar:
         listings = []
         for path in files:
-            listings.append(read_snapshot(path, config.year))
+            listings.append(read_snapshot(path, config.year, cache))
             bar.update(1)
     return listings
 
 
+class Lock:
+    """The held build lock; `announce` writes this build's PID into it for waiting builds."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.announced = False
+
+    def announce(self) -> None:
+        """Write this process's PID into the lock file (once)."""
+        if not self.announced:
+            self.handle.seek(0)
+            self.handle.truncate()
+            self.handle.write(f"{os.getpid()}\n")
+            self.handle.flush()
+            self.announced = True
+
+
 @contextmanager
-def build_lock(config: SiteConfig) -> Iterator[None]:
+def build_lock(config: SiteConfig, announce: bool = True) -> Iterator[Lock]:
     """Hold `.cache/build.lock` while writing: a second ingest or build waits for the first.
 
     The lock is an flock on an open file, so the system releases it when its holder dies,
-    even by SIGKILL: a stale lock cannot stop the next build.
+    even by SIGKILL: a stale lock cannot stop the next build. Without `announce`, the PID is
+    written only when the holder calls `Lock.announce` (a build with nothing to do writes none).
     """
     try:
         config.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -127,60 +177,109 @@ def build_lock(config: SiteConfig) -> Iterator[None]:
                 display_path(config.root),
             )
             fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        lock = Lock(handle)
+        if announce:
+            lock.announce()
         try:
-            yield
+            yield lock
         finally:
-            handle.truncate(0)
+            if lock.announced:
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _ingest_key(config: SiteConfig, cache: BuildCache) -> tuple[str, list[Any]]:
+    """Return the no-op key of an ingest (its inputs' stats) and the stats it hashed."""
+    inputs = read_inputs(config, [], cache.code)
+    stats = [*inputs.snapshots.values(), *inputs.papers.values()]
+    key = key_of(
+        "ingest",
+        cache.code,
+        config.year,
+        os.getcwd(),
+        str(config.snapshots),
+        str(config.papers),
+        sorted(inputs.snapshots.items()),
+        sorted(inputs.papers.items()),
+    )
+    return key, stats
 
 
 def ingest(config: SiteConfig) -> IngestReport:
     """Read the snapshots, merge sightings into papers and store one file per paper."""
-    with build_lock(config):
-        return _ingest(config)
+    with build_lock(config, announce=False) as lock:
+        cache = BuildCache(config.cache_dir)
+        report, _ = _ingest(config, cache, lock)
+        cache.save()
+        return report
 
 
-def _ingest(config: SiteConfig) -> IngestReport:
-    """Ingest without taking the lock (the caller holds it)."""
+def _ingest(
+    config: SiteConfig, cache: BuildCache, lock: Lock
+) -> tuple[IngestReport, list[StoredPaper] | None]:
+    """Ingest without taking the lock (the caller holds it).
+
+    Returns the report and, when ingest had to look, the paper files as they now are.
+    """
+    from builder.load import load_papers
+    from builder.merge import merge_entries
+    from builder.store import write_papers
+
     started = time.perf_counter()
     _check_folders(config)
+    state = cache.table("state")
+    key, stats = _ingest_key(config, cache)
+    last = state.get("ingest")
+    if last is not None and last[0] == key:
+        # Nothing changed since the last run: say again what it found.
+        report = IngestReport(*last[1], notes=last[2])
+        report.unchanged, report.new, report.updated = report.papers, 0, 0
+        for note in report.notes:
+            log.info("%s", note)
+        report_problems(report.problems)
+        report.seconds = time.perf_counter() - started
+        return report, None
+    lock.announce()
     report = IngestReport()
 
     # Read every saved listing.
-    listings = read_all(config)
+    listings = read_all(config, cache)
     entries = [e for listing in listings for e in listing.entries]
+    notes = [note for listing in listings for note in listing.notes]
     for listing in listings:
-        for note in listing.notes:
-            log.info("%s", note)
         report.problems += listing.problems
 
     # Merge sightings into unique papers.
-    papers, notes = merge_entries(entries)
-    for note in notes:
-        log.info("%s", note)
+    papers, merge_notes = merge_entries(entries)
+    notes += merge_notes
 
     # Store one paper file each.
-    with progress(len(papers), "storing", "papers") as bar:
-        stored = write_papers(papers, config.papers, bar)
-    for note in stored.notes:
+    stored, problems = load_papers(config.papers, cache)
+    with Progress(len(papers), "storing", "papers") as bar:
+        written = write_papers(papers, config.papers, stored, problems, bar)
+    notes += written.notes
+    report.notes = notes
+    report.problems += written.problems
+    for note in notes:
         log.info("%s", note)
-    report.problems += stored.problems
 
     report_problems(report.problems)
     report.files = sum(1 for listing in listings if listing.entries or not listing.problems)
     report.entries = len(entries)
     report.papers = len(papers)
     report.new, report.updated, report.unchanged = (
-        len(stored.new),
-        len(stored.updated),
-        len(stored.unchanged),
+        len(written.new),
+        len(written.updated),
+        len(written.unchanged),
     )
+    if written.new or written.updated:
+        stored = None  # files changed: the caller loads them again
+        key, stats = _ingest_key(config, cache)
+    if settled(stats, time.time_ns()):
+        fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
+        state.put("ingest", (key, fields, notes))
     report.seconds = time.perf_counter() - started
-    return report
+    return report, stored
 
 
 @dataclass
@@ -211,38 +310,170 @@ def build(config: SiteConfig) -> BuildReport:
         protected=[config.root, config.snapshots, config.papers],
         contents=[config.snapshots, config.papers, DEFAULT_THEME, *config.theme_dirs],
     )
-    with build_lock(config):
-        return _build(config)
+    with build_lock(config, announce=False) as lock:
+        cache = BuildCache(config.cache_dir)
+        try:
+            return _build(config, cache, lock)
+        finally:
+            cache.save()
 
 
-def _build(config: SiteConfig) -> BuildReport:
+def _build_key(config: SiteConfig, cache: BuildCache) -> tuple[str, bool]:
+    """Return the no-op key of a build (every input's and output's stat) and if it is settled.
+
+    Settled: no input changed within the last second (see `cache.settled`); the output is
+    the build's own.
+    """
+    inputs = read_inputs(config, config.themes, cache.code)
+    outputs = output_stats(config.output)
+    key = key_of("build", inputs.digest(), os.getcwd(), sorted(outputs.items()))
+    stats = [*inputs.snapshots.values(), *inputs.papers.values()]
+    stats += [st for _folder, files in inputs.theme for _name, st in files]
+    return key, settled(stats, time.time_ns())
+
+
+def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     """Build without taking the lock (the caller holds it)."""
     started = time.perf_counter()
+    state = cache.table("state")
+    key, _ = _build_key(config, cache)
+    last = state.get("build")
+    if last is not None and last[0] == key:
+        # Nothing changed, the last site included: say again what it found, write nothing
+        # (but clear away what killed builds left beside the site).
+        clean_stale(config.output.resolve())
+        report = BuildReport(ingest=IngestReport(*last[1]))
+        report.ingest.unchanged = report.ingest.papers
+        for note in last[5]:
+            log.info("%s", note)
+        report_problems(report.ingest.problems)
+        log.info("%s", report.ingest.summary())
+        report.papers, report.files, report.problems = last[2], last[3], last[4]
+        report.unchanged = report.files
+        already = set(report.ingest.problems)
+        report_problems(p for p in report.problems if p not in already)
+        report.seconds = time.perf_counter() - started
+        return report
+    lock.announce()
+    from builder.load import load_papers
 
     # Bring the paper files up to date with the snapshots.
-    report = BuildReport(ingest=_ingest(config))
+    ingested, stored = _ingest(config, cache, lock)
+    report = BuildReport(ingest=ingested)
     log.info("%s", report.ingest.summary())
 
     # Load the paper files: hand edits and hand-written papers included.
-    stored, report.problems = load_papers(config.papers)
-    already = set(report.ingest.problems)
-    report_problems(p for p in report.problems if p not in already)
-    papers = [s.paper for s in stored]
+    problems: list[Problem] = []
+    if stored is None:
+        stored, problems = load_papers(config.papers, cache)
+    else:
+        problems = [p for p in ingested.problems if p.reason in LOAD_REASONS]
+    report.problems = problems
+    already = set(ingested.problems)
+    report_problems(p for p in problems if p not in already)
 
-    # Render the pages.
-    pages = paper_pages(papers, config)
-    files = render_site(pages, config)
-
-    # Index them for search.
-    files.update(search_files(pages, config.cache_dir))
-
-    # Swap the new site in whole.
-    written = write_site(files, config.output)
-    report.papers = len(papers)
-    report.files = written.written + written.linked
-    report.unchanged = written.linked
+    # Render the pages and index them for search, keeping what did not change.
+    written, kept = _write(config, cache, stored)
+    report.papers = len(stored)
+    report.files = written + kept
+    report.unchanged = kept
+    key, is_settled = _build_key(config, cache)
+    if is_settled:
+        fields = (ingested.files, ingested.entries, ingested.papers, 0, 0, 0, ingested.problems)
+        notes = ingested.notes
+        state.put("build", (key, fields, report.papers, report.files, report.problems, notes))
+    else:
+        state.put("build", None)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# Problems of loading the paper folder (ingest reports them too, before its own).
+LOAD_REASONS = frozenset({"unreadable paper file", "duplicate slug"})
+
+
+def _write(config: SiteConfig, cache: BuildCache, stored: list[StoredPaper]) -> tuple[int, int]:
+    """Render what changed, carry the rest over from the last site; return (written, kept)."""
+    from builder.pages import paper_pages
+    from builder.render import Renderer, plan_site, theme_key
+    from builder.search import search_outputs
+    from builder.write import Staging
+
+    papers = [s.paper for s in stored]
+    ids = {s.paper.slug: s.sha for s in stored if s.sha}
+    with Progress(len(papers), "preparing", "papers"):
+        pages = paper_pages(papers, config, cache, ids)
+    from builder.cache import config_key
+
+    base = key_of(cache.code, config_key(config), theme_key(config))
+    cards = cache.table("cards")
+    renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards)
+    with Progress(len(pages), "planning", "papers"):
+        plan = plan_site(pages, config, renderer)
+        renderer.prepare(pages)
+        for key, html in renderer.new_cards.items():
+            cards.put(key, html)
+        renderer.new_cards = {}
+    with Progress(len(pages), "indexing", "papers"):
+        plan += search_outputs(pages, config, cache)
+
+    site = cache.table("site")
+    last_keys: dict[str, str] = site.get("keys") or {}
+    last_stats: dict[str, Any] = site.get("stats") or {}
+    now = output_stats(config.output)
+    staging = Staging(config.output)
+    try:
+        todo: list[Output] = []
+        kept = 0
+        for output in plan:
+            same = output.key and last_keys.get(output.dest) == output.key
+            if (
+                same
+                and now.get(output.dest) == last_stats.get(output.dest)
+                and staging.keep(output.dest)
+            ):
+                kept += 1
+            else:
+                todo.append(output)
+        written, linked = _render(todo, staging, renderer, cards)
+        staging.commit()
+    finally:
+        staging.close()
+    site.put("keys", {o.dest: o.key for o in plan})
+    site.put("stats", output_stats(config.output))
+    return written, kept + linked
+
+
+def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) -> tuple:
+    """Make and write some outputs (in a worker or here); return counts and the new cards."""
+    written = linked = 0
+    for output in outputs:
+        if staging.put(output.dest, output.make()):
+            linked += 1
+        else:
+            written += 1
+    new_cards, renderer.new_cards = renderer.new_cards, {}
+    return written, linked, new_cards
+
+
+def _render(todo: Sequence[Output], staging: Staging, renderer: Any, cards: Any) -> tuple[int, int]:
+    """Render the outputs that changed, on every core when there are many."""
+    from builder.workers import fork_slices
+
+    workers = 0 if len(todo) >= PARALLEL_RENDER else 1
+    with Progress(len(todo), "rendering", "files"):
+        parts = fork_slices(_render_slice, todo, staging, renderer, workers=workers)
+    written = linked = 0
+    for part_written, part_linked, new_cards in parts:
+        written += part_written
+        linked += part_linked
+        for key, html in new_cards.items():
+            cards.put(key, html)
+    return written, linked
+
+
+# Below this many files to render, forking workers costs more than it saves.
+PARALLEL_RENDER = 300
 
 
 @dataclass
@@ -266,6 +497,9 @@ class CheckReport:
 
 def check(config: SiteConfig) -> CheckReport:
     """Read the snapshots, paper files and templates; report every problem; write nothing."""
+    from builder.load import load_papers
+    from builder.render import check_templates
+
     _check_folders(config)
     report = CheckReport()
 

@@ -13,6 +13,7 @@ import yaml
 from builder.errors import ConfigError, display_path
 
 CONFIG_NAME = "site.yaml"
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
 
 # Topics used when site.yaml names none: tag -> phrases, each matched at the start of a word in
 # titles and abstracts, in any case ("agent" also finds "agents" and "agentic").
@@ -81,6 +82,11 @@ class SiteConfig:
     def cache_dir(self) -> Path:
         """Return the folder for the build cache and lock, beside site.yaml."""
         return self.root / ".cache"
+
+    @property
+    def themes(self) -> list[Path]:
+        """List the folders searched for templates and static files, the user's first."""
+        return [*self.theme_dirs, DEFAULT_THEME]
 
 
 # name -> (check returning the normalized value or None, what was expected, docstring)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from slugify import slugify
 
+from builder.cache import BuildCache, folder_stats, sha
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source
 from builder.text import clean_text
+from builder.workers import fork_map
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
@@ -27,7 +29,14 @@ class StoredPaper:
     path: str  # as shown in messages
     fs_path: str
     paper: Paper
-    document: Document
+    keys: frozenset[str]  # the keys its front matter has
+    slug_line: int  # where its slug is (1 when it has none)
+    sha: str = ""  # content hash of the file
+
+    def document(self) -> Document:
+        """Read and parse the file again, for an edit that must keep its layout."""
+        text = Path(self.fs_path).read_bytes().decode("utf-8").replace("\r\n", "\n")
+        return parse_document(text, self.path)
 
 
 def _show(value: Any) -> str:
@@ -158,32 +167,93 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
     return paper, doc
 
 
-def load_papers(folder: Path) -> tuple[list[StoredPaper], list[Problem]]:
-    """Load every `*.md` paper in `folder` (sorted by name); report and skip the bad ones."""
+def _parse_file(file: Path, shown: str, data: bytes) -> tuple[Paper, frozenset[str], int]:
+    """Parse one paper file's bytes; raise FrontMatterError or UnicodeDecodeError."""
+    paper, doc = parse_paper(data.decode("utf-8").replace("\r\n", "\n"), shown, file.stem)
+    return paper, frozenset(doc.data), doc.lines.get("slug", 1)
+
+
+def _parse_files(todo: Sequence[tuple[Path, str, bytes]]) -> list[Any]:
+    """Parse many files (what each worker runs); a file that fails gives its Problem."""
+    results: list[Any] = []
+    for file, shown, data in todo:
+        try:
+            results.append(_parse_file(file, shown, data))
+        except UnicodeDecodeError:
+            results.append(
+                Problem(shown, None, "cannot read: not UTF-8 text", "unreadable paper file")
+            )
+        except FrontMatterError as exc:
+            results.append(exc.problem)
+    return results
+
+
+# Below this many files to parse, forking workers costs more than it saves.
+PARALLEL_FROM = 500
+
+
+def load_papers(
+    folder: Path, cache: BuildCache | None = None
+) -> tuple[list[StoredPaper], list[Problem]]:
+    """Load every `*.md` paper in `folder` (sorted by name); report and skip the bad ones.
+
+    With a cache, a file whose content was parsed before is not parsed again.
+    """
     stored: list[StoredPaper] = []
     problems: list[Problem] = []
-    by_slug: dict[str, str] = {}
     if not folder.is_dir():
         return stored, problems
     shown_folder = Path(display_path(folder))
-    for file in sorted(folder.glob("*.md")):
-        shown = str(shown_folder / file.name)
+    parsed = cache.table("papers") if cache is not None else None
+    stats = folder_stats(folder, (".md",))
+    found: dict[str, Any] = {}  # name -> (record, sha) or a Problem
+    todo: list[tuple[Path, str, bytes]] = []
+    hashes: dict[str, str] = {}
+    for name in sorted(stats):
+        file = folder / name
+        shown = str(shown_folder / name)
         try:
-            text = file.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            problems.append(Problem(shown, None, f"cannot read: {reason}", "unreadable paper file"))
+            if cache is not None and parsed is not None:
+                digest, data = cache.file_hash(file, stats[name])
+                record = parsed.get((digest, file.stem))
+                if record is not None:
+                    found[name] = (record, digest)
+                    continue
+                data = data if data is not None else file.read_bytes()
+            else:
+                data = file.read_bytes()
+                digest = sha(data)
+        except OSError as exc:
+            found[name] = Problem(
+                shown, None, f"cannot read: {exc.strerror}", "unreadable paper file"
+            )
             continue
-        try:
-            paper, doc = parse_paper(text.replace("\r\n", "\n"), shown, file.stem)
-        except FrontMatterError as exc:
-            problems.append(exc.problem)
+        hashes[name] = digest
+        todo.append((file, shown, data))
+    workers = 0 if len(todo) >= PARALLEL_FROM else 1
+    for (file, _shown, _data), result in zip(
+        todo, fork_map(_parse_files, todo, workers=workers), strict=True
+    ):
+        if isinstance(result, Problem):
+            found[file.name] = result
             continue
+        digest = hashes[file.name]
+        found[file.name] = (result, digest)
+        if parsed is not None:
+            parsed.put((digest, file.stem), result)
+    by_slug: dict[str, str] = {}
+    for name in sorted(found):
+        result = found[name]
+        if isinstance(result, Problem):
+            problems.append(result)
+            continue
+        (paper, keys, slug_line), digest = result
+        shown = str(shown_folder / name)
         if paper.slug in by_slug:
             problems.append(
                 Problem(
                     shown,
-                    doc.lines.get("slug", 1),
+                    slug_line,
                     f"slug {paper.slug!r} is already used by {by_slug[paper.slug]}; "
                     "give one of them another slug",
                     reason="duplicate slug",
@@ -191,5 +261,5 @@ def load_papers(folder: Path) -> tuple[list[StoredPaper], list[Problem]]:
             )
             continue
         by_slug[paper.slug] = shown
-        stored.append(StoredPaper(shown, str(file), paper, doc))
+        stored.append(StoredPaper(shown, str(folder / name), paper, keys, slug_line, digest))
     return stored, problems

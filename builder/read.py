@@ -8,13 +8,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bs4 import BeautifulSoup
-
+from builder.cache import BuildCache, stat_of
 from builder.errors import Problem, display_path
 from builder.models import ListingEntry, Organization, Source
 from builder.text import clean_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 SNAPSHOT_SUFFIXES = (".txt", ".html", ".htm", ".json")
 
@@ -572,6 +574,8 @@ def parse_html_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
 
     Without it, fall back to the visible paper cards (titles and arXiv ids only).
     """
+    from bs4 import BeautifulSoup  # imported here: most builds read no HTML
+
     soup = BeautifulSoup(text, "html.parser")
     div = soup.find(attrs={"data-target": "DailyPapers"})
     if div is None or not div.get("data-props"):
@@ -681,19 +685,32 @@ def snapshot_files(folder: Path) -> list[Path]:
     )
 
 
-def read_snapshot(path: Path, year: int | None) -> ListingFile:
-    """Read and parse one snapshot file, naming it in every problem."""
+def read_snapshot(path: Path, year: int | None, cache: BuildCache | None = None) -> ListingFile:
+    """Read and parse one snapshot file, naming it in every problem.
+
+    With a cache, a file whose content was parsed before (same name, date and year) is not
+    parsed again.
+    """
     name = display_path(path)
     try:
-        data = path.read_bytes()
-        mtime = dt.date.fromtimestamp(path.stat().st_mtime)
+        st = path.stat()
+        mtime = dt.date.fromtimestamp(st.st_mtime)
+        if cache is None:
+            result = parse_snapshot(path.read_bytes(), path.name, mtime, year)
+        else:
+            digest, data = cache.file_hash(path, stat_of(st))
+            key = (digest, path.name, mtime, year)
+            parsed = cache.table("listings")
+            result = parsed.get(key)
+            if result is None:
+                result = parse_snapshot(data or path.read_bytes(), path.name, mtime, year)
+                parsed.put(key, result)
     except OSError as exc:
         return ListingFile(
             problems=[
                 Problem(name, None, f"cannot read: {exc.strerror}; skipped", "unreadable file")
             ]
         )
-    result = parse_snapshot(data, path.name, mtime, year)
     # Entries record the bare file name (it goes into `sources`); messages show the path.
-    result.problems = [replace(p, path=name) for p in result.problems]
-    return result
+    problems = [replace(p, path=name) for p in result.problems]
+    return ListingFile(result.entries, problems, result.notes)

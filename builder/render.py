@@ -1,19 +1,21 @@
-"""Render loaded papers into site files (site path -> content) with autoescaped Jinja2 templates."""
+"""Plan the site's files, each with a key for what it shows, and render them with Jinja2.
+
+A page's key hashes the settings, the theme, the builder's code and the content ids of the
+papers it shows (and their order), so two builds that give a page the same key give it the
+same bytes: the build keeps such a page from the last site instead of rendering it again.
+Templates see only what is passed to them (never every paper), which keeps the keys honest.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-import markdown
-from bs4 import BeautifulSoup, NavigableString
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -26,34 +28,24 @@ from markupsafe import Markup
 from builder import __version__
 from builder.archives import (
     Archive,
-    Topic,
-    TopicRules,
-    compile_topics,
+    ArchivePage,
     group_days,
-    listed_on,
     month_archives,
-    newest_first,
     org_archives,
     org_key,
-    page_url,
     paginate,
-    paper_topics,
+    paginate_archive,
     topic_archives,
     url_for,
 )
-from builder.config import SiteConfig
+from builder.cache import Table, key_of, sha, walk
+from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
-from builder.feed import atom_feed
-from builder.merge import URL, url_spans
 from builder.models import Paper
+from builder.pages import SAFE_SCHEMES, PaperPage
+from builder.workers import fork_map
 
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
-
-
-def theme_dirs(config: SiteConfig) -> list[Path]:
-    """List the folders searched for templates and static files, the user's first."""
-    return [*config.theme_dirs, DEFAULT_THEME]
+__all__ = ["DEFAULT_THEME", "Output", "Renderer", "plan_site", "render_site"]
 
 
 def long_date(day: dt.date) -> str:
@@ -78,18 +70,18 @@ def excerpt(text: str, limit: int = 260) -> str:
 def make_environment(config: SiteConfig) -> Environment:
     """Create the Jinja2 environment: autoescape everywhere, undefined names are errors."""
     env = Environment(
-        loader=FileSystemLoader([str(d) for d in theme_dirs(config)]),
+        loader=FileSystemLoader([str(d) for d in config.themes]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one build reads each template once
     )
     env.filters.update(long_date=long_date, day_heading=day_heading, excerpt=excerpt)
     env.globals.update(
         url_for=url_for,
         org_key=org_key,
-        page_url=page_url,
         group_days=group_days,
         version=__version__,
     )
@@ -110,88 +102,16 @@ def check_templates(config: SiteConfig) -> tuple[int, list[Problem]]:
     return len(names), problems
 
 
-def make_markdown() -> markdown.Markdown:
-    """Create the Markdown converter for paper bodies: raw HTML in a body shows as text."""
-    md = markdown.Markdown()
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md
-
-
-def _safe_href(href: str) -> bool:
-    lowered = href.strip().lower()
-    if lowered.startswith(SAFE_SCHEMES) or lowered.startswith("#"):
-        return True
-    # A relative link has no scheme before its first '/', '?' or '#'.
-    return not re.match(r"^[^/?#]*:", lowered) and not lowered.startswith("//")
-
-
-def _linkify(soup: BeautifulSoup) -> None:
-    """Turn bare http(s) URLs in text into links, leaving the text itself unchanged."""
-    for node in list(soup.find_all(string=URL)):
-        if node.find_parent(["a", "code", "pre"]) is not None:
-            continue
-        text, pieces, last = str(node), [], 0
-        for start, url in url_spans(text):
-            pieces.append(NavigableString(text[last:start]))
-            link = soup.new_tag("a", href=url, rel="nofollow noopener noreferrer")
-            link.string = url
-            pieces.append(link)
-            last = start + len(url)
-        pieces.append(NavigableString(text[last:]))
-        node.replace_with(*[p for p in pieces if not (isinstance(p, str) and p == "")])
-
-
-def plain_text(html: str) -> str:
-    """Return the text a reader sees in rendered body HTML; paragraphs apart by a blank line."""
-    text = re.sub(r"</p>\s*<p>", "\n\n", html)
-    return unescape(re.sub(r"<[^>]*>", "", text)).strip()
-
-
-def render_markdown(body: str, md: markdown.Markdown | None = None) -> Markup:
-    """Render a paper body to safe HTML: URLs become links, unsafe links and images are inert."""
-    md = md or make_markdown()
-    html = md.reset().convert(body)
-    if "://" not in html and "<a " not in html and "<img" not in html:
-        return Markup(html)
-    soup = BeautifulSoup(html, "html.parser")
-    for img in soup.find_all("img"):
-        # An image would load from another host; show its text instead.
-        img.replace_with(NavigableString(img.get("alt") or ""))
-    for link in soup.find_all("a"):
-        href = link.get("href")
-        if href is not None and not _safe_href(str(href)):
-            del link["href"]
-        elif href is not None and str(href).lower().startswith(("http://", "https://")):
-            link["rel"] = "nofollow noopener noreferrer"
-    _linkify(soup)
-    return Markup(str(soup))
-
-
-@dataclass(frozen=True)
-class PaperPage:
-    """What a paper's page and cards need besides the paper itself."""
-
-    paper: Paper
-    url: str
-    abstract: Markup  # the body rendered to HTML
-    text: str  # the abstract as plain text, as a reader sees it
-    topics: tuple[Topic, ...]
-    day: dt.date | None
-
-
-def paper_page(paper: Paper, md: markdown.Markdown, rules: TopicRules) -> PaperPage:
-    """Render a paper's body and gather what its page and cards show."""
-    html = render_markdown(paper.body, md)
-    text = plain_text(html)
-    return PaperPage(
-        paper=paper,
-        url=url_for("paper", paper.slug),
-        abstract=html,
-        text=text,
-        topics=paper_topics(paper, text, rules),
-        day=listed_on(paper),
-    )
+def theme_key(config: SiteConfig) -> str:
+    """Hash every file of the theme folders (templates and static files), in search order."""
+    parts = []
+    for folder in config.themes:
+        for name, _stat in walk(folder):
+            try:
+                parts.append((str(folder), name, sha((folder / name).read_bytes())))
+            except OSError:
+                parts.append((str(folder), name, ""))
+    return key_of(*parts)
 
 
 def links_out(paper: Paper) -> list[tuple[str, str]]:
@@ -223,7 +143,7 @@ def absolute(config: SiteConfig, path: str) -> str | None:
 def static_files(config: SiteConfig) -> dict[str, bytes]:
     """Collect `static/` files from the theme folders (the user's win) as `assets/...`."""
     files: dict[str, bytes] = {}
-    for folder in reversed(theme_dirs(config)):
+    for folder in reversed(config.themes):
         static = folder / "static"
         if static.is_dir():
             for path in sorted(static.rglob("*")):
@@ -237,24 +157,97 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
-class Renderer:
-    """Render pages with the shared context every template sees."""
+# Cards are rendered once per paper with these marks where the folder depth and the heading
+# level go, then filled in per page: no text from the data can hold them, since autoescape turns
+# every "<" of the data into "&lt;".
+ROOT_MARK = "<\x02root\x02>"
+HEAD_MARK = "<\x02heading\x02>"
 
-    def __init__(self, config: SiteConfig, pages: dict[str, PaperPage]) -> None:
+
+class Renderer:
+    """Render pages with the shared context every template sees.
+
+    A paper's card is rendered once (with marks for the folder depth and heading level, filled
+    in per page); with a cache table, cards are kept across builds (their key holds the paper's
+    id and the site's `base` key). The first card of each depth and level is also rendered
+    directly, and if a theme's card template makes the two differ, marks are not used.
+    """
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        pages: dict[str, PaperPage],
+        base: str = "",
+        cards: Table | None = None,
+    ) -> None:
         self.config = config
         self.env = make_environment(config)
         self.pages = pages
+        self.paper_count = len(pages)
+        self.base = base
+        self.cards = cards
+        self.new_cards: dict[tuple[str, str], str] = {}
+        self.marks = True
+        self._checked: set[tuple[str, str]] = set()
         self._cards: dict[tuple[str, str, str], Markup] = {}
         self._macros: dict[str, Any] = {}
 
+    def _card_html(self, root: str, page: PaperPage, heading: str) -> str:
+        """Render the card macro of the theme."""
+        if root not in self._macros:
+            template = self.env.get_template("macros.html")
+            self._macros[root] = template.make_module({"root": Markup(root)})
+        return str(self._macros[root].card_html(page, Markup(heading)))
+
+    def _marked(self, page: PaperPage) -> str:
+        """Return a paper's card with the marks in it (from the cache when it has it)."""
+        key = (self.base, page.id)
+        html = self.cards.get(key) if self.cards is not None else None
+        if html is None:
+            html = self.new_cards.get(key)
+        if html is None:
+            html = self._card_html(ROOT_MARK, page, HEAD_MARK)
+            self.new_cards[key] = html
+        return html
+
+    def prepare(self, pages: Sequence[PaperPage]) -> None:
+        """Render the cards the cache lacks up front, on every core when there are many.
+
+        (Pages rendered by forked workers then share them instead of each rendering its own.)
+        """
+        if not self.marks:
+            return
+        missing = [
+            p
+            for p in pages
+            if (self.base, p.id) not in self.new_cards
+            and (self.cards is None or self.cards.get((self.base, p.id)) is None)
+        ]
+        workers = 0 if len(missing) >= PARALLEL_CARDS else 1
+        for page, html in zip(
+            missing, fork_map(_marked_cards, missing, self, workers=workers), strict=True
+        ):
+            self.new_cards[(self.base, page.id)] = html
+
     def card(self, root: str, paper: Paper, heading: str = "h3") -> Markup:
-        """Render a paper's card once per folder depth and heading level, then reuse it."""
+        """Return a paper's card for a page `root` levels down."""
         key = (root, paper.slug, heading)
-        if key not in self._cards:
-            if root not in self._macros:
-                template = self.env.get_template("macros.html")
-                self._macros[root] = template.make_module({"root": root, "pages": self.pages})
-            self._cards[key] = Markup(self._macros[root].card_html(paper, heading))
+        found = self._cards.get(key)
+        if found is not None:
+            return found
+        page = self.pages[paper.slug]
+        html = None
+        if self.marks:
+            html = self._marked(page).replace(ROOT_MARK, root).replace(HEAD_MARK, heading)
+            if (root, heading) not in self._checked:
+                self._checked.add((root, heading))
+                direct = self._card_html(root, page, heading)
+                if direct != html:
+                    self.marks = False
+                    html = direct
+        if html is None:
+            html = self._card_html(root, page, heading)
+        self._cards[key] = Markup(html)
         return self._cards[key]
 
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
@@ -266,82 +259,199 @@ class Renderer:
             path=path,
             section=section,
             canonical=absolute(self.config, path),
-            pages=self.pages,
+            paper_count=self.paper_count,
             card=partial(self.card, root),
             **context,
         )
 
 
-def paper_pages(papers: Sequence[Paper], config: SiteConfig) -> list[PaperPage]:
-    """Render every paper's body and topics, newest first (the digest order)."""
-    rules = compile_topics(config.topics)
-    md = make_markdown()
-    return [paper_page(p, md, rules) for p in newest_first(papers)]
+def _marked_cards(pages: Sequence[PaperPage], renderer: Renderer) -> list[str]:
+    """Render cards with the marks in (what each worker runs)."""
+    return [renderer._card_html(ROOT_MARK, page, HEAD_MARK) for page in pages]
 
 
-def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:
-    """Render every page, the feed, the sitemap and the assets; return site path -> content."""
+# Below this many cards to render, forking workers costs more than it saves.
+PARALLEL_CARDS = 1000
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: where it goes, what it shows (hashed), and how to make it."""
+
+    dest: str
+    key: str
+    make: Callable[[], str | bytes]
+
+
+SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
+
+
+def _ids(papers: Sequence[Paper], pages: dict[str, PaperPage]) -> tuple[str, ...]:
+    return tuple(pages[p.slug].id for p in papers)
+
+
+def plan_site(
+    paper_list: Sequence[PaperPage], config: SiteConfig, render: Renderer
+) -> list[Output]:
+    """List every file of the site (but the search files) with its key, rendering none yet."""
+    from builder.feed import atom_feed  # imported here: only a changed feed needs feedgen
+
     ordered = [page.paper for page in paper_list]
-    pages = {page.paper.slug: page for page in paper_list}
-    render = Renderer(config, pages)
-    site: dict[str, str | bytes] = dict(static_files(config))
+    pages = render.pages
+    base = render.base
+    count = len(ordered)
+    plan = [
+        Output(dest, sha(data), partial(lambda d: d, data))
+        for dest, data in static_files(config).items()
+    ]
 
     # The digest, newest first, a page at a time.
     for digest in paginate(ordered, config.page_size):
-        site[digest.dest] = render("index.html", digest.dest, "digest", digest=digest)
-
-    # One page per paper, linked to its neighbours in digest order.
-    for i, paper in enumerate(ordered):
-        page = pages[paper.slug]
-        site[page.url] = render(
-            "paper.html",
-            page.url,
-            "paper",
-            page=page,
-            links_out=links_out(paper),
-            newer=pages[ordered[i - 1].slug] if i > 0 else None,
-            older=pages[ordered[i + 1].slug] if i + 1 < len(ordered) else None,
-            citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
+        shown = [p for day in digest.days for p in day.papers]
+        key = key_of(
+            base, "digest", digest.dest, digest.pagination.pages, count, _ids(shown, pages)
+        )
+        plan.append(
+            Output(
+                digest.dest,
+                key,
+                partial(render, "index.html", digest.dest, "digest", digest=digest),
+            )
         )
 
-    # Archives: by month, organization and topic, each with an index page.
-    topics = {slug: page.topics for slug, page in pages.items()}
+    # One page per paper, linked to its neighbours in digest order.
+    for i, page in enumerate(paper_list):
+        newer = paper_list[i - 1] if i > 0 else None
+        older = paper_list[i + 1] if i + 1 < len(paper_list) else None
+        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id)
+        paper = page.paper
+        plan.append(
+            Output(
+                page.url,
+                key,
+                partial(
+                    render,
+                    "paper.html",
+                    page.url,
+                    "paper",
+                    page=page,
+                    links_out=links_out(paper),
+                    newer=newer,
+                    older=older,
+                    citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
+                ),
+            )
+        )
+
+    # Archives: by month, organization and topic, each paginated, with an index page.
+    topics = {page.paper.slug: page.topics for page in paper_list}
     archives = {
         "month": month_archives(ordered),
         "org": org_archives(ordered),
         "topic": topic_archives(ordered, topics),
     }
     for kind, group in archives.items():
-        site.update(_archive_pages(render, kind, group))
+        plan += _archive_outputs(render, kind, group, config.page_size)
 
     # Search page, feed, sitemap and the files hosts look for.
-    site["search.html"] = render("search.html", "search.html", "search")
-    site["404.html"] = render("404.html", "404.html", "404")
-    site["feed.xml"] = atom_feed(ordered[: config.feed_size], config, pages)
-    urls = [p for p in site if p.endswith(".html") and p != "404.html"]
-    site["sitemap.xml"] = render("sitemap.xml", "sitemap.xml", "", urls=sorted(urls))
-    site["robots.txt"] = render("robots.txt", "robots.txt", "")
-    site[".nojekyll"] = b""
-    return site
+    plan.append(
+        Output(
+            "search.html",
+            key_of(base, "search", count),
+            partial(render, "search.html", "search.html", "search"),
+        )
+    )
+    plan.append(
+        Output("404.html", key_of(base, "404"), partial(render, "404.html", "404.html", "404"))
+    )
+    newest = ordered[: config.feed_size]
+    plan.append(
+        Output(
+            "feed.xml",
+            key_of(base, "feed", _ids(newest, pages)),
+            partial(atom_feed, newest, config, pages),
+        )
+    )
+    urls = sorted(o.dest for o in plan if o.dest.endswith(".html") and o.dest != "404.html")
+    plan.append(
+        Output(
+            "sitemap.xml",
+            key_of(base, "sitemap", urls),
+            partial(render, "sitemap.xml", "sitemap.xml", "", urls=urls),
+        )
+    )
+    plan.append(
+        Output(
+            "robots.txt", key_of(base, "robots"), partial(render, "robots.txt", "robots.txt", "")
+        )
+    )
+    plan.append(Output(".nojekyll", "", partial(lambda: b"")))
+    return plan
 
 
-SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
-
-
-def _archive_pages(render: Renderer, kind: str, archives: list[Archive]) -> dict[str, str]:
-    """Render one kind of archive: a page per group and the index listing them all."""
+def _archive_outputs(
+    render: Renderer, kind: str, archives: list[Archive], page_size: int
+) -> list[Output]:
+    """Plan one kind of archive: its pages and the index listing them all."""
     section = SECTIONS[kind]
-    files = {}
+    base = render.base
+    outputs = []
     for i, archive in enumerate(archives):
-        files[archive.dest] = render(
+        # Months link to the month before and after; the others have no order to walk.
+        newer = archives[i - 1] if kind == "month" and i > 0 else None
+        older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
+        around = tuple((a.dest, a.title) if a else None for a in (newer, older))
+        for listing in paginate_archive(archive, page_size):
+            outputs.append(_archive_output(render, section, listing, newer, older, around))
+    index = f"{section}/index.html"
+    summary = tuple((a.dest, a.title, len(a.papers)) for a in archives)
+    outputs.append(
+        Output(
+            index,
+            key_of(base, "index", index, summary),
+            partial(render, f"{section}.html", index, section, archives=archives),
+        )
+    )
+    return outputs
+
+
+def _archive_output(
+    render: Renderer,
+    section: str,
+    listing: ArchivePage,
+    newer: Archive | None,
+    older: Archive | None,
+    around: tuple,
+) -> Output:
+    archive = listing.archive
+    key = key_of(
+        render.base,
+        "archive",
+        listing.dest,
+        archive.title,
+        len(archive.papers),
+        listing.pagination.pages,
+        _ids(listing.papers, render.pages),
+        around,
+    )
+    return Output(
+        listing.dest,
+        key,
+        partial(
+            render,
             "archive.html",
-            archive.dest,
+            listing.dest,
             section,
             archive=archive,
-            # Months link to the month before and after; the others have no order to walk.
-            newer=archives[i - 1] if kind == "month" and i > 0 else None,
-            older=archives[i + 1] if kind == "month" and i + 1 < len(archives) else None,
-        )
-    index = f"{section}/index.html"
-    files[index] = render(f"{section}.html", index, section, archives=archives)
-    return files
+            pagination=listing.pagination,
+            papers=listing.papers,
+            newer=newer,
+            older=older,
+        ),
+    )
+
+
+def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:
+    """Render every file of the site but the search files (site path -> content)."""
+    render = Renderer(config, {page.paper.slug: page for page in paper_list})
+    return {o.dest: o.make() for o in plan_site(paper_list, config, render)}

@@ -1,45 +1,66 @@
-"""The search index: a lunr.py index plus small result records, written as `.js` files.
+"""Search: the papers' lunr index, split into small scripts that search.js loads as needed.
 
-The browser loads them with `<script>` tags (so search works from `file://`, where `fetch()` is
-blocked) and searches with lunr.js 2.3.9 (`templates/static/search.js`). Both sides turn a word
-into an index term the same way: `term` below and `termToken` in search.js are one pipeline step,
-registered under one label (fold accents and case, trim punctuation, drop stop words, stem).
+The index is what lunr.py would build (`lunr_index` computes it), and lunr.js 2.3.9 answers
+every query (`templates/static/search.js`). lunr.js scores a field as dot(query vector, field
+vector) / |query vector|, so a query needs only its own terms' entries: the index is cut by term
+into shards, and search.js assembles a small `lunr.Index` from the shards a query needs. Files,
+all in `assets/search/`, each a script that hands its data to `PaperDigestSearch.receive`
+(a `fetch()` of JSON is blocked under `file://`):
+
+- `meta.js`: the fields, the paper count, the first term of every shard and vocabulary chunk;
+- `t/<n>.js`: shard n: its terms (sorted as lunr.js sorts), each with lunr's vector index and,
+  per field, the papers that have it with lunr's weight (refs as gaps, weights * 1000);
+- `v/<n>.js`: the terms alone, for fuzzy queries (`word~1`), which may match many terms;
+- `r/<n>.js`: what a result shows (title, slug, day, byline, upvotes, the abstract's text)
+  for RECORDS_PER_CHUNK papers, loaded for the results on screen only;
+- `papers.js`: every paper's day and upvotes, for sorting and `-word` queries.
+
+Refs are numbers in base 36, in the order papers were first captured (then by slug), so adding
+papers leaves the refs and record chunks of the others as they were. Python and JavaScript turn
+a word into an index term with one pipeline step, registered under one label (fold accents and
+case, trim punctuation, drop stop words, stem).
 """
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import json
-import logging
-import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lunr.builder import Builder
-from lunr.index import Index
-from lunr.pipeline import Pipeline
+import numpy as np
 from lunr.stop_word_filter import WORDS as STOP_WORDS
-from lunr.token import Token
 
 from builder.archives import listed_on
+from builder.cache import BuildCache, key_of, sha
+from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
+from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
 from builder.models import Paper
-from builder.render import PaperPage
+from builder.pages import PaperPage
+from builder.render import Output
 from builder.stem import stem
+from builder.workers import fork_map
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from lunr.index import Index
 
 # Where `npm ci` (make setup) puts lunr.js; the build copies it into the site, never the repo.
 LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
 FIELDS = ("title", "abstract", "org", "authors", "topic")
 BOOSTS = {"title": 10, "org": 2, "topic": 2}
 TERM_LABEL = "paperDigestTerm"
-INDEX_FILE = "assets/search-index.js"
 LUNR_FILE = "assets/lunr.min.js"
+DATA = "assets/search/"
+FORMAT = 1  # bumped when the files change shape; search.js checks it
+SHARD_BYTES = 12_000  # a shard closes once its postings pass this (a big term stands alone)
+VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk
+RECORDS_PER_CHUNK = 1
+PARALLEL_FROM = 400  # documents to count before the work is worth forking for
 
 # Letters NFKD does not take apart; folded the same way in search.js.
 _LETTERS = str.maketrans(
@@ -80,30 +101,9 @@ def term_of(word: str) -> str:
     return stem(folded)
 
 
-def term(token: Token, i: int | None = None, tokens: list[Token] | None = None) -> Token | None:
-    """Pipeline step: turn a token into its index term; drop it when there is none."""
-    found = term_of(str(token))
-    return token.update(lambda text, metadata=None: found) if found else None
-
-
-Pipeline.register_function(term, TERM_LABEL)
-
-
 def split_words(text: str) -> str:
     """Turn every word separator into a space, so lunr.py and lunr.js split text alike."""
     return _SEPARATORS.sub(" ", text)
-
-
-def make_builder() -> Builder:
-    """Return a lunr Builder with this site's fields and the shared fold/stop-word/stem pipeline."""
-    builder = Builder()
-    builder.pipeline.add(term)
-    # Stop words are dropped from queries too, so "a survey of agents" needs only its real words.
-    builder.search_pipeline.add(term)
-    builder.ref("id")
-    for name in FIELDS:
-        builder.field(name, boost=BOOSTS.get(name, 1))
-    return builder
 
 
 def short_ref(number: int) -> str:
@@ -115,6 +115,18 @@ def short_ref(number: int) -> str:
         text = digits[rest] + text
         if not number:
             return text
+
+
+def first_capture(paper: Paper) -> dt.date:
+    """Return the day a paper was first captured (else its date; papers with neither last)."""
+    if paper.sources:
+        return min(s.captured for s in paper.sources)
+    return paper.date or dt.date.max
+
+
+def ref_order(pages: Sequence[PaperPage]) -> list[PaperPage]:
+    """Order pages by ref: first capture, then slug (a new paper does not move the others)."""
+    return sorted(pages, key=lambda p: (first_capture(p.paper), p.paper.slug))
 
 
 def search_documents(pages: Sequence[PaperPage]) -> list[dict[str, str]]:
@@ -136,14 +148,6 @@ def search_documents(pages: Sequence[PaperPage]) -> list[dict[str, str]]:
     return docs
 
 
-def build_index(docs: Iterable[Mapping[str, str]]) -> Index:
-    """Build the lunr index of the documents."""
-    builder = make_builder()
-    for doc in docs:
-        builder.add(doc)
-    return builder.build()
-
-
 def byline(paper: Paper) -> str:
     """Return who a result names: the organization, else up to three authors."""
     if paper.organization:
@@ -155,7 +159,7 @@ def byline(paper: Paper) -> str:
 
 
 def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
-    """Return what a result shows, per ref number: title, URL, day, dated, byline, upvotes, text."""
+    """Return what a result shows, per ref: title, slug, day, dated, byline, upvotes, text."""
     records = []
     for page in pages:
         paper = page.paper
@@ -163,7 +167,7 @@ def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
         records.append(
             [
                 paper.title,
-                page.url,
+                paper.slug,
                 day.isoformat() if day else "",
                 1 if paper.date else 0,
                 byline(paper),
@@ -174,69 +178,220 @@ def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
     return records
 
 
-SCRIPT_START = "/* paper-digest search index */\nPaperDigestSearch.receive(JSON.parse('"
-SCRIPT_END = "'));\n"
+# ---------------------------------------------------------------------------------------------
+# lunr.py: the reference index (the tests compare the shards with it)
 
 
-def index_script(index: Index, records: list[list[Any]]) -> str:
-    """Serialize the index and records as a script that hands them to search.js."""
-    serialized = index.serialize()
-    # lunr.js builds its token set in JavaScript string order (UTF-16 code units); Python sorts
-    # by code point, and the two differ once a term holds a character beyond U+FFFF.
-    serialized["invertedIndex"].sort(key=lambda posting: posting[0].encode("utf-16-be"))
-    data = {"index": serialized, "records": records}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def term(token: Any, i: int | None = None, tokens: list | None = None) -> Any:
+    """lunr.py pipeline step: turn a token into its index term; drop it when there is none."""
+    found = term_of(str(token))
+    return token.update(lambda text, metadata=None: found) if found else None
+
+
+def build_index(docs: Sequence[Mapping[str, str]]) -> Index:
+    """Build the whole lunr.py index of the documents (the reference the shards must equal)."""
+    from lunr.builder import Builder
+    from lunr.pipeline import Pipeline
+
+    if TERM_LABEL not in Pipeline.registered_functions:
+        Pipeline.register_function(term, TERM_LABEL)
+    builder = Builder()
+    builder.pipeline.add(term)
+    # Stop words are dropped from queries too, so "a survey of agents" needs only its real words.
+    builder.search_pipeline.add(term)
+    builder.ref("id")
+    for name in FIELDS:
+        builder.field(name, boost=BOOSTS.get(name, 1))
+    for doc in docs:
+        builder.add(doc)
+    return builder.build()
+
+
+# ---------------------------------------------------------------------------------------------
+# The index, computed from term counts cached per document
+
+
+def _count_all(docs: Sequence[Mapping[str, str]]) -> list:
+    """Count the terms of many documents (what each worker runs)."""
+    return [count_terms(d, FIELDS, term_of) for d in docs]
+
+
+def index_postings(pages: Sequence[PaperPage], cache: BuildCache | None) -> Postings:
+    """Compute the index of `pages` (in ref order), counting terms only of papers not cached."""
+    table = cache.table("terms") if cache is not None else None
+    known = table.get("vocabulary") if table is not None else None
+    vocabulary = Vocabulary(list(known or []))
+    # A paper's document is made from its file (its id) and its topics.
+    keys = [key_of(p.id, [t.name for t in p.topics]) for p in pages]
+    counted = [table.get(k) if table is not None else None for k in keys]
+    missing = [i for i, c in enumerate(counted) if c is None]
+    if missing:
+        workers = 0 if len(missing) >= PARALLEL_FROM else 1
+        docs = search_documents([pages[i] for i in missing])
+        fresh = fork_map(_count_all, docs, workers=workers)
+        for i, doc_terms in zip(missing, fresh, strict=True):
+            counted[i] = vocabulary.encode(doc_terms)
+            if table is not None:
+                table.put(keys[i], counted[i])
+        if table is not None:
+            table.put("vocabulary", vocabulary.words)
+    boosts = [BOOSTS.get(f, 1) for f in FIELDS]
+    return weigh(counted, vocabulary.words, FIELDS, boosts)
+
+
+# ---------------------------------------------------------------------------------------------
+# The files
+
+
+def payload(kind: str, number: int, data: Any) -> bytes:
+    """Write data as a script handing it to search.js: receive(kind, number, data)."""
+    text = (
+        data
+        if isinstance(data, str)
+        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    )
+    text = text.replace("\\", "\\\\").replace("'", "\\'")
     # JSON.parse of a string is much faster in browsers than the same data as a JS literal.
-    quoted = text.replace("\\", "\\\\").replace("'", "\\'")
-    return SCRIPT_START + quoted + SCRIPT_END
+    return (
+        f"PaperDigestSearch.receive({json.dumps(kind)},{number},JSON.parse('{text}'));\n".encode()
+    )
 
 
-def parse_index_script(script: str) -> dict[str, Any]:
-    """Read back the data of an index script (the inverse of `index_script`)."""
-    if not (script.startswith(SCRIPT_START) and script.endswith(SCRIPT_END)):
-        raise ValueError("not a paper-digest search index script")
-    quoted = script[len(SCRIPT_START) : -len(SCRIPT_END)]
-    return json.loads(re.sub(r"\\(.)", r"\1", quoted, flags=re.S))
+def read_payload(script: bytes) -> tuple[str, int, Any]:
+    """Read back what `payload` wrote (for the tests and the benchmark)."""
+    match = re.fullmatch(
+        rb"PaperDigestSearch\.receive\((\"\w+\"),(\d+),JSON\.parse\('(.*)'\)\);\n", script, re.S
+    )
+    if match is None:
+        raise ValueError("not a paper-digest search script")
+    quoted = match.group(3).decode()
+    data = json.loads(re.sub(r"\\(.)", r"\1", quoted, flags=re.S))
+    return json.loads(match.group(1)), int(match.group(2)), data
 
 
-def _cache_key(docs: list[dict[str, str]], records: list[list[Any]]) -> str:
-    """Hash everything the index script depends on: the data and the code that indexes it."""
-    digest = hashlib.sha256()
-    for code in (Path(__file__), Path(__file__).with_name("stem.py")):
-        digest.update(code.read_bytes())
-    digest.update(json.dumps([docs, records], ensure_ascii=False).encode())
-    return digest.hexdigest()[:32]
+def _term_json(postings: Postings) -> list[str]:
+    """Encode each term's entry: [term, vector index, postings of each field ("gap,w,gap,w")]."""
+    term, field, doc, milli = postings.term, postings.field, postings.doc, postings.milli
+    count = len(term)
+    width = len(postings.fields)
+    group = term.astype(np.int64) * width + field
+    is_start = np.r_[True, group[1:] != group[:-1]] if count else np.zeros(0, bool)
+    starts = np.flatnonzero(is_start)
+    previous = np.r_[0, doc[:-1]].astype(np.int64) if count else doc
+    gaps = doc.astype(np.int64) - np.where(is_start, 0, previous)
+    pairs = np.column_stack((gaps, milli)).ravel().tolist()
+    ends = [*starts.tolist()[1:], count]
+    fields_of: list[list[str]] = [[""] * width for _ in postings.terms]
+    for start, end, g in zip(starts.tolist(), ends, group[starts].tolist(), strict=True):
+        fields_of[g // width][g % width] = ",".join(map(str, pairs[2 * start : 2 * end]))
+    quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
+    return [
+        f'[{quote(t)},{i},"' + '","'.join(f) + '"]'
+        for t, i, f in zip(postings.terms, postings.index.tolist(), fields_of, strict=True)
+    ]
 
 
-def cached_index_script(
-    docs: list[dict[str, str]], records: list[list[Any]], cache: Path | None
-) -> str:
-    """Return the index script, from `cache` when the same documents were indexed before."""
-    if cache is None:
-        return index_script(build_index(docs), records)
-    path = cache / f"search-index-{_cache_key(docs, records)}.js"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    script = index_script(build_index(docs), records)
-    temporary = cache / f".search-index-{os.getpid()}.tmp"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        # One entry is kept; older ones and the leftovers of killed builds go.
-        for old in [*cache.glob("search-index-*.js"), *cache.glob(".search-index-*.tmp")]:
-            old.unlink(missing_ok=True)
-        temporary.write_text(script, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:  # the cache only saves time: a build never fails for it
-        log.info("search index not cached in %s: %s", display_path(cache), error)
-    return script
+def shard_files(postings: Postings) -> tuple[dict[str, bytes], list[str], list[str]]:
+    """Cut the index into shards and vocabulary chunks; return files and their first terms."""
+    entries = _term_json(postings)
+    files: dict[str, bytes] = {}
+    firsts: list[str] = []
+    batch: list[str] = []
+    size = 0
+    for term_text, entry in zip(postings.terms, entries, strict=True):
+        if not batch:
+            firsts.append(term_text)
+        batch.append(entry)
+        size += len(entry)
+        if size >= SHARD_BYTES:
+            files[f"{DATA}t/{len(firsts) - 1}.js"] = payload(
+                "t", len(firsts) - 1, f"[{','.join(batch)}]"
+            )
+            batch, size = [], 0
+    if batch:
+        files[f"{DATA}t/{len(firsts) - 1}.js"] = payload(
+            "t", len(firsts) - 1, f"[{','.join(batch)}]"
+        )
+    vocabulary = []
+    for n, start in enumerate(range(0, len(postings.terms), VOCABULARY_TERMS)):
+        terms = postings.terms[start : start + VOCABULARY_TERMS]
+        vocabulary.append(terms[0])
+        files[f"{DATA}v/{n}.js"] = payload("v", n, terms)
+    return files, firsts, vocabulary
 
 
-def search_files(pages: Sequence[PaperPage], cache: Path | None = None) -> dict[str, str | bytes]:
-    """Return the search files of the site: the index script and lunr.js itself."""
+def record_files(records: Sequence[list[Any]]) -> dict[str, bytes]:
+    """Cut the result records (in ref order) into chunks of RECORDS_PER_CHUNK."""
+    return {
+        f"{DATA}r/{n}.js": payload("r", n, records[start : start + RECORDS_PER_CHUNK])
+        for n, start in enumerate(range(0, len(records), RECORDS_PER_CHUNK))
+    }
+
+
+def compact_file(pages: Sequence[PaperPage]) -> bytes:
+    """Write every paper's day (as gaps between day numbers) and upvotes, in ref order."""
+    days = [(listed_on(p.paper) or dt.date(1970, 1, 1)).toordinal() for p in pages]
+    gaps = [b - a for a, b in zip([days[0] if days else 0, *days], days, strict=False)]
+    votes = ["" if p.paper.upvotes is None else str(p.paper.upvotes) for p in pages]
+    data = {
+        "first": days[0] if days else 0,
+        "days": ",".join(map(str, gaps)),
+        "votes": ",".join(votes),
+    }
+    return payload("p", 0, data)
+
+
+def lunr_js() -> bytes:
+    """Return lunr.js as npm installed it."""
     if not LUNR_JS.is_file():
         raise BuilderError(
             f"lunr.js is missing ({display_path(LUNR_JS)}); run `make setup`, which installs it "
             "with npm ci from package-lock.json"
         )
-    script = cached_index_script(search_documents(pages), search_records(pages), cache)
-    return {LUNR_FILE: LUNR_JS.read_bytes(), INDEX_FILE: script}
+    return LUNR_JS.read_bytes()
+
+
+def search_files(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> dict[str, bytes]:
+    """Return every search file of the site (pages in any order), lunr.js included."""
+    ordered = ref_order(pages)
+    postings = index_postings(ordered, cache)
+    files, shards, vocabulary = shard_files(postings)
+    files.update(record_files(search_records(ordered)))
+    files[f"{DATA}papers.js"] = compact_file(ordered)
+    token = sha(b"".join(files[name] for name in sorted(files)))[:12]
+    meta = {
+        "format": FORMAT,
+        "token": token,
+        "count": len(ordered),
+        "fields": list(FIELDS),
+        "shards": shards,
+        "vocabulary": vocabulary,
+        "chunk": RECORDS_PER_CHUNK,
+        "label": TERM_LABEL,
+    }
+    files[f"{DATA}meta.js"] = payload("meta", 0, meta)
+    files[LUNR_FILE] = lunr_js()
+    return files
+
+
+def search_outputs(
+    pages: Sequence[PaperPage], config: SiteConfig, cache: BuildCache | None = None
+) -> list[Output]:
+    """Plan the search files: kept whole from the last site while no paper's content changed."""
+    ordered = ref_order(pages)
+    key = key_of("search", FORMAT, [p.id for p in ordered], sorted(config.topics.items()))
+    table = cache.table("search") if cache is not None else None
+    known = table.get(key) if table is not None else None
+    made: dict[str, bytes] = {}
+
+    def make(dest: str) -> bytes:
+        if not made:
+            made.update(search_files(pages, cache))
+        return made[dest]
+
+    if known is None:
+        made.update(search_files(pages, cache))
+        known = {dest: sha(data) for dest, data in made.items()}
+        if table is not None:
+            table.replace({key: known})
+    return [Output(dest, file_key, partial(make, dest)) for dest, file_key in known.items()]

@@ -10,12 +10,9 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from watchfiles import watch
-
 from builder.build import build
 from builder.config import SiteConfig
 from builder.errors import BuilderError
-from builder.render import theme_dirs
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +111,7 @@ class Handler(SimpleHTTPRequestHandler):
 
 def watched_paths(config: SiteConfig, config_file: Path | None) -> list[Path]:
     """List what a rebuild depends on: snapshots, papers, theme folders and site.yaml."""
-    paths = [config.snapshots, config.papers, *theme_dirs(config)]
+    paths = [config.snapshots, config.papers, *config.themes]
     if config_file is not None:
         paths.append(config_file)
     return [p for p in paths if p.exists()]
@@ -154,6 +151,8 @@ def serve(
     log.info("serving %s (rebuilds when content, templates or site.yaml change; Ctrl-C stops)", url)
     if ready is not None:
         ready(url)
+    from watchfiles import watch  # imported here: only serve watches files
+
     stop = threading.Event()
     try:
         for batch in watch(*watched_paths(config, config_file), stop_event=stop, debounce=300):

@@ -18,8 +18,8 @@ from typing import Any
 from slugify import slugify
 
 from builder.errors import FrontMatterError, Problem, display_path
-from builder.frontmatter import Document, format_document, parse_document, patch_document
-from builder.load import StoredPaper, load_papers
+from builder.frontmatter import format_document, parse_document, patch_document
+from builder.load import StoredPaper
 from builder.models import Paper, Source
 from builder.text import title_key
 from builder.write import pid_alive
@@ -172,8 +172,11 @@ def _newest_capture(sources: Sequence[Source]) -> dt.date | None:
     return max((s.captured for s in sources), default=None)
 
 
-def update_fields(stored: Paper, doc: Document, paper: Paper) -> dict[str, Any]:
-    """Return the front matter keys ingest changes in a stored paper, given what was merged."""
+def update_fields(stored: Paper, keys: frozenset[str], paper: Paper) -> dict[str, Any]:
+    """Return the front matter keys ingest changes in a stored paper, given what was merged.
+
+    `keys` are the keys the paper's file has.
+    """
     new = paper_fields(paper)
     changes: dict[str, Any] = {}
     sources = tuple(sorted(set(stored.sources) | set(paper.sources)))
@@ -188,8 +191,8 @@ def update_fields(stored: Paper, doc: Document, paper: Paper) -> dict[str, Any]:
     ):
         changes["upvotes"] = paper.upvotes
     for key in FILLED_KEYS:
-        if key not in doc.data and key in new:
-            if key == "authors_count" and "authors" in doc.data:
+        if key not in keys and key in new:
+            if key == "authors_count" and "authors" in keys:
                 continue
             changes[key] = new[key]
     return changes
@@ -286,9 +289,9 @@ class StoreReport:
 
 def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
     """Say when a newly seen capture shows an abstract other than the file's body."""
-    if not set(paper.sources) - set(stored.paper.sources) or not stored.document.body.strip():
+    if not set(paper.sources) - set(stored.paper.sources) or not stored.paper.body.strip():
         return []
-    if format_body(paper.abstract) == stored.document.body:
+    if format_body(paper.abstract) == stored.paper.body:
         return []
     return [
         f"{stored.path}: a newer capture shows a different abstract for {paper.title!r}; "
@@ -319,12 +322,12 @@ def plan_updates(
             slugs.add(slug)
             plans.append(Plan(replace(paper, slug=slug)))
             continue
-        empty = not found.document.body.strip() and paper.abstract
+        empty = not found.paper.body.strip() and paper.abstract
         plans.append(
             Plan(
                 replace(paper, slug=found.paper.slug),
                 found,
-                update_fields(found.paper, found.document, paper),
+                update_fields(found.paper, found.keys, paper),
                 format_body(paper.abstract) if empty else None,
             )
         )
@@ -349,12 +352,20 @@ def clean_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def write_papers(papers: Sequence[Paper], folder: Path, progress: Any = None) -> StoreReport:
-    """Create or update the paper files in `folder` for the merged papers."""
+def write_papers(
+    papers: Sequence[Paper],
+    folder: Path,
+    stored: Sequence[StoredPaper],
+    problems: Sequence[Problem],
+    progress: Any = None,
+) -> StoreReport:
+    """Create or update the paper files in `folder` for the merged papers.
+
+    `stored` and `problems` are what loading the folder gave (`load.load_papers`).
+    """
     report = StoreReport()
     folder.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(folder)
-    stored, problems = load_papers(folder)
     report.problems += problems
     broken = sorted(Path(p.path).stem for p in problems)
     taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
@@ -404,11 +415,11 @@ def _update_file(plan: Plan, report: StoreReport) -> None:
     """Patch the changed keys into a stored paper, checking the result reads back as intended."""
     found = plan.found
     assert found is not None
-    text = patch_document(found.document, plan.changes, KEY_ORDER, plan.body)
-    expected = {**found.document.data, **plan.changes}
     try:
-        ok = parse_document(text, found.path).data == expected
-    except FrontMatterError:
+        document = found.document()
+        text = patch_document(document, plan.changes, KEY_ORDER, plan.body)
+        ok = parse_document(text, found.path).data == {**document.data, **plan.changes}
+    except (OSError, UnicodeDecodeError, FrontMatterError):
         ok = False
     if not ok:
         report.blocked.append(found.paper.title)

@@ -7,6 +7,7 @@ import ctypes.util
 import glob
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -107,20 +108,84 @@ def clean_stale(out: Path) -> list[Path]:
     return removed
 
 
-def _carry_over(previous: Path | None, relative: str, data: bytes, path: Path) -> bool:
-    """Hard-link the previous build's copy of a file into place when its bytes are the same."""
-    if previous is None:
-        return False
-    old = safe_join(previous, relative)
+def _same_bytes(old: Path, data: bytes) -> bool:
+    """Tell whether the file at `old` holds exactly `data`."""
     try:
-        if not old.is_file() or old.is_symlink() or old.stat().st_size != len(data):
+        st = old.lstat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
             return False
-        if old.read_bytes() != data:
-            return False
-        os.link(old, path)
+        return old.read_bytes() == data
     except OSError:
         return False
-    return True
+
+
+class Staging:
+    """A new site written into a sibling folder of the output, then swapped in whole.
+
+    Files whose bytes equal the current site's are hard-linked from it, not written again, and
+    `keep` carries a file over unchanged without reading it. Forked workers may `put` files
+    too: each call touches only its own path.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(self.out)
+        self.previous = self.out if (self.out / MARKER).is_file() else None
+        self.tmp = self.out.with_name(f"{self.out.name}.tmp-{os.getpid()}")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir()
+        self._folders: set[Path] = {self.tmp}
+
+    def _target(self, relative: str) -> Path:
+        path = safe_join(self.tmp, relative)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        return path
+
+    def put(self, relative: str, content: str | bytes) -> bool:
+        """Write one file; return True when it was linked from the current site instead."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        path = self._target(relative)
+        if self.previous is not None and _same_bytes(safe_join(self.previous, relative), data):
+            try:
+                os.link(safe_join(self.previous, relative), path)
+                return True
+            except OSError:
+                pass
+        path.write_bytes(data)
+        return False
+
+    def keep(self, relative: str) -> bool:
+        """Carry the current site's file over as it is; False when there is none to carry."""
+        if self.previous is None:
+            return False
+        old = safe_join(self.previous, relative)
+        try:
+            if not stat.S_ISREG(old.lstat().st_mode):
+                return False
+            os.link(old, self._target(relative))
+        except OSError:
+            return False
+        return True
+
+    def commit(self) -> None:
+        """Swap the new site in for the old one in one step where the system can."""
+        if not (self.tmp / MARKER).exists():
+            self.put(MARKER, MARKER_TEXT)
+        if self.out.exists():
+            if not _exchange(self.tmp, self.out):
+                old = self.out.with_name(f"{self.out.name}.old-{os.getpid()}")
+                os.rename(self.out, old)
+                os.rename(self.tmp, self.out)
+                self.tmp = old
+        else:
+            os.rename(self.tmp, self.out)
+
+    def close(self) -> None:
+        """Remove the temporary folder (after a commit: the old site)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def write_site(files: Mapping[str, str | bytes], out: Path) -> WriteReport:
@@ -128,33 +193,15 @@ def write_site(files: Mapping[str, str | bytes], out: Path) -> WriteReport:
 
     Files whose bytes equal the current site's are hard-linked, not written again.
     """
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(out)
-    previous = out if (out / MARKER).is_file() else None
-    tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
     report = WriteReport()
+    staging = Staging(out)
     try:
-        tmp.mkdir()
-        contents = {**files, MARKER: MARKER_TEXT}
-        for relative, content in sorted(contents.items()):
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            path = safe_join(tmp, relative)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if _carry_over(previous, relative, data, path):
+        for relative, content in sorted({**files, MARKER: MARKER_TEXT}.items()):
+            if staging.put(relative, content):
                 report.linked += 1
             else:
-                path.write_bytes(data)
                 report.written += 1
-        if out.exists():
-            if not _exchange(tmp, out):
-                old = out.with_name(f"{out.name}.old-{os.getpid()}")
-                os.rename(out, old)
-                os.rename(tmp, out)
-                tmp = old
-        else:
-            os.rename(tmp, out)
+        staging.commit()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.close()
     return report

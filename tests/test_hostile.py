@@ -234,7 +234,7 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(corpus, browse
               }
               for (const s of document.scripts) {
                 const ours =
-                  /\\/site\\/assets\\/(site|search|search-ui|lunr\\.min|search-index)\\.js$/;
+                  /\\/site\\/assets\\/((site|search|search-ui|lunr\\.min)\\.js|search\\/(meta|papers|[trv]\\/\\d+)\\.js(\\?v=\\w+)?)$/;
                 if (!ours.test(s.src)) bad.push('script ' + (s.src || s.text.slice(0, 40)));
               }
               const tags = 'iframe, object, embed, img, svg, math, style, link[href*="evil"]';

@@ -1,32 +1,39 @@
-"""The search index: terms, records, serialization; lunr.py and lunr.js give the same answers."""
+"""The search files: terms, records, shards; the sharded engine answers as one lunr index does."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import re
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from builder import search
+from builder.cache import BuildCache
 from builder.config import load_config
 from builder.errors import BuilderError
 from builder.load import load_papers
+from builder.lunr_index import js_order
 from builder.models import Organization, Paper, Source
-from builder.render import paper_pages
+from builder.pages import paper_pages
 from builder.search import (
+    DATA,
     build_index,
     fold_word,
-    index_script,
-    parse_index_script,
+    read_payload,
+    ref_order,
     search_documents,
     search_files,
     search_records,
     short_ref,
     term_of,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, SEEDS
 
 DAY = dt.date(2026, 6, 16)
 
@@ -34,7 +41,7 @@ DAY = dt.date(2026, 6, 16)
 def paper(title: str, body: str = "An abstract.", **fields: object) -> Paper:
     """A loaded paper with a slug, listed on DAY unless dated."""
     slug = fields.pop("slug", None) or title.lower().replace(" ", "-")[:40]
-    sources = (Source(DAY, "a.txt"),)
+    sources = fields.pop("sources", None) or (Source(DAY, "a.txt"),)
     return Paper(title=title, abstract="", body=body, slug=slug, sources=sources, **fields)
 
 
@@ -93,7 +100,7 @@ def test_documents_and_records_carry_each_field() -> None:
         tags=("my list",),
     )
     second = paper("Undated", authors=("A", "B", "C", "D"), slug="undated")
-    pages = pages_of(first, second)
+    pages = ref_order(pages_of(first, second))
     docs = search_documents(pages)
     assert docs[0]["id"] == "0" and docs[1]["id"] == "1"
     assert docs[0]["title"] == "Grokking Memorization in LLMs"  # '/' splits words
@@ -104,7 +111,7 @@ def test_documents_and_records_carry_each_field() -> None:
     records = search_records(pages)
     assert records[0] == [
         "Grokking/Memorization in LLMs",
-        pages[0].url,
+        "grokking/memorization-in-llms",
         "2026-06-20",
         1,
         "UC Berkeley",
@@ -114,59 +121,146 @@ def test_documents_and_records_carry_each_field() -> None:
     assert records[1][2:6] == ["2026-06-16", 0, "A, B, C et al.", None]
 
 
-def test_the_index_script_is_deterministic_and_in_javascript_string_order() -> None:
+def files_of(*papers: Paper, cache: BuildCache | None = None) -> dict[str, bytes]:
+    return search_files(pages_of(*papers), cache)
+
+
+def shards(files: dict[str, bytes]) -> list[list]:
+    """Every shard's entries, in shard order."""
+    count = len(read_payload(files[DATA + "meta.js"])[2]["shards"])
+    return [read_payload(files[f"{DATA}t/{n}.js"])[2] for n in range(count)]
+
+
+def test_refs_follow_first_capture_so_new_papers_leave_old_records_alone() -> None:
+    old = [
+        paper(f"Paper {i}", sources=(Source(dt.date(2026, 1, 1 + i), "a.txt"),), slug=f"p{i}")
+        for i in range(5)
+    ]
+    newer = paper("Newest", sources=(Source(dt.date(2026, 3, 1), "b.txt"),), slug="new")
+    before = files_of(*old)
+    after = files_of(newer, *old)  # the order given does not matter
+    records = [name for name in before if name.startswith(DATA + "r/")]
+    assert len(records) == 5 and all(before[name] == after[name] for name in records)
+    assert read_payload(after[DATA + "r/5.js"])[2][0][0] == "Newest"
+    meta = read_payload(after[DATA + "meta.js"])[2]
+    assert (meta["count"], meta["chunk"], meta["format"]) == (6, 1, search.FORMAT)
+
+
+def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
     # U+1F525 sorts after U+F0AE by code point but before it in UTF-16 (a surrogate pair starts
-    # with U+D83D), and lunr.js refuses to load terms out of its order.
-    pages = pages_of(paper("Fire x\U0001f525x", slug="b"), paper("Private x\uf0aex", slug="a"))
-    script = index_script(build_index(search_documents(pages)), search_records(pages))
-    assert script == index_script(build_index(search_documents(pages)), search_records(pages))
-    terms = [t for t, _ in parse_index_script(script)["index"]["invertedIndex"]]
-    assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be"))
+    # with U+D83D), and lunr.js refuses terms out of its order.
+    words = " ".join(f"w{i}x" for i in range(3000))
+    files = files_of(
+        paper("Fire x\U0001f525x", body=words + "\n", slug="b"),
+        paper("Private x\uf0aex", slug="a"),
+    )
+    meta = read_payload(files[DATA + "meta.js"])[2]
+    found = shards(files)
+    assert len(found) > 3, "one shard: the test proves nothing"
+    terms = [entry[0] for entries in found for entry in entries]
+    assert terms == sorted(set(terms), key=js_order)
     assert terms.index("x\U0001f525x") < terms.index("x\uf0aex")
-    assert parse_index_script(script)["index"]["pipeline"] == ["paperDigestTerm"]
+    assert meta["shards"] == [entries[0][0] for entries in found]
+    vocabulary = [read_payload(files[f"{DATA}v/{n}.js"])[2] for n in range(len(meta["vocabulary"]))]
+    assert [t for chunk in vocabulary for t in chunk] == terms
+    assert meta["vocabulary"] == [chunk[0] for chunk in vocabulary]
+    assert files == files_of(
+        paper("Fire x\U0001f525x", body=words + "\n", slug="b"), paper("Private x\uf0aex", slug="a")
+    )
 
 
-def test_a_hostile_title_stays_data_in_the_script() -> None:
-    title = "</script><script>alert(1)</script> \u2028 {{ 7*7 }}"
-    pages = pages_of(paper(title, slug="x"))
-    script = index_script(build_index(search_documents(pages)), search_records(pages))
-    assert parse_index_script(script)["records"][0][0] == title
-    assert script.count("\n") == 2  # one statement after the comment: no line break escapes
-    assert parse_index_script(script)["records"][0][6] == "An abstract."
+def test_a_big_term_gets_a_shard_of_its_own() -> None:
+    papers = [paper(f"Grokking {i}", body=f"common word{i}\n", slug=f"p{i}") for i in range(3000)]
+    files = files_of(*papers)
+    for entries in shards(files):
+        size = sum(len(json.dumps(e)) for e in entries)
+        assert size < 2 * search.SHARD_BYTES or len(entries) == 1
+
+
+def rebuilt_index(files: dict[str, bytes]) -> dict:
+    """The lunr index the shards hold, written as lunr.py serializes one."""
+    meta = read_payload(files[DATA + "meta.js"])[2]
+    fields = meta["fields"]
+    inverted = {}
+    vectors: dict[str, list] = {
+        f"{f}/{short_ref(d)}": [] for d in range(meta["count"]) for f in fields
+    }
+    for entries in shards(files):
+        for term, index, *postings in entries:
+            inverted[term] = {"_index": index, **{f: {} for f in fields}}
+            for field, text in zip(fields, postings, strict=True):
+                numbers = [int(n) for n in text.split(",")] if text else []
+                doc = 0
+                for gap, milli in zip(numbers[::2], numbers[1::2], strict=True):
+                    doc += gap
+                    inverted[term][field][short_ref(doc)] = {}
+                    vectors[f"{field}/{short_ref(doc)}"].append((index, milli / 1000))
+    return {
+        "fields": fields,
+        "fieldVectors": {
+            ref: [x for pair in sorted(v) for x in pair] for ref, v in vectors.items()
+        },
+        "invertedIndex": inverted,
+    }
+
+
+def as_lunr_py(index) -> dict:
+    serialized = index.serialize()
+    return {
+        "fields": serialized["fields"],
+        "fieldVectors": dict(serialized["fieldVectors"]),
+        "invertedIndex": dict(serialized["invertedIndex"]),
+    }
+
+
+def test_the_shards_hold_exactly_the_index_lunr_py_builds_of_the_seeds() -> None:
+    config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
+    stored, _ = load_papers(config.papers)
+    pages = paper_pages([s.paper for s in stored], config)
+    files = search_files(pages)
+    assert rebuilt_index(files) == as_lunr_py(build_index(search_documents(ref_order(pages))))
+
+
+def test_a_hostile_title_stays_data_in_its_record(tmp_path: Path) -> None:
+    title = "</script><script>alert(1)</script> \u2028 {{ 7*7 }} \\' \" ' \\\\' ${x}"
+    script = files_of(paper(title, slug="x"))[DATA + "r/0.js"]
+    assert read_payload(script)[2][0][0] == title
+    # Run as JavaScript, it hands the title over as data, exactly.
+    (tmp_path / "r.js").write_bytes(script)
+    run = (
+        "global.PaperDigestSearch = "
+        "{receive: (k, n, d) => process.stdout.write(JSON.stringify(d))};"
+        f"require({json.dumps(str(tmp_path / 'r.js'))});"
+    )
+    done = subprocess.run(["node", "-e", run], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)[0][0] == title
 
 
 def test_search_files_need_lunr_js(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(search, "LUNR_JS", tmp_path / "missing" / "lunr.min.js")
     with pytest.raises(BuilderError, match=r"lunr\.js is missing .*make setup"):
-        search_files(pages_of(paper("A")))
+        files_of(paper("A"))
 
 
 def test_search_files_copy_lunr_js_from_node_modules() -> None:
-    files = search_files(pages_of(paper("A")))
+    files = files_of(paper("A"))
     assert files["assets/lunr.min.js"] == search.LUNR_JS.read_bytes()
     assert b"2.3.9" in files["assets/lunr.min.js"][:200]
 
 
-PARITY_QUERIES = [
-    "grokking",
-    "schrodinger",
-    "Schrödinger",
-    "SCHRÖDINGER",
-    "generalize",
-    "reinforcement learning",
-    "title:reasoning",
-    "org:berkeley",
-    "topic:math",
-    "abstract:grokking",
-    "+diffusion -image",
-    "grok*",
-    "transfomer~1",
-    "LLM agents",
-    "zero-shot",
-    "neural^10 network",
-    "a survey of the",
-    "berkeley",
-]
+def test_term_counts_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = BuildCache(tmp_path)
+    first = files_of(paper("Grokking"), paper("Other", slug="other"), cache=cache)
+    cache.save()
+    counted: list[int] = []
+    real = search._count_all
+    monkeypatch.setattr(search, "_count_all", lambda docs: counted.append(len(docs)) or real(docs))
+    again = BuildCache(tmp_path)
+    assert files_of(paper("Grokking"), paper("Other", slug="other"), cache=again) == first
+    assert counted == []  # every paper's terms came from the cache
+    changed = files_of(paper("Grokking"), paper("Else", slug="else"), cache=again)
+    assert counted == [1] and changed != first
+    assert changed == files_of(paper("Grokking"), paper("Else", slug="else"))  # as uncached
 
 
 def random_words(count: int, seed: int = 5) -> list[str]:
@@ -201,12 +295,18 @@ def random_words(count: int, seed: int = 5) -> list[str]:
     return [*words, *fixed, "İstanbul"]
 
 
+def search_page(browser, site: Path):
+    """search.html of a built site with the engine ready."""
+    page = browser.new_page()
+    page.goto((site / "search.html").as_uri())
+    page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() > 0")
+    return page
+
+
 @pytest.mark.browser
 def test_python_and_javascript_turn_words_into_the_same_terms(built_site: Path, browser) -> None:
     words = [w for w in random_words(3000) if w.strip()]
-    page = browser.new_page()
-    page.goto((built_site / "search.html").as_uri())
-    page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() > 0")
+    page = search_page(browser, built_site)
     js = page.evaluate("words => words.map(w => PaperDigestSearch.term(w))", words)
     page.close()
     differ = [(w, term_of(w), j) for w, j in zip(words, js, strict=True) if term_of(w) != j]
@@ -214,44 +314,157 @@ def test_python_and_javascript_turn_words_into_the_same_terms(built_site: Path, 
     assert sum(1 for t in js if t) > 2000  # most words leave a term: the comparison is real
 
 
+def parity_queries(texts: list[str], orgs: list[str], count: int, seed: int) -> list[str]:
+    """Queries of every kind the search box takes, from words of the papers themselves."""
+    rng = random.Random(seed)
+    words = sorted({w for text in texts for w in re.findall(r"[^\W\d_]{3,}", text)})
+    common = [w for w in words if sum(w in t for t in texts[:200]) > 20] or words
+    pick = lambda: rng.choice(common if rng.random() < 0.5 else words)  # noqa: E731
+    kinds = [
+        lambda: pick(),
+        lambda: f"{pick()} {pick()}",
+        lambda: f"{pick()} {pick()} {pick()}",
+        lambda: f"title:{pick()}",
+        lambda: f"abstract:{pick()} {pick()}",
+        lambda: f"org:{rng.choice(orgs)}" if orgs else pick(),
+        lambda: f"topic:{rng.choice(['math', 'reasoning', 'agents', 'vision', 'theory'])}",
+        lambda: f"-{pick()}",
+        lambda: f"-{pick()} -{pick()}",
+        lambda: f"{pick()} -{pick()}",
+        lambda: f"+{pick()} {pick()} -{pick()}",
+        lambda: pick()[: rng.randint(2, 5)].lower() + "*",
+        lambda: f"title:{pick()[:3].lower()}*",
+        lambda: f"the {pick()} of a",
+        lambda: f"{pick()}^5 {pick()}",
+        lambda: pick().upper(),
+        lambda: pick().replace("e", "é").replace("o", "ö"),
+        lambda: f"{pick()}~1",
+        lambda: f"{pick()}~2 {pick()}",
+    ]
+    return [kinds[i % len(kinds)]() for i in range(count)]
+
+
+COMPARE = """async ([index, queries]) => {
+  const whole = lunr.Index.load(index);
+  const round = ms => ms.map(m => [m.ref, Math.round(m.score * 1e6) / 1e6]).sort();
+  const out = [];
+  for (const q of queries) {
+    let mine, theirs, error = null;
+    try { theirs = round(PaperDigestSearch.matchIndex(whole, q)); }
+    catch (e) { error = String(e.message || e); }
+    if (error === null) { mine = round(await PaperDigestSearch.matches(q)); }
+    // A fuzzy term is looked up among the words of its first letter: note the others.
+    let otherLetters = false;
+    const fuzzy = /(\\S+?)~(\\d)/.exec(q);
+    if (fuzzy) {
+      const term = PaperDigestSearch.term(fuzzy[1]) || fuzzy[1];
+      const near = whole.tokenSet
+        .intersect(lunr.TokenSet.fromFuzzyString(term, +fuzzy[2])).toArray();
+      otherLetters = near.some(t => t[0] !== term[0]);
+    }
+    out.push({q, mine, theirs, error, otherLetters});
+  }
+  return out;
+}"""
+
+
+def compare(page, index: dict, queries: list[str]) -> tuple[int, int]:
+    """Run each query in the engine and on the whole index; return (compared, with results)."""
+    compared = found = 0
+    for row in page.evaluate(COMPARE, [index, queries]):
+        if row["error"] is not None:
+            assert re.search(r"wildcard|Query|expect", row["error"]), row
+            continue
+        if row["otherLetters"]:
+            continue
+        assert row["mine"] == row["theirs"], row["q"]
+        compared += 1
+        found += bool(row["theirs"])
+    return compared, found
+
+
+@pytest.fixture(scope="module")
+def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list]]:
+    """1,500 synthetic papers built into a site, with their pages (for the whole index)."""
+    from benchmarks.corpus import write_corpus
+    from builder.build import build
+
+    root = tmp_path_factory.mktemp("synthetic")
+    (root / "snapshots").mkdir()
+    write_corpus(root / "papers", 1500, seed=3)
+    config, _ = load_config(
+        REPO / "site.yaml",
+        {"snapshots": root / "snapshots", "papers": root / "papers", "output": root / "site"},
+    )
+    build(config)
+    stored, _ = load_papers(config.papers)
+    yield root / "site", paper_pages([s.paper for s in stored], config)
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.mark.browser
-def test_lunr_py_and_lunr_js_give_the_same_results(built_site: Path, browser) -> None:
+def test_the_sharded_engine_answers_as_one_lunr_index_on_the_seeds(built_site, browser) -> None:
     config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
     stored, _ = load_papers(config.papers)
-    index = build_index(search_documents(paper_pages([s.paper for s in stored], config)))
+    pages = ref_order(paper_pages([s.paper for s in stored], config))
+    index = build_index(search_documents(pages)).serialize()
+    texts = [p.paper.title + " " + p.text for p in pages]
+    orgs = sorted({p.paper.organization.id for p in pages if p.paper.organization})
+    queries = [
+        "grokking",
+        "Schrödinger",
+        "SCHRÖDINGER",
+        "org:berkeley",
+        "+diffusion -image",
+        "grok*",
+        "transfomer~1",
+        "a survey of the",
+        "-grokking",
+        *parity_queries(texts, orgs, 120, seed=1),
+    ]
+    page = search_page(browser, built_site)
+    compared, found = compare(page, index, queries)
+    page.close()
+    assert compared > 110 and found > 80, (compared, found)
+
+
+@pytest.mark.browser
+def test_the_sharded_engine_answers_as_one_lunr_index_on_1500_papers(
+    synthetic_site, browser
+) -> None:
+    site, pages = synthetic_site
+    ordered = ref_order(pages)
+    index = build_index(search_documents(ordered)).serialize()
+    texts = [p.paper.title + " " + p.text for p in ordered]
+    orgs = sorted({p.paper.organization.id for p in ordered if p.paper.organization})
+    meta = json.loads(json.dumps(read_payload((site / DATA / "meta.js").read_bytes())[2]))
+    assert len(meta["shards"]) > 50  # the queries cross many shards
+    page = search_page(browser, site)
+    compared, found = compare(page, index, parity_queries(texts, orgs, 300, seed=2))
+    page.close()
+    assert compared > 250 and found > 150, (compared, found)
+
+
+@pytest.mark.browser
+def test_a_query_loads_only_the_shards_of_its_terms(synthetic_site, browser) -> None:
+    site, _ = synthetic_site
     page = browser.new_page()
-    page.goto((built_site / "search.html").as_uri())
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((site / "search.html").as_uri())
     page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() > 0")
-    for query in PARITY_QUERIES:
-        python = [(r["ref"], round(r["score"], 6)) for r in index.search(query)]
-        js = [
-            (r["ref"], round(r["score"], 6))
-            for r in page.evaluate("q => PaperDigestSearch.lunrSearch(q)", query)
-        ]
-        assert sorted(js, key=lambda r: (-r[1], r[0])) == sorted(
-            python, key=lambda r: (-r[1], r[0])
-        )
-        assert python, f"{query!r} finds nothing: the comparison would prove little"
+    before = len(requests)
+    page.evaluate("PaperDigestSearch.matches('generalization models')")
+    loaded = [u for u in requests[before:] if "/search/" in u]
+    assert 1 <= len([u for u in loaded if "/search/t/" in u]) <= 2
+    assert not [u for u in loaded if "/search/r/" in u or "/search/v/" in u]
     page.close()
 
 
-def test_the_index_is_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pages = pages_of(paper("Grokking"), paper("Other", slug="other"))
-    first = search_files(pages, tmp_path)
-    entries = list(tmp_path.glob("search-index-*.js"))
-    assert len(entries) == 1
-    calls = []
-    monkeypatch.setattr(search, "build_index", lambda docs: calls.append(docs))
-    assert search_files(pages, tmp_path) == first and calls == []  # served from the cache
-    monkeypatch.undo()
-    changed = search_files(pages_of(paper("Grokking"), paper("Else", slug="else")), tmp_path)
-    assert changed != first
-    assert [p.name for p in tmp_path.iterdir()] != [e.name for e in entries]  # old entry gone
-    assert len(list(tmp_path.iterdir())) == 1
-
-
-def test_an_unwritable_cache_does_not_stop_the_build(tmp_path: Path) -> None:
-    blocker = tmp_path / "cache"
-    blocker.write_text("a file where the cache folder should be")
-    files = search_files(pages_of(paper("Grokking")), blocker)
-    assert "Grokking" in parse_index_script(files["assets/search-index.js"])["records"][0][0]
+def test_the_seeds_site_has_search_files_and_no_single_index(built_site: Path) -> None:
+    assert not (built_site / "assets" / "search-index.js").exists()
+    meta = read_payload((built_site / DATA / "meta.js").read_bytes())[2]
+    assert meta["count"] == 134 and (built_site / DATA / "papers.js").is_file()
+    assert len(list((built_site / DATA / "r").glob("*.js"))) == 134
+    assert all(p.stat().st_size < 1_000_000 for p in (built_site / DATA).rglob("*.js"))
+    assert SEEDS.is_dir()

@@ -97,14 +97,18 @@ def page(browser):
     context.close()
 
 
+ANSWERED = (
+    "() => /match|No papers|Type to search|Nothing/.test("
+    "document.getElementById('search-status').textContent) && "
+    "document.getElementById('search-results').getAttribute('aria-busy') !== 'true'"
+)
+
+
 def open_search(page, site_url: str, query: str = "", sort: str = "") -> None:
-    """Open search.html (with ?q= when given) and wait for its first answer."""
+    """Open search.html (with ?q= when given) and wait for its first answer, all shown."""
     params = "&".join(f"{k}={quote(v)}" for k, v in (("q", query), ("sort", sort)) if v)
     page.goto(site_url + "search.html" + ("?" + params if params else ""))
-    page.wait_for_function(
-        "() => /match|No papers|Type to search|Nothing/.test("
-        "document.getElementById('search-status').textContent)"
-    )
+    page.wait_for_function(ANSWERED)
 
 
 def type_query(page, text: str) -> None:
@@ -117,6 +121,7 @@ def type_query(page, text: str) -> None:
         "(!q.trim() && !location.search.includes('q='))",
         arg=text.strip(),
     )
+    page.wait_for_function(ANSWERED)
 
 
 def titles(page) -> list[str]:
@@ -225,6 +230,7 @@ def test_show_more_adds_the_next_results(page, site_url: str) -> None:
     count = total(page)
     assert count > 50 and page.locator("#search-results > li").count() == 50
     page.click("#search-more")
+    page.wait_for_function(ANSWERED)
     assert page.locator("#search-results > li").count() == min(count, 100)
 
 
@@ -263,7 +269,9 @@ def test_no_results_offers_a_fuzzy_retry(page, site_url: str) -> None:
     open_search(page, site_url, "transfomer")
     assert page.inner_text("#search-status").startswith("No papers match “transfomer”")
     page.click("#search-status button")
-    page.wait_for_function("document.getElementById('search-results').children.length > 0")
+    page.wait_for_function(
+        "/^[\\d,]+ papers? match/.test(document.getElementById('search-status').textContent)"
+    )
     assert page.input_value("#search-page-q") == "transfomer~2"
     assert total(page) > 0 and page.locator("#search-results mark").count() > 0
 
@@ -309,8 +317,15 @@ def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
         assert page.evaluate("typeof window.lunr") == "undefined"
     page.focus("#site-search")
     page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() === 134")
-    assert any(u.endswith("search-index.js") for u in page.requests)
+    assert any("/search/meta.js" in u for u in page.requests)
     assert any(u.endswith("lunr.min.js") for u in page.requests)
+    # Focusing the box loads the engine and its manifest, not the index: shards come per query.
+    assert not any("/search/t/" in u or "/search/r/" in u for u in page.requests)
+    page.keyboard.type("grokking")
+    page.wait_for_selector("#search-pop .result-link")
+    shards = [u for u in page.requests if "/search/t/" in u]
+    records = [u for u in page.requests if "/search/r/" in u]
+    assert len(shards) == 1 and 1 <= len(records) <= 6
     assert all(u.startswith(site_url) for u in page.requests)  # nothing from another host
 
 

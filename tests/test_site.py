@@ -169,7 +169,17 @@ def test_paper_pages_link_out_and_to_their_neighbours(built_site: Path) -> None:
 def test_archives_hold_every_paper_where_it_belongs(built_site: Path) -> None:
     @functools.cache
     def cards(page: Path) -> set[str]:
-        return {Path(a["href"]).stem for a in soup_of(page).select(".card-title a")}
+        """The papers on an archive's pages, following its pager from page 1 to the last."""
+        found: list[str] = []
+        pages = [page, *sorted(page.with_suffix("").glob("*.html"), key=lambda p: int(p.stem))]
+        for i, path in enumerate(pages):
+            soup = soup_of(path)
+            found += [Path(a["href"]).stem for a in soup.select(".card-title a")]
+            if len(pages) > 1:
+                current = soup.select_one(".pager a[aria-current=page]")
+                assert current is not None and current.text == str(i + 1)
+        assert len(found) == len(set(found)), f"a paper twice in {page}"
+        return set(found)
 
     months = Counter(f"{listed_on(p):%Y-%m}" for p in PAPERS.values())
     index = soup_of(built_site / "months" / "index.html")
@@ -191,6 +201,7 @@ def test_archives_hold_every_paper_where_it_belongs(built_site: Path) -> None:
             assert slug in cards((built_site / "papers" / a["href"]).resolve())
             tagged += 1
     assert tagged > 100
+    assert any((built_site / "topics").glob("*/2.html")), "no topic long enough for a page 2"
     topic_pages = list((built_site / "topics").glob("*.html"))
     assert len(topic_pages) - 1 == len(
         soup_of(built_site / "topics" / "index.html").select(".index-list li")

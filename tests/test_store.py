@@ -270,12 +270,8 @@ def test_matching_finds_files_by_id_title_then_original_slug() -> None:
     from builder.load import StoredPaper
 
     def stored(paper: Paper) -> StoredPaper:
-        return StoredPaper(
-            f"{paper.slug}.md",
-            f"/x/{paper.slug}.md",
-            paper,
-            parse_document(format_paper(paper), "x"),
-        )
+        keys = frozenset(parse_document(format_paper(paper), "x").data)
+        return StoredPaper(f"{paper.slug}.md", f"/x/{paper.slug}.md", paper, keys, 2)
 
     src = (Source(dt.date(2026, 1, 1), "a.txt"),)
     files = [

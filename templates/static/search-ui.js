@@ -7,6 +7,7 @@
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var DEBOUNCE_MS = 120;
   var PAGE_SIZE = 50; // results added at a time on the search page
+  var FIRST = 10; // of which shown as soon as they are here, before the rest
   var POP_SIZE = 6; // results under the header box
   var SNIPPET = 260; // characters of abstract around the match
 
@@ -110,11 +111,26 @@
     });
   }
 
-  function debounce(fn) {
+  // Run at once on the first keystroke; while typing goes on, at most every DEBOUNCE_MS, and
+  // once more after the last keystroke.
+  function eager(fn) {
     var timer = null;
+    var again = false;
+    function tick() {
+      timer = null;
+      if (again) {
+        again = false;
+        fn();
+        timer = setTimeout(tick, DEBOUNCE_MS);
+      }
+    }
     return function () {
-      clearTimeout(timer);
-      timer = setTimeout(fn, DEBOUNCE_MS);
+      if (timer) {
+        again = true;
+        return;
+      }
+      fn();
+      timer = setTimeout(tick, DEBOUNCE_MS);
     };
   }
 
@@ -138,10 +154,11 @@
     var orders = Array.prototype.map.call(sort.options, function (o) { return o.value; });
     if (orders.indexOf(params.get("sort")) >= 0) { sort.value = params.get("sort"); }
 
-    function remember() {
+    // Put the query and order shown into the address (not what the box holds by now).
+    function remember(shownQuery, shownSort) {
       var query = new URLSearchParams();
-      if (input.value.trim()) { query.set("q", input.value.trim()); }
-      if (sort.value !== "relevance") { query.set("sort", sort.value); }
+      if (shownQuery.trim()) { query.set("q", shownQuery.trim()); }
+      if (shownSort !== "relevance") { query.set("sort", shownSort); }
       var search = query.toString();
       try {
         window.history.replaceState(null, "", search ? "?" + search : window.location.pathname);
@@ -150,13 +167,30 @@
       }
     }
 
+    // Add results `shown` to `end` to the list (once their records are here).
+    function add(current, end) {
+      return engine.page(current, shown, end).then(function (items) {
+        if (current !== answer) { return; } // a newer query took over
+        items.forEach(function (item) { list.appendChild(resultCard(item, "h2", true)); });
+        shown += items.length;
+        more.hidden = shown >= current.results.length;
+        more.textContent = "Show " + Math.min(PAGE_SIZE, current.results.length - shown) + " more";
+      });
+    }
+
     function showMore() {
-      var end = Math.min(answer.results.length, shown + PAGE_SIZE);
-      for (; shown < end; shown += 1) {
-        list.appendChild(resultCard(answer.results[shown], "h2", true));
-      }
-      more.hidden = shown >= answer.results.length;
-      more.textContent = "Show " + Math.min(PAGE_SIZE, answer.results.length - shown) + " more";
+      var current = answer;
+      var end = Math.min(current.results.length, shown + PAGE_SIZE);
+      list.setAttribute("aria-busy", "true");
+      // The first few show as soon as they are here; the rest of the page follows.
+      var first = shown === 0 ? Math.min(end, FIRST) : end;
+      return add(current, first).then(function () {
+        return current === answer && shown < end ? add(current, end) : null;
+      }).then(function () {
+        if (current === answer) { list.setAttribute("aria-busy", "false"); }
+      }, function (error) {
+        if (current === answer) { loadFailed(status, error); }
+      });
     }
 
     function fuzzyButton(query) {
@@ -170,28 +204,40 @@
       return button;
     }
 
+    var asked = 0;
     function run() {
-      answer = engine.search(input.value, sort.value);
-      list.textContent = "";
-      shown = 0;
-      notice.textContent = answer.notice;
-      notice.hidden = !answer.notice;
-      var query = answer.searched;
-      if (!input.value.trim()) {
-        status.textContent = "Type to search " + plural(engine.size(), "paper") + ".";
-      } else if (answer.total) {
-        status.textContent = matchCount(answer.total) + " “" + query + "”.";
-      } else {
-        status.textContent = (query ? "No papers match “" + query + "”." : "Nothing to search for.") + " ";
-        if (answer.fuzzy) { status.appendChild(fuzzyButton(answer.fuzzy)); }
-      }
-      showMore();
-      remember();
+      var ask = ++asked;
+      var asking = input.value;
+      var order = sort.value;
+      engine.search(asking, order).then(function (found) {
+        if (ask !== asked) { return; } // a newer query took over
+        answer = found;
+        list.textContent = "";
+        shown = 0;
+        more.hidden = true;
+        notice.textContent = found.notice;
+        notice.hidden = !found.notice;
+        var query = found.searched;
+        return showMore().then(function () {
+          if (ask !== asked) { return; }
+          if (!asking.trim()) {
+            status.textContent = "Type to search " + plural(engine.size(), "paper") + ".";
+          } else if (found.total) {
+            status.textContent = matchCount(found.total) + " “" + query + "”.";
+          } else {
+            status.textContent = (query ? "No papers match “" + query + "”." : "Nothing to search for.") + " ";
+            if (found.fuzzy) { status.appendChild(fuzzyButton(found.fuzzy)); }
+          }
+          remember(asking, order);
+        });
+      }).catch(function (error) {
+        if (ask === asked) { loadFailed(status, error); }
+      });
     }
 
     status.textContent = "Loading the search index…";
     engine.ready().then(function () {
-      var later = debounce(run);
+      var later = eager(run);
       input.addEventListener("input", later);
       sort.addEventListener("change", run);
       more.addEventListener("click", showMore);
@@ -225,25 +271,31 @@
       pop.hidden = true;
     }
 
+    var asked = 0;
     function run() {
       var query = box.value.trim();
-      list.textContent = "";
-      if (!query) { close(); return; }
-      var answer = engine.search(query, "relevance");
-      answer.results.slice(0, POP_SIZE).forEach(function (result) {
-        list.appendChild(resultCard(result, "h2", false));
+      var ask = ++asked;
+      if (!query) { list.textContent = ""; close(); return; }
+      engine.search(query, "relevance").then(function (answer) {
+        return engine.page(answer, 0, POP_SIZE).then(function (items) {
+          if (ask !== asked) { return; } // a newer query took over
+          list.textContent = "";
+          items.forEach(function (item) { list.appendChild(resultCard(item, "h2", false)); });
+          status.textContent = answer.total ? matchCount(answer.total) + "." : "No papers match.";
+          if (answer.notice) { status.textContent = answer.notice; }
+          var all = el("a", "pop-all", answer.total > POP_SIZE ? "See all " + plural(answer.total, "result") + " →" : "Open the search page →");
+          all.href = searchPage + "?q=" + encodeURIComponent(query);
+          var last = el("li", "pop-more");
+          last.appendChild(all);
+          list.appendChild(last);
+          pop.hidden = false;
+        });
+      }).catch(function (error) {
+        if (ask === asked) { loadFailed(status, error); pop.hidden = false; }
       });
-      status.textContent = answer.total ? matchCount(answer.total) + "." : "No papers match.";
-      if (answer.notice) { status.textContent = answer.notice; }
-      var all = el("a", "pop-all", answer.total > POP_SIZE ? "See all " + plural(answer.total, "result") + " →" : "Open the search page →");
-      all.href = searchPage + "?q=" + encodeURIComponent(query);
-      var last = el("li", "pop-more");
-      last.appendChild(all);
-      list.appendChild(last);
-      pop.hidden = false;
     }
 
-    box.addEventListener("input", debounce(run));
+    box.addEventListener("input", eager(run));
     box.addEventListener("focus", function () { if (box.value.trim()) { run(); } });
     form.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && !pop.hidden) {

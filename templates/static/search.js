@@ -1,10 +1,12 @@
-// paper-digest search engine: loads lunr.js and the index on first use and answers queries.
-// The interface is PaperDigestSearch.ready() -> Promise and .search(query, sort) -> answer;
-// the page and the header box (search-ui.js) use only these and .highlight/.snippet.
+// paper-digest search engine: lunr.js answers every query from a small index made of the shards
+// the query's terms need (builder/search.py writes them; see its docstring for the files).
+// The interface is PaperDigestSearch.ready() -> Promise, .search(query, sort) -> Promise of an
+// answer, and .page(answer, start, end) -> Promise of the results to show; the page and the
+// header box (search-ui.js) use only these and .highlight/.snippet/.size.
 (function () {
   "use strict";
 
-  var TERM_LABEL = "paperDigestTerm"; // registered under the same label by builder/search.py
+  var FORMAT = 1; // builder/search.py's FORMAT: the shape of the files
   // Kept in step with builder/search.py: _SEPARATORS, _EDGES, _POSSESSIVE and _LETTERS.
   var QUERY_SEPARATORS = /[\x1c-\x1f\x85\u2010-\u2015\u2212/\\|]+/g; // lunr splits on \s and -
   var WORD = /[^\s\x1c-\x1f\x85\-\u2010-\u2015\u2212/\\|]+/g;
@@ -17,14 +19,21 @@
   var SPECIAL = /[ßæœøłđðþı]/g;
   var MAX_QUERY = 300; // characters; longer queries are cut
   var MAX_EDITS = 2; // lunr's fuzzy matching grows fast with the edit distance
+  var MIN_PREFIX = 2; // letters before a * (fewer would load most of the index)
+  var EMPTY = Object.freeze({}); // the metadata of every posting (none is kept)
 
   var script = document.currentScript;
   var assets = new URL(".", script.src);
   var root = new URL("../", assets);
-  var loading = null;
-  var received = null; // the promise callbacks that receive() settles
-  var index = null;
-  var records = null;
+  var folder = new URL("search/", assets);
+  var meta = null;
+  var pipeline = null;
+  var starting = null;
+  var waiting = Object.create(null); // "kind/number" -> the callbacks of a script on its way
+  var loaded = Object.create(null); // "kind/number" -> Promise of its data
+  var entries = Object.create(null); // term -> its decoded entry, once its shard is here
+  var vocabularies = Object.create(null); // first letter -> Promise of a lunr.TokenSet
+  var compact = null; // Promise of every paper's day and upvotes
 
   function foldWord(word) {
     var bare = word.toLowerCase().normalize("NFKD").replace(MARKS, "");
@@ -32,7 +41,7 @@
     return bare.replace(EDGES, "").replace(POSSESSIVE, "");
   }
 
-  // The pipeline step: word -> index term, as builder/search.py's term() does.
+  // The pipeline step: word -> index term, as builder/search.py's term_of() does.
   function termToken(token) {
     var folded = foldWord(token.toString());
     if (!folded) { return undefined; }
@@ -41,38 +50,141 @@
     return lunr.stemmer(token);
   }
 
-  function addScript(name) {
+  function addScript(url) {
     return new Promise(function (resolve, reject) {
       var tag = document.createElement("script");
-      tag.src = new URL(name, assets).href;
+      tag.src = url;
       tag.async = false;
       tag.onload = resolve;
-      tag.onerror = function () { reject(new Error("could not load " + name)); };
+      tag.onerror = function () { reject(new Error("could not load " + url.split("?")[0])); };
       document.head.appendChild(tag);
     });
   }
 
-  // Load lunr.js and the index (which calls receive()) side by side, run in that order; once.
-  function ready() {
-    if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        received = { resolve: resolve, reject: reject };
-        addScript("lunr.min.js").catch(reject);
-        addScript("search-index.js").catch(reject);
+  // Load one data script (once); it calls receive(kind, number, data).
+  function load(kind, number, path) {
+    var key = kind + "/" + number;
+    if (!loaded[key]) {
+      loaded[key] = new Promise(function (resolve, reject) {
+        waiting[key] = resolve;
+        var version = meta ? "?v=" + meta.token : "";
+        addScript(new URL(path + version, folder).href).then(function () {
+          // A script that ran without calling receive() is not ours.
+          if (waiting[key]) { delete waiting[key]; reject(new Error("no data in " + path)); }
+        }, function (error) {
+          delete waiting[key];
+          delete loaded[key]; // a later search may try again
+          reject(error);
+        });
       });
     }
-    return loading;
+    return loaded[key];
   }
 
-  function receive(data) {
-    try {
-      lunr.Pipeline.registerFunction(termToken, TERM_LABEL);
-      index = lunr.Index.load(data.index);
-      records = data.records;
-      received.resolve();
-    } catch (error) {
-      received.reject(error);
+  function receive(kind, number, data) {
+    var key = kind + "/" + number;
+    var resolve = waiting[key];
+    if (resolve) {
+      delete waiting[key];
+      resolve(data);
     }
+  }
+
+  // Load lunr.js and the manifest side by side; once.
+  function ready() {
+    if (!starting) {
+      var lunrLoaded = addScript(new URL("lunr.min.js", assets).href);
+      starting = Promise.all([lunrLoaded, load("meta", 0, "meta.js")]).then(function (done) {
+        var manifest = done[1];
+        if (manifest.format !== FORMAT) { throw new Error("search data of another version"); }
+        lunr.Pipeline.registerFunction(termToken, manifest.label);
+        pipeline = new lunr.Pipeline();
+        pipeline.add(termToken);
+        meta = manifest;
+      });
+      starting.catch(function () { starting = null; });
+    }
+    return starting;
+  }
+
+  // Where a term is: the last shard (or vocabulary chunk) whose first term is not after it.
+  function find(firsts, term) {
+    var low = 0;
+    var high = firsts.length - 1;
+    while (low < high) {
+      var mid = (low + high + 1) >> 1;
+      if (firsts[mid] <= term) { low = mid; } else { high = mid - 1; }
+    }
+    return low;
+  }
+
+  // The first string after every string that starts with `prefix`.
+  function after(prefix) {
+    var last = prefix.charCodeAt(prefix.length - 1);
+    return prefix.slice(0, -1) + String.fromCharCode(Math.min(last + 1, 0xffff));
+  }
+
+  // Decode a shard: entries by term, each with its vector index and postings per field.
+  function shard(number) {
+    return load("t", number, "t/" + number + ".js").then(function (list) {
+      list.forEach(function (item) {
+        if (!entries[item[0]]) {
+          entries[item[0]] = { term: item[0], index: item[1], raw: item.slice(2), fields: null };
+        }
+      });
+      return list;
+    });
+  }
+
+  function shardsFor(low, high) {
+    if (!meta.shards.length) { return Promise.resolve([]); }
+    var first = find(meta.shards, low);
+    var last = find(meta.shards, high);
+    var wanted = [];
+    for (var i = first; i <= last; i++) { wanted.push(shard(i)); }
+    return Promise.all(wanted);
+  }
+
+  // Every term that starts with `letter`, as a lunr.TokenSet (for fuzzy terms).
+  function vocabulary(letter) {
+    if (!vocabularies[letter]) {
+      var high = after(letter);
+      var first = find(meta.vocabulary, letter);
+      var last = find(meta.vocabulary, high);
+      var chunks = [];
+      for (var i = first; i <= last && meta.vocabulary.length; i++) {
+        chunks.push(load("v", i, "v/" + i + ".js"));
+      }
+      vocabularies[letter] = Promise.all(chunks).then(function (lists) {
+        var terms = [].concat.apply([], lists).filter(function (t) { return t >= letter && t < high; });
+        return lunr.TokenSet.fromArray(terms);
+      });
+    }
+    return vocabularies[letter];
+  }
+
+  function fields(entry) {
+    if (!entry.fields) {
+      entry.fields = entry.raw.map(function (text) {
+        var refs = [];
+        var weights = [];
+        var posting = Object.create(null);
+        if (text) {
+          var numbers = text.split(",");
+          var doc = 0;
+          for (var i = 0; i < numbers.length; i += 2) {
+            doc += +numbers[i];
+            var ref = doc.toString(36);
+            refs.push(ref);
+            weights.push(numbers[i + 1] / 1000);
+            posting[ref] = EMPTY;
+          }
+        }
+        return { refs: refs, weights: weights, posting: posting };
+      });
+      entry.raw = null;
+    }
+    return entry.fields;
   }
 
   // What lunr's query parser sees: accents folded, word separators as spaces, fuzz capped.
@@ -86,26 +198,125 @@
   // nothing after it goes, any other "word:" keeps its word.
   function plainWords(query) {
     var text = query.replace(/(\S+):(?=\s|$)/g, function (all, word) {
-      return index && index.fields.indexOf(word) >= 0 ? " " : word;
+      return meta && meta.fields.indexOf(word) >= 0 ? " " : word;
     });
     return text.replace(/[:~^+*\-]+/g, " ").split(/\s+/).filter(Boolean).join(" ");
   }
 
-  // Run a query where every word without + or - must match (lunr alone would match any word).
-  function runQuery(text) {
-    var parsed = new lunr.Query(index.fields);
+  function ShortWildcard(term) {
+    this.message = "wildcard " + term;
+    this.term = term;
+  }
+
+  // Parse a query into lunr clauses where every word without + or - must match (lunr alone
+  // would match any word); a stop word leaves no clause.
+  function parse(text) {
+    var parsed = new lunr.Query(meta.fields);
     new lunr.QueryParser(text, parsed).parse();
-    // A stop word leaves no term; lunr would match nothing (or throw) were it required.
     var clauses = parsed.clauses.filter(function (clause) {
-      return !clause.usePipeline || index.pipeline.runString(clause.term, { fields: clause.fields }).length;
+      return !clause.usePipeline || pipeline.runString(clause.term, { fields: clause.fields }).length;
     });
-    if (!clauses.length) { return []; } // lunr would return every paper for no clauses
     clauses.forEach(function (clause) {
       if (clause.presence === lunr.Query.presence.OPTIONAL) {
         clause.presence = lunr.Query.presence.REQUIRED;
       }
+      var star = clause.term.indexOf("*");
+      if (star >= 0 && !(clause.editDistance > 0) && star < MIN_PREFIX) {
+        throw new ShortWildcard(clause.term);
+      }
     });
-    return index.query(function (query) { query.clauses = clauses; });
+    return clauses;
+  }
+
+  // The index terms a clause can match, once the shards holding them are here.
+  function clauseTerms(clause) {
+    var term = clause.usePipeline ? pipeline.runString(clause.term, { fields: clause.fields })[0] : clause.term;
+    if (!term) { return Promise.resolve([]); }
+    if (clause.editDistance > 0) {
+      // Fuzzy: the terms within the edit distance that start with the same letter (a typo in
+      // the first letter is not found; lunr would look through every term).
+      var letter = term.charAt(0);
+      return vocabulary(letter).then(function (set) {
+        var found = set.intersect(lunr.TokenSet.fromFuzzyString(term, clause.editDistance)).toArray();
+        return Promise.all(found.map(function (t) { return shardsFor(t, t); })).then(function () {
+          return found;
+        });
+      });
+    }
+    var star = term.indexOf("*");
+    if (star >= 0) {
+      var prefix = term.slice(0, star);
+      return shardsFor(prefix, after(prefix)).then(function () {
+        var set = lunr.TokenSet.fromString(term);
+        var candidates = Object.keys(entries).filter(function (t) {
+          return t.lastIndexOf(prefix, 0) === 0;
+        }).sort();
+        return lunr.TokenSet.fromArray(candidates).intersect(set).toArray();
+      });
+    }
+    return shardsFor(term, term).then(function () { return entries[term] ? [term] : []; });
+  }
+
+  // A lunr.Index holding just `terms` (and, for a query of only -words, every paper).
+  function assemble(terms, negated) {
+    var list = terms.map(function (t) { return entries[t]; }).sort(function (a, b) { return a.index - b.index; });
+    var inverted = Object.create(null);
+    var elements = Object.create(null);
+    list.forEach(function (entry) {
+      var posting = { _index: entry.index };
+      fields(entry).forEach(function (field, f) {
+        var name = meta.fields[f];
+        posting[name] = field.posting;
+        for (var i = 0; i < field.refs.length; i++) {
+          var key = name + "/" + field.refs[i];
+          (elements[key] || (elements[key] = [])).push(entry.index, field.weights[i]);
+        }
+      });
+      inverted[entry.term] = posting;
+    });
+    var vectors = Object.create(null);
+    Object.keys(elements).forEach(function (key) { vectors[key] = new lunr.Vector(elements[key]); });
+    if (negated) {
+      // lunr answers a query of only -words with every field vector it has, less those papers.
+      var none = new lunr.Vector([]);
+      for (var n = 0; n < meta.count; n++) {
+        var key = meta.fields[0] + "/" + n.toString(36);
+        if (!vectors[key]) { vectors[key] = none; }
+      }
+    }
+    return new lunr.Index({
+      invertedIndex: inverted,
+      fieldVectors: vectors,
+      tokenSet: lunr.TokenSet.fromArray(Object.keys(inverted).sort()),
+      fields: meta.fields,
+      pipeline: pipeline
+    });
+  }
+
+  function isNegated(clauses) {
+    return clauses.length > 0 && clauses.every(function (c) { return c.presence === lunr.Query.presence.PROHIBITED; });
+  }
+
+  // Run clauses on an index, as the search box does (exposed for the tests' whole index).
+  function runClauses(index, clauses) {
+    if (!clauses.length) { return []; } // lunr would return every paper for no clauses
+    return index.query(function (query) {
+      // lunr rewrites a clause's term as it goes: give it copies.
+      query.clauses = clauses.map(function (c) { return Object.assign({}, c); });
+    });
+  }
+
+  // Match a query: load what its clauses need, assemble the index, let lunr score it.
+  function match(text) {
+    var clauses = parse(text);
+    return Promise.all(clauses.map(clauseTerms)).then(function (lists) {
+      var terms = {};
+      lists.forEach(function (list) { list.forEach(function (t) { terms[t] = true; }); });
+      var negated = isNegated(clauses);
+      return runClauses(assemble(Object.keys(terms), negated), clauses).map(function (m) {
+        return { ref: m.ref, n: parseInt(m.ref, 36), score: m.score, terms: Object.keys(m.matchData.metadata) };
+      });
+    });
   }
 
   // Say in plain words what lunr could not read in a query.
@@ -113,8 +324,10 @@
     var message = String(error && error.message);
     var field = /unrecognised field '([^']*)'/.exec(message);
     var reason;
-    if (field) {
-      reason = "there is no field “" + field[1] + "”; the fields are " + index.fields.join(", ");
+    if (error instanceof ShortWildcard) {
+      reason = "put at least " + MIN_PREFIX + " letters before *, as in gr*";
+    } else if (field) {
+      reason = "there is no field “" + field[1] + "”; the fields are " + meta.fields.join(", ");
     } else if (/edit distance/.test(message)) {
       reason = "~ needs a number after it, as in transfomer~1";
     } else if (/boost/.test(message)) {
@@ -127,25 +340,22 @@
     return "Could not read “" + query.trim() + "”: " + reason + ".";
   }
 
-  function toResult(match) {
-    var record = records[parseInt(match.ref, 36)];
-    return {
-      ref: match.ref,
-      score: match.score,
-      title: record[0],
-      url: new URL(record[1], root).href,
-      day: record[2],
-      dated: record[3] === 1,
-      byline: record[4],
-      upvotes: record[5],
-      text: record[6],
-      terms: Object.keys(match.matchData.metadata)
-    };
+  function papers() {
+    if (!compact) {
+      compact = load("p", 0, "papers.js").then(function (data) {
+        var days = new Int32Array(meta.count);
+        var day = data.first;
+        data.days.split(",").forEach(function (gap, i) { if (i < meta.count) { day += +gap; days[i] = day; } });
+        var votes = data.votes.split(",").map(function (v) { return v === "" ? null : +v; });
+        return { days: days, votes: votes };
+      });
+    }
+    return compact;
   }
 
   var ORDERS = {
-    relevance: function (a, b) { return b.score - a.score || (b.day > a.day) - (b.day < a.day); },
-    newest: function (a, b) { return (b.day > a.day) - (b.day < a.day) || b.score - a.score; },
+    relevance: function (a, b) { return b.score - a.score || b.day - a.day; },
+    newest: function (a, b) { return b.day - a.day || b.score - a.score; },
     upvotes: function (a, b) {
       var va = a.upvotes === null ? -1 : a.upvotes;
       var vb = b.upvotes === null ? -1 : b.upvotes;
@@ -153,41 +363,92 @@
     }
   };
 
-  // Answer a query: {query, searched, results (sorted), total, notice, fuzzy (a retry to offer)}.
+  // Put the results in their order, at least as far as `end`: by score alone, days are needed
+  // only where two scores tie; any other order needs every paper's day and upvotes.
+  function order(answer, end) {
+    var results = answer.results;
+    var tie = false;
+    for (var i = 0; i + 1 < results.length && i < end; i++) {
+      if (results[i].score === results[i + 1].score) { tie = true; break; }
+    }
+    if (answer.ordered || (answer.sort === "relevance" && !tie)) { return Promise.resolve(); }
+    return papers().then(function (data) {
+      results.forEach(function (r) { r.day = data.days[r.n]; r.upvotes = data.votes[r.n]; });
+      results.sort(ORDERS[answer.sort] || ORDERS.relevance);
+      answer.ordered = true;
+    });
+  }
+
+  function record(n) {
+    var chunk = Math.floor(n / meta.chunk);
+    return load("r", chunk, "r/" + chunk + ".js").then(function (list) { return list[n % meta.chunk]; });
+  }
+
+  // The results from `start` to `end` with what they show: title, link, day, byline, text.
+  function page(answer, start, end) {
+    return order(answer, end).then(function () {
+      return Promise.all(answer.results.slice(start, end).map(function (result) {
+        return record(result.n).then(function (r) {
+          return {
+            ref: result.ref,
+            score: result.score,
+            title: r[0],
+            url: new URL("papers/" + r[1] + ".html", root).href,
+            day: r[2],
+            dated: r[3] === 1,
+            byline: r[4],
+            upvotes: r[5],
+            text: r[6],
+            terms: result.terms
+          };
+        });
+      }));
+    });
+  }
+
+  // Answer a query: {query, searched, results (in score order until `page` orders them),
+  // total, notice, fuzzy (a retry to offer)}.
   function search(query, sort) {
-    var answer = { query: query, searched: (query || "").trim(), results: [], total: 0, notice: "", fuzzy: "" };
-    var text = prepare(query || "").trim();
-    if (!text || !index) { return answer; }
-    var matches;
-    try {
-      matches = runQuery(text);
-    } catch (error) {
-      var plain = plainWords(text);
-      answer.notice = explain(error, query);
-      answer.searched = plain;
+    return ready().then(function () {
+      var answer = {
+        query: query, sort: sort in ORDERS ? sort : "relevance", searched: (query || "").trim(),
+        results: [], total: 0, notice: "", fuzzy: "", ordered: false
+      };
+      var text = prepare(query || "").trim();
+      if (!text) { return answer; }
+      var matched;
       try {
-        matches = plain ? runQuery(plain) : [];
+        matched = match(text);
+      } catch (error) {
+        var plain = plainWords(text);
+        answer.notice = explain(error, query);
+        answer.searched = plain;
         if (plain) { answer.notice += " Searching for the plain words instead."; }
-      } catch (again) {
-        matches = [];
+        try {
+          matched = plain ? match(plain) : Promise.resolve([]);
+        } catch (again) {
+          matched = Promise.resolve([]);
+        }
       }
-    }
-    answer.results = matches.map(toResult).sort(ORDERS[sort] || ORDERS.relevance);
-    answer.total = answer.results.length;
-    if (!answer.total) {
-      var words = plainWords(text).split(" ").filter(function (w) { return w.length > 2; });
-      if (words.length && !/~/.test(text)) {
-        answer.fuzzy = words.map(function (w) { return w + "~" + (w.length > 6 ? 2 : 1); }).join(" ");
-      }
-    }
-    return answer;
+      return matched.then(function (results) {
+        answer.results = results;
+        answer.total = results.length;
+        if (!answer.total) {
+          var words = plainWords(text).split(" ").filter(function (w) { return w.length > 2; });
+          if (words.length && !/~/.test(text)) {
+            answer.fuzzy = words.map(function (w) { return w + "~" + (w.length > 6 ? 2 : 1); }).join(" ");
+          }
+        }
+        return answer;
+      });
+    });
   }
 
   // The index term a word of text stands for, or "" (a stop word, or nothing left).
   var terms = Object.create(null);
   function termOf(word) {
     if (!(word in terms)) {
-      var tokens = index.pipeline.run([new lunr.Token(word, {})]);
+      var tokens = pipeline.run([new lunr.Token(word, {})]);
       terms[word] = tokens.length ? tokens[0].toString() : "";
     }
     return terms[word];
@@ -253,18 +514,23 @@
     return out;
   }
 
-  function lunrSearch(query) {
-    return index.search(query).map(function (m) { return { ref: m.ref, score: m.score }; });
-  }
-
   window.PaperDigestSearch = {
     ready: ready,
     receive: receive,
     search: search,
+    page: page,
     highlight: highlight,
     snippet: snippet,
     term: termOf,
-    lunrSearch: lunrSearch,
-    size: function () { return records ? records.length : 0; }
+    size: function () { return meta ? meta.count : 0; },
+    // For the tests: the raw lunr matches of the engine, and the same clauses on another index.
+    matches: function (query) {
+      return ready().then(function () { return match(prepare(query).trim()); });
+    },
+    matchIndex: function (index, query) {
+      return runClauses(index, parse(prepare(query).trim())).map(function (m) {
+        return { ref: m.ref, score: m.score };
+      });
+    }
   };
 })();

@@ -1,0 +1,285 @@
+"""The build cache in `.cache/`: what each input hashed to, and what was made from it.
+
+This module is the only one that reads or writes `.cache/` (besides the build lock). Entries
+are found by the content hashes of what they were made from and by the builder's own code, so
+a stale entry is never used and deleting `.cache/` gives the same site, only slower. File
+stats (size, modification time, inode) stand in for a file's hash only while they are the ones
+seen when it was hashed; the no-op test compares the stats of every input and output file with
+those the last build recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import pickle
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.config import SiteConfig
+from builder.errors import display_path
+
+log = logging.getLogger(__name__)
+
+CODE_DIR = Path(__file__).resolve().parent
+REPO_DIR = CODE_DIR.parent
+# Libraries whose output ends up in the site: a new version of one is a new builder.
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "bs4", "yaml", "lunr", "numpy", "slugify")
+LIBRARIES += ("feedgen", "lxml")
+LUNR_JS = REPO_DIR / "node_modules" / "lunr" / "lunr.min.js"
+
+Stat = tuple[int, int, int]  # size, mtime in ns, inode
+RACY_NS = 1_000_000_000  # a stat is trusted once its file is this much older than the look
+
+
+def stat_of(st: os.stat_result) -> Stat:
+    """Return the parts of a stat that change whenever a file's content may have."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def sha(data: bytes) -> str:
+    """Return the content hash used throughout the cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def key_of(*parts: object) -> str:
+    """Hash a few plain values (strings, numbers, tuples of them) into a cache key."""
+    return sha(repr(parts).encode("utf-8", "surrogatepass"))
+
+
+def _library_files() -> list[Path]:
+    """Find each library's package file without importing it (a find_spec reads no module)."""
+    files = []
+    for name in LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            files.append(Path(spec.origin))
+    return files
+
+
+def code_version() -> str:
+    """Hash the builder's code, Python's version and the libraries' install stamps."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(sys.version.encode())
+    for path in sorted(CODE_DIR.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in _library_files():
+        try:
+            digest.update(f"{path}:{stat_of(path.stat())}".encode())
+        except OSError:
+            digest.update(str(path).encode())
+    return digest.hexdigest()
+
+
+def walk(folder: Path, suffixes: tuple[str, ...] | None = None) -> Iterator[tuple[str, Stat]]:
+    """Yield (path relative to `folder`, stat) for every file below it, sorted; no symlink dirs."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                for name, st in walk(Path(entry.path), suffixes):
+                    yield f"{entry.name}/{name}", st
+            elif suffixes is None or entry.name.lower().endswith(suffixes):
+                yield entry.name, stat_of(entry.stat())
+        except OSError:
+            yield entry.name, (-1, -1, -1)
+
+
+def folder_stats(
+    folder: Path, suffixes: tuple[str, ...], fold_case: bool = False
+) -> dict[str, Stat]:
+    """Return {name: stat} of the visible files in `folder` (one level) ending in `suffixes`."""
+    stats: dict[str, Stat] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return stats
+    for entry in entries:
+        name = entry.name.lower() if fold_case else entry.name
+        if entry.name.startswith(".") or not name.endswith(suffixes):
+            continue
+        try:
+            if entry.is_file():
+                stats[entry.name] = stat_of(entry.stat())
+        except OSError:
+            stats[entry.name] = (-1, -1, -1)
+    return stats
+
+
+def config_key(config: SiteConfig) -> str:
+    """Hash every setting (site.yaml and the flags that override it)."""
+    values = astuple(config)
+    return key_of(*[sorted(v.items()) if isinstance(v, dict) else v for v in values])
+
+
+@dataclass
+class Inputs:
+    """What a build reads, as stats: the state the no-op test compares."""
+
+    code: str
+    config: str
+    snapshots: dict[str, Stat]
+    papers: dict[str, Stat]
+    theme: list[tuple[str, list[tuple[str, Stat]]]]
+
+    def digest(self) -> str:
+        """Hash the whole state."""
+        return key_of(
+            self.code,
+            self.config,
+            sorted(self.snapshots.items()),
+            sorted(self.papers.items()),
+            self.theme,
+        )
+
+
+def read_inputs(config: SiteConfig, theme: Iterable[Path], code: str) -> Inputs:
+    """Stat every input of a build: snapshots, paper files, theme folders, lunr.js."""
+    from builder.read import SNAPSHOT_SUFFIXES
+
+    folders = [(str(d), list(walk(d))) for d in theme]
+    try:
+        folders.append((str(LUNR_JS), [("", stat_of(LUNR_JS.stat()))]))
+    except OSError:
+        folders.append((str(LUNR_JS), []))
+    return Inputs(
+        code=code,
+        config=config_key(config),
+        snapshots=folder_stats(config.snapshots, SNAPSHOT_SUFFIXES, fold_case=True),
+        papers=folder_stats(config.papers, (".md",)),
+        theme=folders,
+    )
+
+
+def output_stats(out: Path) -> dict[str, Stat]:
+    """Return {site path: stat} of every file of a built site."""
+    return dict(walk(out))
+
+
+@dataclass
+class Table:
+    """One table of the cache: a dict saved as one file, pruned to what the last run used."""
+
+    name: str
+    data: dict[Any, Any] = field(default_factory=dict)
+    used: set[Any] = field(default_factory=set)
+    changed: bool = False
+
+    def get(self, key: Any) -> Any:
+        """Return the entry for `key` (None when there is none), and keep it."""
+        value = self.data.get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        """Store an entry."""
+        self.data[key] = value
+        self.used.add(key)
+        self.changed = True
+
+    def replace(self, data: dict[Any, Any]) -> None:
+        """Replace every entry."""
+        self.data = data
+        self.used = set(data)
+        self.changed = True
+
+
+class BuildCache:
+    """The `.cache/` folder: tables loaded on first use and saved (atomically) at the end."""
+
+    def __init__(self, folder: Path | None, code: str | None = None) -> None:
+        self.folder = folder
+        self.code = code or code_version()
+        self.tables: dict[str, Table] = {}
+
+    def table(self, name: str) -> Table:
+        """Return a table, loading it on first use (empty when missing, broken or stale)."""
+        if name not in self.tables:
+            self.tables[name] = Table(name, self._load(name))
+        return self.tables[name]
+
+    def _path(self, name: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{name}.pickle"
+
+    def _load(self, name: str) -> dict[Any, Any]:
+        if self.folder is None:
+            return {}
+        try:
+            with open(self._path(name), "rb") as f:
+                code, data = pickle.load(f)
+        except FileNotFoundError:
+            return {}
+        except Exception as error:  # a broken cache only costs time
+            log.debug("cache %s unreadable (%s); starting it afresh", name, error)
+            return {}
+        return data if code == self.code and isinstance(data, dict) else {}
+
+    def save(self) -> None:
+        """Write every table that changed or lost entries; never fail the build for it."""
+        if self.folder is None:
+            return
+        for table in self.tables.values():
+            keep = {k: v for k, v in table.data.items() if k in table.used}
+            if not table.changed and len(keep) == len(table.data):
+                continue
+            path = self._path(table.name)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                with open(temporary, "wb") as f:
+                    pickle.dump((self.code, keep), f, protocol=pickle.HIGHEST_PROTOCOL)
+                temporary.replace(path)
+            except OSError as error:
+                log.info("cache %s not saved in %s: %s", table.name, display_path(path), error)
+            finally:
+                temporary.unlink(missing_ok=True)
+
+    def clean(self) -> None:
+        """Remove the temporary files of cache writes that were killed midway."""
+        if self.folder is None:
+            return
+        from builder.write import pid_alive
+
+        for tmp in self.folder.glob(".*.pickle.*.tmp"):
+            pid = tmp.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                tmp.unlink(missing_ok=True)
+
+    def file_hash(
+        self, path: Path, st: Stat, data: bytes | None = None
+    ) -> tuple[str, bytes | None]:
+        """Return a file's content hash, reading it only when its stat is not the one hashed.
+
+        Returns the bytes too when they were read (or given), so the caller need not read again.
+        A file hashed within a second of its last change is hashed again next time: an edit in
+        the same clock tick would leave its stat as it was (git's "racy clean" rule).
+        """
+        table = self.table("files")
+        known = table.get(str(path))
+        if known is not None and known[0] == st:
+            return known[1], data
+        if data is None:
+            data = path.read_bytes()
+        digest = sha(data)
+        settled = st[1] < time.time_ns() - RACY_NS
+        table.put(str(path), (st if settled else None, digest))
+        return digest, data
+
+
+def settled(stats: Iterable[Stat], now_ns: int) -> bool:
+    """Tell whether every file of `stats` was last changed over a second before `now_ns`."""
+    return all(st[1] < now_ns - RACY_NS for st in stats)

@@ -1,0 +1,234 @@
+"""lunr's index of the papers, computed with numpy: the weights lunr.py's Builder gives, exactly.
+
+lunr.py's Builder spends most of a build at scale (about 12 s for 10,000 papers), and one new
+paper changes the paper count and the average field lengths, so every weight of the index
+changes. Here each document's terms are counted once per field (the counts are cached by the
+document's content) and the weights of every (term, field, document) are computed in one go:
+
+    idf    = log(1 + |(N - n + 0.5) / (n + 0.5)|)   n: (document, field) pairs with the term
+    weight = idf * (k1 + 1) * tf / (k1 * (1 - b + b * length / average length) + tf) * boost
+
+rounded to 3 decimals as Python's `round` does, with lunr's k1 = 1.2 and b = 0.75, in the
+same order of floating-point operations as lunr.py (so the doubles are the same). Each term
+keeps the vector index lunr gives it: the order in which the documents (in ref order), their
+fields and their tokens first show it. `serialized` writes the result as lunr.py's
+`Index.serialize()` does; the tests compare the two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+K1 = 1.2
+B = 0.75
+# lunr.py's Tokenizer splits on these (search.split_words has turned every other separator
+# into a space already).
+_SEPARATORS = " \t\n\r\f\v\xa0-"
+
+
+@dataclass(frozen=True)
+class DocTerms:
+    """One document's terms: per field, its length and its distinct terms with their counts.
+
+    Terms are listed in the order they first appear in the field, as lunr meets them.
+    """
+
+    lengths: tuple[int, ...]
+    terms: tuple[tuple[str, ...], ...]
+    counts: tuple[tuple[int, ...], ...]
+
+
+def tokens(text: str) -> list[str]:
+    """Split text as lunr.py's Tokenizer does: lowercase, on whitespace, no-break space and '-'."""
+    lowered = text.lower()
+    if "-" in lowered or "\xa0" in lowered:
+        lowered = lowered.replace("-", " ").replace("\xa0", " ")
+    return lowered.split()
+
+
+def count_terms(
+    doc: Mapping[str, str], fields: Sequence[str], term: Callable[[str], str]
+) -> DocTerms:
+    """Count a document's terms per field; `term` is the pipeline ('' drops a token)."""
+    lengths, terms, counts = [], [], []
+    for name in fields:
+        found: dict[str, int] = {}
+        length = 0
+        for token in tokens(doc[name]):
+            word = term(token)
+            if word:
+                found[word] = found.get(word, 0) + 1
+                length += 1
+        lengths.append(length)
+        terms.append(tuple(found))
+        counts.append(tuple(found.values()))
+    return DocTerms(tuple(lengths), tuple(terms), tuple(counts))
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Every (term, field, document) of an index with its weight, sorted by term, field, doc.
+
+    `terms` are sorted as lunr.js's token set needs (JavaScript string order); `term` indexes
+    them. A weight is `milli / 1000`: lunr's weight rounded to 3 decimals.
+    """
+
+    terms: list[str]
+    index: np.ndarray  # lunr's vector index of each term
+    term: np.ndarray
+    field: np.ndarray
+    doc: np.ndarray
+    milli: np.ndarray
+    documents: int
+    fields: tuple[str, ...]
+
+
+def js_order(term: str) -> bytes:
+    """Sort key of a string in JavaScript's order (UTF-16 code units)."""
+    return term.encode("utf-16-be", "surrogatepass")
+
+
+def _round3(scores: np.ndarray) -> np.ndarray:
+    """Return round(score, 3) * 1000 as integers, exactly as Python's round would give them."""
+    scaled = scores * 1000.0
+    milli = np.rint(scaled)
+    # Python rounds the exact binary value; scaling can land a value just off a half on it.
+    # Those few are rounded one by one.
+    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for i in np.flatnonzero(near):
+        milli[i] = round(round(float(scores[i]), 3) * 1000.0)
+    return milli.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A document's term counts with terms as numbers of a shared vocabulary (compact)."""
+
+    lengths: tuple[int, ...]  # terms per field
+    sizes: tuple[int, ...]  # distinct terms per field
+    ids: np.ndarray  # the distinct terms, field after field, each field in first-seen order
+    counts: np.ndarray
+
+
+class Vocabulary:
+    """Words numbered in the order they were first given; numbers never change."""
+
+    def __init__(self, words: list[str] | None = None) -> None:
+        self.words: list[str] = words if words is not None else []
+        self.numbers = {w: i for i, w in enumerate(self.words)}
+
+    def encode(self, doc: DocTerms) -> Counted:
+        """Number a document's terms."""
+        numbers, words = self.numbers, self.words
+        ids = []
+        for terms in doc.terms:
+            for term in terms:
+                number = numbers.get(term)
+                if number is None:
+                    number = numbers[term] = len(words)
+                    words.append(term)
+                ids.append(number)
+        return Counted(
+            doc.lengths,
+            tuple(len(t) for t in doc.terms),
+            np.array(ids, dtype=np.int32),
+            np.array([c for counts in doc.counts for c in counts], dtype=np.int32),
+        )
+
+
+def compute(docs: Sequence[DocTerms], fields: Sequence[str], boosts: Sequence[float]) -> Postings:
+    """Compute lunr's index of `docs` (in ref order: doc i has ref i)."""
+    vocabulary = Vocabulary()
+    return weigh([vocabulary.encode(d) for d in docs], vocabulary.words, fields, boosts)
+
+
+def weigh(
+    docs: Sequence[Counted], words: Sequence[str], fields: Sequence[str], boosts: Sequence[float]
+) -> Postings:
+    """Compute lunr's index of counted documents (doc i has ref i); `words` names their ids."""
+    documents, width = len(docs), len(fields)
+    lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
+    sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
+    empty = np.zeros(0, dtype=np.int32)
+    ids = np.concatenate([d.ids for d in docs]) if docs else empty
+    tf = (np.concatenate([d.counts for d in docs]) if docs else empty).astype(np.float64)
+    field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
+    doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
+    # lunr numbers terms in the order the documents first show them.
+    seen, first = np.unique(ids, return_index=True)
+    in_order = seen[np.argsort(first, kind="stable")]
+    local = np.zeros(len(words), dtype=np.int64)
+    local[in_order] = np.arange(len(in_order))
+    ids = local[ids]
+    vocabulary = [words[i] for i in in_order.tolist()]
+    with_term = np.bincount(ids, minlength=len(vocabulary))
+    idf_of = {
+        n: math.log(1 + abs((documents - n + 0.5) / (n + 0.5)))
+        for n in np.unique(with_term).tolist()
+    }
+    idf = np.array([idf_of[n] for n in with_term.tolist()], dtype=np.float64)
+    # Python divides an int sum by an int count: one correctly rounded division, as here.
+    average = np.array(
+        [int(lengths[:, f].sum()) / documents if documents else 0.0 for f in range(width)]
+    )
+    length = lengths[doc, field].astype(np.float64)
+    scores = (idf[ids] * ((K1 + 1) * tf)) / (K1 * (1 - B + B * (length / average[field])) + tf)
+    scores = scores * np.array(boosts, dtype=np.float64)[field]
+    milli = _round3(scores)
+    # Sort terms in JavaScript order, then postings by term, field and document.
+    order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
+    rank = np.empty(len(vocabulary), dtype=np.int64)
+    rank[order] = np.arange(len(vocabulary))
+    term = rank[ids]
+    sort = np.lexsort((doc, field, term))
+    return Postings(
+        terms=[vocabulary[i] for i in order],
+        index=np.array(order, dtype=np.int64),
+        term=term[sort],
+        field=field[sort],
+        doc=doc[sort],
+        milli=milli[sort],
+        documents=documents,
+        fields=tuple(fields),
+    )
+
+
+def serialized(postings: Postings, ref: Callable[[int], str], pipeline: list[str]) -> dict:
+    """Write the index as lunr.py's `Index.serialize()` does (terms in Python's order)."""
+    from lunr import __TARGET_JS_VERSION__
+
+    fields = postings.fields
+    inverted: dict[str, dict] = {
+        t: {"_index": int(i), **{f: {} for f in fields}}
+        for t, i in zip(postings.terms, postings.index.tolist(), strict=True)
+    }
+    vectors: dict[tuple[int, int], list] = {
+        (d, f): [] for d in range(postings.documents) for f in range(len(fields))
+    }
+    for t, f, d, m in zip(
+        postings.term.tolist(),
+        postings.field.tolist(),
+        postings.doc.tolist(),
+        postings.milli.tolist(),
+        strict=True,
+    ):
+        term = postings.terms[t]
+        inverted[term][fields[f]][ref(d)] = {}
+        vectors[(d, f)].append((int(postings.index[t]), m / 1000))
+    field_vectors = []
+    for (d, f), elements in vectors.items():
+        flat: list[float] = []
+        for i, w in sorted(elements):
+            flat += [i, w]
+        field_vectors.append([f"{fields[f]}/{ref(d)}", flat])
+    return {
+        "version": __TARGET_JS_VERSION__,
+        "fields": list(fields),
+        "fieldVectors": field_vectors,
+        "invertedIndex": [[t, inverted[t]] for t in sorted(inverted)],
+        "pipeline": pipeline,
+    }

@@ -1,0 +1,203 @@
+"""What a paper's page and cards show: its body rendered to safe HTML, its text, its topics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import unescape
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
+
+from builder.archives import (
+    Topic,
+    TopicRules,
+    compile_topics,
+    listed_on,
+    newest_first,
+    paper_topics,
+    url_for,
+)
+from builder.cache import BuildCache, key_of, sha
+from builder.config import SiteConfig
+from builder.merge import URL, url_spans
+from builder.models import Paper
+from builder.workers import fork_map
+
+if TYPE_CHECKING:
+    import markdown
+    from bs4 import BeautifulSoup
+
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Below this many bodies to render, forking workers costs more than it saves.
+PARALLEL_FROM = 400
+
+
+def make_markdown() -> markdown.Markdown:
+    """Create the Markdown converter for paper bodies: raw HTML in a body shows as text."""
+    import markdown  # imported here: a build whose bodies are all cached needs none of it
+
+    md = markdown.Markdown()
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+def _safe_href(href: str) -> bool:
+    lowered = href.strip().lower()
+    if lowered.startswith(SAFE_SCHEMES) or lowered.startswith("#"):
+        return True
+    # A relative link has no scheme before its first '/', '?' or '#'.
+    return not re.match(r"^[^/?#]*:", lowered) and not lowered.startswith("//")
+
+
+def _linkify(soup: BeautifulSoup) -> None:
+    """Turn bare http(s) URLs in text into links, leaving the text itself unchanged."""
+    from bs4 import NavigableString
+
+    for node in list(soup.find_all(string=URL)):
+        if node.find_parent(["a", "code", "pre"]) is not None:
+            continue
+        text, pieces, last = str(node), [], 0
+        for start, url in url_spans(text):
+            pieces.append(NavigableString(text[last:start]))
+            link = soup.new_tag("a", href=url, rel="nofollow noopener noreferrer")
+            link.string = url
+            pieces.append(link)
+            last = start + len(url)
+        pieces.append(NavigableString(text[last:]))
+        node.replace_with(*[p for p in pieces if not (isinstance(p, str) and p == "")])
+
+
+def plain_text(html: str) -> str:
+    """Return the text a reader sees in rendered body HTML; paragraphs apart by a blank line."""
+    text = re.sub(r"</p>\s*<p>", "\n\n", html)
+    return unescape(re.sub(r"<[^>]*>", "", text)).strip()
+
+
+# A body of plain paragraphs, which python-markdown renders as they are: every line starts with
+# a letter, words are one space apart, and no character is one Markdown or HTML acts on (no
+# backslash, backtick, '*', '_', brackets, '<', '>', '&', control or other space characters).
+_CHAR = r"[^\\`*_\[\]<>&\x00-\x1f\x7f-\x9f\s]"
+_LINE = rf"[^\W\d_]{_CHAR}*(?: {_CHAR}+)*"
+_PARAGRAPH = rf"{_LINE}(?:\n{_LINE})*"
+_PLAIN = re.compile(rf"\n*({_PARAGRAPH}(?:\n\n+{_PARAGRAPH})*)\n*")
+
+
+def plain_html(body: str) -> str | None:
+    """Return python-markdown's HTML of a body of plain paragraphs (None for any other body)."""
+    found = _PLAIN.fullmatch(body)
+    if found is None:
+        return None
+    return "\n".join(f"<p>{p}</p>" for p in re.split(r"\n\n+", found.group(1)))
+
+
+class Converter:
+    """Markdown to HTML: plain paragraphs directly, anything else by python-markdown."""
+
+    def __init__(self) -> None:
+        self.md: markdown.Markdown | None = None
+
+    def convert(self, body: str) -> str:
+        """Return the HTML python-markdown makes of `body`."""
+        html = plain_html(body)
+        if html is None:
+            self.md = self.md or make_markdown()
+            html = self.md.reset().convert(body)
+        return html
+
+
+def render_markdown(body: str, converter: Converter | None = None) -> Markup:
+    """Render a paper body to safe HTML: URLs become links, unsafe links and images are inert."""
+    html = (converter or Converter()).convert(body)
+    if "://" not in html and "<a " not in html and "<img" not in html:
+        return Markup(html)
+    from bs4 import BeautifulSoup, NavigableString  # only bodies with links need it
+
+    soup = BeautifulSoup(html, "html.parser")
+    for img in soup.find_all("img"):
+        # An image would load from another host; show its text instead.
+        img.replace_with(NavigableString(img.get("alt") or ""))
+    for link in soup.find_all("a"):
+        href = link.get("href")
+        if href is not None and not _safe_href(str(href)):
+            del link["href"]
+        elif href is not None and str(href).lower().startswith(("http://", "https://")):
+            link["rel"] = "nofollow noopener noreferrer"
+    _linkify(soup)
+    return Markup(str(soup))
+
+
+@dataclass(frozen=True)
+class PaperPage:
+    """What a paper's page and cards need besides the paper itself."""
+
+    paper: Paper
+    url: str
+    abstract: Markup  # the body rendered to HTML
+    text: str  # the abstract as plain text, as a reader sees it
+    topics: tuple[Topic, ...]
+    day: dt.date | None
+    id: str  # a hash of the paper file: what the page shows changes only when it does
+
+
+def paper_id(paper: Paper) -> str:
+    """Hash a paper's fields (for papers that come from no file)."""
+    return key_of(repr(paper))
+
+
+def _prepare(paper: Paper, converter: Converter, rules: TopicRules) -> tuple[str, str, tuple]:
+    """Render one body and find its topics: (html, text, topics)."""
+    html = render_markdown(paper.body, converter)
+    text = plain_text(html)
+    return str(html), text, paper_topics(paper, text, rules)
+
+
+def _prepare_all(papers: Sequence[Paper], topics: Mapping[str, Sequence[str]]) -> list[tuple]:
+    """Prepare many papers in one process (what each worker runs)."""
+    converter, rules = Converter(), compile_topics(topics)
+    return [_prepare(p, converter, rules) for p in papers]
+
+
+def paper_pages(
+    papers: Sequence[Paper],
+    config: SiteConfig,
+    cache: BuildCache | None = None,
+    ids: Mapping[str, str] | None = None,
+) -> list[PaperPage]:
+    """Render every paper's body and topics, newest first (the digest order).
+
+    `ids` maps slugs to the content hashes of their files. With a cache, a paper whose body
+    and topic rules were seen before is not rendered again; many new ones render on every core.
+    """
+    ordered = newest_first(papers)
+    ids = {p.slug: (ids or {}).get(p.slug) or paper_id(p) for p in ordered}
+    rules_key = key_of(sorted(config.topics.items()))
+    table = cache.table("paper-pages") if cache is not None else None
+    keys = [
+        (sha(p.body.encode("utf-8", "surrogatepass")), rules_key, p.title, p.tags) for p in ordered
+    ]
+    found = [table.get(k) if table is not None else None for k in keys]
+    missing = [i for i, f in enumerate(found) if f is None]
+    if missing:
+        todo = [ordered[i] for i in missing]
+        workers = 2 if len(todo) >= PARALLEL_FROM else 1
+        made = fork_map(_prepare_all, todo, config.topics, workers=workers)
+        for i, result in zip(missing, made, strict=True):
+            found[i] = result
+            if table is not None:
+                table.put(keys[i], result)
+    return [
+        PaperPage(
+            paper=p,
+            url=url_for("paper", p.slug),
+            abstract=Markup(html),
+            text=text,
+            topics=topics,
+            day=listed_on(p),
+            id=ids[p.slug],
+        )
+        for p, (html, text, topics) in zip(ordered, found, strict=True)
+    ]

@@ -1,0 +1,101 @@
+"""Paper pages' parts: bodies rendered to safe HTML with their text, topics and content ids."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder.load import load_papers
+from builder.pages import make_markdown, plain_html, plain_text, render_markdown
+from tests.conftest import REPO, rendered_text
+
+
+def test_markdown_bodies_render_as_html_paragraphs() -> None:
+    html = render_markdown("a \\*b\\* &lt;script>alert(1)&lt;/script>\n")
+    assert html == "<p>a *b* &lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+
+def test_urls_in_an_abstract_become_links_and_the_text_stays() -> None:
+    body = "Code at https://github.com/a/b. See (https://x.org/p?q=1), and `https://no.link`.\n"
+    html = render_markdown(body)
+    soup = BeautifulSoup(html, "html.parser")
+    assert [a["href"] for a in soup.find_all("a")] == [
+        "https://github.com/a/b",
+        "https://x.org/p?q=1",
+    ]
+    assert all(a["rel"] == ["nofollow", "noopener", "noreferrer"] for a in soup.find_all("a"))
+    assert soup.get_text() == rendered_text(body) == plain_text(html)
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ("<script>alert(1)</script>\n", "<script>alert(1)</script>"),
+        ("a <img src=x onerror=alert(1)> b\n", "a <img src=x onerror=alert(1)> b"),
+        ("<div onclick='x()'>hi</div>\n", "<div onclick='x()'>hi</div>"),
+    ],
+)
+def test_raw_html_written_in_a_paper_body_shows_as_text(body: str, text: str) -> None:
+    html = render_markdown(body)
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find(["script", "img", "div"]) is None
+    assert soup.get_text() == text
+
+
+def test_unsafe_links_and_images_in_a_body_are_made_inert() -> None:
+    html = render_markdown(
+        "[click](javascript:alert(1)) [ok](https://a.org) [rel](other.html) "
+        "![tracker](https://evil.example/x.png) <javascript:alert(2)>\n"
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("img") is None and "tracker" in soup.get_text()
+    hrefs = [a.get("href") for a in soup.find_all("a")]
+    assert "https://a.org" in hrefs and "other.html" in hrefs
+    assert not any(h and h.lower().startswith("javascript") for h in hrefs)
+
+
+# Characters that matter to Markdown or HTML, and ordinary ones, to build bodies from.
+TRICKY = "ab Z09 é.,;:?!'\"%()/+-=#~|{}$^@\\`*_[]<>&\t\u00a0\u2003\u2028\x02\x85" + "\n" * 4
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=TRICKY, max_size=40))
+def test_plain_bodies_render_as_python_markdown_renders_them(body: str) -> None:
+    html = plain_html(body)
+    if html is not None:
+        assert html == make_markdown().convert(body)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="abcdefXYZé09 .,;:?!'\"%()/+-=#", min_size=1, max_size=30), min_size=1
+    )
+)
+def test_most_plain_paragraphs_take_the_direct_way(lines: list[str]) -> None:
+    body = "\n\n".join("A" + " ".join(line.split()) for line in lines) + "\n"
+    html = plain_html(body)
+    assert html is not None and html == make_markdown().convert(body)
+
+
+def test_every_sample_body_renders_as_python_markdown_renders_it() -> None:
+    stored, _ = load_papers(REPO / "content" / "papers")
+    direct = 0
+    for s in stored:
+        md = make_markdown()
+        assert render_markdown(s.paper.body) == render_markdown_by(md, s.paper.body), s.path
+        direct += plain_html(s.paper.body) is not None
+    assert 50 < direct < len(stored)  # both ways are taken
+
+
+def render_markdown_by(md, body: str) -> str:
+    """Render a body the way render_markdown does, python-markdown alone doing the Markdown."""
+    from builder import pages
+
+    class Slow(pages.Converter):
+        def convert(self, text: str) -> str:
+            return md.reset().convert(text)
+
+    return render_markdown(body, Slow())
