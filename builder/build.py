@@ -232,6 +232,7 @@ def _ingest(
     last = state.get("ingest")
     if last is not None and last[0] == key:
         # Nothing changed since the last run: say again what it found.
+        cache.frozen = True
         report = IngestReport(*last[1], notes=last[2])
         report.unchanged, report.new, report.updated = report.papers, 0, 0
         for note in report.notes:
@@ -342,6 +343,7 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).
         clean_stale(config.output.resolve())
+        cache.frozen = True
         report = BuildReport(ingest=IngestReport(*last[1]))
         report.ingest.unchanged = report.ingest.papers
         for note in last[5]:

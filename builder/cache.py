@@ -204,6 +204,7 @@ class BuildCache:
         self.folder = folder
         self.code = code or code_version()
         self.tables: dict[str, Table] = {}
+        self.frozen = False  # a build with nothing to do saves nothing
 
     def table(self, name: str) -> Table:
         """Return a table, loading it on first use (empty when missing, broken or stale)."""
@@ -230,7 +231,7 @@ class BuildCache:
 
     def save(self) -> None:
         """Write every table that changed or lost entries; never fail the build for it."""
-        if self.folder is None:
+        if self.folder is None or self.frozen:
             return
         for table in self.tables.values():
             keep = {k: v for k, v in table.data.items() if k in table.used}

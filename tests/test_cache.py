@@ -1,0 +1,241 @@
+"""The build cache: every kind of change gives the site a build without cache gives; a build
+with nothing to do writes nothing; a broken or stale cache only costs time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from builder import cache as cache_module
+from builder.build import build
+from builder.cache import RACY_NS, BuildCache
+from builder.config import load_config
+from tests.conftest import REPO, SEEDS
+
+SITE_YAML = "title: Cached\nsnapshots: snapshots\npapers: papers\noutput: output\n"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Map every file below `folder` to the hash of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def stats(folder: Path) -> dict[str, tuple]:
+    """Every file's and folder's inode, size and modification time below `folder`."""
+    found = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        found[p.relative_to(folder).as_posix()] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def make_project(root: Path) -> Path:
+    """A project with three of the seed snapshots (the fourth comes later)."""
+    (root / "snapshots").mkdir(parents=True)
+    for path in sorted(SEEDS.iterdir())[1:]:
+        shutil.copy2(path, root / "snapshots" / path.name)
+    (root / "site.yaml").write_text(SITE_YAML)
+    return root
+
+
+def run(root: Path) -> None:
+    config, _ = load_config(root / "site.yaml", {})
+    build(config)
+
+
+def without_cache(root: Path, scratch: Path) -> dict[str, str]:
+    """Build a copy of the project with no .cache and no output; return its site."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".cache", "output"), symlinks=True)
+    run(scratch)
+    return tree(scratch / "output")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+DEI = "papers/dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
+GHOSTS = "papers/ghosts-of-softmax-complex-singularities-that-limit-safe-step-sizes-in-cross.md"
+
+
+def add_snapshot(root: Path) -> None:
+    first = sorted(SEEDS.iterdir())[0]
+    shutil.copy2(first, root / "snapshots" / first.name)
+
+
+def hand_edit(root: Path) -> None:
+    edit(root / GHOSTS, "title: ", "title: Edited ")
+    path = root / GHOSTS
+    path.write_text(path.read_text() + "\nA paragraph added by hand.\n")
+
+
+def delete_paper(root: Path) -> None:
+    (root / DEI).unlink()
+
+
+def hand_written(root: Path) -> None:
+    (root / "papers" / "mine.md").write_text(
+        "---\ntitle: My Own Note on Grokking\ndate: 2026-06-30\ntags: [notes]\n---\n"
+        "I wrote this one myself, about grokking.\n"
+    )
+
+
+def theme_template(root: Path) -> None:
+    theme = root / "theme"
+    theme.mkdir()
+    base = (REPO / "templates" / "base.html").read_text()
+    (theme / "base.html").write_text(base.replace("<main", "<p class=mine>Mine</p>\n<main"))
+    edit(root / "site.yaml", "output: output\n", "output: output\ntheme_dirs: [theme]\n")
+
+
+def theme_card(root: Path) -> None:
+    macros = (REPO / "templates" / "macros.html").read_text()
+    (root / "theme" / "macros.html").write_text(
+        macros.replace('class="excerpt"', 'class="excerpt mine"')
+    )
+
+
+def theme_static(root: Path) -> None:
+    (root / "theme" / "static").mkdir()
+    (root / "theme" / "static" / "style.css").write_text("body { color: rebeccapurple; }\n")
+
+
+def settings_page_size(root: Path) -> None:
+    edit(root / "site.yaml", "title: Cached\n", "title: Cached\npage_size: 7\n")
+
+
+def settings_topics(root: Path) -> None:
+    edit(root / "site.yaml", "title: Cached\n", "title: Cached\ntopics:\n  grok: [grokking]\n")
+
+
+def settings_title(root: Path) -> None:
+    edit(root / "site.yaml", "title: Cached\n", "title: Renamed\n")
+
+
+def touch_only(root: Path) -> None:
+    path = root / GHOSTS
+    os.utime(path, None)
+
+
+def remove_theme(root: Path) -> None:
+    shutil.rmtree(root / "theme")
+    edit(root / "site.yaml", "theme_dirs: [theme]\n", "")
+
+
+CHANGES: list[Callable[[Path], None]] = [
+    add_snapshot,
+    hand_edit,
+    delete_paper,
+    hand_written,
+    theme_template,
+    theme_card,
+    theme_static,
+    settings_page_size,
+    settings_topics,
+    settings_title,
+    touch_only,
+    remove_theme,
+]
+
+
+def test_every_kind_of_change_gives_the_site_a_build_without_cache_gives(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    run(root)
+    assert tree(root / "output") == without_cache(root, tmp_path / "fresh")
+    for change in CHANGES:
+        change(root)
+        run(root)
+        assert tree(root / "output") == without_cache(root, tmp_path / "fresh"), change.__name__
+
+
+def test_a_new_builder_version_rebuilds_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "project")
+    run(root)
+    before = tree(root / "output")
+    monkeypatch.setattr(cache_module, "code_version", lambda: "another builder")
+    run(root)
+    assert tree(root / "output") == before
+
+
+def settle(root: Path) -> None:
+    """Date every input two seconds back, so the build can trust their stats."""
+    past = time.time_ns() - 2 * RACY_NS
+    for p in root.rglob("*"):
+        if ".cache" not in p.parts and "output" not in p.parts:
+            os.utime(p, ns=(past, past), follow_symlinks=False)
+
+
+def test_a_build_with_nothing_to_do_writes_nothing(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    run(root)  # ingests: writes the paper files
+    settle(root)
+    run(root)  # now every input is settled: this build records what a no-op compares with
+    before = stats(root)
+    started = time.perf_counter()
+    run(root)
+    assert stats(root) == before
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_change_within_the_same_clock_tick_is_still_seen(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    run(root)
+    paper = root / DEI
+    text = paper.read_text()
+    st = paper.stat()
+    # The same size, inode and modification time as the build saw: only the bytes differ.
+    with open(paper, "r+", encoding="utf-8") as f:
+        f.write(text.replace("title: 'DEI:", "title: 'DEF:", 1))
+    os.utime(paper, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert paper.stat().st_size == st.st_size and paper.stat().st_mtime_ns == st.st_mtime_ns
+    run(root)
+    page = root / "output" / "papers" / (Path(DEI).stem + ".html")
+    assert '<h1 itemprop="name">DEF: Diversity' in page.read_text()
+
+
+def test_a_broken_cache_only_costs_time(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    run(root)
+    before = tree(root / "output")
+    tables = list((root / ".cache").glob("*.pickle"))
+    assert len(tables) >= 6
+    for i, table in enumerate(tables):
+        table.write_bytes(
+            b"not a pickle" if i % 2 else table.read_bytes()[: table.stat().st_size // 2]
+        )
+    original = (root / DEI).read_text()
+    (root / DEI).write_text(original + "\nA note by hand.\n")
+    run(root)
+    assert tree(root / "output") == without_cache(root, tmp_path / "fresh")
+    shutil.rmtree(root / ".cache")
+    (root / DEI).write_text(original)
+    run(root)
+    assert tree(root / "output") == before
+
+
+def test_tables_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path)
+    table = cache.table("t")
+    table.put("a", 1)
+    table.put("b", 2)
+    cache.save()
+    again = BuildCache(tmp_path)
+    assert again.table("t").get("a") == 1
+    again.save()
+    assert BuildCache(tmp_path).table("t").data == {"a": 1}
+    assert BuildCache(tmp_path, code="other").table("t").data == {}
