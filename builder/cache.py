@@ -261,7 +261,7 @@ class BuildCache:
                 tmp.unlink(missing_ok=True)
 
     def file_hash(
-        self, path: Path, st: Stat, data: bytes | None = None
+        self, path: Path | str, st: Stat, data: bytes | None = None
     ) -> tuple[str, bytes | None]:
         """Return a file's content hash, reading it only when its stat is not the one hashed.
 
@@ -274,7 +274,8 @@ class BuildCache:
         if known is not None and known[0] == st:
             return known[1], data
         if data is None:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
         digest = sha(data)
         settled = st[1] < time.time_ns() - RACY_NS
         table.put(str(path), (st if settled else None, digest))

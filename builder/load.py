@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 
 from slugify import slugify
 
-from builder.cache import BuildCache, folder_stats, sha
+from builder.cache import BuildCache, Stat, folder_stats, sha
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source
@@ -193,34 +194,37 @@ PARALLEL_FROM = 500
 
 
 def load_papers(
-    folder: Path, cache: BuildCache | None = None
+    folder: Path, cache: BuildCache | None = None, stats: dict[str, Stat] | None = None
 ) -> tuple[list[StoredPaper], list[Problem]]:
     """Load every `*.md` paper in `folder` (sorted by name); report and skip the bad ones.
 
-    With a cache, a file whose content was parsed before is not parsed again.
+    With a cache, a file whose content was parsed before is not parsed again. `stats` are the
+    folder's file stats when the caller has them (`cache.folder_stats`).
     """
     stored: list[StoredPaper] = []
     problems: list[Problem] = []
     if not folder.is_dir():
         return stored, problems
-    shown_folder = Path(display_path(folder))
+    shown_folder = display_path(folder)
     parsed = cache.table("papers") if cache is not None else None
-    stats = folder_stats(folder, (".md",))
+    stats = stats if stats is not None else folder_stats(folder, (".md",))
     found: dict[str, Any] = {}  # name -> (record, sha) or a Problem
     todo: list[tuple[Path, str, bytes]] = []
     hashes: dict[str, str] = {}
+    where = str(folder)
     for name in sorted(stats):
-        file = folder / name
-        shown = str(shown_folder / name)
+        shown = os.path.join(shown_folder, name)
         try:
             if cache is not None and parsed is not None:
-                digest, data = cache.file_hash(file, stats[name])
-                record = parsed.get((digest, file.stem))
+                digest, data = cache.file_hash(os.path.join(where, name), stats[name])
+                record = parsed.get((digest, name[:-3]))
                 if record is not None:
                     found[name] = (record, digest)
                     continue
+                file = folder / name
                 data = data if data is not None else file.read_bytes()
             else:
+                file = folder / name
                 data = file.read_bytes()
                 digest = sha(data)
         except OSError as exc:
@@ -248,7 +252,7 @@ def load_papers(
             problems.append(result)
             continue
         (paper, keys, slug_line), digest = result
-        shown = str(shown_folder / name)
+        shown = os.path.join(shown_folder, name)
         if paper.slug in by_slug:
             problems.append(
                 Problem(
@@ -261,5 +265,7 @@ def load_papers(
             )
             continue
         by_slug[paper.slug] = shown
-        stored.append(StoredPaper(shown, str(folder / name), paper, keys, slug_line, digest))
+        stored.append(
+            StoredPaper(shown, os.path.join(folder, name), paper, keys, slug_line, digest)
+        )
     return stored, problems

@@ -10,7 +10,7 @@ import shutil
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from builder.errors import OutputError, display_path
 
@@ -54,14 +54,7 @@ def check_output(out: Path, protected: Iterable[Path], contents: Iterable[Path])
 
 def safe_join(root: Path, relative: str) -> Path:
     """Join a site-relative path onto `root`, refusing anything that would leave it."""
-    parts = PurePosixPath(relative).parts
-    if (
-        not parts
-        or PurePosixPath(relative).is_absolute()
-        or any(p in ("..", ".", "") for p in parts)
-    ):
-        raise OutputError(f"refusing to write {relative!r}: not a plain path inside the site")
-    return root.joinpath(*parts)
+    return root.joinpath(*plain_path(relative).split("/"))
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -111,7 +104,7 @@ def clean_stale(out: Path) -> list[Path]:
 def _same_bytes(old: Path, data: bytes) -> bool:
     """Tell whether the file at `old` holds exactly `data`."""
     try:
-        st = old.lstat()
+        st = os.lstat(old)
         if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
             return False
         return old.read_bytes() == data
@@ -119,55 +112,77 @@ def _same_bytes(old: Path, data: bytes) -> bool:
         return False
 
 
+def plain_path(relative: str) -> str:
+    """Return a site path that is plain (no root, '..', '.' or empty part); else refuse it."""
+    if not relative or relative.startswith("/") or "\\" in relative or "\0" in relative:
+        raise OutputError(f"refusing to write {relative!r}: not a plain path inside the site")
+    for part in relative.split("/"):
+        if part in ("", ".", ".."):
+            raise OutputError(f"refusing to write {relative!r}: not a plain path inside the site")
+    return relative
+
+
 class Staging:
     """A new site written into a sibling folder of the output, then swapped in whole.
 
     Files whose bytes equal the current site's are hard-linked from it, not written again, and
     `keep` carries a file over unchanged without reading it. Forked workers may `put` files
-    too: each call touches only its own path.
+    too: each call touches only its own path. `stats` records the stat of every file placed
+    (by this process), for the next build's no-op test.
     """
 
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         clean_stale(self.out)
-        self.previous = self.out if (self.out / MARKER).is_file() else None
+        self.previous = str(self.out) if (self.out / MARKER).is_file() else None
         self.tmp = self.out.with_name(f"{self.out.name}.tmp-{os.getpid()}")
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir()
-        self._folders: set[Path] = {self.tmp}
+        self.root = str(self.tmp)
+        self._folders: set[str] = {""}
+        self.stats: dict[str, tuple[int, int, int]] = {}
 
-    def _target(self, relative: str) -> Path:
-        path = safe_join(self.tmp, relative)
-        if path.parent not in self._folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(path.parent)
-        return path
+    def _target(self, relative: str) -> str:
+        folder = relative.rpartition("/")[0]
+        if folder not in self._folders:
+            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+            self._folders.add(folder)
+        return os.path.join(self.root, relative)
 
     def put(self, relative: str, content: str | bytes) -> bool:
         """Write one file; return True when it was linked from the current site instead."""
+        plain_path(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
         path = self._target(relative)
-        if self.previous is not None and _same_bytes(safe_join(self.previous, relative), data):
-            try:
-                os.link(safe_join(self.previous, relative), path)
-                return True
-            except OSError:
-                pass
-        path.write_bytes(data)
+        if self.previous is not None:
+            old = Path(self.previous, relative)
+            if _same_bytes(old, data):
+                try:
+                    os.link(old, path, follow_symlinks=False)
+                    st = os.stat(path)
+                    self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    return True
+                except OSError:
+                    pass
+        with open(path, "wb") as f:
+            f.write(data)
+            st = os.fstat(f.fileno())
+        self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
         return False
 
-    def keep(self, relative: str) -> bool:
-        """Carry the current site's file over as it is; False when there is none to carry."""
+    def keep(self, relative: str, known: tuple[int, int, int]) -> bool:
+        """Carry the current site's file over as it is (its stat `known`); False when it cannot."""
         if self.previous is None:
             return False
-        old = safe_join(self.previous, relative)
+        plain_path(relative)
         try:
-            if not stat.S_ISREG(old.lstat().st_mode):
-                return False
-            os.link(old, self._target(relative))
+            os.link(
+                os.path.join(self.previous, relative), self._target(relative), follow_symlinks=False
+            )
         except OSError:
             return False
+        self.stats[relative] = known
         return True
 
     def commit(self) -> None:

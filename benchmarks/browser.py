@@ -1,0 +1,192 @@
+"""The search side of the benchmark, in Debian's Chromium.
+
+For our site (from `file://`) and Pagefind's (over HTTP on loopback: Pagefind loads its index
+with fetch() and WebAssembly, which `file://` refuses):
+
+- bytes before first results: the gzip -9 size of every file the page requests after its HTML,
+  up to the moment the first result is on screen;
+- time to first results: from navigation start to that moment, opening `?q=<word>`;
+- new-query latency: from the input event of a new query to its results on screen, for a rare
+  word and for a word in most papers (the median of several words each).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import statistics
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from playwright.sync_api import Page, sync_playwright
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+# The first result card of a query, stamped with the time it appeared (both engines).
+WATCH = """(selector) => {
+  window.__shown = null;
+  window.__loads = [];
+  new MutationObserver((records, observer) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        const url = node.tagName === "SCRIPT" ? node.src : node.tagName === "LINK" ? node.href : "";
+        if (url) { window.__loads.push([performance.now(), url]); }
+      }
+    }
+    if (window.__shown === null && document.querySelector(selector)) {
+      window.__shown = performance.now();
+    }
+  }).observe(document, {childList: true, subtree: true});
+}"""
+OURS = "#search-results .result-link"
+PAGEFIND = ".pagefind-ui__result-link"
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    """A static file handler that logs nothing."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Log nothing."""
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """Serve a folder on loopback; yield its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _local_file(url: str, root: Path, base: str) -> Path | None:
+    """Map a requested URL to the file it names in `root`."""
+    parsed = urlparse(url)
+    if url.startswith("file://"):
+        return Path(unquote(parsed.path))
+    if url.startswith(base):
+        path = unquote(parsed.path).lstrip("/")
+        file = root / path
+        return file / "index.html" if file.is_dir() else file
+    return None
+
+
+def gzip_bytes(files: list[Path]) -> int:
+    """Sum of the gzip -9 sizes of files, each compressed on its own."""
+    return sum(len(gzip.compress(f.read_bytes(), 9)) for f in files if f.is_file())
+
+
+def first_results(page: Page, url: str, selector: str, root: Path) -> tuple[float, int]:
+    """Open a search URL; return (ms to the first result on screen, gzip bytes loaded before).
+
+    Every file our pages load is a <script> or <link> (file:// keeps no resource timings).
+    """
+    page.add_init_script(f"({WATCH})({selector!r})")
+    page.goto(url)
+    page.wait_for_function("window.__shown !== null", timeout=120_000)
+    shown = page.evaluate("window.__shown")
+    loads = page.evaluate("window.__loads")
+    names = dict.fromkeys(u for t, u in loads if t <= shown)
+    files = [f for u in names if (f := _local_file(u, root, "file://")) is not None]
+    return shown, gzip_bytes(files)
+
+
+def latency(page: Page, box: str, selector: str, words: list[str]) -> float:
+    """Median ms from a new query's input event to its first result on screen."""
+    times = []
+    for word in words:
+        started = page.evaluate(
+            """([box, selector, word]) => {
+              const input = document.querySelector(box);
+              window.__shown = null;
+              const list = () => document.querySelector(selector);
+              const old = list();
+              new MutationObserver((_, observer) => {
+                const now = list();
+                if (now && now !== old && now.isConnected) {
+                  window.__shown = performance.now(); observer.disconnect();
+                }
+              }).observe(document, {childList: true, subtree: true});
+              input.value = word;
+              const t = performance.now();
+              input.dispatchEvent(new Event('input', {bubbles: true}));
+              return t;
+            }""",
+            [box, selector, word],
+        )
+        page.wait_for_function("window.__shown !== null", timeout=60_000)
+        times.append(page.evaluate("window.__shown") - started)
+        page.wait_for_timeout(300)  # let the last query settle before the next
+    return statistics.median(times)
+
+
+def measure(
+    site: Path, peer: Path | None, first: str, rare: list[str], common: list[str]
+) -> dict[str, dict[str, float]]:
+    """Measure both engines; return {engine: {figure: value}}."""
+    figures: dict[str, dict[str, float]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        url = (site / "search.html").as_uri() + "?q=" + first
+        shown, size = first_results(page, url, OURS, site)
+        page.wait_for_function(
+            "document.getElementById('search-results').getAttribute('aria-busy') === 'false'"
+        )
+        figures["ours"] = {
+            "first_results_ms": shown,
+            "bytes_before_results": size,
+            "rare_ms": latency(page, "#search-page-q", OURS, rare),
+            "common_ms": latency(page, "#search-page-q", OURS, common),
+        }
+        page.close()
+        if peer is not None:
+            with served(peer) as base:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(base + "search/")
+                page.wait_for_selector(".pagefind-ui__search-input")
+                page.close()
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                shown, size = _pagefind_first(page, base, peer, first)
+                box = ".pagefind-ui__search-input"
+                figures["peer"] = {
+                    "first_results_ms": shown,
+                    "bytes_before_results": size,
+                    "rare_ms": latency(page, box, PAGEFIND, rare),
+                    "common_ms": latency(page, box, PAGEFIND, common),
+                }
+                page.close()
+        browser.close()
+    return figures
+
+
+def _pagefind_first(page: Page, base: str, root: Path, word: str) -> tuple[float, int]:
+    """Pagefind's UI has no ?q= of its own: open the page and type the word at once."""
+    page.add_init_script(f"({WATCH})({PAGEFIND!r})")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(base + "search/")
+    page.wait_for_selector(".pagefind-ui__search-input")
+    page.fill(".pagefind-ui__search-input", word)
+    page.wait_for_function("window.__shown !== null", timeout=120_000)
+    shown = page.evaluate("window.__shown")
+    timing = set(
+        page.evaluate(
+            "(shown) => performance.getEntriesByType('resource')"
+            ".filter(e => e.startTime <= shown).map(e => e.name)",
+            shown,
+        )
+    )
+    files = [
+        f
+        for u in dict.fromkeys(requested[1:])
+        if u in timing and (f := _local_file(u, root, base)) is not None
+    ]
+    return shown, gzip_bytes(files)
