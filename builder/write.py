@@ -167,6 +167,7 @@ class Staging:
                     pass
         with open(path, "wb") as f:
             f.write(data)
+            f.flush()  # the size and time to record are those after the write
             st = os.fstat(f.fileno())
         self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
         return False
