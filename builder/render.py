@@ -164,13 +164,17 @@ ROOT_MARK = "<\x02root\x02>"
 HEAD_MARK = "<\x02heading\x02>"
 
 
+# The macros of macros.html that show one paper in a list: a card (digest) and a row (archives).
+ITEMS = ("card", "row")
+
+
 class Renderer:
     """Render pages with the shared context every template sees.
 
-    A paper's card is rendered once (with marks for the folder depth and heading level, filled
-    in per page); with a cache table, cards are kept across builds (their key holds the paper's
-    id and the site's `base` key). The first card of each depth and level is also rendered
-    directly, and if a theme's card template makes the two differ, marks are not used.
+    A paper's card (or row) is rendered once, with marks for the folder depth and heading
+    level filled in per page; with a cache table, they are kept across builds (their key holds
+    the paper's id and the site's `base` key). The first of each kind, depth and level is also
+    rendered directly, and if a theme's macro makes the two differ, marks are not used.
     """
 
     def __init__(
@@ -186,69 +190,72 @@ class Renderer:
         self.paper_count = len(pages)
         self.base = base
         self.cards = cards
-        self.new_cards: dict[tuple[str, str], str] = {}
+        self.new_cards: dict[tuple[str, str, str], str] = {}
         self.marks = True
-        self._checked: set[tuple[str, str]] = set()
-        self._cards: dict[tuple[str, str, str], Markup] = {}
+        self._checked: set[tuple[str, str, str]] = set()
+        self._items: dict[tuple[str, str, str, str], Markup] = {}
         self._macros: dict[str, Any] = {}
 
-    def _card_html(self, root: str, page: PaperPage, heading: str) -> str:
-        """Render the card macro of the theme."""
+    def _item_html(self, kind: str, root: str, page: PaperPage, heading: str) -> str:
+        """Render the theme's macro for one kind of list item."""
         if root not in self._macros:
             template = self.env.get_template("macros.html")
             self._macros[root] = template.make_module({"root": Markup(root)})
-        return str(self._macros[root].card_html(page, Markup(heading)))
+        module = self._macros[root]
+        # A theme's macros.html from before rows existed has only cards: use those.
+        macro = getattr(module, f"{kind}_html", None) or module.card_html
+        return str(macro(page, Markup(heading)))
 
-    def _marked(self, page: PaperPage) -> str:
-        """Return a paper's card with the marks in it (from the cache when it has it)."""
-        key = (self.base, page.id)
+    def _marked(self, kind: str, page: PaperPage) -> str:
+        """Return a paper's item with the marks in it (from the cache when it has it)."""
+        key = (self.base, page.id, kind)
         html = self.cards.get(key) if self.cards is not None else None
         if html is None:
             html = self.new_cards.get(key)
         if html is None:
-            html = self._card_html(ROOT_MARK, page, HEAD_MARK)
+            html = self._item_html(kind, ROOT_MARK, page, HEAD_MARK)
             self.new_cards[key] = html
         return html
 
     def prepare(self, pages: Sequence[PaperPage]) -> None:
-        """Render the cards the cache lacks up front, on every core when there are many.
+        """Render the items the cache lacks up front, on every core when there are many.
 
         (Pages rendered by forked workers then share them instead of each rendering its own.)
         """
         if not self.marks:
             return
         missing = [
-            p
+            (kind, p)
             for p in pages
-            if (self.base, p.id) not in self.new_cards
-            and (self.cards is None or self.cards.get((self.base, p.id)) is None)
+            for kind in ITEMS
+            if (self.base, p.id, kind) not in self.new_cards
+            and (self.cards is None or self.cards.get((self.base, p.id, kind)) is None)
         ]
         workers = 0 if len(missing) >= PARALLEL_CARDS else 1
-        for page, html in zip(
-            missing, fork_map(_marked_cards, missing, self, workers=workers), strict=True
-        ):
-            self.new_cards[(self.base, page.id)] = html
+        made = fork_map(_marked_items, missing, self, workers=workers)
+        for (kind, page), html in zip(missing, made, strict=True):
+            self.new_cards[(self.base, page.id, kind)] = html
 
-    def card(self, root: str, paper: Paper, heading: str = "h3") -> Markup:
-        """Return a paper's card for a page `root` levels down."""
-        key = (root, paper.slug, heading)
-        found = self._cards.get(key)
+    def item(self, kind: str, root: str, paper: Paper, heading: str = "h3") -> Markup:
+        """Return a paper's card or row for a page `root` levels down."""
+        key = (kind, root, paper.slug, heading)
+        found = self._items.get(key)
         if found is not None:
             return found
         page = self.pages[paper.slug]
         html = None
         if self.marks:
-            html = self._marked(page).replace(ROOT_MARK, root).replace(HEAD_MARK, heading)
-            if (root, heading) not in self._checked:
-                self._checked.add((root, heading))
-                direct = self._card_html(root, page, heading)
+            html = self._marked(kind, page).replace(ROOT_MARK, root).replace(HEAD_MARK, heading)
+            if (kind, root, heading) not in self._checked:
+                self._checked.add((kind, root, heading))
+                direct = self._item_html(kind, root, page, heading)
                 if direct != html:
                     self.marks = False
                     html = direct
         if html is None:
-            html = self._card_html(root, page, heading)
-        self._cards[key] = Markup(html)
-        return self._cards[key]
+            html = self._item_html(kind, root, page, heading)
+        self._items[key] = Markup(html)
+        return self._items[key]
 
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
         """Render `template` as the page at site path `path`."""
@@ -260,14 +267,15 @@ class Renderer:
             section=section,
             canonical=absolute(self.config, path),
             paper_count=self.paper_count,
-            card=partial(self.card, root),
+            card=partial(self.item, "card", root),
+            row=partial(self.item, "row", root),
             **context,
         )
 
 
-def _marked_cards(pages: Sequence[PaperPage], renderer: Renderer) -> list[str]:
-    """Render cards with the marks in (what each worker runs)."""
-    return [renderer._card_html(ROOT_MARK, page, HEAD_MARK) for page in pages]
+def _marked_items(items: Sequence[tuple[str, PaperPage]], renderer: Renderer) -> list[str]:
+    """Render cards and rows with the marks in (what each worker runs)."""
+    return [renderer._item_html(kind, ROOT_MARK, page, HEAD_MARK) for kind, page in items]
 
 
 # Below this many cards to render, forking workers costs more than it saves.
@@ -373,13 +381,7 @@ def plan_site(
         )
     )
     urls = sorted(o.dest for o in plan if o.dest.endswith(".html") and o.dest != "404.html")
-    plan.append(
-        Output(
-            "sitemap.xml",
-            key_of(base, "sitemap", urls),
-            partial(render, "sitemap.xml", "sitemap.xml", "", urls=urls),
-        )
-    )
+    plan += _sitemaps(render, urls)
     plan.append(
         Output(
             "robots.txt", key_of(base, "robots"), partial(render, "robots.txt", "robots.txt", "")
@@ -387,6 +389,30 @@ def plan_site(
     )
     plan.append(Output(".nojekyll", "", partial(lambda: b"")))
     return plan
+
+
+# URLs per sitemap file (about 100 bytes each): past it, sitemap.xml indexes several files,
+# so none grows past 1 MB.
+URLS_PER_SITEMAP = 5000
+
+
+def _sitemaps(render: Renderer, urls: list[str]) -> list[Output]:
+    """Plan sitemap.xml: the URLs themselves, or an index of sitemaps/<n>.xml when many."""
+    base = render.base
+    if len(urls) <= URLS_PER_SITEMAP:
+        make = partial(render, "sitemap.xml", "sitemap.xml", "", urls=urls)
+        return [Output("sitemap.xml", key_of(base, "sitemap", urls), make)]
+    outputs = []
+    parts = []
+    for n, start in enumerate(range(0, len(urls), URLS_PER_SITEMAP), start=1):
+        dest = f"sitemaps/{n}.xml"
+        chunk = urls[start : start + URLS_PER_SITEMAP]
+        make = partial(render, "sitemap.xml", dest, "", urls=chunk)
+        outputs.append(Output(dest, key_of(base, "sitemap", chunk), make))
+        parts.append(dest)
+    make = partial(render, "sitemap-index.xml", "sitemap.xml", "", parts=parts)
+    outputs.append(Output("sitemap.xml", key_of(base, "sitemap-index", parts), make))
+    return outputs
 
 
 def _archive_outputs(

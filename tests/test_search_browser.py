@@ -325,7 +325,8 @@ def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
     page.wait_for_selector("#search-pop .result-link")
     shards = [u for u in page.requests if "/search/t/" in u]
     records = [u for u in page.requests if "/search/r/" in u]
-    assert len(shards) == 1 and 1 <= len(records) <= 6
+    # A shard per word typed so far (the first keystroke searches at once), a record per result.
+    assert 1 <= len(shards) <= 3 and 1 <= len(records) <= 6
     assert all(u.startswith(site_url) for u in page.requests)  # nothing from another host
 
 
