@@ -37,8 +37,9 @@ WATCH = """(selector) => {
         if (url) { window.__loads.push([performance.now(), url]); }
       }
     }
-    if (window.__shown === null && document.querySelector(selector)) {
+    if (document.querySelector(selector)) {
       window.__shown = performance.now();
+      observer.disconnect();
     }
   }).observe(document, {childList: true, subtree: true});
 }"""
@@ -98,32 +99,38 @@ def first_results(page: Page, url: str, selector: str, root: Path) -> tuple[floa
     return shown, gzip_bytes(files)
 
 
-def latency(page: Page, box: str, selector: str, words: list[str]) -> float:
-    """Median ms from a new query's input event to its first result on screen."""
+def latency(page: Page, box: str, selector: str, words: list[str], marked: bool) -> float:
+    """Median ms from a new query's input event to its first result on screen.
+
+    `marked`: the result list says which query it shows (ours does, in data-query); else a
+    first result that is not the one before counts.
+    """
     times = []
     for word in words:
         started = page.evaluate(
-            """([box, selector, word]) => {
+            """([box, selector, word, marked]) => {
               const input = document.querySelector(box);
               window.__shown = null;
-              const list = () => document.querySelector(selector);
-              const old = list();
+              const first = () => document.querySelector(selector);
+              const old = first();
+              const done = () => {
+                const now = first();
+                if (!now || !now.isConnected) { return false; }
+                return marked ? now.closest('[data-query]').dataset.query === word : now !== old;
+              };
               new MutationObserver((_, observer) => {
-                const now = list();
-                if (now && now !== old && now.isConnected) {
-                  window.__shown = performance.now(); observer.disconnect();
-                }
-              }).observe(document, {childList: true, subtree: true});
+                if (done()) { window.__shown = performance.now(); observer.disconnect(); }
+              }).observe(document, {childList: true, subtree: true, attributes: true});
               input.value = word;
               const t = performance.now();
               input.dispatchEvent(new Event('input', {bubbles: true}));
               return t;
             }""",
-            [box, selector, word],
+            [box, selector, word, marked],
         )
         page.wait_for_function("window.__shown !== null", timeout=60_000)
         times.append(page.evaluate("window.__shown") - started)
-        page.wait_for_timeout(300)  # let the last query settle before the next
+        page.wait_for_timeout(400)  # let the last query settle before the next
     return statistics.median(times)
 
 
@@ -143,8 +150,8 @@ def measure(
         figures["ours"] = {
             "first_results_ms": shown,
             "bytes_before_results": size,
-            "rare_ms": latency(page, "#search-page-q", OURS, rare),
-            "common_ms": latency(page, "#search-page-q", OURS, common),
+            "rare_ms": latency(page, "#search-page-q", OURS, rare, True),
+            "common_ms": latency(page, "#search-page-q", OURS, common, True),
         }
         page.close()
         if peer is not None:
@@ -159,8 +166,8 @@ def measure(
                 figures["peer"] = {
                     "first_results_ms": shown,
                     "bytes_before_results": size,
-                    "rare_ms": latency(page, box, PAGEFIND, rare),
-                    "common_ms": latency(page, box, PAGEFIND, common),
+                    "rare_ms": latency(page, box, PAGEFIND, rare, False),
+                    "common_ms": latency(page, box, PAGEFIND, common, False),
                 }
                 page.close()
         browser.close()

@@ -445,6 +445,51 @@ def test_the_sharded_engine_answers_as_one_lunr_index_on_1500_papers(
     assert compared > 250 and found > 150, (compared, found)
 
 
+RANKED = """async ([queries, sorts, end]) => {
+  const out = [];
+  const key = (r, sort) => sort === "newest" ? [r.day, r.score] :
+    sort === "upvotes" ? [r.upvotes === null ? -1 : r.upvotes, r.score] : [r.score, r.day];
+  for (const q of queries) {
+    for (const sort of sorts) {
+      let full;
+      try { full = await PaperDigestSearch.ordered(q, sort); } catch (e) { continue; }
+      const shown = await PaperDigestSearch.ranked(q, sort, end);
+      const day = Object.fromEntries(full.map(r => [r.ref, [r.day, r.upvotes]]));
+      shown.forEach(r => { [r.day, r.upvotes] = day[r.ref]; });
+      const top = full.slice(0, end);
+      const keys = rs => rs.map(r => JSON.stringify(key(r, sort).map(x => x === null ? -1 : x)));
+      // Papers tied on every key may come in either order; the keys, and who is above the
+      // last one shown, may not differ.
+      const last = keys(top).slice(-1)[0];
+      const above = rs => rs.filter((r, i) => keys(rs)[i] !== last).map(r => r.ref).sort().join();
+      out.push({q, sort, same: JSON.stringify(keys(shown)) === JSON.stringify(keys(top)) &&
+        above(shown) === above(top), count: full.length, shown: shown.length});
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.browser
+def test_the_results_on_screen_are_the_top_of_lunr_s_whole_ranking(synthetic_site, browser) -> None:
+    site, pages = synthetic_site
+    ordered = ref_order(pages)
+    texts = [p.paper.title + " " + p.text for p in ordered]
+    orgs = sorted({p.paper.organization.id for p in ordered if p.paper.organization})
+    queries = [
+        "generalization",
+        "-models",
+        "learning -training",
+        *parity_queries(texts, orgs, 60, seed=4),
+    ]
+    page = search_page(browser, site)
+    rows = page.evaluate(RANKED, [queries, ["relevance", "newest", "upvotes"], 50])
+    page.close()
+    wrong = [r for r in rows if not r["same"]]
+    assert wrong == [], wrong[:8]
+    assert len(rows) > 150 and sum(r["count"] > 50 for r in rows) > 40  # windows were cut
+
+
 @pytest.mark.browser
 def test_a_query_loads_only_the_shards_of_its_terms(synthetic_site, browser) -> None:
     site, _ = synthetic_site

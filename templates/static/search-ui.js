@@ -7,7 +7,7 @@
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var DEBOUNCE_MS = 120;
   var PAGE_SIZE = 50; // results added at a time on the search page
-  var FIRST = 10; // of which shown as soon as they are here, before the rest
+  var FIRST = 5; // of which shown as soon as they are here (a screenful), before the rest
   var POP_SIZE = 6; // results under the header box
   var SNIPPET = 260; // characters of abstract around the match
 
@@ -169,18 +169,20 @@
 
     // Add results `shown` to `end` to the list (once their records are here).
     function add(current, end) {
-      return engine.page(current, shown, end).then(function (items) {
+      return engine.page(current, shown, end, function (item) {
         if (current !== answer) { return; } // a newer query took over
-        items.forEach(function (item) { list.appendChild(resultCard(item, "h2", true)); });
+        list.appendChild(resultCard(item, "h2", true));
+      }).then(function (items) {
+        if (current !== answer) { return; }
         shown += items.length;
-        more.hidden = shown >= current.results.length;
-        more.textContent = "Show " + Math.min(PAGE_SIZE, current.results.length - shown) + " more";
+        more.hidden = shown >= current.total;
+        more.textContent = "Show " + Math.min(PAGE_SIZE, current.total - shown) + " more";
       });
     }
 
     function showMore() {
       var current = answer;
-      var end = Math.min(current.results.length, shown + PAGE_SIZE);
+      var end = Math.min(current.total, shown + PAGE_SIZE);
       list.setAttribute("aria-busy", "true");
       // The first few show as soon as they are here; the rest of the page follows.
       var first = shown === 0 ? Math.min(end, FIRST) : end;
@@ -213,6 +215,7 @@
         if (ask !== asked) { return; } // a newer query took over
         answer = found;
         list.textContent = "";
+        list.setAttribute("data-query", asking); // what the list shows (for scripts and tests)
         shown = 0;
         more.hidden = true;
         notice.textContent = found.notice;

@@ -163,24 +163,20 @@
     return vocabularies[letter];
   }
 
+  // Decode an entry's postings: per field, the papers (as numbers) and lunr's weights.
   function fields(entry) {
     if (!entry.fields) {
       entry.fields = entry.raw.map(function (text) {
-        var refs = [];
-        var weights = [];
-        var posting = Object.create(null);
-        if (text) {
-          var numbers = text.split(",");
-          var doc = 0;
-          for (var i = 0; i < numbers.length; i += 2) {
-            doc += +numbers[i];
-            var ref = doc.toString(36);
-            refs.push(ref);
-            weights.push(numbers[i + 1] / 1000);
-            posting[ref] = EMPTY;
-          }
+        var numbers = text ? text.split(",") : [];
+        var docs = new Int32Array(numbers.length / 2);
+        var weights = new Float64Array(numbers.length / 2);
+        var doc = 0;
+        for (var i = 0; i < docs.length; i++) {
+          doc += +numbers[2 * i];
+          docs[i] = doc;
+          weights[i] = numbers[2 * i + 1] / 1000;
         }
-        return { refs: refs, weights: weights, posting: posting };
+        return { docs: docs, weights: weights };
       });
       entry.raw = null;
     }
@@ -225,6 +221,10 @@
         throw new ShortWildcard(clause.term);
       }
     });
+    // One word to match (and maybe words to leave out) finds the same papers, with the same
+    // scores, required or not; lunr spends much less on sets of papers when it is not.
+    var positive = clauses.filter(function (c) { return c.presence !== lunr.Query.presence.PROHIBITED; });
+    if (positive.length === 1) { positive[0].presence = lunr.Query.presence.OPTIONAL; }
     return clauses;
   }
 
@@ -257,8 +257,9 @@
     return shardsFor(term, term).then(function () { return entries[term] ? [term] : []; });
   }
 
-  // A lunr.Index holding just `terms` (and, for a query of only -words, every paper).
-  function assemble(terms, negated) {
+  // A lunr.Index holding just `terms`, with the postings of the papers `keep` marks (all
+  // when null); for a query of only -words, every kept paper gets an empty field vector.
+  function assemble(terms, negated, keep) {
     var list = terms.map(function (t) { return entries[t]; }).sort(function (a, b) { return a.index - b.index; });
     var inverted = Object.create(null);
     var elements = Object.create(null);
@@ -266,11 +267,16 @@
       var posting = { _index: entry.index };
       fields(entry).forEach(function (field, f) {
         var name = meta.fields[f];
-        posting[name] = field.posting;
-        for (var i = 0; i < field.refs.length; i++) {
-          var key = name + "/" + field.refs[i];
+        var refs = Object.create(null);
+        for (var i = 0; i < field.docs.length; i++) {
+          var doc = field.docs[i];
+          if (keep && !keep[doc]) { continue; }
+          var ref = doc.toString(36);
+          refs[ref] = EMPTY;
+          var key = name + "/" + ref;
           (elements[key] || (elements[key] = [])).push(entry.index, field.weights[i]);
         }
+        posting[name] = refs;
       });
       inverted[entry.term] = posting;
     });
@@ -281,7 +287,7 @@
       var none = new lunr.Vector([]);
       for (var n = 0; n < meta.count; n++) {
         var key = meta.fields[0] + "/" + n.toString(36);
-        if (!vectors[key]) { vectors[key] = none; }
+        if ((!keep || keep[n]) && !vectors[key]) { vectors[key] = none; }
       }
     }
     return new lunr.Index({
@@ -306,17 +312,95 @@
     });
   }
 
-  // Match a query: load what its clauses need, assemble the index, let lunr score it.
-  function match(text) {
+  function toMatch(m) {
+    return { ref: m.ref, n: parseInt(m.ref, 36), score: m.score, terms: Object.keys(m.matchData.metadata) };
+  }
+
+  // Load what a query's clauses need: the terms they may match, once their shards are here.
+  function gather(text) {
     var clauses = parse(text);
     return Promise.all(clauses.map(clauseTerms)).then(function (lists) {
       var terms = {};
       lists.forEach(function (list) { list.forEach(function (t) { terms[t] = true; }); });
-      var negated = isNegated(clauses);
-      return runClauses(assemble(Object.keys(terms), negated), clauses).map(function (m) {
-        return { ref: m.ref, n: parseInt(m.ref, 36), score: m.score, terms: Object.keys(m.matchData.metadata) };
-      });
+      return { clauses: clauses, terms: Object.keys(terms), negated: isNegated(clauses) };
     });
+  }
+
+  // Every match of a query, scored by lunr over all of them (the tests compare with this).
+  function match(text) {
+    return gather(text).then(function (q) {
+      return runClauses(assemble(q.terms, q.negated, null), q.clauses).map(toMatch);
+    });
+  }
+
+  // Which papers a query matches, and an estimate of each one's score, without lunr: lunr's own
+  // sums (query vectors from the clause boosts, dot products in vector-index order, divided by
+  // the query vector's length) on typed arrays. It only picks which papers lunr then scores:
+  // the papers that can be on screen.
+  function analyse(q) {
+    var count = meta.count;
+    var width = meta.fields.length;
+    var set = lunr.TokenSet.fromArray(q.terms.slice().sort());
+    var vectors = meta.fields.map(function () { return new lunr.Vector(); });
+    var positive = new Uint8Array(count);
+    var prohibited = new Uint8Array(count);
+    var required = [];
+    var used = meta.fields.map(function () { return Object.create(null); });
+    q.clauses.forEach(function (clause) {
+      var terms = clause.usePipeline ? pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
+      var isRequired = clause.presence === lunr.Query.presence.REQUIRED;
+      var isProhibited = clause.presence === lunr.Query.presence.PROHIBITED;
+      var found = isRequired ? new Uint8Array(count) : null;
+      terms.forEach(function (term) {
+        var expanded = set.intersect(lunr.TokenSet.fromClause(Object.assign({}, clause, { term: term }))).toArray();
+        expanded.forEach(function (t) {
+          var entry = entries[t];
+          var postings = fields(entry);
+          clause.fields.forEach(function (name) {
+            var f = meta.fields.indexOf(name);
+            var docs = postings[f].docs;
+            var marks = isProhibited ? prohibited : positive;
+            for (var i = 0; i < docs.length; i++) {
+              marks[docs[i]] = 1;
+              if (found) { found[docs[i]] = 1; }
+            }
+            if (!isProhibited) {
+              vectors[f].upsert(entry.index, clause.boost, function (a, b) { return a + b; });
+              used[f][t] = entry;
+            }
+          });
+        });
+      });
+      if (found) { required.push(found); }
+    });
+    var estimate = new Float64Array(count);
+    for (var f = 0; f < width; f++) {
+      var magnitude = vectors[f].magnitude();
+      if (!magnitude) { continue; }
+      var sums = new Float64Array(count);
+      var chosen = Object.keys(used[f]).map(function (t) { return used[f][t]; });
+      chosen.sort(function (a, b) { return a.index - b.index; });
+      var elements = vectors[f].elements;
+      chosen.forEach(function (entry) {
+        var weight = 0;
+        for (var e = 0; e < elements.length; e += 2) {
+          if (elements[e] === entry.index) { weight = elements[e + 1]; break; }
+        }
+        var postings = fields(entry)[f];
+        for (var i = 0; i < postings.docs.length; i++) {
+          sums[postings.docs[i]] += weight * postings.weights[i];
+        }
+      });
+      for (var d = 0; d < count; d++) { if (sums[d]) { estimate[d] += sums[d] / magnitude; } }
+    }
+    var docs = [];
+    for (var n = 0; n < count; n++) {
+      if (prohibited[n] || !(q.negated || positive[n])) { continue; }
+      var ok = true;
+      for (var r = 0; r < required.length && ok; r++) { ok = required[r][n] === 1; }
+      if (ok) { docs.push(n); }
+    }
+    return { docs: docs, estimate: estimate };
   }
 
   // Say in plain words what lunr could not read in a query.
@@ -363,19 +447,57 @@
     }
   };
 
-  // Put the results in their order, at least as far as `end`: by score alone, days are needed
-  // only where two scores tie; any other order needs every paper's day and upvotes.
-  function order(answer, end) {
-    var results = answer.results;
-    var tie = false;
-    for (var i = 0; i + 1 < results.length && i < end; i++) {
-      if (results[i].score === results[i + 1].score) { tie = true; break; }
-    }
-    if (answer.ordered || (answer.sort === "relevance" && !tie)) { return Promise.resolve(); }
-    return papers().then(function (data) {
-      results.forEach(function (r) { r.day = data.days[r.n]; r.upvotes = data.votes[r.n]; });
-      results.sort(ORDERS[answer.sort] || ORDERS.relevance);
-      answer.ordered = true;
+  // The first `end` results in order, scored by lunr. Estimates pick the candidates: every
+  // paper that sorts before the end-th by (order key, estimate), and those within a hair of it
+  // (an estimate may differ from lunr's score in its last bits); lunr scores just those, and
+  // they are sorted by the real order. Days are needed where scores tie, upvotes to sort by.
+  function ranked(answer, end) {
+    var state = answer.state;
+    if (!state || !state.docs.length) { return Promise.resolve([]); }
+    end = Math.min(end, state.docs.length);
+    if (state.shown >= end) { return Promise.resolve(state.ranked.slice(0, end)); }
+    var needPapers = answer.sort !== "relevance";
+    return (needPapers ? papers() : Promise.resolve(null)).then(function (data) {
+      var key = function () { return 0; };
+      if (answer.sort === "newest") { key = function (n) { return data.days[n]; }; }
+      if (answer.sort === "upvotes") {
+        key = function (n) { var v = data.votes[n]; return v === null ? -1 : v; };
+      }
+      var estimate = state.estimate;
+      var docs = state.docs.slice();
+      if (state.negated && answer.sort === "relevance") {
+        // Every score is 0: by relevance is by day.
+        return ranked(Object.assign({}, answer, { sort: "newest" }), end);
+      }
+      if (answer.sort === "relevance") {
+        var scores = Float64Array.from(docs, function (n) { return estimate[n]; }).sort();
+        var cut = scores[scores.length - end];
+        var band = cut - 1e-9 * Math.max(1, Math.abs(cut));
+        docs = docs.filter(function (n) { return estimate[n] >= band; });
+      } else {
+        docs.sort(function (a, b) { return key(b) - key(a) || estimate[b] - estimate[a]; });
+        var last = docs[end - 1];
+        var bound = estimate[last] - 1e-9 * Math.max(1, Math.abs(estimate[last]));
+        docs = docs.filter(function (n, i) {
+          return i < end || (key(n) === key(last) && estimate[n] >= bound);
+        });
+      }
+      var keep = new Uint8Array(meta.count);
+      docs.forEach(function (n) { keep[n] = 1; });
+      var results = runClauses(assemble(state.terms, state.negated, keep), state.clauses).map(toMatch);
+      var tie = false;
+      for (var i = 0; i + 1 < results.length; i++) {
+        if (results[i].score === results[i + 1].score) { tie = true; break; }
+      }
+      return (data || !tie ? Promise.resolve(data) : papers()).then(function (all) {
+        if (all) {
+          results.forEach(function (r) { r.day = all.days[r.n]; r.upvotes = all.votes[r.n]; });
+          results.sort(ORDERS[answer.sort]);
+        }
+        state.ranked = results.slice(0, end);
+        state.shown = end;
+        return state.ranked;
+      });
     });
   }
 
@@ -385,11 +507,15 @@
   }
 
   // The results from `start` to `end` with what they show: title, link, day, byline, text.
-  function page(answer, start, end) {
-    return order(answer, end).then(function () {
-      return Promise.all(answer.results.slice(start, end).map(function (result) {
+  // `each(item, i)`, when given, gets them one by one, in order, as soon as each is here.
+  function page(answer, start, end, each) {
+    return ranked(answer, end).then(function (list) {
+      var wanted = list.slice(start, end);
+      var items = new Array(wanted.length);
+      var next = 0;
+      return Promise.all(wanted.map(function (result, i) {
         return record(result.n).then(function (r) {
-          return {
+          items[i] = {
             ref: result.ref,
             score: result.score,
             title: r[0],
@@ -401,38 +527,45 @@
             text: r[6],
             terms: result.terms
           };
+          for (; each && next < items.length && items[next]; next++) { each(items[next], start + next); }
         });
-      }));
+      })).then(function () { return items; });
     });
   }
 
-  // Answer a query: {query, searched, results (in score order until `page` orders them),
-  // total, notice, fuzzy (a retry to offer)}.
+  // Answer a query: {query, searched, total, notice, fuzzy (a retry to offer)}; `page` gives
+  // its results.
   function search(query, sort) {
     return ready().then(function () {
       var answer = {
         query: query, sort: sort in ORDERS ? sort : "relevance", searched: (query || "").trim(),
-        results: [], total: 0, notice: "", fuzzy: "", ordered: false
+        total: 0, notice: "", fuzzy: "", state: null
       };
       var text = prepare(query || "").trim();
       if (!text) { return answer; }
-      var matched;
+      var gathered;
       try {
-        matched = match(text);
+        gathered = gather(text);
       } catch (error) {
         var plain = plainWords(text);
         answer.notice = explain(error, query);
         answer.searched = plain;
         if (plain) { answer.notice += " Searching for the plain words instead."; }
         try {
-          matched = plain ? match(plain) : Promise.resolve([]);
+          gathered = plain ? gather(plain) : Promise.resolve(null);
         } catch (again) {
-          matched = Promise.resolve([]);
+          gathered = Promise.resolve(null);
         }
       }
-      return matched.then(function (results) {
-        answer.results = results;
-        answer.total = results.length;
+      return gathered.then(function (q) {
+        if (q && q.clauses.length) {
+          var found = analyse(q);
+          answer.state = {
+            clauses: q.clauses, terms: q.terms, negated: q.negated,
+            docs: found.docs, estimate: found.estimate, ranked: [], shown: 0
+          };
+          answer.total = found.docs.length;
+        }
         if (!answer.total) {
           var words = plainWords(text).split(" ").filter(function (w) { return w.length > 2; });
           if (words.length && !/~/.test(text)) {
@@ -526,6 +659,18 @@
     // For the tests: the raw lunr matches of the engine, and the same clauses on another index.
     matches: function (query) {
       return ready().then(function () { return match(prepare(query).trim()); });
+    },
+    ranked: function (query, sort, end) {
+      return search(query, sort).then(function (answer) { return ranked(answer, end); });
+    },
+    // Every match in the order asked for, lunr scoring them all (what `ranked` must equal).
+    ordered: function (query, sort) {
+      return Promise.all([ready().then(function () { return match(prepare(query).trim()); }), ready().then(papers)])
+        .then(function (done) {
+          var results = done[0];
+          results.forEach(function (r) { r.day = done[1].days[r.n]; r.upvotes = done[1].votes[r.n]; });
+          return results.sort(ORDERS[sort in ORDERS ? sort : "relevance"]);
+        });
     },
     matchIndex: function (index, query) {
       return runClauses(index, parse(prepare(query).trim())).map(function (m) {
