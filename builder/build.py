@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from builder.cache import (
@@ -27,6 +28,7 @@ from builder.cache import (
     output_stats,
     read_inputs,
     settled,
+    sha,
 )
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
@@ -216,6 +218,7 @@ def ingest(config: SiteConfig) -> IngestReport:
     """Read the snapshots, merge sightings into papers and store one file per paper."""
     with build_lock(config, announce=False) as lock:
         cache = BuildCache(config.cache_dir)
+        cache.clean()
         inputs = read_inputs(config, [], cache.code)
         report, stored = _ingest(config, cache, lock, inputs)
         cache.frozen = stored is None  # nothing to do: nothing to save
@@ -324,6 +327,7 @@ def build(config: SiteConfig) -> BuildReport:
     )
     with build_lock(config, announce=False) as lock:
         cache = BuildCache(config.cache_dir)
+        cache.clean()
         try:
             return _build(config, cache, lock)
         finally:
@@ -424,51 +428,86 @@ def _write(
 ) -> tuple[int, int, dict[str, Stat]]:
     """Render what changed, carry the rest over from the last site (whose files' stats are
     `now`); return (written, kept, the stats of the new site's files)."""
+    from builder import search
     from builder.pages import paper_pages
-    from builder.render import Renderer, plan_site, theme_key
-    from builder.search import search_outputs
+    from builder.render import Output, Renderer, plan_site, theme_key
+    from builder.workers import background
     from builder.write import Staging
 
     papers = [s.paper for s in stored]
     ids = {s.paper.slug: s.sha for s in stored if s.sha}
     with Progress(len(papers), "preparing", "papers"):
         pages = paper_pages(papers, config, cache, ids)
+
+    # The search index, computed by another process while this one plans and renders pages.
+    ordered = search.ref_order(pages)
+    index_table = cache.table("search")
+    index_key = search.index_key(ordered, config)
+    known = index_table.get(index_key)
+    pending = background(search.compute_index, ordered, cache) if known is None else None
+
     base = key_of(cache.code, config_key(config), theme_key(config))
     cards = cache.table("cards")
     renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards)
     with Progress(len(pages), "planning", "papers"):
-        plan = plan_site(pages, config, renderer)
+        plan = plan_site(pages, config, renderer) + search.record_outputs(ordered)
+        if known is not None:
+            made: dict[str, bytes] = {}
+
+            def make(dest: str) -> bytes:  # only if a kept file went missing
+                if not made:
+                    made.update(search.compute_index(ordered, cache)[0])
+                return made[dest]
+
+            plan += [Output(d, k, partial(make, d)) for d, k in known.items()]
         renderer.prepare(pages)
         for key, html in renderer.new_cards.items():
             cards.put(key, html)
         renderer.new_cards = {}
-    with Progress(len(pages), "indexing", "papers"):
-        plan += search_outputs(pages, config, cache)
 
-    site = cache.table("site")
-    last_keys: dict[str, str] = site.get("keys") or {}
-    last_stats: dict[str, Any] = site.get("stats") or {}
+    site = cache.table("site")  # site path -> (key, stat) of each file of the last site
     staging = Staging(config.output)
     try:
-        todo: list[Output] = []
-        kept = 0
-        with Progress(len(plan), "keeping", "files"):
-            for output in plan:
-                known = now.get(output.dest)
-                same = output.key and last_keys.get(output.dest) == output.key
-                fresh = same and known is not None and known == last_stats.get(output.dest)
-                if fresh and staging.keep(output.dest, known):
-                    kept += 1
-                    continue
-                todo.append(output)
+        kept, todo = _keep(plan, staging, site, now)
         written, linked, stats = _render(todo, staging, renderer, cards)
+        if pending is not None:
+            with Progress(len(pages), "indexing", "papers"):
+                files, changes = pending()
+            search.apply_terms(cache, changes)
+            index_table.replace({index_key: {d: sha(b) for d, b in files.items()}})
+            index = [Output(d, sha(b), partial(lambda b: b, b)) for d, b in files.items()]
+            plan += index
+            more_kept, more = _keep(index, staging, site, now)
+            more_written, more_linked, more_stats = _render(more, staging, renderer, cards)
+            kept, written, linked = kept + more_kept, written + more_written, linked + more_linked
+            stats.update(more_stats)
         staging.commit()
     finally:
         staging.close()
     stats.update(staging.stats)
-    site.put("keys", {o.dest: o.key for o in plan})
-    site.put("stats", stats)
+    for output in plan:
+        entry = (output.key, stats.get(output.dest))
+        if site.get(output.dest) != entry:
+            site.put(output.dest, entry)
     return written, kept + linked, stats
+
+
+def _keep(
+    plan: Sequence[Output], staging: Staging, site: Any, now: dict[str, Stat]
+) -> tuple[int, list[Output]]:
+    """Carry over the files whose key and stat are the last site's; return (kept, the rest)."""
+    todo: list[Output] = []
+    kept = 0
+    with Progress(len(plan), "keeping", "files"):
+        for output in plan:
+            known = now.get(output.dest)
+            last = site.get(output.dest)
+            fresh = last is not None and output.key and last == (output.key, known)
+            if fresh and staging.keep(output.dest, known):
+                kept += 1
+                continue
+            todo.append(output)
+    return kept, todo
 
 
 def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) -> tuple:

@@ -170,12 +170,19 @@ def output_stats(out: Path) -> dict[str, Stat]:
 
 @dataclass
 class Table:
-    """One table of the cache: a dict saved as one file, pruned to what the last run used."""
+    """One table of the cache: a dict kept in one file, pruned to what the last run used.
+
+    The file is a run of pickled frames: the whole table, then the entries each later run
+    added or changed (so a build that adds 50 papers writes 50 entries, not 10,000). Once
+    unused entries or frames pile up, the next save writes the table anew, whole.
+    """
 
     name: str
     data: dict[Any, Any] = field(default_factory=dict)
     used: set[Any] = field(default_factory=set)
-    changed: bool = False
+    dirty: set[Any] = field(default_factory=set)  # put since the load
+    whole: bool = False  # replaced, or never saved: the next save writes it whole
+    frames: int = 0  # frames in its file
 
     def get(self, key: Any) -> Any:
         """Return the entry for `key` (None when there is none), and keep it."""
@@ -188,17 +195,26 @@ class Table:
         """Store an entry."""
         self.data[key] = value
         self.used.add(key)
-        self.changed = True
+        self.dirty.add(key)
 
     def replace(self, data: dict[Any, Any]) -> None:
         """Replace every entry."""
         self.data = data
         self.used = set(data)
-        self.changed = True
+        self.whole = True
+
+
+# A table is written anew once this share of its entries went unused, or it has this many frames.
+GARBAGE = 0.3
+FRAMES = 30
 
 
 class BuildCache:
-    """The `.cache/` folder: tables loaded on first use and saved (atomically) at the end."""
+    """The `.cache/` folder: tables loaded on first use and saved at the end.
+
+    A save writes a whole table to a temporary file renamed over the old one, or appends one
+    frame; a frame cut short by a kill is dropped on load (and the table then written whole).
+    """
 
     def __init__(self, folder: Path | None, code: str | None = None) -> None:
         self.folder = folder
@@ -209,45 +225,74 @@ class BuildCache:
     def table(self, name: str) -> Table:
         """Return a table, loading it on first use (empty when missing, broken or stale)."""
         if name not in self.tables:
-            self.tables[name] = Table(name, self._load(name))
+            self.tables[name] = self._load(name)
         return self.tables[name]
 
     def _path(self, name: str) -> Path:
         assert self.folder is not None
         return self.folder / f"{name}.pickle"
 
-    def _load(self, name: str) -> dict[Any, Any]:
+    def _load(self, name: str) -> Table:
+        table = Table(name, whole=True)
         if self.folder is None:
-            return {}
+            return table
         try:
             with open(self._path(name), "rb") as f:
                 code, data = pickle.load(f)
+                if code != self.code or not isinstance(data, dict):
+                    return table
+                frames = 1
+                while True:
+                    try:
+                        data.update(pickle.load(f))
+                    except EOFError:
+                        break
+                    except Exception:  # a frame cut short: drop it, write the table anew
+                        frames = FRAMES
+                        break
+                    frames += 1
         except FileNotFoundError:
-            return {}
+            return table
         except Exception as error:  # a broken cache only costs time
             log.debug("cache %s unreadable (%s); starting it afresh", name, error)
-            return {}
-        return data if code == self.code and isinstance(data, dict) else {}
+            return table
+        return Table(name, data, frames=frames)
 
     def save(self) -> None:
         """Write every table that changed or lost entries; never fail the build for it."""
         if self.folder is None or self.frozen:
             return
         for table in self.tables.values():
-            keep = {k: v for k, v in table.data.items() if k in table.used}
-            if not table.changed and len(keep) == len(table.data):
+            unused = len(table.data) - len(table.used & table.data.keys())
+            if not (table.whole or table.dirty or unused or table.frames >= FRAMES):
                 continue
             path = self._path(table.name)
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                with open(temporary, "wb") as f:
-                    pickle.dump((self.code, keep), f, protocol=pickle.HIGHEST_PROTOCOL)
-                temporary.replace(path)
+                whole = (
+                    table.whole
+                    or table.frames >= FRAMES
+                    or unused > GARBAGE * max(1, len(table.data))
+                )
+                if whole:
+                    self._write_whole(table, path)
+                elif table.dirty:
+                    with open(path, "ab") as f:
+                        frame = {k: table.data[k] for k in table.dirty}
+                        pickle.dump(frame, f, protocol=pickle.HIGHEST_PROTOCOL)
             except OSError as error:
                 log.info("cache %s not saved in %s: %s", table.name, display_path(path), error)
-            finally:
-                temporary.unlink(missing_ok=True)
+
+    def _write_whole(self, table: Table, path: Path) -> None:
+        """Write a table's used entries as its only frame, through a temporary file."""
+        keep = {k: v for k, v in table.data.items() if k in table.used}
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as f:
+                pickle.dump((self.code, keep), f, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def clean(self) -> None:
         """Remove the temporary files of cache writes that were killed midway."""

@@ -332,24 +332,7 @@ def plan_site(
         newer = paper_list[i - 1] if i > 0 else None
         older = paper_list[i + 1] if i + 1 < len(paper_list) else None
         key = key_of(base, "paper", page.id, newer and newer.id, older and older.id)
-        paper = page.paper
-        plan.append(
-            Output(
-                page.url,
-                key,
-                partial(
-                    render,
-                    "paper.html",
-                    page.url,
-                    "paper",
-                    page=page,
-                    links_out=links_out(paper),
-                    newer=newer,
-                    older=older,
-                    citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
-                ),
-            )
-        )
+        plan.append(Output(page.url, key, partial(_paper_page, render, page, newer, older)))
 
     # Archives: by month, organization and topic, each paginated, with an index page.
     topics = {page.paper.slug: page.topics for page in paper_list}
@@ -389,6 +372,23 @@ def plan_site(
     )
     plan.append(Output(".nojekyll", "", partial(lambda: b"")))
     return plan
+
+
+def _paper_page(
+    render: Renderer, page: PaperPage, newer: PaperPage | None, older: PaperPage | None
+) -> str:
+    """Render one paper's page."""
+    paper = page.paper
+    return render(
+        "paper.html",
+        page.url,
+        "paper",
+        page=page,
+        links_out=links_out(paper),
+        newer=newer,
+        older=older,
+        citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
+    )
 
 
 # URLs per sitemap file (about 100 bytes each): past it, sitemap.xml indexes several files,

@@ -269,6 +269,31 @@ def read_payload(script: bytes) -> tuple[str, int, Any]:
     return json.loads(match.group(1)), int(match.group(2)), data
 
 
+def decimal_text(values: np.ndarray, block: int = 1 << 20) -> tuple[str, np.ndarray]:
+    """Write whole numbers >= 0 as "v0,v1,...," with numpy, a block of numbers at a time.
+
+    Returns the text and where each number starts in it (plus its end, as a last offset).
+    """
+    values = values.astype(np.int64)
+    digits = np.maximum(1, np.floor(np.log10(np.maximum(values, 1))).astype(np.int64) + 1)
+    # log10 can land a hair below a power of ten: check against the powers themselves.
+    digits += values >= 10 ** np.minimum(digits, 18)
+    digits -= (digits > 1) & (values < 10 ** np.maximum(digits - 1, 0))
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(digits + 1, out=offsets[1:])
+    width = int(digits.max(initial=1))
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    columns = np.arange(width + 1)
+    parts = []
+    for start in range(0, len(values), block):
+        chunk, size = values[start : start + block], digits[start : start + block]
+        grid = np.empty((len(chunk), width + 1), dtype=np.uint8)
+        grid[:, :width] = (chunk[:, None] // powers) % 10 + ord("0")
+        grid[:, width] = ord(",")
+        parts.append(grid[columns[None, :] >= (width - size)[:, None]].tobytes())
+    return b"".join(parts).decode("ascii"), offsets
+
+
 def _term_json(postings: Postings) -> list[str]:
     """Encode each term's entry: [term, vector index, postings of each field ("gap,w,gap,w")]."""
     term, field, doc, milli = postings.term, postings.field, postings.doc, postings.milli
@@ -277,13 +302,16 @@ def _term_json(postings: Postings) -> list[str]:
     group = term.astype(np.int64) * width + field
     is_start = np.r_[True, group[1:] != group[:-1]] if count else np.zeros(0, bool)
     starts = np.flatnonzero(is_start)
-    previous = np.r_[0, doc[:-1]].astype(np.int64) if count else doc
+    previous = np.r_[0, doc[:-1]].astype(np.int64) if count else doc.astype(np.int64)
     gaps = doc.astype(np.int64) - np.where(is_start, 0, previous)
-    pairs = np.column_stack((gaps, milli)).ravel().tolist()
-    ends = [*starts.tolist()[1:], count]
+    text, offsets = decimal_text(np.column_stack((gaps, milli)).ravel())
+    ends = np.r_[starts[1:], count] if count else starts
+    # Each group's text runs from its first number to the comma after its last one.
+    begin = offsets[2 * starts].tolist()
+    finish = (offsets[2 * ends] - 1).tolist()
     fields_of: list[list[str]] = [[""] * width for _ in postings.terms]
-    for start, end, g in zip(starts.tolist(), ends, group[starts].tolist(), strict=True):
-        fields_of[g // width][g % width] = ",".join(map(str, pairs[2 * start : 2 * end]))
+    for a, b, g in zip(begin, finish, group[starts].tolist(), strict=True):
+        fields_of[g // width][g % width] = text[a:b]
     quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
     return [
         f'[{quote(t)},{i},"' + '","'.join(f) + '"]'
@@ -320,12 +348,20 @@ def shard_files(postings: Postings) -> tuple[dict[str, bytes], list[str], list[s
     return files, firsts, vocabulary
 
 
-def record_files(records: Sequence[list[Any]]) -> dict[str, bytes]:
-    """Cut the result records (in ref order) into chunks of RECORDS_PER_CHUNK."""
-    return {
-        f"{DATA}r/{n}.js": payload("r", n, records[start : start + RECORDS_PER_CHUNK])
-        for n, start in enumerate(range(0, len(records), RECORDS_PER_CHUNK))
-    }
+def record_chunks(pages: Sequence[PaperPage]) -> list[tuple[str, str, Sequence[PaperPage]]]:
+    """Cut pages (in ref order) into record chunks: (site path, key of what it holds, pages)."""
+    chunks = []
+    for n, start in enumerate(range(0, len(pages), RECORDS_PER_CHUNK)):
+        chunk = pages[start : start + RECORDS_PER_CHUNK]
+        key = f"record:{FORMAT}:{n}:" + ":".join(p.id for p in chunk)
+        chunks.append((f"{DATA}r/{n}.js", key, chunk))
+    return chunks
+
+
+def record_file(dest: str, chunk: Sequence[PaperPage]) -> bytes:
+    """Write one chunk of result records."""
+    number = int(dest.rsplit("/", 1)[1].split(".")[0])
+    return payload("r", number, search_records(chunk))
 
 
 def compact_file(pages: Sequence[PaperPage]) -> bytes:
@@ -351,14 +387,15 @@ def lunr_js() -> bytes:
     return LUNR_JS.read_bytes()
 
 
-def search_files(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> dict[str, bytes]:
-    """Return every search file of the site (pages in any order), lunr.js included."""
-    ordered = ref_order(pages)
+def index_files(
+    ordered: Sequence[PaperPage], cache: BuildCache | None, records: Sequence[str]
+) -> dict[str, bytes]:
+    """Return the index files (shards, vocabulary, compact data, manifest, lunr.js) of pages in
+    ref order; `records` are the keys of the record chunks (they go into the version token)."""
     postings = index_postings(ordered, cache)
     files, shards, vocabulary = shard_files(postings)
-    files.update(record_files(search_records(ordered)))
     files[f"{DATA}papers.js"] = compact_file(ordered)
-    token = sha(b"".join(files[name] for name in sorted(files)))[:12]
+    token = key_of(sha(b"".join(files[name] for name in sorted(files))), list(records))[:12]
     meta = {
         "format": FORMAT,
         "token": token,
@@ -374,24 +411,73 @@ def search_files(pages: Sequence[PaperPage], cache: BuildCache | None = None) ->
     return files
 
 
+def search_files(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> dict[str, bytes]:
+    """Return every search file of the site (pages in any order), lunr.js included."""
+    ordered = ref_order(pages)
+    chunks = record_chunks(ordered)
+    files = index_files(ordered, cache, [key for _, key, _ in chunks])
+    files.update({dest: record_file(dest, chunk) for dest, _, chunk in chunks})
+    return files
+
+
+def index_key(ordered: Sequence[PaperPage], config: SiteConfig) -> str:
+    """Hash what the index files show: every paper's content, in ref order, and the topics."""
+    return key_of("search", FORMAT, [p.id for p in ordered], sorted(config.topics.items()))
+
+
+def record_outputs(ordered: Sequence[PaperPage]) -> list[Output]:
+    """Plan the record chunks; each is made only when its papers changed."""
+    return [
+        Output(dest, key, partial(record_file, dest, chunk))
+        for dest, key, chunk in record_chunks(ordered)
+    ]
+
+
+def compute_index(ordered: Sequence[PaperPage], cache: BuildCache | None) -> tuple[dict, dict]:
+    """Make the index files; return them and what the term-count table gained and used.
+
+    (It may run in a forked process: the caller applies the table changes with `apply_terms`.)
+    """
+    keys = [key for _, key, _ in record_chunks(ordered)]
+    files = index_files(ordered, cache, keys)
+    if cache is None:
+        return files, {}
+    table = cache.table("terms")
+    return files, {"put": {k: table.data[k] for k in table.dirty}, "used": table.used}
+
+
+def apply_terms(cache: BuildCache, changes: Mapping[str, Any]) -> None:
+    """Bring the term-count table up to date with what `compute_index` did elsewhere."""
+    if not changes:
+        return
+    table = cache.table("terms")
+    for key, value in changes["put"].items():
+        table.put(key, value)
+    table.used |= changes["used"]
+
+
 def search_outputs(
     pages: Sequence[PaperPage], config: SiteConfig, cache: BuildCache | None = None
 ) -> list[Output]:
-    """Plan the search files: kept whole from the last site while no paper's content changed."""
+    """Plan every search file. The index files are kept whole from the last site while no
+    paper's content changed; a record chunk is made only when its papers changed."""
     ordered = ref_order(pages)
-    key = key_of("search", FORMAT, [p.id for p in ordered], sorted(config.topics.items()))
+    outputs = record_outputs(ordered)
+    key = index_key(ordered, config)
     table = cache.table("search") if cache is not None else None
     known = table.get(key) if table is not None else None
     made: dict[str, bytes] = {}
 
     def make(dest: str) -> bytes:
         if not made:
-            made.update(search_files(pages, cache))
+            made.update(compute_index(ordered, cache)[0])
         return made[dest]
 
     if known is None:
-        made.update(search_files(pages, cache))
+        made.update(compute_index(ordered, cache)[0])
         known = {dest: sha(data) for dest, data in made.items()}
         if table is not None:
             table.replace({key: known})
-    return [Output(dest, file_key, partial(make, dest)) for dest, file_key in known.items()]
+    return outputs + [
+        Output(dest, file_key, partial(make, dest)) for dest, file_key in known.items()
+    ]

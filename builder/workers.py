@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import pickle
 import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -71,3 +72,48 @@ def fork_map(
 ) -> list[T]:
     """Return fn(items, *args) computed in slices (see `fork_slices`); fn returns a list."""
     return [result for part in fork_slices(fn, items, *args, workers=workers) for result in part]
+
+
+def background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Start fn(*args) in a forked process; return a function that waits for its result.
+
+    The parent goes on meanwhile; the result (or the exception) comes back pickled. Without
+    fork, fn runs at once, here.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        result = fn(*args)
+        return lambda: result
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without running the parent's cleanups
+        code = 0
+        try:
+            os.close(read)
+            _die_with_parent()
+            try:
+                message = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as error:
+                try:
+                    message = pickle.dumps(("error", error))
+                except Exception:
+                    message = pickle.dumps(("error", RuntimeError(repr(error))))
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(message)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+
+    def wait() -> T:
+        with os.fdopen(read, "rb") as pipe:
+            message = pipe.read()
+        os.waitpid(pid, 0)
+        if not message:
+            raise RuntimeError("a background worker died before it answered")
+        kind, value = pickle.loads(message)
+        if kind == "error":
+            raise value
+        return value
+
+    return wait

@@ -240,3 +240,27 @@ def test_tables_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
     again.save()
     assert BuildCache(tmp_path).table("t").data == {"a": 1}
     assert BuildCache(tmp_path, code="other").table("t").data == {}
+
+
+def test_tables_grow_by_frames_and_a_cut_frame_is_dropped(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path)
+    cache.table("t").put("a", 1)
+    cache.save()
+    size = (tmp_path / "t.pickle").stat().st_size
+    again = BuildCache(tmp_path)
+    table = again.table("t")
+    assert table.get("a") == 1
+    table.put("b", 2)
+    again.save()
+    assert (tmp_path / "t.pickle").stat().st_size > size  # appended, not rewritten
+    third = BuildCache(tmp_path)
+    assert third.table("t").data == {"a": 1, "b": 2} and third.table("t").frames == 2
+    # A save killed midway leaves half a frame: the rest of the table still loads.
+    with open(tmp_path / "t.pickle", "ab") as f:
+        f.write(b"\x80\x05\x95 cut short")
+    fourth = BuildCache(tmp_path)
+    assert fourth.table("t").data == {"a": 1, "b": 2}
+    fourth.table("t").get("a")
+    fourth.table("t").get("b")
+    fourth.save()  # written whole again
+    assert BuildCache(tmp_path).table("t").frames == 1
