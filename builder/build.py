@@ -24,6 +24,7 @@ from builder.cache import (
     Stat,
     config_key,
     folder_stats,
+    folder_tree,
     key_of,
     output_stats,
     read_inputs,
@@ -336,14 +337,18 @@ def build(config: SiteConfig) -> BuildReport:
 
 @dataclass
 class State:
-    """What a build reads and writes, as stats: the no-op test compares it with the last one's."""
+    """What a build reads and writes, as stats: the no-op test compares it with the last one's.
+
+    For the site it keeps only the folders' stats (a file added, removed or renamed changes
+    its folder's); the files' own stats are read when a build has work to do.
+    """
 
     inputs: Inputs
-    outputs: dict[str, Stat]
+    folders: list[tuple[str, Stat]]
 
     def key(self) -> str:
         """Hash the whole state (and the folder messages are relative to)."""
-        return key_of("build", self.inputs.digest(), os.getcwd(), sorted(self.outputs.items()))
+        return key_of("build", self.inputs.digest(), os.getcwd(), self.folders)
 
     def settled(self) -> bool:
         """Tell whether no input changed within the last second (see `cache.settled`).
@@ -357,8 +362,8 @@ class State:
 
 
 def read_state(config: SiteConfig, cache: BuildCache) -> State:
-    """Stat every input and every file of the current site."""
-    return State(read_inputs(config, config.themes, cache.code), output_stats(config.output))
+    """Stat every input, and every folder of the current site."""
+    return State(read_inputs(config, config.themes, cache.code), folder_tree(config.output))
 
 
 def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
@@ -403,7 +408,8 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     report_problems(p for p in problems if p not in already)
 
     # Render the pages and index them for search, keeping what did not change.
-    written, kept, state.outputs = _write(config, cache, stored, state.outputs)
+    written, kept, _ = _write(config, cache, stored, output_stats(config.output))
+    state.folders = folder_tree(config.output)
     report.papers = len(stored)
     report.files = written + kept
     report.unchanged = kept

@@ -168,6 +168,27 @@ def output_stats(out: Path) -> dict[str, Stat]:
     return dict(walk(out))
 
 
+def folder_tree(out: Path) -> list[tuple[str, Stat]]:
+    """Return (path, stat) of a site folder and of every folder in it, sorted.
+
+    A folder's stat changes when a file is added to it, removed or renamed (not when one is
+    edited in place): enough for a build to tell that the site it left is still there.
+    """
+    found: list[tuple[str, Stat]] = []
+    stack = [("", str(out))]
+    while stack:
+        relative, path = stack.pop()
+        try:
+            found.append((relative, stat_of(os.stat(path))))
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((f"{relative}/{entry.name}", entry.path))
+        except OSError:
+            found.append((relative, (-1, -1, -1)))
+    return sorted(found)
+
+
 @dataclass
 class Table:
     """One table of the cache: a dict kept in one file, pruned to what the last run used.

@@ -264,3 +264,16 @@ def test_tables_grow_by_frames_and_a_cut_frame_is_dropped(tmp_path: Path) -> Non
     fourth.table("t").get("b")
     fourth.save()  # written whole again
     assert BuildCache(tmp_path).table("t").frames == 1
+
+
+def test_a_file_removed_from_the_site_comes_back_on_the_next_build(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project")
+    config, _ = load_config(root / "site.yaml", {})
+    ingest(config)
+    settle(root)
+    run(root)
+    before = tree(root / "output")
+    (root / "output" / "papers" / (Path(DEI).stem + ".html")).unlink()
+    (root / "output" / "assets" / "search" / "meta.js").unlink()
+    run(root)
+    assert tree(root / "output") == before
