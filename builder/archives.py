@@ -52,7 +52,7 @@ def key_slug(text: str, prefix: str) -> str:
     return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Topic:
     """A topic tag: how it is shown and its URL key."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import resource
 import sys
 import time
 from collections import Counter
@@ -72,7 +73,14 @@ class Progress:
         elif self.total >= REPORT_FROM:
             log.info("%s: %s %s in %.1f s", self.desc, f"{self.total:,}", self.unit, seconds)
             return
-        log.debug("%s: %s %s in %.2f s", self.desc, f"{self.total:,}", self.unit, seconds)
+        log.debug(
+            "%s: %s %s in %.2f s (peak memory so far %d MB)",
+            self.desc,
+            f"{self.total:,}",
+            self.unit,
+            seconds,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        )
 
     def __enter__(self) -> Progress:
         return self
@@ -294,6 +302,7 @@ def _ingest(
     if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
         fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
         state.put("ingest", (key, fields, notes))
+    cache.release("listings")  # done with the parsed snapshots: free their memory
     report.seconds = time.perf_counter() - started
     return report, stored
 
@@ -436,22 +445,53 @@ def _write(
     `now`); return (written, kept, the stats of the new site's files)."""
     from builder import search
     from builder.pages import paper_pages
-    from builder.render import Output, Renderer, plan_site, theme_key
-    from builder.workers import background
-    from builder.write import Staging
+    from builder.workers import Background
 
     papers = [s.paper for s in stored]
     ids = {s.paper.slug: s.sha for s in stored if s.sha}
     with Progress(len(papers), "preparing", "papers"):
         pages = paper_pages(papers, config, cache, ids)
+    for name in ("files", "papers", "paper-pages"):  # done with these: free their memory
+        cache.release(name)
 
-    # The search index, computed by another process while this one plans and renders pages.
+    # The search index, computed by another process while this one plans and renders pages
+    # (for a big site, after them: three processes' memory at once would be too much).
     ordered = search.ref_order(pages)
     index_table = cache.table("search")
     index_key = search.index_key(ordered, config)
     known = index_table.get(index_key)
-    pending = background(search.compute_index, ordered, cache) if known is None else None
+    pending: Any = None
+    if known is None:
+        pending = (
+            Background(search.compute_index, ordered, cache)
+            if len(pages) < INDEX_ALONGSIDE
+            else partial(Background, search.compute_index, ordered, cache)
+        )
 
+    try:
+        return _plan_and_write(config, cache, pages, ordered, now, index_key, known, pending)
+    finally:
+        if isinstance(pending, Background):
+            pending.stop()
+
+
+def _plan_and_write(
+    config: SiteConfig,
+    cache: BuildCache,
+    pages: list[Any],
+    ordered: list[Any],
+    now: dict[str, Stat],
+    index_key: str,
+    known: dict[str, str] | None,
+    pending: Any,
+) -> tuple[int, int, dict[str, Stat]]:
+    """Plan the site, keep what did not change, render the rest, swap the new site in."""
+    from builder import search
+    from builder.render import Output, Renderer, plan_site, theme_key
+    from builder.workers import Background
+    from builder.write import Staging
+
+    index_table = cache.table("search")
     base = key_of(cache.code, config_key(config), theme_key(config))
     cards = cache.table("cards")
     renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards)
@@ -462,7 +502,7 @@ def _write(
 
             def make(dest: str) -> bytes:  # only if a kept file went missing
                 if not made:
-                    made.update(search.compute_index(ordered, cache)[0])
+                    made.update(search.compute_index(ordered, cache))
                 return made[dest]
 
             plan += [Output(d, k, partial(make, d)) for d, k in known.items()]
@@ -478,8 +518,9 @@ def _write(
         written, linked, stats = _render(todo, staging, renderer, cards)
         if pending is not None:
             with Progress(len(pages), "indexing", "papers"):
-                files, changes = pending()
-            search.apply_terms(cache, changes)
+                if not isinstance(pending, Background):
+                    pending = pending()  # start it now that rendering is over
+                files = pending.wait()
             index_table.replace({index_key: {d: sha(b) for d, b in files.items()}})
             index = [Output(d, sha(b), partial(lambda b: b, b)) for d, b in files.items()]
             plan += index
@@ -551,6 +592,8 @@ def _render(
     return written, linked, stats
 
 
+# Up to this many papers, the index is computed while pages render (more would not fit 2 GB).
+INDEX_ALONGSIDE = 20_000
 # Below this many files to render, forking workers costs more than it saves.
 PARALLEL_RENDER = 300
 

@@ -284,25 +284,34 @@ class BuildCache:
         if self.folder is None or self.frozen:
             return
         for table in self.tables.values():
-            unused = len(table.data) - len(table.used & table.data.keys())
-            if not (table.whole or table.dirty or unused or table.frames >= FRAMES):
-                continue
-            path = self._path(table.name)
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                whole = (
-                    table.whole
-                    or table.frames >= FRAMES
-                    or unused > GARBAGE * max(1, len(table.data))
-                )
-                if whole:
-                    self._write_whole(table, path)
-                elif table.dirty:
-                    with open(path, "ab") as f:
-                        frame = {k: table.data[k] for k in table.dirty}
-                        pickle.dump(frame, f, protocol=pickle.HIGHEST_PROTOCOL)
-            except OSError as error:
-                log.info("cache %s not saved in %s: %s", table.name, display_path(path), error)
+            self._save(table)
+
+    def release(self, name: str) -> None:
+        """Save one table now and let go of it (a build that is done with it saves memory)."""
+        table = self.tables.pop(name, None)
+        if table is not None and self.folder is not None and not self.frozen:
+            self._save(table)
+
+    def _save(self, table: Table) -> None:
+        """Write a table whole, or append a frame of what changed, or leave it."""
+        assert self.folder is not None
+        unused = len(table.data) - len(table.used & table.data.keys())
+        if not (table.whole or table.dirty or unused or table.frames >= FRAMES):
+            return
+        path = self._path(table.name)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            whole = (
+                table.whole or table.frames >= FRAMES or unused > GARBAGE * max(1, len(table.data))
+            )
+            if whole:
+                self._write_whole(table, path)
+            elif table.dirty:
+                with open(path, "ab") as f:
+                    frame = {k: table.data[k] for k in table.dirty}
+                    pickle.dump(frame, f, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as error:
+            log.info("cache %s not saved in %s: %s", table.name, display_path(path), error)
 
     def _write_whole(self, table: Table, path: Path) -> None:
         """Write a table's used entries as its only frame, through a temporary file."""

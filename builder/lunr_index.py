@@ -161,8 +161,9 @@ def weigh(
     # lunr numbers terms in the order the documents first show them.
     seen, first = np.unique(ids, return_index=True)
     in_order = seen[np.argsort(first, kind="stable")]
-    local = np.zeros(len(words), dtype=np.int64)
-    local[in_order] = np.arange(len(in_order))
+    del seen, first
+    local = np.zeros(len(words), dtype=np.int32)
+    local[in_order] = np.arange(len(in_order), dtype=np.int32)
     ids = local[ids]
     vocabulary = [words[i] for i in in_order.tolist()]
     with_term = np.bincount(ids, minlength=len(vocabulary))
@@ -175,15 +176,28 @@ def weigh(
     average = np.array(
         [int(lengths[:, f].sum()) / documents if documents else 0.0 for f in range(width)]
     )
-    length = lengths[doc, field].astype(np.float64)
-    scores = (idf[ids] * ((K1 + 1) * tf)) / (K1 * (1 - B + B * (length / average[field])) + tf)
-    scores = scores * np.array(boosts, dtype=np.float64)[field]
-    milli = _round3(scores)
+    # idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average)) + tf) * boost, one
+    # operation at a time in place (each is one IEEE operation on the same two operands as
+    # lunr.py's, so the doubles are the same; the arrays are big).
+    scale = lengths[doc, field].astype(np.float64)
+    scale /= average[field]
+    scale *= B
+    scale += 1 - B
+    scale *= K1
+    scale += tf
+    tf *= K1 + 1
+    tf *= idf[ids]
+    tf /= scale
+    del scale
+    tf *= np.array(boosts, dtype=np.float64)[field]
+    milli = _round3(tf).astype(np.int32)
+    del tf
     # Sort terms in JavaScript order, then postings by term, field and document.
     order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
-    rank = np.empty(len(vocabulary), dtype=np.int64)
-    rank[order] = np.arange(len(vocabulary))
+    rank = np.empty(len(vocabulary), dtype=np.int32)
+    rank[order] = np.arange(len(vocabulary), dtype=np.int32)
     term = rank[ids]
+    del ids
     sort = np.lexsort((doc, field, term))
     return Postings(
         terms=[vocabulary[i] for i in order],

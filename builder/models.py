@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Source:
     """One snapshot that listed a paper, and the day it was captured."""
 
@@ -14,7 +14,7 @@ class Source:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Organization:
     """The organization a listing attributes a paper to."""
 
@@ -22,7 +22,7 @@ class Organization:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListingEntry:
     """One paper as one snapshot shows it (a sighting)."""
 
@@ -41,7 +41,7 @@ class ListingEntry:
     keywords: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     """One unique paper: the fields of its paper file plus its abstract."""
 

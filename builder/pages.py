@@ -130,7 +130,7 @@ def render_markdown(body: str, converter: Converter | None = None) -> Markup:
     return Markup(str(soup))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaperPage:
     """What a paper's page and cards need besides the paper itself."""
 
@@ -152,7 +152,7 @@ def _prepare(paper: Paper, converter: Converter, rules: TopicRules) -> tuple[str
     """Render one body and find its topics: (html, text, topics)."""
     html = render_markdown(paper.body, converter)
     text = plain_text(html)
-    return str(html), text, paper_topics(paper, text, rules)
+    return html, text, paper_topics(paper, text, rules)
 
 
 def _prepare_all(papers: Sequence[Paper], topics: Mapping[str, Sequence[str]]) -> list[tuple]:
@@ -193,7 +193,7 @@ def paper_pages(
         PaperPage(
             paper=p,
             url=url_for("paper", p.slug),
-            abstract=Markup(html),
+            abstract=html if isinstance(html, Markup) else Markup(html),
             text=text,
             topics=topics,
             day=listed_on(p),

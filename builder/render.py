@@ -193,7 +193,6 @@ class Renderer:
         self.new_cards: dict[tuple[str, str, str], str] = {}
         self.marks = True
         self._checked: set[tuple[str, str, str]] = set()
-        self._items: dict[tuple[str, str, str, str], Markup] = {}
         self._macros: dict[str, Any] = {}
 
     def _item_html(self, kind: str, root: str, page: PaperPage, heading: str) -> str:
@@ -238,10 +237,6 @@ class Renderer:
 
     def item(self, kind: str, root: str, paper: Paper, heading: str = "h3") -> Markup:
         """Return a paper's card or row for a page `root` levels down."""
-        key = (kind, root, paper.slug, heading)
-        found = self._items.get(key)
-        if found is not None:
-            return found
         page = self.pages[paper.slug]
         html = None
         if self.marks:
@@ -254,8 +249,7 @@ class Renderer:
                     html = direct
         if html is None:
             html = self._item_html(kind, root, page, heading)
-        self._items[key] = Markup(html)
-        return self._items[key]
+        return Markup(html)
 
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
         """Render `template` as the page at site path `path`."""

@@ -294,24 +294,34 @@ def decimal_text(values: np.ndarray, block: int = 1 << 20) -> tuple[str, np.ndar
     return b"".join(parts).decode("ascii"), offsets
 
 
-def _term_json(postings: Postings) -> list[str]:
-    """Encode each term's entry: [term, vector index, postings of each field ("gap,w,gap,w")]."""
+def _term_json(postings: Postings, block: int = 1 << 20) -> list[str]:
+    """Encode each term's entry: [term, vector index, postings of each field ("gap,w,gap,w")].
+
+    The numbers are written a block of about `block` postings at a time (whole terms), so
+    the temporary arrays stay small.
+    """
     term, field, doc, milli = postings.term, postings.field, postings.doc, postings.milli
     count = len(term)
     width = len(postings.fields)
-    group = term.astype(np.int64) * width + field
-    is_start = np.r_[True, group[1:] != group[:-1]] if count else np.zeros(0, bool)
-    starts = np.flatnonzero(is_start)
-    previous = np.r_[0, doc[:-1]].astype(np.int64) if count else doc.astype(np.int64)
-    gaps = doc.astype(np.int64) - np.where(is_start, 0, previous)
-    text, offsets = decimal_text(np.column_stack((gaps, milli)).ravel())
-    ends = np.r_[starts[1:], count] if count else starts
-    # Each group's text runs from its first number to the comma after its last one.
-    begin = offsets[2 * starts].tolist()
-    finish = (offsets[2 * ends] - 1).tolist()
     fields_of: list[list[str]] = [[""] * width for _ in postings.terms]
-    for a, b, g in zip(begin, finish, group[starts].tolist(), strict=True):
-        fields_of[g // width][g % width] = text[a:b]
+    # Where each term's postings start (terms without postings have none).
+    term_starts = np.searchsorted(term, np.arange(len(postings.terms) + 1))
+    low = 0
+    while low < count:
+        cut = int(term_starts[min(np.searchsorted(term_starts, low + block), len(term_starts) - 1)])
+        high = max(cut, min(count, low + 1)) if cut > low else count
+        group = term[low:high].astype(np.int64) * width + field[low:high]
+        is_start = np.r_[True, group[1:] != group[:-1]]
+        starts = np.flatnonzero(is_start)
+        docs = doc[low:high].astype(np.int64)
+        gaps = docs - np.where(is_start, 0, np.r_[0, docs[:-1]])
+        text, offsets = decimal_text(np.column_stack((gaps, milli[low:high])).ravel())
+        ends = np.r_[starts[1:], high - low]
+        begin = offsets[2 * starts].tolist()
+        finish = (offsets[2 * ends] - 1).tolist()
+        for a, b, g in zip(begin, finish, group[starts].tolist(), strict=True):
+            fields_of[g // width][g % width] = text[a:b]
+        low = high
     quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
     return [
         f'[{quote(t)},{i},"' + '","'.join(f) + '"]'
@@ -433,27 +443,14 @@ def record_outputs(ordered: Sequence[PaperPage]) -> list[Output]:
     ]
 
 
-def compute_index(ordered: Sequence[PaperPage], cache: BuildCache | None) -> tuple[dict, dict]:
-    """Make the index files; return them and what the term-count table gained and used.
-
-    (It may run in a forked process: the caller applies the table changes with `apply_terms`.)
-    """
+def compute_index(ordered: Sequence[PaperPage], cache: BuildCache | None) -> dict[str, bytes]:
+    """Make the index files, and save the term counts the cache gained (it may run in a
+    forked process, which then owns the term-count table)."""
     keys = [key for _, key, _ in record_chunks(ordered)]
     files = index_files(ordered, cache, keys)
-    if cache is None:
-        return files, {}
-    table = cache.table("terms")
-    return files, {"put": {k: table.data[k] for k in table.dirty}, "used": table.used}
-
-
-def apply_terms(cache: BuildCache, changes: Mapping[str, Any]) -> None:
-    """Bring the term-count table up to date with what `compute_index` did elsewhere."""
-    if not changes:
-        return
-    table = cache.table("terms")
-    for key, value in changes["put"].items():
-        table.put(key, value)
-    table.used |= changes["used"]
+    if cache is not None:
+        cache.release("terms")
+    return files
 
 
 def search_outputs(
@@ -470,11 +467,11 @@ def search_outputs(
 
     def make(dest: str) -> bytes:
         if not made:
-            made.update(compute_index(ordered, cache)[0])
+            made.update(compute_index(ordered, cache))
         return made[dest]
 
     if known is None:
-        made.update(compute_index(ordered, cache)[0])
+        made.update(compute_index(ordered, cache))
         known = {dest: sha(data) for dest, data in made.items()}
         if table is not None:
             table.replace({key: known})

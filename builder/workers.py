@@ -1,8 +1,7 @@
 """Run a stage's work on every core: forked workers that die with the build.
 
-The work is handed over by fork, not by pickling: the parent keeps the job in `_JOB` just
-before the workers start, so they inherit it and receive only index ranges; their results
-come back pickled.
+The work is handed over by fork, not by pickling: a worker inherits everything the build has
+made so far, and only its results come back, pickled.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import pickle
@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_JOB: tuple[Callable[..., Any], Sequence[Any], tuple[Any, ...]] | None = None
 PR_SET_PDEATHSIG = 1
 
 
@@ -39,10 +38,10 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _run(span: tuple[int, int]) -> Any:
-    assert _JOB is not None
-    fn, items, args = _JOB
-    return fn(items[span[0] : span[1]], *args)
+def _run_slices(
+    fn: Callable[..., T], items: Sequence[Any], spans: list[tuple[int, int]], args: tuple
+) -> list[T]:
+    return [fn(items[a:b], *args) for a, b in spans]
 
 
 def fork_slices(
@@ -50,21 +49,28 @@ def fork_slices(
 ) -> list[T]:
     """Return [fn(slice, *args) for each slice of `items`], run by up to `workers` processes.
 
-    workers=0 uses every core; with one worker, one core or one item, it runs here, on one
-    slice. The slices are contiguous and in order.
+    This process is one of them; the others are forked (so they inherit the work instead of
+    receiving it pickled) and send their results back. The slices are taken in turns, so each
+    process gets its share of the slow ones. workers=0 uses every core; with one worker, one
+    core or one item, it all runs here, as one slice.
     """
-    global _JOB
     workers = min(workers or cores(), cores(), len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(items, *args)]
-    step = -(-len(items) // (workers * 4))  # a few slices each, so a slow slice waits less
+    step = -(-len(items) // (workers * 4))
     spans = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-    _JOB = (fn, items, args)
+    shares = [spans[w::workers] for w in range(workers)]
+    others = [Background(_run_slices, fn, items, share, args) for share in shares[1:]]
     try:
-        with multiprocessing.get_context("fork").Pool(workers, _die_with_parent) as pool:
-            return pool.map(_run, spans, chunksize=1)
+        done = [_run_slices(fn, items, shares[0], args), *(other.wait() for other in others)]
     finally:
-        _JOB = None
+        for other in others:
+            other.stop()
+    results: list[T] = [None] * len(spans)  # type: ignore[list-item]
+    for w, share_results in enumerate(done):
+        for n, result in enumerate(share_results):
+            results[w + n * workers] = result
+    return results
 
 
 def fork_map(
@@ -74,18 +80,33 @@ def fork_map(
     return [result for part in fork_slices(fn, items, *args, workers=workers) for result in part]
 
 
-def background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
-    """Start fn(*args) in a forked process; return a function that waits for its result.
+class Background:
+    """fn(*args) run in a forked process while this one goes on; `wait` gives its result.
 
-    The parent goes on meanwhile; the result (or the exception) comes back pickled. Without
-    fork, fn runs at once, here.
+    The result (or the exception) comes back pickled. Without fork, fn runs at once, here.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        result = fn(*args)
-        return lambda: result
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send, leave without running the parent's cleanups
+
+    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+        self.pid = 0
+        self.result: Any = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.result = ("ok", fn(*args))
+            return
+        read, write = os.pipe()
+        # What the child inherits stays shared only while nothing writes to it: keep the
+        # collector (which writes to every object it visits) off the objects of now.
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            self._child(read, write, fn, args)
+        gc.unfreeze()
+        os.close(write)
+        self.pid = pid
+        self.pipe = os.fdopen(read, "rb")
+
+    @staticmethod
+    def _child(read: int, write: int, fn: Callable[..., Any], args: tuple) -> None:
+        """Compute, send, and leave without running any of the parent's cleanups."""
         code = 0
         try:
             os.close(read)
@@ -103,17 +124,31 @@ def background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
             code = 1
         finally:
             os._exit(code)
-    os.close(write)
 
-    def wait() -> T:
-        with os.fdopen(read, "rb") as pipe:
-            message = pipe.read()
-        os.waitpid(pid, 0)
-        if not message:
-            raise RuntimeError("a background worker died before it answered")
-        kind, value = pickle.loads(message)
+    def wait(self) -> Any:
+        """Wait for the result; raise what the child raised."""
+        if self.result is None:
+            message = self.pipe.read()
+            self.stop()
+            if not message:
+                raise RuntimeError("a worker process died before it answered")
+            self.result = pickle.loads(message)
+        kind, value = self.result
         if kind == "error":
             raise value
         return value
 
-    return wait
+    def stop(self) -> None:
+        """Make sure the child is gone (killed if still at work) and reaped."""
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+            self.pid = 0
+            self.pipe.close()
+
+
+def background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Start fn(*args) in a forked process; return a function that waits for its result."""
+    return Background(fn, *args).wait
