@@ -96,15 +96,16 @@ def site_size(site: Path) -> dict[str, object]:
     }
 
 
-def words_for(root: Path) -> tuple[list[str], list[str]]:
-    """Pick rare words (in 2-5 papers) and words in most papers, from the paper files."""
+def words_for(root: Path, besides: str = "generalization") -> tuple[list[str], list[str]]:
+    """Pick rare words (in 2-5 papers) and words in most papers (not `besides`, the first
+    query, whose data is loaded already), from the paper files."""
     from collections import Counter
 
     counts: Counter[str] = Counter()
     for path in (root / "papers").glob("*.md"):
         counts.update(set(path.read_text(encoding="utf-8").lower().split()))
     total = len(list((root / "papers").glob("*.md")))
-    plain = [w for w in counts if w.isalpha() and len(w) > 5]
+    plain = [w for w in counts if w.isalpha() and len(w) > 5 and w != besides]
     rare = sorted(w for w in plain if 2 <= counts[w] <= 5)[:: max(1, len(plain) // 4000)][:7]
     common = sorted((w for w in plain if counts[w] > total / 2), key=lambda w: -counts[w])[:5]
     return rare, common

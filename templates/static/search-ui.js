@@ -232,6 +232,7 @@
             if (found.fuzzy) { status.appendChild(fuzzyButton(found.fuzzy)); }
           }
           remember(asking, order);
+          setTimeout(engine.warm, 0);
         });
       }).catch(function (error) {
         if (ask === asked) { loadFailed(status, error); }
@@ -292,6 +293,7 @@
           last.appendChild(all);
           list.appendChild(last);
           pop.hidden = false;
+          setTimeout(engine.warm, 0);
         });
       }).catch(function (error) {
         if (ask === asked) { loadFailed(status, error); pop.hidden = false; }

@@ -166,21 +166,34 @@
   // Decode an entry's postings: per field, the papers (as numbers) and lunr's weights.
   function fields(entry) {
     if (!entry.fields) {
-      entry.fields = entry.raw.map(function (text) {
-        var numbers = text ? text.split(",") : [];
-        var docs = new Int32Array(numbers.length / 2);
-        var weights = new Float64Array(numbers.length / 2);
-        var doc = 0;
-        for (var i = 0; i < docs.length; i++) {
-          doc += +numbers[2 * i];
-          docs[i] = doc;
-          weights[i] = numbers[2 * i + 1] / 1000;
-        }
-        return { docs: docs, weights: weights };
-      });
+      entry.fields = entry.raw.map(decodePostings);
       entry.raw = null;
     }
     return entry.fields;
+  }
+
+  // "gap,w,gap,w,..." -> papers and weights, read digit by digit (a common word has tens of
+  // thousands of postings: splitting them into strings first costs more than the search).
+  function decodePostings(text) {
+    var count = 0;
+    for (var c = 0; c < text.length; c++) { if (text.charCodeAt(c) === 44) { count++; } }
+    var pairs = text ? (count + 1) / 2 : 0;
+    var docs = new Int32Array(pairs);
+    var weights = new Float64Array(pairs);
+    var doc = 0;
+    var value = 0;
+    var at = 0; // number of values read
+    for (var i = 0; i <= text.length; i++) {
+      var code = i < text.length ? text.charCodeAt(i) : 44;
+      if (code === 44) {
+        if (at % 2 === 0) { doc += value; docs[at >> 1] = doc; } else { weights[at >> 1] = value / 1000; }
+        at++;
+        value = 0;
+      } else {
+        value = value * 10 + (code - 48);
+      }
+    }
+    return { docs: docs, weights: weights };
   }
 
   // What lunr's query parser sees: accents folded, word separators as spaces, fuzz capped.
@@ -656,6 +669,9 @@
     snippet: snippet,
     term: termOf,
     size: function () { return meta ? meta.count : 0; },
+    // Fetch, once search has shown something, what sorting and ties need (so the next queries
+    // do not wait for it).
+    warm: function () { return ready().then(papers); },
     // For the tests: the raw lunr matches of the engine, and the same clauses on another index.
     matches: function (query) {
       return ready().then(function () { return match(prepare(query).trim()); });
