@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from slugify import slugify
 
-from builder.models import Paper
+from builder.models import Paper, by_fields
 
 # Each output kind pairs a URL pattern with its file (they are the same: every URL is a file).
 URLS = {
@@ -55,6 +55,8 @@ def key_slug(text: str, prefix: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Topic:
     """A topic tag: how it is shown and its URL key."""
+
+    __reduce__ = by_fields
 
     name: str
     slug: str

@@ -15,7 +15,7 @@ from slugify import slugify
 from builder.cache import BuildCache, Stat, folder_stats, sha
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
-from builder.models import Organization, Paper, Source
+from builder.models import Organization, Paper, Source, by_fields
 from builder.text import clean_text
 from builder.workers import fork_map
 
@@ -26,6 +26,8 @@ URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 @dataclass(frozen=True, slots=True)
 class StoredPaper:
     """A paper file as found on disk."""
+
+    __reduce__ = by_fields
 
     path: str  # as shown in messages
     fs_path: str

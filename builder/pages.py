@@ -23,7 +23,7 @@ from builder.archives import (
 from builder.cache import BuildCache, key_of, sha
 from builder.config import SiteConfig
 from builder.merge import URL, url_spans
-from builder.models import Paper
+from builder.models import Paper, by_fields
 from builder.workers import fork_map
 
 if TYPE_CHECKING:
@@ -133,6 +133,8 @@ def render_markdown(body: str, converter: Converter | None = None) -> Markup:
 @dataclass(frozen=True, slots=True)
 class PaperPage:
     """What a paper's page and cards need besides the paper itself."""
+
+    __reduce__ = by_fields
 
     paper: Paper
     url: str
