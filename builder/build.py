@@ -445,6 +445,7 @@ def _write(
     `now`); return (written, kept, the stats of the new site's files)."""
     from builder import search
     from builder.pages import paper_pages
+    from builder.related import related_papers
     from builder.workers import Background
 
     papers = [s.paper for s in stored]
@@ -453,6 +454,9 @@ def _write(
         pages = paper_pages(papers, config, cache, ids)
     for name in ("files", "papers", "paper-pages"):  # done with these: free their memory
         cache.release(name)
+    with Progress(len(pages), "relating", "papers"):
+        related = related_papers(pages, cache)
+    cache.release("related")
 
     # The search index, computed by another process while this one plans and renders pages
     # (for a big site, after them: three processes' memory at once would be too much).
@@ -469,7 +473,9 @@ def _write(
         )
 
     try:
-        return _plan_and_write(config, cache, pages, ordered, now, index_key, known, pending)
+        return _plan_and_write(
+            config, cache, pages, related, ordered, now, index_key, known, pending
+        )
     finally:
         if isinstance(pending, Background):
             pending.stop()
@@ -479,6 +485,7 @@ def _plan_and_write(
     config: SiteConfig,
     cache: BuildCache,
     pages: list[Any],
+    related: dict[str, tuple[str, ...]],
     ordered: list[Any],
     now: dict[str, Stat],
     index_key: str,
@@ -494,7 +501,7 @@ def _plan_and_write(
     index_table = cache.table("search")
     base = key_of(cache.code, config_key(config), theme_key(config))
     cards = cache.table("cards")
-    renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards)
+    renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards, related)
     with Progress(len(pages), "planning", "papers"):
         plan = plan_site(pages, config, renderer) + search.record_outputs(ordered)
         if known is not None:

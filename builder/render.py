@@ -183,8 +183,10 @@ class Renderer:
         pages: dict[str, PaperPage],
         base: str = "",
         cards: Table | None = None,
+        related: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.config = config
+        self.related = related or {}
         self.env = make_environment(config)
         self.pages = pages
         self.paper_count = len(pages)
@@ -325,7 +327,9 @@ def plan_site(
     for i, page in enumerate(paper_list):
         newer = paper_list[i - 1] if i > 0 else None
         older = paper_list[i + 1] if i + 1 < len(paper_list) else None
-        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id)
+        shown = [pages[s] for s in render.related.get(page.paper.slug, ())]
+        around = tuple((p.url, p.paper.title) for p in shown)
+        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around)
         plan.append(Output(page.url, key, partial(_paper_page, render, page, newer, older)))
 
     # Archives: by month, organization and topic, each paginated, with an index page.
@@ -381,6 +385,7 @@ def _paper_page(
         links_out=links_out(paper),
         newer=newer,
         older=older,
+        related=[render.pages[s] for s in render.related.get(paper.slug, ())],
         citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
     )
 
@@ -473,5 +478,9 @@ def _archive_output(
 
 def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:
     """Render every file of the site but the search files (site path -> content)."""
-    render = Renderer(config, {page.paper.slug: page for page in paper_list})
+    from builder.related import related_papers
+
+    render = Renderer(
+        config, {page.paper.slug: page for page in paper_list}, related=related_papers(paper_list)
+    )
     return {o.dest: o.make() for o in plan_site(paper_list, config, render)}

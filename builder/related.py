@@ -1,0 +1,282 @@
+"""Related papers: each paper's most similar papers, by tf-idf over title and abstract.
+
+scikit-learn's `TfidfVectorizer` fits the collection and the similarities are cosines of its
+rows (a sparse product, a chunk of rows at a time, keeping the top few of each). tf-idf is
+global, so one new paper could shift every list; a full computation would cost seconds at tens
+of thousands of papers. So the cache keeps the fitted vocabulary and idf, each paper's row and
+its list: papers added since the last full computation are turned into rows with that idf
+(without importing scikit-learn), scored against every paper, and merged into the lists they
+enter. Once the collection has grown by REFIT_GROWTH since the last full computation, or a
+paper was removed or its text changed, the next build computes everything anew. This is the
+one place where a build with `.cache/` deleted may give another site: its lists are those of
+a full computation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from builder.cache import BuildCache
+from builder.workers import fork_map, fork_slices
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from builder.pages import PaperPage
+
+RELATED = 5  # papers listed per paper
+PARALLEL_FROM = 500  # texts to count before the work is worth forking for
+REFIT_GROWTH = 0.10  # a full computation again once the collection grew this much
+ROWS_AT_ONCE = 512  # rows scored per sparse product (bounds memory at 50,000 papers)
+MAX_DF = 0.1  # words in more than a tenth of the papers say little about similarity
+# What the vectorizer is asked for; part of the cache key of a fit.
+SETTINGS = ("tfidf", 1, "english", "sublinear", MAX_DF, RELATED)
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+
+
+def text_of(page: PaperPage) -> str:
+    """The text a paper is compared by: its title and its abstract as a reader sees it."""
+    return f"{page.paper.title}\n{page.text}"
+
+
+def paper_key(page: PaperPage) -> str:
+    """Key a paper by what its list depends on: its slug and its text."""
+    text = f"{page.paper.slug}\n{text_of(page)}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def related_papers(
+    pages: Sequence[PaperPage], cache: BuildCache | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Return slug -> the slugs of its most similar papers, most similar first."""
+    if len(pages) < 2:
+        return {page.paper.slug: () for page in pages}
+    by_key = {paper_key(page): page for page in pages}
+    keys = sorted(by_key)
+    texts = [text_of(by_key[k]) for k in keys]
+    table = cache.table("related") if cache is not None else None
+    tops = _incremental(table, keys, texts) if table is not None else None
+    if tops is None:
+        counted = cache.table("related-counts") if cache is not None else None
+        fit, rows, tops = _full(keys, texts, counted)
+        if table is not None:
+            data: dict[Any, Any] = {("fit",): fit, ("matrix",): (tuple(keys), *rows)}
+            for key in keys:
+                data[("top", key)] = tops[key]
+            table.replace(data)
+    if cache is not None:
+        cache.release("related-counts")
+    return {by_key[k].paper.slug: tuple(by_key[n].paper.slug for n, _ in tops[k]) for k in keys}
+
+
+Top = list[tuple[str, float]]  # (key, cosine), best first
+
+
+def words(text: str, stop_words: frozenset[str]) -> dict[str, int]:
+    """Count a text's words as scikit-learn's analyzer splits them (lowercase, 2+ letters,
+    no stop words)."""
+    return dict(Counter(w for w in TOKEN.findall(text.lower()) if w not in stop_words))
+
+
+def _count_all(texts: Sequence[str], stop_words: frozenset[str]) -> list[dict[str, int]]:
+    return [words(text, stop_words) for text in texts]
+
+
+def _counts(
+    keys: list[str], texts: list[str], table: Any, stop_words: frozenset[str]
+) -> list[dict[str, int]]:
+    """Each paper's word counts: from the cache, or counted (on every core when many)."""
+    found = [table.get(k) if table is not None else None for k in keys]
+    missing = [i for i, f in enumerate(found) if f is None]
+    workers = 0 if len(missing) >= PARALLEL_FROM else 1
+    made = fork_map(_count_all, [texts[i] for i in missing], stop_words, workers=workers)
+    for i, counts in zip(missing, made, strict=True):
+        found[i] = counts
+        if table is not None:
+            table.put(keys[i], counts)
+    return found
+
+
+def _full(
+    keys: list[str], texts: list[str], counted: Any = None
+) -> tuple[tuple, tuple, dict[str, Top]]:
+    """Fit tf-idf on every paper and list each one's most similar; return the fit, rows, lists.
+
+    The words are counted as `TfidfVectorizer` counts them (the tests check the matrix is
+    its matrix), each paper once, then scikit-learn's `TfidfTransformer` weighs them.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
+
+    counts = _counts(keys, texts, counted, ENGLISH_STOP_WORDS)
+    documents: Counter[str] = Counter()
+    for row in counts:
+        documents.update(row.keys())
+    most = MAX_DF * len(keys)
+    terms = sorted(t for t, df in documents.items() if df <= most)
+    vocabulary = {term: column for column, term in enumerate(terms)}
+    if not vocabulary:  # no word left after the stop words: nothing is related
+        empty = (np.zeros(len(keys) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+        fit = (SETTINGS, {}, np.zeros(0, np.float32), len(keys), ENGLISH_STOP_WORDS)
+        return fit, empty, {k: [] for k in keys}
+    indptr, indices, values = [0], [], []
+    for row in counts:
+        columns = sorted(vocabulary[t] for t in row if t in vocabulary)
+        indices += columns
+        values += [row[terms[c]] for c in columns]
+        indptr.append(len(indices))
+    matrix = csr_matrix(
+        (np.array(values, np.float32), np.array(indices, np.int32), np.array(indptr)),
+        shape=(len(keys), len(terms)),
+    )
+    transformer = TfidfTransformer(sublinear_tf=True)
+    matrix = transformer.fit_transform(matrix).tocsr()
+    matrix.sort_indices()
+    starts = list(range(0, len(keys), ROWS_AT_ONCE))
+    workers = 0 if len(starts) > 1 else 1
+    tops: dict[str, Top] = {}
+    for part in fork_slices(_score_blocks, starts, matrix, keys, workers=workers):
+        tops.update(part)
+    idf = transformer.idf_.astype(np.float32)
+    fit = (SETTINGS, vocabulary, idf, len(keys), ENGLISH_STOP_WORDS)
+    return fit, (matrix.indptr, matrix.indices, matrix.data), tops
+
+
+def _score_blocks(starts: Sequence[int], matrix: Any, keys: Sequence[str]) -> dict[str, Top]:
+    """List the most similar papers of the blocks of rows that begin at `starts`."""
+    transposed = matrix.T.tocsr()
+    tops = {}
+    for start in starts:
+        block = (matrix[start : start + ROWS_AT_ONCE] @ transposed).toarray()
+        for offset, top in enumerate(_block_best(block, start, keys)):
+            tops[keys[start + offset]] = top
+    return tops
+
+
+def _block_best(block: np.ndarray, start: int, keys: Sequence[str]) -> list[Top]:
+    """The lists of a block of rows of scores (row r is paper start + r)."""
+    import numpy as np
+
+    rows = np.arange(block.shape[0])
+    block[rows, start + rows] = 0.0  # a paper is not related to itself
+    width = block.shape[1]
+    if width <= RELATED:
+        return [_best(scores, keys) for scores in block]
+    chosen = np.argpartition(block, width - RELATED, axis=1)[:, width - RELATED :]
+    values = np.take_along_axis(block, chosen, axis=1)
+    # More papers at the cut than places: choose among the tied by key.
+    tied = (block >= values.min(axis=1)[:, None]).sum(axis=1) > RELATED
+    tops = []
+    for r in range(block.shape[0]):
+        if tied[r]:
+            tops.append(_best(block[r], keys))
+            continue
+        pairs = [(keys[i], float(v)) for i, v in zip(chosen[r], values[r], strict=True) if v > 0]
+        tops.append(sorted(pairs, key=lambda item: (-item[1], item[0])))
+    return tops
+
+
+def _best(scores: np.ndarray, keys: Sequence[str], count: int = RELATED) -> Top:
+    """The `count` best scores above 0 of one row, ties broken by key (so the lists are stable)."""
+    import numpy as np
+
+    if len(scores) > count:
+        cut = np.partition(scores, len(scores) - count)[len(scores) - count]
+        chosen = np.flatnonzero(scores >= cut)
+    else:
+        chosen = np.arange(len(scores))
+    chosen = chosen[scores[chosen] > 0]
+    ranked = sorted(chosen.tolist(), key=lambda i: (-float(scores[i]), keys[i]))
+    return [(keys[i], float(scores[i])) for i in ranked[:count]]
+
+
+def vectorize(
+    text: str, vocabulary: Mapping[str, int], idf: np.ndarray, stop_words: frozenset[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Turn a text into its tf-idf row under a past fit (what scikit-learn's transform gives)."""
+    import numpy as np
+
+    found = words(text, stop_words)
+    counts = {vocabulary[w]: n for w, n in found.items() if w in vocabulary}
+    columns = np.array(sorted(counts), dtype=np.int32)
+    values = np.array(
+        [(math.log(counts[c]) + 1.0) * float(idf[c]) for c in columns], dtype=np.float32
+    )
+    norm = np.sqrt(np.sum(values.astype(np.float64) ** 2))
+    return columns, (values / norm).astype(np.float32) if norm else values
+
+
+def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top] | None:
+    """Update the cached lists for papers added since the last fit; None: compute anew."""
+    fit = table.get(("fit",))
+    stored = table.get(("matrix",))
+    if fit is None or fit[0] != SETTINGS or stored is None:
+        return None
+    _settings, vocabulary, idf, fitted, stop_words = fit
+    if len(keys) > fitted * (1 + REFIT_GROWTH):
+        return None
+    old_keys, indptr, indices, data = stored
+    row_of = {k: i for i, k in enumerate(old_keys)}
+    lists: dict[str, Top] = {}
+    for key in keys:
+        if key in row_of:
+            top = table.get(("top", key))
+            if top is None:
+                return None
+            lists[key] = top
+    added = [i for i, k in enumerate(keys) if k not in row_of]
+    if not added and len(keys) == len(old_keys):
+        return lists
+    import numpy as np
+    from scipy.sparse import csr_matrix, vstack
+
+    # A paper removed since: its row goes (the lists that named it were caught above).
+    if any(lists.get(k) is not None and any(n not in lists for n, _ in lists[k]) for k in lists):
+        return None
+    old = csr_matrix((data, indices, indptr), shape=(len(old_keys), len(idf)))
+    kept = [row_of[k] for k in keys if k in row_of]
+    rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
+    new = _stack(rows, len(idf), csr_matrix)
+    if kept != list(range(len(old_keys))):
+        old = old[kept]  # papers removed since: their rows go
+    every = vstack([old, new], format="csr") if kept else new
+    order = [old_keys[i] for i in kept] + [keys[i] for i in added]
+    table.put(("matrix",), (tuple(order), every.indptr, every.indices, every.data))
+    scores = (new @ every.T).toarray()
+    for n, i in enumerate(added):
+        scores[n, len(kept) + n] = 0.0  # not related to itself
+        lists[keys[i]] = _best(scores[n], order)
+    # An old paper's list changes where a new paper scores at least its last entry (or the
+    # list is short); merge only there.
+    best_new = scores[:, : len(kept)].max(axis=0) if added else np.zeros(len(kept))
+    for column in np.flatnonzero(best_new > 0).tolist():
+        key = order[column]
+        top = lists[key]
+        if len(top) == RELATED and best_new[column] < top[-1][1]:
+            continue
+        entering = np.flatnonzero(scores[:, column] > 0).tolist()
+        merged = top + [(keys[added[n]], float(scores[n, column])) for n in entering]
+        best = sorted(merged, key=lambda item: (-item[1], item[0]))[:RELATED]
+        if best != top:
+            lists[key] = best
+            table.put(("top", key), best)
+    for i in added:
+        table.put(("top", keys[i]), lists[keys[i]])
+    return lists
+
+
+def _stack(rows: list[tuple[np.ndarray, np.ndarray]], width: int, csr_matrix: Any) -> Any:
+    """Stack (columns, values) rows into one sparse matrix."""
+    import numpy as np
+
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(c) for c, _ in rows])
+    indices = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int32)
+    data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
+    return csr_matrix((data, indices, indptr), shape=(len(rows), width))

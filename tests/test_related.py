@@ -1,0 +1,131 @@
+"""Related papers: tf-idf lists that make sense, equal a brute-force computation, and update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from builder import related
+from builder.cache import BuildCache
+from builder.config import load_config
+from builder.load import load_papers
+from builder.pages import paper_pages
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def pages() -> list:
+    """The sample papers as the build sees them."""
+    config, _ = load_config(REPO / "site.yaml", {})
+    stored, _ = load_papers(REPO / "content" / "papers")
+    return paper_pages([s.paper for s in stored], config)
+
+
+def brute_force(pages: list, fitted_on: list | None = None) -> dict[str, tuple[str, ...]]:
+    """Every pair's cosine with scikit-learn (tf-idf fitted on `fitted_on`, else on all), the
+    best five of each (ties by key)."""
+    keys = sorted(related.paper_key(p) for p in pages)
+    by_key = {related.paper_key(p): p for p in pages}
+    texts = [related.text_of(by_key[k]) for k in keys]
+    vectorizer = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, max_df=related.MAX_DF, dtype=np.float32
+    )
+    vectorizer.fit([related.text_of(p) for p in fitted_on or pages])
+    scores = cosine_similarity(vectorizer.transform(texts))
+    lists = {}
+    for i, key in enumerate(keys):
+        ranked = sorted(
+            (j for j in range(len(keys)) if j != i and scores[i, j] > 1e-6),
+            key=lambda j: (-round(float(scores[i, j]), 5), keys[j]),
+        )
+        lists[by_key[key].paper.slug] = tuple(by_key[keys[j]].paper.slug for j in ranked[:5])
+    return lists
+
+
+def test_a_grokking_papers_related_papers_are_mostly_about_grokking(pages: list) -> None:
+    lists = related.related_papers(pages)
+    by_slug = {p.paper.slug: p for p in pages}
+    grokking = [p for p in pages if "grokking" in p.paper.title.lower()]
+    assert len(grokking) >= 6
+    about = shown = 0
+    for page in grokking:
+        listed = [by_slug[s] for s in lists[page.paper.slug]]
+        assert len(listed) == related.RELATED
+        shown += len(listed)
+        about += sum("grok" in (p.paper.title + p.text).lower() for p in listed)
+    # 6 grokking papers among 134: by chance, one related paper in 20 would be about it.
+    assert about / shown > 0.5, (about, shown)
+
+
+def test_the_lists_are_the_best_cosines_of_scikit_learns_tfidf(pages: list) -> None:
+    assert related.related_papers(pages) == brute_force(pages)
+
+
+def test_no_paper_is_its_own_relative_and_every_list_is_full(pages: list) -> None:
+    lists = related.related_papers(pages)
+    assert len(lists) == len(pages)
+    for slug, shown in lists.items():
+        assert slug not in shown
+        assert len(set(shown)) == len(shown) == related.RELATED
+
+
+def test_a_new_papers_row_is_what_scikit_learns_transform_gives(pages: list) -> None:
+    texts = [related.text_of(p) for p in pages]
+    vectorizer = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, max_df=related.MAX_DF, dtype=np.float32
+    )
+    vectorizer.fit(texts[:100])
+    expected = vectorizer.transform(texts[100:]).tocsr()
+    expected.sort_indices()
+    for n, text in enumerate(texts[100:]):
+        columns, values = related.vectorize(
+            text,
+            vectorizer.vocabulary_,
+            vectorizer.idf_,
+            frozenset(vectorizer.get_stop_words()),
+        )
+        row = expected[n]
+        assert columns.tolist() == row.indices.tolist()
+        np.testing.assert_allclose(values, row.data, rtol=1e-6)
+
+
+def test_a_few_new_papers_update_the_cached_lists_without_a_new_fit(
+    pages: list, tmp_path: Path
+) -> None:
+    cache = BuildCache(tmp_path / ".cache")
+    first = pages[8:]  # the newest 8 come later: under 10% more
+    related.related_papers(first, cache)
+    fit = cache.table("related").get(("fit",))
+    lists = related.related_papers(pages, cache)
+    assert cache.table("related").get(("fit",)) is fit  # no new fit
+    # Every list is what the old fit gives: new papers scored against all, and entering the
+    # lists of the others where they beat them.
+    assert lists == brute_force(pages, fitted_on=first)
+    new = {p.paper.slug for p in pages[:8]}
+    assert any(set(lists[s]) & new for s in lists if s not in new)
+    assert lists != related.related_papers(pages)  # a full computation differs
+    # Asked again, and saved and read back, the lists stay.
+    assert related.related_papers(pages, cache) == lists
+    cache.save()
+    assert related.related_papers(pages, BuildCache(tmp_path / ".cache")) == lists
+
+
+def test_growth_past_ten_percent_or_a_removed_paper_computes_anew(
+    pages: list, tmp_path: Path
+) -> None:
+    cache = BuildCache(tmp_path / ".cache")
+    related.related_papers(pages[:100], cache)
+    assert related.related_papers(pages, cache) == related.related_papers(pages)
+    # A paper that is in lists goes away: everything is computed again.
+    named = related.related_papers(pages)[pages[0].paper.slug][0]
+    fewer = [p for p in pages if p.paper.slug != named]
+    assert related.related_papers(fewer, cache) == related.related_papers(fewer)
+
+
+def test_tiny_or_wordless_collections_have_empty_lists(pages: list) -> None:
+    assert related.related_papers(pages[:1]) == {pages[0].paper.slug: ()}
+    assert related.related_papers([]) == {}
