@@ -43,6 +43,7 @@ from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
 from builder.models import Paper
 from builder.pages import SAFE_SCHEMES, PaperPage
+from builder.top import TopList, top_papers
 from builder.workers import fork_map
 
 __all__ = ["DEFAULT_THEME", "Output", "Renderer", "plan_site", "render_site"]
@@ -339,8 +340,17 @@ def plan_site(
         "org": org_archives(ordered),
         "topic": topic_archives(ordered, topics),
     }
+    tops = top_papers(ordered)
     for kind, group in archives.items():
-        plan += _archive_outputs(render, kind, group, config.page_size)
+        plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
+    lists = (tops.all_time, *tops.months, *tops.weeks)
+    plan.append(
+        Output(
+            "top.html",
+            key_of(base, "top", tuple((t.title, _ids(t.papers, pages)) for t in lists)),
+            partial(render, "top.html", "top.html", "top", tops=tops),
+        )
+    )
 
     # Search page, feed, sitemap and the files hosts look for.
     plan.append(
@@ -415,7 +425,11 @@ def _sitemaps(render: Renderer, urls: list[str]) -> list[Output]:
 
 
 def _archive_outputs(
-    render: Renderer, kind: str, archives: list[Archive], page_size: int
+    render: Renderer,
+    kind: str,
+    archives: list[Archive],
+    page_size: int,
+    tops: dict[str, TopList] | None = None,
 ) -> list[Output]:
     """Plan one kind of archive: its pages and the index listing them all."""
     section = SECTIONS[kind]
@@ -426,8 +440,10 @@ def _archive_outputs(
         newer = archives[i - 1] if kind == "month" and i > 0 else None
         older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
         around = tuple((a.dest, a.title) if a else None for a in (newer, older))
+        top = (tops or {}).get(archive.key) if kind == "month" else None
         for listing in paginate_archive(archive, page_size):
-            outputs.append(_archive_output(render, section, listing, newer, older, around))
+            shown = top if listing.pagination.page == 1 else None
+            outputs.append(_archive_output(render, section, listing, newer, older, around, shown))
     index = f"{section}/index.html"
     summary = tuple((a.dest, a.title, len(a.papers)) for a in archives)
     outputs.append(
@@ -447,9 +463,11 @@ def _archive_output(
     newer: Archive | None,
     older: Archive | None,
     around: tuple,
+    top: TopList | None = None,
 ) -> Output:
     archive = listing.archive
     key = key_of(
+        _ids(top.papers, render.pages) if top else None,
         render.base,
         "archive",
         listing.dest,
@@ -472,6 +490,7 @@ def _archive_output(
             papers=listing.papers,
             newer=newer,
             older=older,
+            top=top,
         ),
     )
 

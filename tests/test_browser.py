@@ -23,6 +23,7 @@ PAGE_TYPES = [
     "topics/index.html",
     "topics/reasoning.html",
     "search.html",
+    "top.html",
     "404.html",
 ]
 

@@ -46,6 +46,7 @@ def test_every_page_type_is_there(built_site: Path) -> None:
         "orgs/index.html",
         "topics/index.html",
         "search.html",
+        "top.html",
         "404.html",
         "feed.xml",
         "sitemap.xml",
@@ -53,6 +54,7 @@ def test_every_page_type_is_there(built_site: Path) -> None:
         ".nojekyll",
         "assets/style.css",
         "assets/site.js",
+        "assets/favicon.svg",
     ]:
         assert (built_site / name).is_file(), name
     assert len(list((built_site / "papers").glob("*.html"))) == len(PAPERS) == 134
@@ -164,6 +166,39 @@ def test_paper_pages_link_out_and_to_their_neighbours(built_site: Path) -> None:
     neighbours = soup.select(".neighbours a")
     assert neighbours and all(a["href"].endswith(".html") for a in neighbours)
     assert len(soup.select("[itemprop=name]")) == 1
+
+
+def test_every_paper_page_ends_with_five_related_papers_linked_by_title(built_site: Path) -> None:
+    for path in sorted((built_site / "papers").glob("*.html")):
+        soup = soup_of(path)
+        section = soup.select_one("main > section#related")
+        assert section is not None and section.find_next_sibling() is None, path.name
+        links = section.select("li a")
+        assert len(links) == 5, path.name
+        for a in links:
+            target = (path.parent / a["href"]).resolve()
+            assert target.is_file() and target != path.resolve()
+            assert a.get_text() == PAPERS[target.stem].title
+
+
+def test_top_papers_are_linked_from_every_page_and_ordered_by_upvotes(built_site: Path) -> None:
+    soup = soup_of(built_site / "top.html")
+    lists = soup.select("section.top-list")
+    assert lists[0].h2.get_text() == "All time"
+    for section in lists:
+        slugs = [a["href"].split("/")[-1][:-5] for a in section.select(".card-title a")]
+        assert 0 < len(slugs) <= 10
+        votes = [PAPERS[s].upvotes for s in slugs]
+        assert votes == sorted(votes, reverse=True)
+    shown = [a["href"] for a in lists[0].select(".card-title a")]
+    best = sorted(
+        (p for p in PAPERS.values() if p.upvotes is not None),
+        key=lambda p: (-p.upvotes, -(listed_on(p).toordinal()), p.slug),
+    )[:10]
+    assert shown == [f"papers/{p.slug}.html" for p in best]
+    for path in html_pages(built_site):
+        nav = soup_of(path).select_one("nav.site-nav")
+        assert any(a["href"].endswith("top.html") for a in nav.select("a")), path
 
 
 def test_archives_hold_every_paper_where_it_belongs(built_site: Path) -> None:
@@ -309,3 +344,23 @@ def test_the_pages_workflow_is_a_valid_github_workflow() -> None:
     assert "make site BASE_URL=" in text
     for action in ("configure-pages", "upload-pages-artifact", "deploy-pages"):
         assert re.search(rf"uses: actions/{action}@v\d", text), action
+
+
+def test_a_month_of_several_pages_shows_its_top_papers_on_its_first(tmp_path: Path) -> None:
+    site = build_seed_site(tmp_path, page_size=5)
+    months: dict[str, list] = {}
+    for paper in PAPERS.values():
+        months.setdefault(f"{listed_on(paper):%Y-%m}", []).append(paper)
+    big = [m for m, papers in months.items() if len(papers) > 5]
+    assert big
+    for month in big:
+        section = soup_of(site / "months" / f"{month}.html").select_one("section.top-of")
+        shown = [a["href"].split("/")[-1][:-5] for a in section.select(".card-title a")]
+        counted = [p for p in months[month] if p.upvotes is not None]
+        assert len(shown) == min(10, len(counted))
+        assert [PAPERS[s].upvotes for s in shown] == sorted(
+            (p.upvotes for p in counted), reverse=True
+        )[: len(shown)]
+        assert soup_of(site / "months" / month / "2.html").select_one("section.top-of") is None
+    small = next(m for m, papers in months.items() if len(papers) <= 5)
+    assert soup_of(site / "months" / f"{small}.html").select_one("section.top-of") is None

@@ -38,6 +38,7 @@ def page_types(site: Path) -> dict[str, Path]:
         "topic": pick(site, "topics", "reasoning"),
         "topics": site / "topics" / "index.html",
         "search": site / "search.html",
+        "top": site / "top.html",
         "404": site / "404.html",
     }
 
