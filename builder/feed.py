@@ -1,12 +1,13 @@
-"""The Atom feed of the newest papers, with full abstracts (feedgen)."""
+"""Atom feeds with full abstracts (feedgen): the newest papers, and those of each organization and
+topic; and the OPML list of them all."""
 
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from feedgen.feed import FeedGenerator
 
 from builder import __version__
 from builder.config import SiteConfig
@@ -26,16 +27,33 @@ def entry_id(paper: Paper, config: SiteConfig) -> str:
     return f"urn:paper-digest:{paper.slug}"
 
 
-def atom_feed(papers: Sequence[Paper], config: SiteConfig, pages: Mapping[str, Any]) -> bytes:
-    """Render the Atom feed of `papers` (newest first); links are relative without base_url."""
+def atom_feed(
+    papers: Sequence[Paper],
+    config: SiteConfig,
+    pages: Mapping[str, Any],
+    path: str = "feed.xml",
+    html_page: str = "index.html",
+    title: str | None = None,
+) -> bytes:
+    """Render the Atom feed at site path `path` of `papers` (newest first): the feed of the
+    digest, or of an organization's or topic's page `html_page` named `title`; without
+    base_url, links are relative to the feed's folder."""
+    from feedgen.feed import FeedGenerator  # imported here: only a changed feed needs it
+
     base = config.base_url
+    up = base or "../" * path.count("/")  # from the feed's folder to the site root
     fg = FeedGenerator()
-    fg.id(base or "urn:paper-digest:feed")
-    fg.title(config.title)
-    fg.subtitle(config.description or config.title)
+    if path == "feed.xml":
+        fg.id(base or "urn:paper-digest:feed")
+    else:
+        fg.id(f"{base}{path}" if base else f"urn:paper-digest:{path}")
+    fg.title(f"{title} · {config.title}" if title else config.title)
+    fg.subtitle(f"Papers of {title}" if title else config.description or config.title)
     fg.author({"name": config.title})
-    fg.link(href=f"{base}feed.xml", rel="self", type="application/atom+xml")
-    fg.link(href=base or "index.html", rel="alternate", type="text/html")
+    self_href = f"{base}{path}" if base else path.split("/")[-1]
+    fg.link(href=self_href, rel="self", type="application/atom+xml")
+    alternate = base if base and html_page == "index.html" else f"{up}{html_page}"
+    fg.link(href=alternate, rel="alternate", type="text/html")
     fg.language(config.language)
     fg.generator("paper-digest", version=__version__)
     days = [pages[p.slug].day for p in papers if pages[p.slug].day]
@@ -46,7 +64,7 @@ def atom_feed(papers: Sequence[Paper], config: SiteConfig, pages: Mapping[str, A
         entry = fg.add_entry(order="append")
         entry.id(entry_id(paper, config))
         entry.title(paper.title)
-        entry.link(href=f"{base}{page.url}", rel="alternate", type="text/html")
+        entry.link(href=f"{up}{page.url}", rel="alternate", type="text/html")
         updated = _moment(page.day) if page.day else _moment(dt.date(1970, 1, 1))
         entry.updated(updated)
         if paper.date:
@@ -59,3 +77,49 @@ def atom_feed(papers: Sequence[Paper], config: SiteConfig, pages: Mapping[str, A
             entry.category(term=topic.slug, label=topic.name)
         entry.content(page.text, type="text")
     return fg.atom_str(pretty=True)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed of the site: where it is, what it is of, and the page it follows."""
+
+    path: str
+    title: str
+    page: str
+    kind: str  # "site", "org" or "topic"
+
+
+def feed_path(archive_dest: str) -> str:
+    """The feed beside an archive's first page: `orgs/berkeley.html` -> `orgs/berkeley.xml`."""
+    return archive_dest[: -len(".html")] + ".xml"
+
+
+def opml(feeds: Sequence[Feed], config: SiteConfig) -> bytes:
+    """An OPML 2.0 list of every feed, to subscribe to all of them in one import.
+
+    Feed readers need absolute addresses: without base_url the addresses are relative to the
+    site root, which is the best a site that does not know where it lives can give.
+    """
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = f"{config.title}: every feed"
+    body = ET.SubElement(root, "body")
+    groups = {"site": body}
+    base = config.base_url
+    for feed in sorted(feeds, key=lambda f: f.kind != "site"):
+        if feed.kind not in groups:
+            label = {"org": "Organizations", "topic": "Topics"}[feed.kind]
+            groups[feed.kind] = ET.SubElement(body, "outline", text=label, title=label)
+        page = base if base and feed.page == "index.html" else base + feed.page
+        ET.SubElement(
+            groups[feed.kind],
+            "outline",
+            type="rss",
+            text=feed.title,
+            title=feed.title,
+            xmlUrl=base + feed.path,
+            htmlUrl=page,
+        )
+    ET.indent(root)
+    declaration = '<?xml version="1.0" encoding="utf-8"?>\n'
+    return (declaration + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")

@@ -41,6 +41,7 @@ from builder.archives import (
 from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
+from builder.feed import Feed, feed_path
 from builder.models import Paper
 from builder.pages import SAFE_SCHEMES, PaperPage
 from builder.top import TopList, top_papers
@@ -299,7 +300,7 @@ def plan_site(
     paper_list: Sequence[PaperPage], config: SiteConfig, render: Renderer
 ) -> list[Output]:
     """List every file of the site (but the search files) with its key, rendering none yet."""
-    from builder.feed import atom_feed  # imported here: only a changed feed needs feedgen
+    from builder.feed import atom_feed  # feedgen itself loads only when a feed is made
 
     ordered = [page.paper for page in paper_list]
     pages = render.pages
@@ -343,6 +344,7 @@ def plan_site(
     tops = top_papers(ordered)
     for kind, group in archives.items():
         plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
+    plan += _feed_outputs(render, archives, config)
     lists = (tops.all_time, *tops.months, *tops.weeks)
     plan.append(
         Output(
@@ -441,9 +443,13 @@ def _archive_outputs(
         older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
         around = tuple((a.dest, a.title) if a else None for a in (newer, older))
         top = (tops or {}).get(archive.key) if kind == "month" else None
+        feed = Feed(feed_path(archive.dest), archive.title, archive.dest, kind)
+        feed_of = feed if kind != "month" else None
         for listing in paginate_archive(archive, page_size):
             shown = top if listing.pagination.page == 1 else None
-            outputs.append(_archive_output(render, section, listing, newer, older, around, shown))
+            outputs.append(
+                _archive_output(render, section, listing, newer, older, around, shown, feed_of)
+            )
     index = f"{section}/index.html"
     summary = tuple((a.dest, a.title, len(a.papers)) for a in archives)
     outputs.append(
@@ -464,10 +470,12 @@ def _archive_output(
     older: Archive | None,
     around: tuple,
     top: TopList | None = None,
+    feed: Feed | None = None,
 ) -> Output:
     archive = listing.archive
     key = key_of(
         _ids(top.papers, render.pages) if top else None,
+        feed,
         render.base,
         "archive",
         listing.dest,
@@ -491,8 +499,41 @@ def _archive_output(
             newer=newer,
             older=older,
             top=top,
+            feed=feed,
         ),
     )
+
+
+def _feed_outputs(
+    render: Renderer, archives: dict[str, list[Archive]], config: SiteConfig
+) -> list[Output]:
+    """Plan the feed of each organization and topic, feeds.html and feeds.opml."""
+    from builder.feed import atom_feed, opml
+
+    feeds = [Feed("feed.xml", "Latest papers", "index.html", "site")]
+    outputs = []
+    for kind in ("org", "topic"):
+        for archive in archives[kind]:
+            feed = Feed(feed_path(archive.dest), archive.title, archive.dest, kind)
+            newest = archive.papers[: config.feed_size]
+            make = partial(
+                atom_feed, newest, config, render.pages, feed.path, archive.dest, archive.title
+            )
+            key = key_of(render.base, "feed", feed, _ids(newest, render.pages))
+            outputs.append(Output(feed.path, key, make))
+            feeds.append(feed)
+    listed = tuple(feeds)
+    outputs.append(
+        Output(
+            "feeds.html",
+            key_of(render.base, "feeds", listed),
+            partial(render, "feeds.html", "feeds.html", "feeds", feeds=feeds),
+        )
+    )
+    outputs.append(
+        Output("feeds.opml", key_of(render.base, "opml", listed), partial(opml, feeds, config))
+    )
+    return outputs
 
 
 def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:

@@ -24,6 +24,7 @@ PAGE_TYPES = [
     "topics/reasoning.html",
     "search.html",
     "top.html",
+    "feeds.html",
     "404.html",
 ]
 
@@ -111,4 +112,23 @@ def test_the_skip_link_is_first_and_moves_focus_to_the_content(built_site: Path,
     assert page.locator(".skip-link").is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
+    ctx.close()
+
+
+def test_copy_address_copies_a_feeds_full_address(built_site: Path, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto((built_site / "feeds.html").as_uri())
+    buttons = page.locator(".feed-list button.copy-link")
+    assert buttons.count() == len(page.locator(".feed-list li").all())
+    page.evaluate(
+        "() => { window.copied = null; navigator.clipboard.writeText = "
+        "async (t) => { window.copied = t; }; }"
+    )
+    item = page.locator(".feed-list li", has=page.locator('a[href="topics/math.xml"]'))
+    item.locator("button").click()
+    page.wait_for_function("() => window.copied !== null")
+    assert page.evaluate("window.copied") == (built_site / "topics" / "math.xml").as_uri()
+    assert item.locator(".copy-status").inner_text() == "Address copied"
+    assert item.locator("button").get_attribute("aria-label").endswith("feed of math")
     ctx.close()

@@ -47,6 +47,8 @@ def test_every_page_type_is_there(built_site: Path) -> None:
         "topics/index.html",
         "search.html",
         "top.html",
+        "feeds.html",
+        "feeds.opml",
         "404.html",
         "feed.xml",
         "sitemap.xml",
@@ -271,6 +273,50 @@ def test_the_feed_is_valid_atom_with_full_abstracts(fixture: str, request) -> No
         else:
             assert entry.link == f"papers/{slug}.html"
     assert len({e.id for e in feed.entries}) == 50
+
+
+@pytest.mark.parametrize("fixture", ["built_site", "published_site"])
+def test_every_organization_and_topic_has_a_feed_its_pages_advertise(fixture: str, request) -> None:
+    site: Path = request.getfixturevalue(fixture)
+    feeds = sorted((site / "orgs").glob("*.xml")) + sorted((site / "topics").glob("*.xml"))
+    archives = [p for p in (site / "orgs").glob("*.html") if p.name != "index.html"]
+    archives += [p for p in (site / "topics").glob("*.html") if p.name != "index.html"]
+    assert len(feeds) == len(archives) > 10
+    for page in archives:
+        xml = page.with_suffix(".xml")
+        links = soup_of(page).select('link[rel=alternate][type="application/atom+xml"]')
+        hrefs = [a["href"] for a in links]
+        assert hrefs == ["../feed.xml", f"../{page.parent.name}/{xml.name}"], page
+        feed = feedparser.parse(xml.read_bytes())
+        assert not feed.bozo, (xml, feed.get("bozo_exception"))
+        listed = [Path(a["href"]).stem for a in soup_of(page).select(".card-title a")]
+        slugs = [Path(urlsplit(e.link).path).stem for e in feed.entries]
+        assert slugs[: len(listed)] == listed[: len(slugs)]
+        assert len(slugs) == min(
+            50, int(re.match(r"(\d+)", soup_of(page).select_one(".lead").text)[1])
+        )
+        for entry, slug in zip(feed.entries, slugs, strict=True):
+            assert entry.content[0].value == rendered_text(PAPERS[slug].body)
+            if fixture == "published_site":
+                assert entry.link == f"{BASE_URL}papers/{slug}.html"
+            else:
+                assert (xml.parent / entry.link).resolve() == (site / "papers" / f"{slug}.html")
+
+
+@pytest.mark.parametrize("fixture", ["built_site", "published_site"])
+def test_feeds_html_and_the_opml_list_every_feed(fixture: str, request) -> None:
+    site: Path = request.getfixturevalue(fixture)
+    xml = [p for d in ("orgs", "topics") for p in (site / d).glob("*.xml")]
+    every = ["feed.xml", *sorted(p.relative_to(site).as_posix() for p in xml)]
+    soup = soup_of(site / "feeds.html")
+    listed = [a["href"] for a in soup.select(".feed-list a.feed-url")]
+    assert sorted(listed) == sorted(every)
+    assert len(soup.select(".feed-list a.copy-link")) == len(every)
+    outlines = ET.parse(site / "feeds.opml").getroot().iter("outline")
+    urls = [o.get("xmlUrl") for o in outlines if o.get("type") == "rss"]
+    base = BASE_URL if fixture == "published_site" else ""
+    assert sorted(urls) == sorted(base + f for f in every)
+    assert urls[0] == base + "feed.xml"
 
 
 def sitemap_locs(site: Path) -> list[str]:

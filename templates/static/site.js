@@ -53,12 +53,13 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = link.className;
-    button.textContent = "Copy link";
+    button.textContent = link.getAttribute("data-label") || "Copy link";
+    if (link.hasAttribute("aria-label")) { button.setAttribute("aria-label", link.getAttribute("aria-label")); }
     var status = link.parentNode.querySelector(".copy-status");
     button.addEventListener("click", function () {
       var url = link.getAttribute("data-url") || link.href;
       copyText(url).then(
-        function () { if (status) { status.textContent = "Link copied"; } },
+        function () { if (status) { status.textContent = link.getAttribute("data-done") || "Link copied"; } },
         function () { if (status) { status.textContent = url; } }
       );
     });
