@@ -38,8 +38,8 @@ from builder.write import check_output, clean_stale
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
+    from builder.plan import Output
     from builder.read import ListingFile
-    from builder.render import Output
     from builder.write import Staging
 
 log = logging.getLogger(__name__)
@@ -494,7 +494,8 @@ def _plan_and_write(
 ) -> tuple[int, int, dict[str, Stat]]:
     """Plan the site, keep what did not change, render the rest, swap the new site in."""
     from builder import search
-    from builder.render import Output, Renderer, plan_site, theme_key
+    from builder.plan import Output, plan_site
+    from builder.render import Renderer, theme_key
     from builder.workers import Background
     from builder.write import Staging
 

@@ -1,16 +1,14 @@
-"""Plan the site's files, each with a key for what it shows, and render them with Jinja2.
+"""Render pages with Jinja2: the environment, its filters, and the Renderer every page goes
+through (cards and rows rendered once per paper). What the site holds is planned in plan.py.
 
-A page's key hashes the settings, the theme, the builder's code and the content ids of the
-papers it shows (and their order), so two builds that give a page the same key give it the
-same bytes: the build keeps such a page from the last site instead of rendering it again.
-Templates see only what is passed to them (never every paper), which keeps the keys honest.
+Templates see only what is passed to them (never every paper), which keeps the keys of
+plan.py honest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,27 +25,18 @@ from markupsafe import Markup
 
 from builder import __version__
 from builder.archives import (
-    Archive,
-    ArchivePage,
     group_days,
-    month_archives,
-    org_archives,
     org_key,
-    paginate,
-    paginate_archive,
-    topic_archives,
     url_for,
 )
 from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
-from builder.feed import Feed, feed_path
 from builder.models import Paper
 from builder.pages import SAFE_SCHEMES, PaperPage
-from builder.top import TopList, top_papers
 from builder.workers import fork_map
 
-__all__ = ["DEFAULT_THEME", "Output", "Renderer", "plan_site", "render_site"]
+__all__ = ["DEFAULT_THEME", "Renderer", "make_environment"]
 
 
 def long_date(day: dt.date) -> str:
@@ -278,269 +267,3 @@ def _marked_items(items: Sequence[tuple[str, PaperPage]], renderer: Renderer) ->
 
 # Below this many cards to render, forking workers costs more than it saves.
 PARALLEL_CARDS = 1000
-
-
-@dataclass(frozen=True)
-class Output:
-    """One file of the site: where it goes, what it shows (hashed), and how to make it."""
-
-    dest: str
-    key: str
-    make: Callable[[], str | bytes]
-
-
-SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
-
-
-def _ids(papers: Sequence[Paper], pages: dict[str, PaperPage]) -> tuple[str, ...]:
-    return tuple(pages[p.slug].id for p in papers)
-
-
-def plan_site(
-    paper_list: Sequence[PaperPage], config: SiteConfig, render: Renderer
-) -> list[Output]:
-    """List every file of the site (but the search files) with its key, rendering none yet."""
-    from builder.feed import atom_feed  # feedgen itself loads only when a feed is made
-
-    ordered = [page.paper for page in paper_list]
-    pages = render.pages
-    base = render.base
-    count = len(ordered)
-    plan = [
-        Output(dest, sha(data), partial(lambda d: d, data))
-        for dest, data in static_files(config).items()
-    ]
-
-    # The digest, newest first, a page at a time.
-    for digest in paginate(ordered, config.page_size):
-        shown = [p for day in digest.days for p in day.papers]
-        key = key_of(
-            base, "digest", digest.dest, digest.pagination.pages, count, _ids(shown, pages)
-        )
-        plan.append(
-            Output(
-                digest.dest,
-                key,
-                partial(render, "index.html", digest.dest, "digest", digest=digest),
-            )
-        )
-
-    # One page per paper, linked to its neighbours in digest order.
-    for i, page in enumerate(paper_list):
-        newer = paper_list[i - 1] if i > 0 else None
-        older = paper_list[i + 1] if i + 1 < len(paper_list) else None
-        shown = [pages[s] for s in render.related.get(page.paper.slug, ())]
-        around = tuple((p.url, p.paper.title) for p in shown)
-        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around)
-        plan.append(Output(page.url, key, partial(_paper_page, render, page, newer, older)))
-
-    # Archives: by month, organization and topic, each paginated, with an index page.
-    topics = {page.paper.slug: page.topics for page in paper_list}
-    archives = {
-        "month": month_archives(ordered),
-        "org": org_archives(ordered),
-        "topic": topic_archives(ordered, topics),
-    }
-    tops = top_papers(ordered)
-    for kind, group in archives.items():
-        plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
-    plan += _feed_outputs(render, archives, config)
-    lists = (tops.all_time, *tops.months, *tops.weeks)
-    plan.append(
-        Output(
-            "top.html",
-            key_of(base, "top", tuple((t.title, _ids(t.papers, pages)) for t in lists)),
-            partial(render, "top.html", "top.html", "top", tops=tops),
-        )
-    )
-
-    # Search page, feed, sitemap and the files hosts look for.
-    plan.append(
-        Output(
-            "search.html",
-            key_of(base, "search", count),
-            partial(render, "search.html", "search.html", "search"),
-        )
-    )
-    plan.append(
-        Output("404.html", key_of(base, "404"), partial(render, "404.html", "404.html", "404"))
-    )
-    newest = ordered[: config.feed_size]
-    plan.append(
-        Output(
-            "feed.xml",
-            key_of(base, "feed", _ids(newest, pages)),
-            partial(atom_feed, newest, config, pages),
-        )
-    )
-    urls = sorted(o.dest for o in plan if o.dest.endswith(".html") and o.dest != "404.html")
-    plan += _sitemaps(render, urls)
-    plan.append(
-        Output(
-            "robots.txt", key_of(base, "robots"), partial(render, "robots.txt", "robots.txt", "")
-        )
-    )
-    plan.append(Output(".nojekyll", "", partial(lambda: b"")))
-    return plan
-
-
-def _paper_page(
-    render: Renderer, page: PaperPage, newer: PaperPage | None, older: PaperPage | None
-) -> str:
-    """Render one paper's page."""
-    paper = page.paper
-    return render(
-        "paper.html",
-        page.url,
-        "paper",
-        page=page,
-        links_out=links_out(paper),
-        newer=newer,
-        older=older,
-        related=[render.pages[s] for s in render.related.get(paper.slug, ())],
-        citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
-    )
-
-
-# URLs per sitemap file (about 100 bytes each): past it, sitemap.xml indexes several files,
-# so none grows past 1 MB.
-URLS_PER_SITEMAP = 5000
-
-
-def _sitemaps(render: Renderer, urls: list[str]) -> list[Output]:
-    """Plan sitemap.xml: the URLs themselves, or an index of sitemaps/<n>.xml when many."""
-    base = render.base
-    if len(urls) <= URLS_PER_SITEMAP:
-        make = partial(render, "sitemap.xml", "sitemap.xml", "", urls=urls)
-        return [Output("sitemap.xml", key_of(base, "sitemap", urls), make)]
-    outputs = []
-    parts = []
-    for n, start in enumerate(range(0, len(urls), URLS_PER_SITEMAP), start=1):
-        dest = f"sitemaps/{n}.xml"
-        chunk = urls[start : start + URLS_PER_SITEMAP]
-        make = partial(render, "sitemap.xml", dest, "", urls=chunk)
-        outputs.append(Output(dest, key_of(base, "sitemap", chunk), make))
-        parts.append(dest)
-    make = partial(render, "sitemap-index.xml", "sitemap.xml", "", parts=parts)
-    outputs.append(Output("sitemap.xml", key_of(base, "sitemap-index", parts), make))
-    return outputs
-
-
-def _archive_outputs(
-    render: Renderer,
-    kind: str,
-    archives: list[Archive],
-    page_size: int,
-    tops: dict[str, TopList] | None = None,
-) -> list[Output]:
-    """Plan one kind of archive: its pages and the index listing them all."""
-    section = SECTIONS[kind]
-    base = render.base
-    outputs = []
-    for i, archive in enumerate(archives):
-        # Months link to the month before and after; the others have no order to walk.
-        newer = archives[i - 1] if kind == "month" and i > 0 else None
-        older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
-        around = tuple((a.dest, a.title) if a else None for a in (newer, older))
-        top = (tops or {}).get(archive.key) if kind == "month" else None
-        feed = Feed(feed_path(archive.dest), archive.title, archive.dest, kind)
-        feed_of = feed if kind != "month" else None
-        for listing in paginate_archive(archive, page_size):
-            shown = top if listing.pagination.page == 1 else None
-            outputs.append(
-                _archive_output(render, section, listing, newer, older, around, shown, feed_of)
-            )
-    index = f"{section}/index.html"
-    summary = tuple((a.dest, a.title, len(a.papers)) for a in archives)
-    outputs.append(
-        Output(
-            index,
-            key_of(base, "index", index, summary),
-            partial(render, f"{section}.html", index, section, archives=archives),
-        )
-    )
-    return outputs
-
-
-def _archive_output(
-    render: Renderer,
-    section: str,
-    listing: ArchivePage,
-    newer: Archive | None,
-    older: Archive | None,
-    around: tuple,
-    top: TopList | None = None,
-    feed: Feed | None = None,
-) -> Output:
-    archive = listing.archive
-    key = key_of(
-        _ids(top.papers, render.pages) if top else None,
-        feed,
-        render.base,
-        "archive",
-        listing.dest,
-        archive.title,
-        len(archive.papers),
-        listing.pagination.pages,
-        _ids(listing.papers, render.pages),
-        around,
-    )
-    return Output(
-        listing.dest,
-        key,
-        partial(
-            render,
-            "archive.html",
-            listing.dest,
-            section,
-            archive=archive,
-            pagination=listing.pagination,
-            papers=listing.papers,
-            newer=newer,
-            older=older,
-            top=top,
-            feed=feed,
-        ),
-    )
-
-
-def _feed_outputs(
-    render: Renderer, archives: dict[str, list[Archive]], config: SiteConfig
-) -> list[Output]:
-    """Plan the feed of each organization and topic, feeds.html and feeds.opml."""
-    from builder.feed import atom_feed, opml
-
-    feeds = [Feed("feed.xml", "Latest papers", "index.html", "site")]
-    outputs = []
-    for kind in ("org", "topic"):
-        for archive in archives[kind]:
-            feed = Feed(feed_path(archive.dest), archive.title, archive.dest, kind)
-            newest = archive.papers[: config.feed_size]
-            make = partial(
-                atom_feed, newest, config, render.pages, feed.path, archive.dest, archive.title
-            )
-            key = key_of(render.base, "feed", feed, _ids(newest, render.pages))
-            outputs.append(Output(feed.path, key, make))
-            feeds.append(feed)
-    listed = tuple(feeds)
-    outputs.append(
-        Output(
-            "feeds.html",
-            key_of(render.base, "feeds", listed),
-            partial(render, "feeds.html", "feeds.html", "feeds", feeds=feeds),
-        )
-    )
-    outputs.append(
-        Output("feeds.opml", key_of(render.base, "opml", listed), partial(opml, feeds, config))
-    )
-    return outputs
-
-
-def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:
-    """Render every file of the site but the search files (site path -> content)."""
-    from builder.related import related_papers
-
-    render = Renderer(
-        config, {page.paper.slug: page for page in paper_list}, related=related_papers(paper_list)
-    )
-    return {o.dest: o.make() for o in plan_site(paper_list, config, render)}

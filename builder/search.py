@@ -42,7 +42,7 @@ from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
 from builder.models import Paper
 from builder.pages import PaperPage
-from builder.render import Output
+from builder.plan import Output
 from builder.stem import stem
 from builder.workers import fork_map
 

@@ -350,9 +350,9 @@ def test_the_sitemap_lists_every_page_and_robots_names_it(published_site: Path) 
 def test_a_long_sitemap_is_an_index_of_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from builder import render
+    from builder import plan
 
-    monkeypatch.setattr(render, "URLS_PER_SITEMAP", 100)
+    monkeypatch.setattr(plan, "URLS_PER_SITEMAP", 100)
     site = build_seed_site(tmp_path, base_url=BASE_URL)
     assert ET.parse(site / "sitemap.xml").getroot().tag == f"{SITEMAP}sitemapindex"
     locs = sitemap_locs(site)
