@@ -39,6 +39,13 @@ def listed_on(paper: Paper) -> dt.date | None:
     return paper.date or (paper.sources[0].captured if paper.sources else None)
 
 
+def first_capture(paper: Paper) -> dt.date:
+    """Return the day a paper was first captured (else its date; papers with neither last)."""
+    if paper.sources:
+        return min(s.captured for s in paper.sources)
+    return paper.date or dt.date.max
+
+
 def newest_first(papers: Sequence[Paper]) -> list[Paper]:
     """Sort papers newest first, ties by slug, papers with no day at all last."""
     return sorted(papers, key=lambda p: (-(listed_on(p) or dt.date.min).toordinal(), p.slug))

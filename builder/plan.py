@@ -15,6 +15,7 @@ from functools import partial
 from builder.archives import (
     Archive,
     ArchivePage,
+    first_capture,
     month_archives,
     org_archives,
     paginate,
@@ -22,6 +23,7 @@ from builder.archives import (
     topic_archives,
 )
 from builder.cache import key_of, sha
+from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.feed import Feed, feed_path
 from builder.models import Paper
@@ -77,14 +79,20 @@ def plan_site(
             )
         )
 
-    # One page per paper, linked to its neighbours in digest order.
+    # One page per paper, linked to its neighbours in digest order, with its BibTeX beside it.
+    by_capture = sorted(ordered, key=lambda p: (first_capture(p), p.slug))
+    keys = cite_keys(by_capture, {p.paper.slug: p.day for p in paper_list})
     for i, page in enumerate(paper_list):
         newer = paper_list[i - 1] if i > 0 else None
         older = paper_list[i + 1] if i + 1 < len(paper_list) else None
         shown = [pages[s] for s in render.related.get(page.paper.slug, ())]
         around = tuple((p.url, p.paper.title) for p in shown)
-        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around)
-        plan.append(Output(page.url, key, partial(_paper_page, render, page, newer, older)))
+        entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
+        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around, entry)
+        make = partial(_paper_page, render, page, newer, older, entry)
+        plan.append(Output(page.url, key, make))
+        bib = bib_path(page.url)
+        plan.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
 
     # Archives: by month, organization and topic, each paginated, with an index page.
     topics = {page.paper.slug: page.topics for page in paper_list}
@@ -136,8 +144,28 @@ def plan_site(
     return plan
 
 
+def bib_path(page_url: str) -> str:
+    """The BibTeX file beside a paper's page: `papers/<slug>.bib`."""
+    return page_url[: -len(".html")] + ".bib"
+
+
+def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
+    """The URL a citation without an arXiv id points to: the paper's page when the site's
+    address is known, else its project page or code."""
+    if config.base_url:
+        return config.base_url + page.url
+    for url in (page.paper.project_page, page.paper.github):
+        if url and url.lower().startswith(("http://", "https://")):
+            return url
+    return None
+
+
 def _paper_page(
-    render: Renderer, page: PaperPage, newer: PaperPage | None, older: PaperPage | None
+    render: Renderer,
+    page: PaperPage,
+    newer: PaperPage | None,
+    older: PaperPage | None,
+    entry: str = "",
 ) -> str:
     """Render one paper's page."""
     paper = page.paper
@@ -146,6 +174,8 @@ def _paper_page(
         page.url,
         "paper",
         page=page,
+        bibtex=entry,
+        bib=bib_path(page.url).split("/")[-1],
         links_out=links_out(paper),
         newer=newer,
         older=older,

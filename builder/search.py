@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-from builder.archives import listed_on
+from builder.archives import first_capture, listed_on
 from builder.cache import BuildCache, key_of, sha
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
@@ -115,13 +115,6 @@ def short_ref(number: int) -> str:
         text = digits[rest] + text
         if not number:
             return text
-
-
-def first_capture(paper: Paper) -> dt.date:
-    """Return the day a paper was first captured (else its date; papers with neither last)."""
-    if paper.sources:
-        return min(s.captured for s in paper.sources)
-    return paper.date or dt.date.max
 
 
 def ref_order(pages: Sequence[PaperPage]) -> list[PaperPage]:

@@ -74,8 +74,10 @@ def test_pages_work_without_javascript(built_site: Path, browser) -> None:
     page = ctx.new_page()
     paper = built_site / PAGE_TYPES[2]
     page.goto(paper.as_uri())
-    link = page.locator("a.copy-link")
+    link = page.locator(".read a.copy-link")
     assert link.count() == 1
+    # Without JavaScript, "Copy BibTeX" is a link to the .bib file.
+    assert page.locator("#cite a.copy-link").get_attribute("href") == paper.stem + ".bib"
     link.click()
     assert page.url == paper.as_uri()
     assert page.locator(".abstract").inner_text().startswith("We present DEI")
@@ -90,7 +92,7 @@ def test_copy_link_copies_the_page_address(built_site: Path, browser) -> None:
     ctx = browser.new_context()
     page = ctx.new_page()
     page.goto((built_site / PAGE_TYPES[2]).as_uri())
-    button = page.locator("button.copy-link")
+    button = page.locator(".read button.copy-link")
     assert button.count() == 1 and page.locator("a.copy-link").count() == 0
     page.evaluate(
         "() => { window.copied = null; navigator.clipboard.writeText = "
@@ -99,7 +101,7 @@ def test_copy_link_copies_the_page_address(built_site: Path, browser) -> None:
     button.click()
     page.wait_for_function("() => window.copied !== null")
     assert page.evaluate("window.copied") == page.url
-    assert page.locator(".copy-status").inner_text() == "Link copied"
+    assert page.locator(".read .copy-status").inner_text() == "Link copied"
     ctx.close()
 
 
@@ -131,4 +133,21 @@ def test_copy_address_copies_a_feeds_full_address(built_site: Path, browser) -> 
     assert page.evaluate("window.copied") == (built_site / "topics" / "math.xml").as_uri()
     assert item.locator(".copy-status").inner_text() == "Address copied"
     assert item.locator("button").get_attribute("aria-label").endswith("feed of math")
+    ctx.close()
+
+
+def test_copy_bibtex_copies_the_entry(built_site: Path, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto((built_site / PAGE_TYPES[2]).as_uri())
+    page.evaluate(
+        "() => { window.copied = null; navigator.clipboard.writeText = "
+        "async (t) => { window.copied = t; }; }"
+    )
+    cite = page.locator("#cite")
+    cite.locator("button.copy-link").click()
+    page.wait_for_function("() => window.copied !== null")
+    entry = (built_site / PAGE_TYPES[2]).with_suffix(".bib").read_text(encoding="utf-8")
+    assert page.evaluate("window.copied") == entry
+    assert cite.locator(".copy-status").inner_text() == "BibTeX copied"
     ctx.close()

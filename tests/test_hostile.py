@@ -12,6 +12,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -298,3 +299,23 @@ def test_the_feed_carries_hostile_titles_as_text(corpus) -> None:
     assert {e.title for e in shown} == hostile_titles
     for entry in shown:
         assert "quarantined" in entry.content[0].value
+
+
+def test_every_bib_file_parses_back_to_its_hostile_title(corpus) -> None:
+    import bibtexparser
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    root, _ = corpus
+    site = root / "site"
+    pages = sorted((site / "papers").glob("*.html"))
+    keys = set()
+    for page in pages:
+        entry = page.with_suffix(".bib").read_text(encoding="utf-8")
+        library = bibtexparser.parse_string(entry)
+        assert not library.failed_blocks and len(library.entries) == 1, page.name
+        found = library.entries[0]
+        keys.add(found.key)
+        title = LatexNodes2Text().latex_to_text(found.fields_dict["title"].value[1:-1])
+        shown = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").h1.get_text()
+        assert title.replace("\u02c6", "^") == " ".join(shown.split()), page.name
+    assert len(keys) == len(pages)

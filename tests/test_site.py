@@ -410,3 +410,26 @@ def test_a_month_of_several_pages_shows_its_top_papers_on_its_first(tmp_path: Pa
         assert soup_of(site / "months" / month / "2.html").select_one("section.top-of") is None
     small = next(m for m, papers in months.items() if len(papers) <= 5)
     assert soup_of(site / "months" / f"{small}.html").select_one("section.top-of") is None
+
+
+@pytest.mark.parametrize("fixture", ["built_site", "published_site"])
+def test_every_paper_page_has_its_bibtex_and_the_bib_file_beside_it(fixture, request) -> None:
+    import bibtexparser
+
+    site: Path = request.getfixturevalue(fixture)
+    keys = set()
+    for slug, paper in PAPERS.items():
+        page = site / "papers" / f"{slug}.html"
+        cite = soup_of(page).select_one("article section#cite")
+        entry = (site / "papers" / f"{slug}.bib").read_text(encoding="utf-8")
+        assert cite.select_one("code#bibtex").get_text() == entry
+        assert cite.select_one("a[download]")["href"] == f"{slug}.bib"
+        found = bibtexparser.parse_string(entry).entries[0]
+        keys.add(found.key)
+        fields = {name: f.value for name, f in found.fields_dict.items()}
+        assert fields["year"] == str(listed_on(paper).year)
+        if paper.arxiv_id:
+            assert fields["eprint"] == paper.arxiv_id and fields["archivePrefix"] == "arXiv"
+        elif fixture == "published_site":
+            assert fields["url"] == f"{BASE_URL}papers/{slug}.html"
+    assert len(keys) == len(PAPERS)

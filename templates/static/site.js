@@ -57,10 +57,12 @@
     if (link.hasAttribute("aria-label")) { button.setAttribute("aria-label", link.getAttribute("aria-label")); }
     var status = link.parentNode.querySelector(".copy-status");
     button.addEventListener("click", function () {
-      var url = link.getAttribute("data-url") || link.href;
+      var source = link.getAttribute("data-copy");
+      var url = source ? document.getElementById(source).textContent
+        : link.getAttribute("data-url") || link.href;
       copyText(url).then(
         function () { if (status) { status.textContent = link.getAttribute("data-done") || "Link copied"; } },
-        function () { if (status) { status.textContent = url; } }
+        function () { if (status) { status.textContent = source ? "Select the entry above to copy it" : url; } }
       );
     });
     link.replaceWith(button);

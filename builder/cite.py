@@ -1,0 +1,168 @@
+"""Citations: a BibTeX entry per paper, with a cite key unique across the site; pure.
+
+Written here rather than with pybtex: pybtex writes a title's unbalanced brace as it is, which
+breaks the entry (and every entry after it in a user's .bib). Every character BibTeX or LaTeX
+treats specially is escaped, so any title parses back to itself (the tests check it with
+bibtexparser and pylatexenc); other characters stay UTF-8, which biber and Zotero read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from builder.models import Paper
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Words a cite key skips when it takes the title's first word.
+SKIPPED = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "on",
+        "of",
+        "in",
+        "for",
+        "to",
+        "and",
+        "with",
+        "from",
+        "by",
+        "via",
+        "at",
+        "is",
+        "are",
+        "towards",
+        "toward",
+        "how",
+        "why",
+        "what",
+        "when",
+        "do",
+        "does",
+        "can",
+        "we",
+        "our",
+        "your",
+        "it",
+        "its",
+        "as",
+        "into",
+        "beyond",
+    ]
+)
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "@": "{@}",  # an @ inside a value can start a new entry for some parsers
+}
+_SPECIALS = re.compile("[" + re.escape("".join(_SPECIAL)) + "]")
+
+
+# Pairs LaTeX prints as one mark (`--` an en dash, two backquotes an opening quote): kept apart.
+_LIGATURES = re.compile(r"([-`'<>!?])(?=[-`'<>])")
+
+
+def escape(text: str) -> str:
+    """Escape what BibTeX and LaTeX treat specially; collapse whitespace (BibTeX would)."""
+    text = " ".join(text.split())
+    text = _SPECIALS.sub(lambda m: _SPECIAL[m.group()], text)
+    return _LIGATURES.sub(r"\1{}", text)
+
+
+def _ascii_word(text: str) -> str:
+    """Fold a word to lowercase ASCII letters and digits (`Schrödinger` -> `schrodinger`)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def key_base(paper: Paper, day: dt.date | None) -> str:
+    """The cite key before any suffix: first author's family name, year, first title word."""
+    who = ""
+    if paper.authors:
+        who = _ascii_word(paper.authors[0].split()[-1]) if paper.authors[0].split() else ""
+    if not who and paper.organization:
+        who = _ascii_word(paper.organization.id)
+    year = str(day.year) if day else "nd"
+    words = [_ascii_word(w) for w in re.split(r"[\s\-:/]+", paper.title)]
+    word = next((w for w in words if len(w) > 2 and w not in SKIPPED), "")
+    if not word:
+        word = next((w for w in words if w), "")
+    return f"{who or 'anon'}{year}{word}"[:60]
+
+
+def _suffix(n: int) -> str:
+    """`b`, `c`, ..., `z`, `aa`, `ab`, ...: the suffix of the n-th paper (n >= 1) after the
+    first to share a key (the first is the `a` that goes unwritten)."""
+    letters = ""
+    k = n + 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[r] + letters
+    return letters
+
+
+def cite_keys(papers: Sequence[Paper], days: dict[str, dt.date | None]) -> dict[str, str]:
+    """Give every paper (in first-capture order) a unique cite key; the first of a base keeps it.
+
+    New papers come after the ones already there, so their keys never take another's.
+    """
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    count: dict[str, int] = {}
+    for paper in papers:
+        base = key_base(paper, days.get(paper.slug))
+        key = base
+        while key in taken:
+            count[base] = count.get(base, 0) + 1
+            key = base + _suffix(count[base])
+        taken.add(key)
+        keys[paper.slug] = key
+    return keys
+
+
+def _author(name: str) -> str:
+    """One author for the `author` field: braced when BibTeX would split or reorder it."""
+    name = escape(name)
+    if "," in name or re.search(r"\band\b", name, re.IGNORECASE):
+        return "{" + name + "}"
+    return name
+
+
+def bibtex(paper: Paper, key: str, day: dt.date | None, url: str | None) -> str:
+    """The paper's BibTeX entry: arXiv-style with `eprint` when its arXiv id is known."""
+    fields = [("title", "{" + escape(paper.title) + "}")]
+    if paper.authors:
+        fields.append(("author", " and ".join(_author(a) for a in paper.authors)))
+    elif paper.organization:
+        fields.append(("author", "{" + escape(paper.organization.name) + "}"))
+    if day:
+        fields.append(("year", str(day.year)))
+        fields.append(("month", MONTHS[day.month - 1]))
+    if paper.arxiv_id:
+        fields.append(("eprint", escape(paper.arxiv_id)))
+        fields.append(("archivePrefix", "arXiv"))
+        url = f"https://arxiv.org/abs/{paper.arxiv_id}"
+    if url:
+        fields.append(("url", escape_url(url)))
+    lines = []
+    for name, value in fields:
+        bare = name in ("month",)
+        lines.append(f"  {name} = {value}" if bare else f"  {name} = {{{value}}}")
+    return f"@misc{{{key},\n" + ",\n".join(lines) + "\n}\n"
+
+
+def escape_url(url: str) -> str:
+    """A URL for the `url` field (read verbatim by the url package): only braces and % matter."""
+    return url.replace("{", "%7B").replace("}", "%7D").replace(" ", "%20")
