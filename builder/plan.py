@@ -114,6 +114,8 @@ def plan_site(
         )
     )
 
+    plan += _data_outputs(render, paper_list, config)
+
     # Search page, feed, sitemap and the files hosts look for.
     plan.append(
         Output(
@@ -284,6 +286,32 @@ def _archive_output(
             feed=feed,
         ),
     )
+
+
+def _data_outputs(
+    render: Renderer, paper_list: Sequence[PaperPage], config: SiteConfig
+) -> list[Output]:
+    """Plan the data files: JSON and CSV per year, their schema and their index."""
+    from builder import data
+
+    def records(papers: list[Paper]) -> list[dict]:
+        return [data.record(p, config.base_url + render.pages[p.slug].url) for p in papers]
+
+    groups = data.by_year([page.paper for page in paper_list])
+    years = sorted(groups, key=lambda y: (y is None, y or 0))
+    outputs = []
+    for year in years:
+        papers = groups[year]
+        key = key_of(render.base, "data", year, _ids(papers, render.pages))
+        stem = f"data/{data.file_stem(year)}"
+        outputs.append(Output(f"{stem}.json", key, lambda p=papers: data.to_json(records(p))))
+        outputs.append(Output(f"{stem}.csv", key, lambda p=papers: data.to_csv(records(p))))
+    counts = [(year, len(groups[year])) for year in years]
+    total = len(paper_list)
+    index_key = key_of(render.base, "data-index", counts)
+    outputs.append(Output(data.INDEX_PATH, index_key, partial(data.index, counts, total)))
+    outputs.append(Output(data.SCHEMA_PATH, key_of(render.base, "schema"), data.schema))
+    return outputs
 
 
 def _feed_outputs(

@@ -319,3 +319,25 @@ def test_every_bib_file_parses_back_to_its_hostile_title(corpus) -> None:
         shown = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").h1.get_text()
         assert title.replace("\u02c6", "^") == " ".join(shown.split()), page.name
     assert len(keys) == len(pages)
+
+
+def test_the_data_files_hold_every_hostile_paper_valid_against_the_schema(corpus) -> None:
+    import csv
+    import io
+    import json
+
+    import jsonschema
+
+    root, _ = corpus
+    folder = root / "site" / "data"
+    schema = json.loads((folder / "papers.schema.json").read_text())
+    listing = json.loads((folder / "index.json").read_text())
+    slugs = []
+    for item in listing["files"]:
+        records = json.loads((folder / item["json"]).read_text(encoding="utf-8"))
+        jsonschema.validate(records, schema)
+        rows = list(csv.DictReader(io.StringIO((folder / item["csv"]).read_text("utf-8")[1:])))
+        assert [r["slug"] for r in rows] == [r["slug"] for r in records]
+        slugs += [r["slug"] for r in records]
+    pages = {p.stem for p in (root / "site" / "papers").glob("*.html")}
+    assert sorted(slugs) == sorted(pages)

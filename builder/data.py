@@ -1,0 +1,213 @@
+"""The collection as data: `data/papers-<year>.json` and `.csv`, their schema and an index; pure.
+
+A paper goes under the year of its date, else of its first capture. JSON carries every field
+exactly; CSV is for spreadsheets, so a cell that a spreadsheet would run as a formula (one that
+starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises:
+the JSON files are the exact record.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from builder.archives import first_capture
+from builder.models import Paper
+
+SCHEMA_PATH = "data/papers.schema.json"
+INDEX_PATH = "data/index.json"
+CSV_COLUMNS = (
+    "slug",
+    "title",
+    "date",
+    "authors",
+    "authors_count",
+    "organization_id",
+    "organization_name",
+    "upvotes",
+    "arxiv_id",
+    "github",
+    "project_page",
+    "keywords",
+    "links",
+    "tags",
+    "sources",
+    "url",
+    "abstract",
+)
+# The keys of a JSON record: the front matter's, the page and the abstract.
+FIELDS = (
+    "slug",
+    "title",
+    "date",
+    "authors",
+    "authors_count",
+    "organization",
+    "upvotes",
+    "arxiv_id",
+    "github",
+    "project_page",
+    "keywords",
+    "links",
+    "sources",
+    "tags",
+    "url",
+    "abstract",
+)
+LIST_SEPARATOR = "; "  # between the items of a list in one CSV cell
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def year_of(paper: Paper) -> int | None:
+    """The year a paper is filed under: its date's, else its first capture's."""
+    if paper.date:
+        return paper.date.year
+    day = first_capture(paper)
+    return day.year if paper.sources else None
+
+
+def record(paper: Paper, url: str) -> dict[str, Any]:
+    """Every front-matter field of a paper, its abstract (the file's body) and its page."""
+    org = paper.organization
+    return {
+        "slug": paper.slug,
+        "title": paper.title,
+        "date": paper.date.isoformat() if paper.date else None,
+        "authors": list(paper.authors),
+        "authors_count": paper.authors_count,
+        "organization": {"id": org.id, "name": org.name} if org else None,
+        "upvotes": paper.upvotes,
+        "arxiv_id": paper.arxiv_id,
+        "github": paper.github,
+        "project_page": paper.project_page,
+        "keywords": list(paper.keywords),
+        "links": list(paper.links),
+        "sources": [{"file": s.file, "captured": s.captured.isoformat()} for s in paper.sources],
+        "tags": list(paper.tags),
+        "url": url,
+        "abstract": paper.body,
+    }
+
+
+def by_year(papers: Sequence[Paper]) -> dict[int | None, list[Paper]]:
+    """Group papers by the year they are filed under, each group in slug order."""
+    groups: dict[int | None, list[Paper]] = defaultdict(list)
+    for paper in sorted(papers, key=lambda p: p.slug):
+        groups[year_of(paper)].append(paper)
+    return dict(groups)
+
+
+def file_stem(year: int | None) -> str:
+    """`papers-2026`, or `papers-undated` for papers with neither a date nor a capture."""
+    return f"papers-{year}" if year is not None else "papers-undated"
+
+
+def to_json(records: Sequence[dict[str, Any]]) -> bytes:
+    """A year's records as a JSON array, one paper per line."""
+    lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
+    return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    """One CSV cell: lists joined, None empty, formula starts defused."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = LIST_SEPARATOR.join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def to_csv(records: Sequence[dict[str, Any]]) -> bytes:
+    """A year's records as CSV (RFC 4180, UTF-8 with a BOM so spreadsheets read it as UTF-8)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        org = r["organization"] or {}
+        sources = [f"{s['file']} ({s['captured']})" for s in r["sources"]]
+        row = {
+            **r,
+            "organization_id": org.get("id"),
+            "organization_name": org.get("name"),
+            "sources": sources,
+        }
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def index(files: Sequence[tuple[int | None, int]], total: int) -> bytes:
+    """`data/index.json`: every data file, its year and how many papers it holds."""
+    listed = [
+        {
+            "year": year,
+            "papers": count,
+            "json": f"{file_stem(year)}.json",
+            "csv": f"{file_stem(year)}.csv",
+        }
+        for year, count in files
+    ]
+    body = {"schema": "papers.schema.json", "papers": total, "files": listed}
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _strings() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string"}}
+
+
+def schema() -> bytes:
+    """The JSON Schema (2020-12) of a `papers-<year>.json` file."""
+    nullable = {"type": ["string", "null"]}
+    count = {"type": ["integer", "null"], "minimum": 0}
+    paper = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(FIELDS),
+        "properties": {
+            "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+            "title": {"type": "string", "minLength": 1},
+            "date": {"type": ["string", "null"], "format": "date"},
+            "authors": _strings(),
+            "authors_count": count,
+            "organization": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "required": ["id", "name"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "upvotes": count,
+            "arxiv_id": nullable,
+            "github": nullable,
+            "project_page": nullable,
+            "keywords": _strings(),
+            "links": _strings(),
+            "sources": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["file", "captured"],
+                    "properties": {
+                        "file": {"type": "string"},
+                        "captured": {"type": "string", "format": "date"},
+                    },
+                },
+            },
+            "tags": _strings(),
+            "url": {"type": "string", "description": "the paper's page, from the site root"},
+            "abstract": {"type": "string", "description": "the paper file's Markdown body"},
+        },
+    }
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "papers.schema.json",
+        "title": "Papers of one year",
+        "description": "Every paper filed under one year (its date's, else its first capture's).",
+        "type": "array",
+        "items": paper,
+    }
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")

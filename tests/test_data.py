@@ -1,0 +1,79 @@
+"""The data exports: every paper once, in its year's JSON and CSV, valid against the schema."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+
+from builder import data
+from builder.archives import first_capture
+from builder.load import load_papers
+from builder.models import Organization, Paper, Source
+from tests.conftest import REPO, html_pages
+
+PAPERS = {s.paper.slug: s.paper for s in load_papers(REPO / "content" / "papers")[0]}
+
+
+def test_every_paper_is_in_its_years_json_and_csv_exactly_once(built_site: Path) -> None:
+    folder = built_site / "data"
+    listing = json.loads((folder / "index.json").read_text())
+    schema = json.loads((folder / "papers.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    seen: dict[str, int] = {}
+    for item in listing["files"]:
+        records = json.loads((folder / item["json"]).read_text(encoding="utf-8"))
+        validator.validate(records)
+        assert len(records) == item["papers"]
+        text = (folder / item["csv"]).read_bytes().decode("utf-8")
+        assert text.startswith("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(text[1:])))
+        assert [r["slug"] for r in rows] == [r["slug"] for r in records]
+        for r, row in zip(records, rows, strict=True):
+            paper = PAPERS[r["slug"]]
+            seen[r["slug"]] = item["year"]
+            year = paper.date.year if paper.date else first_capture(paper).year
+            assert item["year"] == year
+            assert r["title"] == paper.title and r["abstract"] == paper.body
+            assert r["authors"] == list(paper.authors) and r["upvotes"] == paper.upvotes
+            assert r["sources"] == [
+                {"file": s.file, "captured": s.captured.isoformat()} for s in paper.sources
+            ]
+            assert (built_site / r["url"]).is_file()
+            assert row["title"].removeprefix("'") == paper.title
+            assert row["abstract"].removeprefix("'") == paper.body
+            assert row["upvotes"] == ("" if paper.upvotes is None else str(paper.upvotes))
+    assert sorted(seen) == sorted(PAPERS) and listing["papers"] == len(PAPERS)
+
+
+def test_every_page_links_the_data_from_its_footer(built_site: Path) -> None:
+    for page in html_pages(built_site):
+        html = page.read_text(encoding="utf-8")
+        footer = html[html.index('<footer class="site-footer">') :]
+        assert 'data/index.json"' in footer and 'data/papers.schema.json"' in footer, page
+
+
+def test_a_cell_a_spreadsheet_would_run_is_defused_and_json_keeps_it_exact() -> None:
+    paper = Paper(
+        title='=HYPERLINK("http://evil.example","click")',
+        abstract="",
+        body="+1 or -1\n\n@cmd",
+        slug="evil",
+        authors=("-Ada", "Bob"),
+        organization=Organization("@org", "=Org"),
+        sources=(Source(dt.date(2026, 1, 2), "a.txt"),),
+    )
+    record = data.record(paper, "papers/evil.html")
+    assert json.loads(data.to_json([record]))[0] == record
+    (row,) = csv.DictReader(io.StringIO(data.to_csv([record]).decode("utf-8")[1:]))
+    assert row["title"] == "'" + paper.title
+    assert row["abstract"] == "'+1 or -1\n\n@cmd"
+    assert row["authors"] == "'-Ada; Bob"
+    assert row["organization_id"] == "'@org" and row["organization_name"] == "'=Org"
+    assert data.year_of(paper) == 2026
+    assert data.year_of(Paper(title="t", abstract="", slug="t")) is None
