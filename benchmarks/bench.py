@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks import browser
 from benchmarks.corpus import LAST_DAY, days_for, write_listing, write_snapshots
@@ -31,7 +33,20 @@ from benchmarks.peers import build_peer, write_hugo_site
 
 REPO = Path(__file__).resolve().parent.parent
 SITE_YAML = "title: Benchmark\nsnapshots: snapshots\npapers: papers\noutput: site\n"
-EXPORTS = ("assets/search/", "data/")  # search data and exports may pass 1 MB
+EXPORTS = ("assets/search/", "assets/library/", "data/")  # data and exports may pass 1 MB
+# A phase's line in the build's log: "relating: 10,000 papers in 4.8 s".
+PHASE = re.compile(r"^(\w[\w ]*): [\d,]+ \w+ in ([\d.]+) s", re.MULTILINE)
+# What the features beyond the listing add to the site (files; and blocks inside paper pages).
+FEATURES = {
+    "bib files": lambda n: n.startswith("papers/") and n.endswith(".bib"),
+    "data exports": lambda n: n.startswith("data/"),
+    "reading-list data": lambda n: n.startswith("assets/library/"),
+    "feeds per interest": lambda n: n.startswith(("orgs/", "topics/")) and n.endswith(".xml"),
+    "pages (top, trends, feeds, saved, opml)": lambda n: (
+        n in ("top.html", "trends.html", "feeds.html", "saved.html", "feeds.opml")
+    ),
+}
+BLOCKS = re.compile(rb'<section id="(related|cite)".*?</section>', re.DOTALL)
 
 
 def tree_pss(pid: int) -> int:
@@ -54,7 +69,7 @@ def tree_pss(pid: int) -> int:
     return total
 
 
-def timed(command: list[str], cwd: Path) -> dict[str, float]:
+def timed(command: list[str], cwd: Path) -> dict[str, Any]:
     """Run a command; return its wall-clock seconds and the peak memory of its process tree."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -75,8 +90,12 @@ def timed(command: list[str], cwd: Path) -> dict[str, float]:
     sampler.join()
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{err.decode()[-3000:]}")
-    last = err.decode().strip().splitlines()[-1] if err.strip() else ""
-    return {"seconds": seconds, "peak_mb": peak / 1e6, "said": last}
+    log = err.decode()
+    last = log.strip().splitlines()[-1] if log.strip() else ""
+    phases: dict[str, float] = {}
+    for name, took in PHASE.findall(log):
+        phases[name] = phases.get(name, 0.0) + float(took)
+    return {"seconds": seconds, "peak_mb": peak / 1e6, "said": last, "phases": phases}
 
 
 def site_size(site: Path) -> dict[str, object]:
@@ -86,7 +105,13 @@ def site_size(site: Path) -> dict[str, object]:
     ]
     files.sort(reverse=True)
     pages = [f for f in files if not f[1].startswith(EXPORTS)]
+    features = {name: sum(s for s, n in files if test(n)) / 1e6 for name, test in FEATURES.items()}
+    blocks = 0
+    for path in (site / "papers").glob("*.html"):
+        blocks += sum(len(m.group(0)) for m in BLOCKS.finditer(path.read_bytes()))
+    features["related and cite blocks in paper pages"] = blocks / 1e6
     return {
+        "features": features,
         "mb": sum(s for s, _ in files) / 1e6,
         "files": len(files),
         "largest": files[0][1],
@@ -199,6 +224,19 @@ def table(r: dict) -> str:
             "site size (files)",
             f"{site['mb']:.0f} MB ({site['files']:,})",
             f"{r.get('peer_site_mb', 0):.0f} MB" if peer else "—",
+            "—",
+        ),
+        (
+            "of which the features beyond the listing",
+            f"{sum(site['features'].values()):.0f} MB",
+            "—",
+            "; ".join(f"{k} {v:.1f} MB" for k, v in site["features"].items()),
+        ),
+        (
+            "related papers (tf-idf), in `build`; after +50",
+            f"{steps['build']['phases'].get('relating', 0):.1f} s; "
+            f"{steps['plus50']['phases'].get('relating', 0):.2f} s",
+            "—",
             "—",
         ),
         (
