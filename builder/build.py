@@ -485,7 +485,7 @@ def _plan_and_write(
     config: SiteConfig,
     cache: BuildCache,
     pages: list[Any],
-    related: dict[str, tuple[str, ...]],
+    related: dict[str, tuple[tuple[str, float], ...]],
     ordered: list[Any],
     now: dict[str, Stat],
     index_key: str,

@@ -30,6 +30,7 @@ from builder.models import Paper
 from builder.pages import PaperPage
 from builder.render import Renderer, links_out, static_files
 from builder.top import TopList, top_papers
+from builder.trends import Trend, draw, trends
 
 __all__ = ["Output", "plan_site", "render_site"]
 
@@ -82,12 +83,14 @@ def plan_site(
     # One page per paper, linked to its neighbours in digest order, with its BibTeX beside it.
     by_capture = sorted(ordered, key=lambda p: (first_capture(p), p.slug))
     keys = cite_keys(by_capture, {p.paper.slug: p.day for p in paper_list})
+    bibs: dict[str, str] = {}
     for i, page in enumerate(paper_list):
         newer = paper_list[i - 1] if i > 0 else None
         older = paper_list[i + 1] if i + 1 < len(paper_list) else None
-        shown = [pages[s] for s in render.related.get(page.paper.slug, ())]
+        shown = [pages[s] for s, _ in render.related.get(page.paper.slug, ())]
         around = tuple((p.url, p.paper.title) for p in shown)
         entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
+        bibs[page.paper.slug] = entry
         key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around, entry)
         make = partial(_paper_page, render, page, newer, older, entry)
         plan.append(Output(page.url, key, make))
@@ -105,6 +108,14 @@ def plan_site(
     for kind, group in archives.items():
         plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
     plan += _feed_outputs(render, archives, config)
+    shown = trends(ordered, topics)
+    plan.append(
+        Output(
+            "trends.html",
+            key_of(base, "trends", shown),
+            partial(_trends_page, render, shown),
+        )
+    )
     lists = (tops.all_time, *tops.months, *tops.weeks)
     plan.append(
         Output(
@@ -115,6 +126,7 @@ def plan_site(
     )
 
     plan += _data_outputs(render, paper_list, config)
+    plan += _library_outputs(render, bibs)
 
     # Search page, feed, sitemap and the files hosts look for.
     plan.append(
@@ -144,6 +156,14 @@ def plan_site(
     )
     plan.append(Output(".nojekyll", "", partial(lambda: b"")))
     return plan
+
+
+def _trends_page(render: Renderer, shown: list[Trend]) -> str:
+    """Render trends.html, drawing its charts."""
+    from markupsafe import Markup
+
+    charts = [(trend, Markup(draw(trend))) for trend in shown]
+    return render("trends.html", "trends.html", "trends", charts=charts)
 
 
 def bib_path(page_url: str) -> str:
@@ -181,7 +201,7 @@ def _paper_page(
         links_out=links_out(paper),
         newer=newer,
         older=older,
-        related=[render.pages[s] for s in render.related.get(paper.slug, ())],
+        related=[render.pages[s] for s, _ in render.related.get(paper.slug, ())],
         citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
     )
 
@@ -286,6 +306,23 @@ def _archive_output(
             feed=feed,
         ),
     )
+
+
+def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
+    """Plan saved.html and the chunks of what it shows of each paper."""
+    from builder import library
+
+    titles = {slug: page.paper.title for slug, page in render.pages.items()}
+    grouped = library.entries(titles, bibs, render.related)
+    chunks = len(grouped)
+    outputs = []
+    for number, papers in grouped.items():
+        key = key_of(render.base, "library", number, chunks, papers)
+        make = partial(library.script, number, chunks, papers)
+        outputs.append(Output(f"{library.FOLDER}{number}.js", key, make))
+    page = partial(render, "saved.html", "saved.html", "saved", chunks=chunks)
+    outputs.append(Output("saved.html", key_of(render.base, "saved", chunks), page))
+    return outputs
 
 
 def _data_outputs(

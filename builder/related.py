@@ -50,10 +50,16 @@ def paper_key(page: PaperPage) -> str:
     return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
-def related_papers(
-    pages: Sequence[PaperPage], cache: BuildCache | None = None
-) -> dict[str, tuple[str, ...]]:
-    """Return slug -> the slugs of its most similar papers, most similar first."""
+Related = dict[str, tuple[tuple[str, float], ...]]  # slug -> (slug, cosine) pairs, best first
+
+
+def slugs_of(related: Related) -> dict[str, tuple[str, ...]]:
+    """The lists without their cosines."""
+    return {slug: tuple(s for s, _ in pairs) for slug, pairs in related.items()}
+
+
+def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> Related:
+    """Return slug -> its most similar papers (slug, cosine), most similar first."""
     if len(pages) < 2:
         return {page.paper.slug: () for page in pages}
     by_key = {paper_key(page): page for page in pages}
@@ -71,7 +77,10 @@ def related_papers(
             table.replace(data)
     if cache is not None:
         cache.release("related-counts")
-    return {by_key[k].paper.slug: tuple(by_key[n].paper.slug for n, _ in tops[k]) for k in keys}
+    return {
+        by_key[k].paper.slug: tuple((by_key[n].paper.slug, score) for n, score in tops[k])
+        for k in keys
+    }
 
 
 Top = list[tuple[str, float]]  # (key, cosine), best first

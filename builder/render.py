@@ -174,7 +174,7 @@ class Renderer:
         pages: dict[str, PaperPage],
         base: str = "",
         cards: Table | None = None,
-        related: dict[str, tuple[str, ...]] | None = None,
+        related: dict[str, tuple[tuple[str, float], ...]] | None = None,
     ) -> None:
         self.config = config
         self.related = related or {}

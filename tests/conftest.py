@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import markdown
@@ -130,3 +133,36 @@ def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def html_pages(site: Path) -> list[Path]:
     """List every HTML page of a built site."""
     return sorted(site.rglob("*.html"))
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A static file handler that keeps the test output clean."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Log nothing."""
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built seeds served over HTTP under /digest/, as GitHub Pages serves a project."""
+    www = tmp_path_factory.mktemp("www")
+    (www / "digest").symlink_to(built_site, target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(www))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/digest/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def sample_pages() -> list:
+    """The sample papers as the build sees them (their rendered pages' data)."""
+    from builder.config import load_config
+    from builder.load import load_papers
+    from builder.pages import paper_pages
+
+    config, _ = load_config(REPO / "site.yaml", {})
+    stored, _ = load_papers(REPO / "content" / "papers")
+    return paper_pages([s.paper for s in stored], config)

@@ -24,6 +24,8 @@ PAGE_TYPES = [
     "topics/reasoning.html",
     "search.html",
     "top.html",
+    "trends.html",
+    "saved.html",
     "feeds.html",
     "404.html",
 ]

@@ -11,18 +11,17 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from builder import related
 from builder.cache import BuildCache
-from builder.config import load_config
-from builder.load import load_papers
-from builder.pages import paper_pages
-from tests.conftest import REPO
 
 
-@pytest.fixture(scope="module")
-def pages() -> list:
+@pytest.fixture
+def pages(sample_pages: list) -> list:
     """The sample papers as the build sees them."""
-    config, _ = load_config(REPO / "site.yaml", {})
-    stored, _ = load_papers(REPO / "content" / "papers")
-    return paper_pages([s.paper for s in stored], config)
+    return sample_pages
+
+
+def related_slugs(pages: list, cache: BuildCache | None = None) -> dict[str, tuple[str, ...]]:
+    """The related lists, without their cosines."""
+    return related.slugs_of(related.related_papers(pages, cache))
 
 
 def brute_force(pages: list, fitted_on: list | None = None) -> dict[str, tuple[str, ...]]:
@@ -47,7 +46,7 @@ def brute_force(pages: list, fitted_on: list | None = None) -> dict[str, tuple[s
 
 
 def test_a_grokking_papers_related_papers_are_mostly_about_grokking(pages: list) -> None:
-    lists = related.related_papers(pages)
+    lists = related_slugs(pages)
     by_slug = {p.paper.slug: p for p in pages}
     grokking = [p for p in pages if "grokking" in p.paper.title.lower()]
     assert len(grokking) >= 6
@@ -62,11 +61,11 @@ def test_a_grokking_papers_related_papers_are_mostly_about_grokking(pages: list)
 
 
 def test_the_lists_are_the_best_cosines_of_scikit_learns_tfidf(pages: list) -> None:
-    assert related.related_papers(pages) == brute_force(pages)
+    assert related_slugs(pages) == brute_force(pages)
 
 
 def test_no_paper_is_its_own_relative_and_every_list_is_full(pages: list) -> None:
-    lists = related.related_papers(pages)
+    lists = related_slugs(pages)
     assert len(lists) == len(pages)
     for slug, shown in lists.items():
         assert slug not in shown
@@ -98,34 +97,34 @@ def test_a_few_new_papers_update_the_cached_lists_without_a_new_fit(
 ) -> None:
     cache = BuildCache(tmp_path / ".cache")
     first = pages[8:]  # the newest 8 come later: under 10% more
-    related.related_papers(first, cache)
+    related_slugs(first, cache)
     fit = cache.table("related").get(("fit",))
-    lists = related.related_papers(pages, cache)
+    lists = related_slugs(pages, cache)
     assert cache.table("related").get(("fit",)) is fit  # no new fit
     # Every list is what the old fit gives: new papers scored against all, and entering the
     # lists of the others where they beat them.
     assert lists == brute_force(pages, fitted_on=first)
     new = {p.paper.slug for p in pages[:8]}
     assert any(set(lists[s]) & new for s in lists if s not in new)
-    assert lists != related.related_papers(pages)  # a full computation differs
+    assert lists != related_slugs(pages)  # a full computation differs
     # Asked again, and saved and read back, the lists stay.
-    assert related.related_papers(pages, cache) == lists
+    assert related_slugs(pages, cache) == lists
     cache.save()
-    assert related.related_papers(pages, BuildCache(tmp_path / ".cache")) == lists
+    assert related_slugs(pages, BuildCache(tmp_path / ".cache")) == lists
 
 
 def test_growth_past_ten_percent_or_a_removed_paper_computes_anew(
     pages: list, tmp_path: Path
 ) -> None:
     cache = BuildCache(tmp_path / ".cache")
-    related.related_papers(pages[:100], cache)
-    assert related.related_papers(pages, cache) == related.related_papers(pages)
+    related_slugs(pages[:100], cache)
+    assert related_slugs(pages, cache) == related_slugs(pages)
     # A paper that is in lists goes away: everything is computed again.
-    named = related.related_papers(pages)[pages[0].paper.slug][0]
+    named = related_slugs(pages)[pages[0].paper.slug][0]
     fewer = [p for p in pages if p.paper.slug != named]
-    assert related.related_papers(fewer, cache) == related.related_papers(fewer)
+    assert related_slugs(fewer, cache) == related_slugs(fewer)
 
 
 def test_tiny_or_wordless_collections_have_empty_lists(pages: list) -> None:
-    assert related.related_papers(pages[:1]) == {pages[0].paper.slug: ()}
-    assert related.related_papers([]) == {}
+    assert related_slugs(pages[:1]) == {pages[0].paper.slug: ()}
+    assert related_slugs([]) == {}

@@ -47,6 +47,8 @@ def test_every_page_type_is_there(built_site: Path) -> None:
         "topics/index.html",
         "search.html",
         "top.html",
+        "trends.html",
+        "saved.html",
         "feeds.html",
         "feeds.opml",
         "404.html",

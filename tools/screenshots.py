@@ -39,6 +39,8 @@ def page_types(site: Path) -> dict[str, Path]:
         "topics": site / "topics" / "index.html",
         "search": site / "search.html",
         "top": site / "top.html",
+        "trends": site / "trends.html",
+        "feeds": site / "feeds.html",
         "404": site / "404.html",
     }
 

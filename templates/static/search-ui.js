@@ -171,7 +171,9 @@
     function add(current, end) {
       return engine.page(current, shown, end, function (item) {
         if (current !== answer) { return; } // a newer query took over
-        list.appendChild(resultCard(item, "h2", true));
+        var card = resultCard(item, "h2", true);
+        list.appendChild(card);
+        if (window.PaperDigestSaved) { window.PaperDigestSaved.addStars(card); }
       }).then(function (items) {
         if (current !== answer) { return; }
         shown += items.length;

@@ -18,6 +18,11 @@
   }
   var boxes = ["site-search", "search-page-q"].map(function (id) { return document.getElementById(id); });
   boxes.forEach(function (box) { if (box) { box.addEventListener("focus", loadSearch); } });
+  if (document.getElementById("saved-app")) {
+    var tag = document.createElement("script");
+    tag.src = new URL("saved.js", assets).href;
+    document.head.appendChild(tag);
+  }
   if (document.getElementById("search-app")) {
     if (new URLSearchParams(window.location.search).get("q")) { loadSearch(); }
     if (boxes[1] && !window.location.hash) { boxes[1].focus(); }
@@ -48,6 +53,78 @@
       if (done) { resolve(); } else { reject(new Error("copy refused")); }
     });
   }
+
+  // The reading list: a star on every card and paper page keeps the paper in this browser
+  // (localStorage, one list per site folder). Where storage is refused, no star is shown.
+  var root = new URL("..", assets);
+  var listKey = "paper-digest:saved:" + root.pathname;
+  var SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+  var storage = (function () {
+    try {
+      var probe = "paper-digest:probe";
+      window.localStorage.setItem(probe, "1");
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (error) { return null; }
+  })();
+  function readSaved() {
+    if (!storage) { return []; }
+    try {
+      var list = JSON.parse(storage.getItem(listKey) || "[]");
+      return Array.isArray(list) ? list.filter(validItem) : [];
+    } catch (error) { return []; }
+  }
+  function validItem(item) {
+    return !!item && typeof item.slug === "string" && SLUG.test(item.slug) &&
+      typeof item.title === "string" && item.title.length <= 5000;
+  }
+  function writeSaved(list) { storage.setItem(listKey, JSON.stringify(list)); }
+  function isSaved(slug) { return readSaved().some(function (item) { return item.slug === slug; }); }
+  function toggleSaved(slug, title) {
+    var list = readSaved();
+    var kept = list.filter(function (item) { return item.slug !== slug; });
+    var adding = kept.length === list.length; // it was not there: save it
+    if (adding) { kept.unshift({ slug: slug, title: title, saved: new Date().toISOString() }); }
+    writeSaved(kept);
+    return adding;
+  }
+  function paintStar(button, on) {
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = on ? "\u2605" : "\u2606";
+    button.title = on ? "Saved: click to remove from your list" : "Save to your reading list";
+  }
+  function star(slug, title) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "star";
+    button.setAttribute("data-slug", slug);
+    button.setAttribute("aria-label", "Save " + title);
+    paintStar(button, isSaved(slug));
+    button.addEventListener("click", function () {
+      try { paintStar(button, toggleSaved(slug, title)); } catch (error) { button.disabled = true; }
+      document.dispatchEvent(new CustomEvent("paper-digest:saved"));
+    });
+    return button;
+  }
+  function addStars(scope) {
+    if (!storage) { return; }
+    scope.querySelectorAll(".card-title").forEach(function (heading) {
+      var link = heading.querySelector("a");
+      var found = link && /papers\/([a-z0-9-]+)\.html$/.exec(link.getAttribute("href") || "");
+      if (!found || heading.parentNode.querySelector(".star")) { return; }
+      heading.parentNode.insertBefore(star(found[1], link.textContent), heading);
+    });
+    var article = scope.querySelector("article.paper[data-slug]");
+    if (article && !article.querySelector(".star")) {
+      var title = article.querySelector("h1");
+      title.parentNode.insertBefore(star(article.getAttribute("data-slug"), title.textContent), title);
+    }
+  }
+  window.PaperDigestSaved = {
+    available: !!storage, read: readSaved, write: writeSaved, valid: validItem,
+    addStars: addStars, root: root.href
+  };
+  addStars(document);
 
   document.querySelectorAll("a.copy-link").forEach(function (link) {
     var button = document.createElement("button");

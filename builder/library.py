@@ -1,0 +1,58 @@
+"""What the reading list (saved.html) needs, as scripts loaded only on that page; pure.
+
+A saved paper is known by its slug. `assets/library/<n>.js` holds, for the papers whose slug
+hashes to n, their title, BibTeX entry and related papers with their cosines: saved.html loads
+the chunks of the saved papers (and of the papers it recommends) and nothing else. Scripts, as
+for search, since browsers refuse `fetch()` under `file://`. The number of chunks is a power of
+two that grows with the collection, so it changes (and every chunk with it) only when the
+collection doubles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+
+FOLDER = "assets/library/"
+PER_CHUNK = 256  # papers per chunk, about (a chunk is 100-300 KB)
+FORMAT = 1  # bumped when the chunks change shape; saved.js checks it
+
+
+def chunk_count(papers: int) -> int:
+    """How many chunks a collection of `papers` has."""
+    return 1 << max(0, math.ceil(math.log2(max(1, papers) / PER_CHUNK)))
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a of a slug's UTF-8 bytes (saved.js computes the same)."""
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def chunk_of(slug: str, chunks: int) -> int:
+    """The chunk a paper is in."""
+    return fnv1a(slug) % chunks
+
+
+def entries(
+    titles: Mapping[str, str],
+    bibtex: Mapping[str, str],
+    related: Mapping[str, Sequence[tuple[str, float]]],
+) -> dict[int, dict[str, list]]:
+    """Group every paper's entry (title, BibTeX, [[related slug, cosine], ...]) by chunk."""
+    chunks = chunk_count(len(titles))
+    grouped: dict[int, dict[str, list]] = {n: {} for n in range(chunks)}
+    for slug in sorted(titles):
+        pairs = [[s, round(score, 3)] for s, score in related.get(slug, ())]
+        grouped[chunk_of(slug, chunks)][slug] = [titles[slug], bibtex.get(slug, ""), pairs]
+    return grouped
+
+
+def script(number: int, chunks: int, papers: Mapping[str, list]) -> bytes:
+    """One chunk as a script that hands its data to the page."""
+    body = json.dumps(papers, ensure_ascii=False, separators=(",", ":"))
+    head = json.dumps({"format": FORMAT, "chunk": number, "chunks": chunks})
+    return f"PaperDigestLibrary.receive({head},{body});\n".encode()
