@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from slugify import slugify
 
@@ -292,6 +293,7 @@ def org_archives(papers: Sequence[Paper]) -> list[Archive]:
     return sorted(_archives("org", groups, titles), key=lambda a: (-len(a.papers), a.key))
 
 
+@lru_cache(maxsize=65536)
 def org_key(org_id: str) -> str:
     """Return the URL key of an organization id (`Meituan-LongCat` -> `meituan-longcat`)."""
     return key_slug(org_id, "org")

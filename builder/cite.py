@@ -95,10 +95,10 @@ def key_base(paper: Paper, day: dt.date | None) -> str:
     if not who and paper.organization:
         who = _ascii_word(paper.organization.id)
     year = str(day.year) if day else "nd"
-    words = [_ascii_word(w) for w in re.split(r"[\s\-:/]+", paper.title)]
-    word = next((w for w in words if len(w) > 2 and w not in SKIPPED), "")
-    if not word:
-        word = next((w for w in words if w), "")
+    pieces = re.split(r"[\s\-:/]+", paper.title)
+    word = next(
+        (w for w in map(_ascii_word, pieces) if len(w) > 2 and w not in SKIPPED), ""
+    ) or next((w for w in map(_ascii_word, pieces) if w), "")
     return f"{who or 'anon'}{year}{word}"[:60]
 
 

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from builder.archives import listed_on, org_key
 from builder.models import Paper
@@ -39,6 +40,7 @@ class Trend:
     rows: tuple[tuple[str, ...], ...]
 
 
+@lru_cache(maxsize=4096)
 def _month(day: dt.date) -> str:
     return f"{day:%Y-%m}"
 
