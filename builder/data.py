@@ -101,9 +101,26 @@ def by_year(papers: Sequence[Paper]) -> dict[int | None, list[Paper]]:
     return dict(groups)
 
 
-def file_stem(year: int | None) -> str:
-    """`papers-2026`, or `papers-undated` for papers with neither a date nor a capture."""
-    return f"papers-{year}" if year is not None else "papers-undated"
+# A year with more papers than this is cut into parts (`papers-2025-1.json`, ...), so that no
+# data file passes ~20 MB (GitHub warns from 50 MB, and editors choke well before).
+PART_SIZE = 10_000
+
+
+def file_stem(year: int | None, part: int = 0) -> str:
+    """`papers-2026` (`papers-2026-2` for a part), or `papers-undated` for papers with neither
+    a date nor a capture."""
+    stem = f"papers-{year}" if year is not None else "papers-undated"
+    return f"{stem}-{part}" if part else stem
+
+
+def parts(papers: Sequence[Paper]) -> list[tuple[int, Sequence[Paper]]]:
+    """Cut a year's papers (in slug order) into files: (0, all) when they fit in one."""
+    if len(papers) <= PART_SIZE:
+        return [(0, papers)]
+    return [
+        (n, papers[start : start + PART_SIZE])
+        for n, start in enumerate(range(0, len(papers), PART_SIZE), start=1)
+    ]
 
 
 def to_json(records: Sequence[dict[str, Any]]) -> bytes:
@@ -140,16 +157,17 @@ def to_csv(records: Sequence[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def index(files: Sequence[tuple[int | None, int]], total: int) -> bytes:
-    """`data/index.json`: every data file, its year and how many papers it holds."""
+def index(files: Sequence[tuple[int | None, int, int]], total: int) -> bytes:
+    """`data/index.json`: every data file, its year (and part) and how many papers it holds."""
     listed = [
         {
             "year": year,
+            **({"part": part} if part else {}),
             "papers": count,
-            "json": f"{file_stem(year)}.json",
-            "csv": f"{file_stem(year)}.csv",
+            "json": f"{file_stem(year, part)}.json",
+            "csv": f"{file_stem(year, part)}.csv",
         }
-        for year, count in files
+        for year, part, count in files
     ]
     body = {"schema": "papers.schema.json", "papers": total, "files": listed}
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -337,13 +337,14 @@ def _data_outputs(
     groups = data.by_year([page.paper for page in paper_list])
     years = sorted(groups, key=lambda y: (y is None, y or 0))
     outputs = []
+    counts = []
     for year in years:
-        papers = groups[year]
-        key = key_of(render.base, "data", year, _ids(papers, render.pages))
-        stem = f"data/{data.file_stem(year)}"
-        outputs.append(Output(f"{stem}.json", key, lambda p=papers: data.to_json(records(p))))
-        outputs.append(Output(f"{stem}.csv", key, lambda p=papers: data.to_csv(records(p))))
-    counts = [(year, len(groups[year])) for year in years]
+        for part, papers in data.parts(groups[year]):
+            key = key_of(render.base, "data", year, part, _ids(papers, render.pages))
+            stem = f"data/{data.file_stem(year, part)}"
+            outputs.append(Output(f"{stem}.json", key, lambda p=papers: data.to_json(records(p))))
+            outputs.append(Output(f"{stem}.csv", key, lambda p=papers: data.to_csv(records(p))))
+            counts.append((year, part, len(papers)))
     total = len(paper_list)
     index_key = key_of(render.base, "data-index", counts)
     outputs.append(Output(data.INDEX_PATH, index_key, partial(data.index, counts, total)))

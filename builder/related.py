@@ -32,7 +32,16 @@ if TYPE_CHECKING:
 RELATED = 5  # papers listed per paper
 PARALLEL_FROM = 500  # texts to count before the work is worth forking for
 REFIT_GROWTH = 0.10  # a full computation again once the collection grew this much
-ROWS_AT_ONCE = 512  # rows scored per sparse product (bounds memory at 50,000 papers)
+# Scores held at once per worker: a block of rows times every paper (its sparse product takes
+# ~16 bytes a score), so a worker holds ~100 MB whatever the size of the collection.
+SCORES_AT_ONCE = 6_000_000
+
+
+def rows_at_once(papers: int) -> int:
+    """Rows scored per sparse product for a collection of `papers`."""
+    return max(16, min(1024, SCORES_AT_ONCE // max(1, papers)))
+
+
 MAX_DF = 0.1  # words in more than a tenth of the papers say little about similarity
 # What the vectorizer is asked for; part of the cache key of a fit.
 SETTINGS = ("tfidf", 1, "english", "sublinear", MAX_DF, RELATED)
@@ -147,7 +156,8 @@ def _full(
     transformer = TfidfTransformer(sublinear_tf=True)
     matrix = transformer.fit_transform(matrix).tocsr()
     matrix.sort_indices()
-    starts = list(range(0, len(keys), ROWS_AT_ONCE))
+    step = rows_at_once(len(keys))
+    starts = list(range(0, len(keys), step))
     workers = 0 if len(starts) > 1 else 1
     tops: dict[str, Top] = {}
     for part in fork_slices(_score_blocks, starts, matrix, keys, workers=workers):
@@ -162,7 +172,7 @@ def _score_blocks(starts: Sequence[int], matrix: Any, keys: Sequence[str]) -> di
     transposed = matrix.T.tocsr()
     tops = {}
     for start in starts:
-        block = (matrix[start : start + ROWS_AT_ONCE] @ transposed).toarray()
+        block = (matrix[start : start + rows_at_once(len(keys))] @ transposed).toarray()
         for offset, top in enumerate(_block_best(block, start, keys)):
             tops[keys[start + offset]] = top
     return tops

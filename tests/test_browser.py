@@ -129,12 +129,12 @@ def test_copy_address_copies_a_feeds_full_address(built_site: Path, browser) -> 
         "() => { window.copied = null; navigator.clipboard.writeText = "
         "async (t) => { window.copied = t; }; }"
     )
-    item = page.locator(".feed-list li", has=page.locator('a[href="topics/math.xml"]'))
+    item = page.locator(".feed-list li", has=page.locator('a[href="topics/math.html"]'))
     item.locator("button").click()
     page.wait_for_function("() => window.copied !== null")
     assert page.evaluate("window.copied") == (built_site / "topics" / "math.xml").as_uri()
     assert item.locator(".copy-status").inner_text() == "Address copied"
-    assert item.locator("button").get_attribute("aria-label").endswith("feed of math")
+    assert item.locator("button").get_attribute("aria-label") == "Copy address of the feed of math"
     ctx.close()
 
 

@@ -77,3 +77,23 @@ def test_a_cell_a_spreadsheet_would_run_is_defused_and_json_keeps_it_exact() -> 
     assert row["organization_id"] == "'@org" and row["organization_name"] == "'=Org"
     assert data.year_of(paper) == 2026
     assert data.year_of(Paper(title="t", abstract="", slug="t")) is None
+
+
+def test_a_big_year_is_cut_into_parts_listed_in_the_index(monkeypatch) -> None:
+    monkeypatch.setattr(data, "PART_SIZE", 2)
+    papers = [
+        Paper(title=f"t{i}", abstract="", slug=f"p{i}", date=dt.date(2025, 1, 1)) for i in range(5)
+    ]
+    cut = data.parts(papers)
+    assert [(n, [p.slug for p in part]) for n, part in cut] == [
+        (1, ["p0", "p1"]),
+        (2, ["p2", "p3"]),
+        (3, ["p4"]),
+    ]
+    listed = json.loads(data.index([(2025, n, len(part)) for n, part in cut], 5))["files"]
+    assert [f["json"] for f in listed] == [
+        "papers-2025-1.json",
+        "papers-2025-2.json",
+        "papers-2025-3.json",
+    ]
+    assert data.parts(papers[:2]) == [(0, papers[:2])]

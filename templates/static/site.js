@@ -129,16 +129,27 @@
   document.querySelectorAll("a.copy-link").forEach(function (link) {
     var button = document.createElement("button");
     button.type = "button";
-    button.className = link.className;
-    button.textContent = link.getAttribute("data-label") || "Copy link";
-    if (link.hasAttribute("aria-label")) { button.setAttribute("aria-label", link.getAttribute("aria-label")); }
+    // A list of many (feeds.html) says once, on the list, what its buttons are called.
+    var list = link.closest("[data-label]");
+    function said(name) { return link.getAttribute(name) || (list && list.getAttribute(name)); }
+    button.className = /\bbutton\b/.test(link.className) ? link.className : "button " + link.className;
+    button.textContent = said("data-label") || "Copy link";
+    var named = list && link.parentNode.querySelector("a:not(.copy-link)");
+    if (named) { button.setAttribute("aria-label", button.textContent + " of the feed of " + named.textContent); }
     var status = link.parentNode.querySelector(".copy-status");
+    if (!status) {
+      status = document.createElement("span");
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      link.after(status);
+    }
     button.addEventListener("click", function () {
       var source = link.getAttribute("data-copy");
       var url = source ? document.getElementById(source).textContent
         : link.getAttribute("data-url") || link.href;
       copyText(url).then(
-        function () { if (status) { status.textContent = link.getAttribute("data-done") || "Link copied"; } },
+        function () { if (status) { status.textContent = said("data-done") || "Link copied"; } },
         function () { if (status) { status.textContent = source ? "Select the entry above to copy it" : url; } }
       );
     });
