@@ -17,6 +17,7 @@ from typing import Any
 
 from builder.archives import first_capture
 from builder.models import Paper
+from builder.store import KEY_ORDER
 
 SCHEMA_PATH = "data/papers.schema.json"
 INDEX_PATH = "data/index.json"
@@ -39,25 +40,8 @@ CSV_COLUMNS = (
     "url",
     "abstract",
 )
-# The keys of a JSON record: the front matter's, the page and the abstract.
-FIELDS = (
-    "slug",
-    "title",
-    "date",
-    "authors",
-    "authors_count",
-    "organization",
-    "upvotes",
-    "arxiv_id",
-    "github",
-    "project_page",
-    "keywords",
-    "links",
-    "sources",
-    "tags",
-    "url",
-    "abstract",
-)
+# The keys of a JSON record: the paper file's, its page and its abstract.
+FIELDS = (*KEY_ORDER, "url", "abstract")
 LIST_SEPARATOR = "; "  # between the items of a list in one CSV cell
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,8 +50,7 @@ def year_of(paper: Paper) -> int | None:
     """The year a paper is filed under: its date's, else its first capture's."""
     if paper.date:
         return paper.date.year
-    day = first_capture(paper)
-    return day.year if paper.sources else None
+    return first_capture(paper).year if paper.sources else None
 
 
 def record(paper: Paper, url: str) -> dict[str, Any]:

@@ -166,3 +166,11 @@ def sample_pages() -> list:
     config, _ = load_config(REPO / "site.yaml", {})
     stored, _ = load_papers(REPO / "content" / "papers")
     return paper_pages([s.paper for s in stored], config)
+
+
+@pytest.fixture(scope="module", params=["file", "http"])
+def site_url(request, built_site: Path) -> str:
+    """The root URL of the built seed site, from disk or from the HTTP server (a sub-path)."""
+    if request.param == "file":
+        return built_site.as_uri() + "/"
+    return request.getfixturevalue("served_site")

@@ -16,14 +16,6 @@ from tests.test_browser import AXE
 GROK = "grokking-at-the-edge-of-numerical-stability"
 
 
-@pytest.fixture(params=["file", "http"])
-def site_url(request, built_site: Path) -> str:
-    """The root URL of the built seed site, from disk or from the HTTP server."""
-    if request.param == "file":
-        return built_site.as_uri() + "/"
-    return request.getfixturevalue("served_site")
-
-
 @pytest.fixture
 def page(browser):
     """A fresh page (its own storage) that records page errors and requests."""

@@ -48,14 +48,6 @@ MALFORMED = [
 ]
 
 
-@pytest.fixture(scope="module", params=["file", "http"])
-def site_url(request, built_site: Path) -> str:
-    """The root URL of the built seed site, from disk or from the HTTP server."""
-    if request.param == "file":
-        return built_site.as_uri() + "/"
-    return request.getfixturevalue("served_site")
-
-
 @pytest.fixture
 def page(browser):
     """A fresh page that records page errors, dialogs and requests."""

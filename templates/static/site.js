@@ -79,7 +79,6 @@
       typeof item.title === "string" && item.title.length <= 5000;
   }
   function writeSaved(list) { storage.setItem(listKey, JSON.stringify(list)); }
-  function isSaved(slug) { return readSaved().some(function (item) { return item.slug === slug; }); }
   function toggleSaved(slug, title) {
     var list = readSaved();
     var kept = list.filter(function (item) { return item.slug !== slug; });
@@ -93,13 +92,13 @@
     button.textContent = on ? "\u2605" : "\u2606";
     button.title = on ? "Saved: click to remove from your list" : "Save to your reading list";
   }
-  function star(slug, title) {
+  function star(slug, title, saved) {
     var button = document.createElement("button");
     button.type = "button";
     button.className = "star";
     button.setAttribute("data-slug", slug);
     button.setAttribute("aria-label", "Save " + title);
-    paintStar(button, isSaved(slug));
+    paintStar(button, saved[slug] === true);
     button.addEventListener("click", function () {
       try { paintStar(button, toggleSaved(slug, title)); } catch (error) { button.disabled = true; }
       document.dispatchEvent(new CustomEvent("paper-digest:saved"));
@@ -108,16 +107,18 @@
   }
   function addStars(scope) {
     if (!storage) { return; }
+    var saved = {};
+    readSaved().forEach(function (item) { saved[item.slug] = true; });
     scope.querySelectorAll(".card-title").forEach(function (heading) {
       var link = heading.querySelector("a");
       var found = link && /papers\/([a-z0-9-]+)\.html$/.exec(link.getAttribute("href") || "");
       if (!found || heading.parentNode.querySelector(".star")) { return; }
-      heading.parentNode.insertBefore(star(found[1], link.textContent), heading);
+      heading.parentNode.insertBefore(star(found[1], link.textContent, saved), heading);
     });
     var article = scope.querySelector("article.paper[data-slug]");
     if (article && !article.querySelector(".star")) {
       var title = article.querySelector("h1");
-      title.parentNode.insertBefore(star(article.getAttribute("data-slug"), title.textContent), title);
+      title.parentNode.insertBefore(star(article.getAttribute("data-slug"), title.textContent, saved), title);
     }
   }
   window.PaperDigestSaved = {
