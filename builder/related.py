@@ -19,10 +19,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from builder.cache import BuildCache
-from builder.workers import fork_map, fork_slices
+from builder.workers import fork_slices
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,7 +46,7 @@ def rows_at_once(papers: int) -> int:
 MAX_DF = 0.1  # words in more than a tenth of the papers say little about similarity
 # What the vectorizer is asked for; part of the cache key of a fit.
 SETTINGS = ("tfidf", 1, "english", "sublinear", MAX_DF, RELATED)
-TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+TOKEN = re.compile(r"(?u)\w\w+")  # scikit-learn's default, (?u)\b\w\w+\b: the same runs
 
 
 def text_of(page: PaperPage) -> str:
@@ -77,15 +78,12 @@ def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) 
     table = cache.table("related") if cache is not None else None
     tops = _incremental(table, keys, texts) if table is not None else None
     if tops is None:
-        counted = cache.table("related-counts") if cache is not None else None
-        fit, rows, tops = _full(keys, texts, counted)
+        fit, rows, tops = _full(keys, texts)
         if table is not None:
             data: dict[Any, Any] = {("fit",): fit, ("matrix",): (tuple(keys), *rows)}
             for key in keys:
                 data[("top", key)] = tops[key]
             table.replace(data)
-    if cache is not None:
-        cache.release("related-counts")
     return {
         by_key[k].paper.slug: tuple((by_key[n].paper.slug, score) for n, score in tops[k])
         for k in keys
@@ -95,64 +93,94 @@ def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) 
 Top = list[tuple[str, float]]  # (key, cosine), best first
 
 
-def words(text: str, stop_words: frozenset[str]) -> dict[str, int]:
+def words(text: str, stop_words: frozenset[str] = frozenset()) -> dict[str, int]:
     """Count a text's words as scikit-learn's analyzer splits them (lowercase, 2+ letters,
     no stop words)."""
-    return dict(Counter(w for w in TOKEN.findall(text.lower()) if w not in stop_words))
+    counts = Counter(TOKEN.findall(text.lower()))
+    for word in stop_words.intersection(counts):
+        del counts[word]
+    return dict(counts)
 
 
-def _count_all(texts: Sequence[str], stop_words: frozenset[str]) -> list[dict[str, int]]:
-    return [words(text, stop_words) for text in texts]
+def _count_all(texts: Sequence[str]) -> list[tuple[str, bytes]]:
+    """Each text's distinct words (stop words included) joined by spaces, and their counts as
+    int32 bytes: a form that crosses back from a worker quickly."""
+    import numpy as np
+
+    made = []
+    for text in texts:
+        counts = Counter(TOKEN.findall(text.lower()))
+        made.append(
+            (" ".join(counts), np.fromiter(counts.values(), np.int32, len(counts)).tobytes())
+        )
+    return made
 
 
-def _counts(
-    keys: list[str], texts: list[str], table: Any, stop_words: frozenset[str]
-) -> list[dict[str, int]]:
-    """Each paper's word counts: from the cache, or counted (on every core when many)."""
-    found = [table.get(k) if table is not None else None for k in keys]
-    missing = [i for i, f in enumerate(found) if f is None]
-    workers = 0 if len(missing) >= PARALLEL_FROM else 1
-    made = fork_map(_count_all, [texts[i] for i in missing], stop_words, workers=workers)
-    for i, counts in zip(missing, made, strict=True):
-        found[i] = counts
-        if table is not None:
-            table.put(keys[i], counts)
-    return found
+class _Counting:
+    """Every text's words, counted by two forked workers while this process imports
+    scikit-learn; `wait` gives them in order (see `_count_all`)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        from builder.workers import Background, cores
+
+        self.parts: list[Background] = []
+        self.done: list[tuple[str, bytes]] | None = None
+        if len(texts) < PARALLEL_FROM or cores() < 2:
+            self.done = _count_all(texts)
+            return
+        half = len(texts) // 2
+        self.parts = [Background(_count_all, texts[:half]), Background(_count_all, texts[half:])]
+
+    def wait(self) -> list[tuple[str, bytes]]:
+        """Return the counts, once the workers are done."""
+        if self.done is None:
+            self.done = [counts for part in self.parts for counts in part.wait()]
+        return self.done
+
+    def stop(self) -> None:
+        """Make sure no worker is left running."""
+        for part in self.parts:
+            part.stop()
 
 
-def _full(
-    keys: list[str], texts: list[str], counted: Any = None
-) -> tuple[tuple, tuple, dict[str, Top]]:
+def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, Top]]:
     """Fit tf-idf on every paper and list each one's most similar; return the fit, rows, lists.
 
     The words are counted as `TfidfVectorizer` counts them (the tests check the matrix is
-    its matrix), each paper once, then scikit-learn's `TfidfTransformer` weighs them.
+    its matrix), while scikit-learn loads; then its `TfidfTransformer` weighs them.
     """
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
+    pending = _Counting(texts)
+    try:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
-    counts = _counts(keys, texts, counted, ENGLISH_STOP_WORDS)
-    documents: Counter[str] = Counter()
-    for row in counts:
-        documents.update(row.keys())
+        counted = pending.wait()
+    finally:
+        pending.stop()
+    # Every paper's distinct words one after the other: a word's count of papers is its count.
+    found: list[str] = []
+    lengths = []
+    for joined, _ in counted:
+        row = joined.split(" ") if joined else []
+        found += row
+        lengths.append(len(row))
+    documents = Counter(found)
     most = MAX_DF * len(keys)
-    terms = sorted(t for t, df in documents.items() if df <= most)
+    terms = sorted(t for t, df in documents.items() if df <= most and t not in ENGLISH_STOP_WORDS)
     vocabulary = {term: column for column, term in enumerate(terms)}
     if not vocabulary:  # no word left after the stop words: nothing is related
         empty = (np.zeros(len(keys) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
         fit = (SETTINGS, {}, np.zeros(0, np.float32), len(keys), ENGLISH_STOP_WORDS)
         return fit, empty, {k: [] for k in keys}
-    indptr, indices, values = [0], [], []
-    for row in counts:
-        columns = sorted(vocabulary[t] for t in row if t in vocabulary)
-        indices += columns
-        values += [row[terms[c]] for c in columns]
-        indptr.append(len(indices))
+    columns = np.array(list(map(vocabulary.get, found, repeat(-1))), np.int64)
+    values = np.frombuffer(b"".join(raw for _, raw in counted), np.int32).astype(np.float32)
+    rows = np.repeat(np.arange(len(keys)), lengths)
+    known = columns >= 0  # stop words and words in too many papers have no column
     matrix = csr_matrix(
-        (np.array(values, np.float32), np.array(indices, np.int32), np.array(indptr)),
-        shape=(len(keys), len(terms)),
+        (values[known], (rows[known], columns[known])), shape=(len(keys), len(terms))
     )
+    matrix.sort_indices()
     transformer = TfidfTransformer(sublinear_tf=True)
     matrix = transformer.fit_transform(matrix).tocsr()
     matrix.sort_indices()
