@@ -469,7 +469,7 @@ def _write(
         pending = (
             Background(search.compute_index, ordered, cache)
             if len(pages) < INDEX_ALONGSIDE
-            else partial(Background, search.compute_index, ordered, cache)
+            else partial(search.compute_index, ordered, cache)
         )
 
     try:
@@ -526,9 +526,9 @@ def _plan_and_write(
         written, linked, stats = _render(todo, staging, renderer, cards)
         if pending is not None:
             with Progress(len(pages), "indexing", "papers"):
-                if not isinstance(pending, Background):
-                    pending = pending()  # start it now that rendering is over
-                files = pending.wait()
+                # A big site's index is computed here, now that rendering is over (a forked
+                # process would copy what it touches of this one's memory).
+                files = pending.wait() if isinstance(pending, Background) else pending()
             index_table.replace({index_key: {d: sha(b) for d, b in files.items()}})
             index = [Output(d, sha(b), partial(lambda b: b, b)) for d, b in files.items()]
             plan += index
@@ -600,7 +600,8 @@ def _render(
     return written, linked, stats
 
 
-# Up to this many papers, the index is computed while pages render (more would not fit 2 GB).
+# Up to this many papers, the index is computed while pages render (more would not fit 2 GB);
+# past it, by the build itself once they are rendered.
 INDEX_ALONGSIDE = 20_000
 # Below this many files to render, forking workers costs more than it saves.
 PARALLEL_RENDER = 300

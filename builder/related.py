@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 from builder.cache import BuildCache
@@ -158,22 +158,28 @@ def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, To
         counted = pending.wait()
     finally:
         pending.stop()
-    # Every paper's distinct words one after the other: a word's count of papers is its count.
-    found: list[str] = []
-    lengths = []
+    # A word's count of papers is how many papers' distinct words it is among. The words are
+    # split out of each paper's string twice, not held all at once: at 50,000 papers they
+    # would take hundreds of megabytes.
+    documents: Counter[str] = Counter()
     for joined, _ in counted:
-        row = joined.split(" ") if joined else []
-        found += row
-        lengths.append(len(row))
-    documents = Counter(found)
+        if joined:
+            documents.update(joined.split(" "))
     most = MAX_DF * len(keys)
     terms = sorted(t for t, df in documents.items() if df <= most and t not in ENGLISH_STOP_WORDS)
+    del documents
     vocabulary = {term: column for column, term in enumerate(terms)}
     if not vocabulary:  # no word left after the stop words: nothing is related
         empty = (np.zeros(len(keys) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
         fit = (SETTINGS, {}, np.zeros(0, np.float32), len(keys), ENGLISH_STOP_WORDS)
         return fit, empty, {k: [] for k in keys}
-    columns = np.array(list(map(vocabulary.get, found, repeat(-1))), np.int64)
+    lengths = [len(raw) // 4 for _, raw in counted]
+    get = vocabulary.get
+    columns = np.fromiter(
+        chain.from_iterable(map(get, j.split(" "), repeat(-1)) for j, _ in counted if j),
+        np.int64,
+        sum(lengths),
+    )
     values = np.frombuffer(b"".join(raw for _, raw in counted), np.int32).astype(np.float32)
     rows = np.repeat(np.arange(len(keys)), lengths)
     known = columns >= 0  # stop words and words in too many papers have no column
@@ -260,7 +266,11 @@ def vectorize(
 
 
 def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top] | None:
-    """Update the cached lists for papers added since the last fit; None: compute anew."""
+    """Update the cached lists for papers added since the last fit; None: compute anew.
+
+    The fit's matrix is stored once; each paper added since has its row stored on its own,
+    so a build that adds a few papers writes a few rows, not the whole matrix again.
+    """
     fit = table.get(("fit",))
     stored = table.get(("matrix",))
     if fit is None or fit[0] != SETTINGS or stored is None:
@@ -268,40 +278,48 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     _settings, vocabulary, idf, fitted, stop_words = fit
     if len(keys) > fitted * (1 + REFIT_GROWTH):
         return None
-    old_keys, indptr, indices, data = stored
-    row_of = {k: i for i, k in enumerate(old_keys)}
+    fit_keys, indptr, indices, data = stored
+    fit_row = {k: i for i, k in enumerate(fit_keys)}
     lists: dict[str, Top] = {}
+    later: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # rows of papers added since the fit
     for key in keys:
-        if key in row_of:
+        row = None if key in fit_row else table.get(("row", key))
+        if key in fit_row or row is not None:
             top = table.get(("top", key))
             if top is None:
                 return None
             lists[key] = top
-    added = [i for i, k in enumerate(keys) if k not in row_of]
-    if not added and len(keys) == len(old_keys):
+            if row is not None:
+                later[key] = row
+    # A paper removed since that is in a list: compute anew (one not in any list just goes).
+    if any(n not in lists for top in lists.values() for n, _ in top):
+        return None
+    added = [i for i, k in enumerate(keys) if k not in lists]
+    if not added:
         return lists
     import numpy as np
     from scipy.sparse import csr_matrix, vstack
 
-    # A paper removed since: its row goes (the lists that named it were caught above).
-    if any(lists.get(k) is not None and any(n not in lists for n, _ in lists[k]) for k in lists):
-        return None
-    old = csr_matrix((data, indices, indptr), shape=(len(old_keys), len(idf)))
-    kept = [row_of[k] for k in keys if k in row_of]
-    rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
-    new = _stack(rows, len(idf), csr_matrix)
-    if kept != list(range(len(old_keys))):
-        old = old[kept]  # papers removed since: their rows go
-    every = vstack([old, new], format="csr") if kept else new
-    order = [old_keys[i] for i in kept] + [keys[i] for i in added]
-    table.put(("matrix",), (tuple(order), every.indptr, every.indices, every.data))
+    kept = [fit_row[k] for k in keys if k in fit_row]
+    base = csr_matrix((data, indices, indptr), shape=(len(fit_keys), len(idf)))
+    if kept != list(range(len(fit_keys))):
+        base = base[kept]  # papers removed since: their rows go
+    new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
+    new = _stack(new_rows, len(idf), csr_matrix)
+    old_keys = [k for k in keys if k in fit_row] + list(later)
+    old = vstack([base, _stack(list(later.values()), len(idf), csr_matrix)], format="csr")
+    order = old_keys + [keys[i] for i in added]
+    every = vstack([old, new], format="csr")
+    for i, row in zip(added, new_rows, strict=True):
+        table.put(("row", keys[i]), row)
     scores = (new @ every.T).toarray()
+    existing = len(old_keys)
     for n, i in enumerate(added):
-        scores[n, len(kept) + n] = 0.0  # not related to itself
+        scores[n, existing + n] = 0.0  # not related to itself
         lists[keys[i]] = _best(scores[n], order)
     # An old paper's list changes where a new paper scores at least its last entry (or the
     # list is short); merge only there.
-    best_new = scores[:, : len(kept)].max(axis=0) if added else np.zeros(len(kept))
+    best_new = scores[:, :existing].max(axis=0)
     for column in np.flatnonzero(best_new > 0).tolist():
         key = order[column]
         top = lists[key]

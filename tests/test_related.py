@@ -99,8 +99,12 @@ def test_a_few_new_papers_update_the_cached_lists_without_a_new_fit(
     first = pages[8:]  # the newest 8 come later: under 10% more
     related_slugs(first, cache)
     fit = cache.table("related").get(("fit",))
+    matrix = cache.table("related").get(("matrix",))
     lists = related_slugs(pages, cache)
     assert cache.table("related").get(("fit",)) is fit  # no new fit
+    # The fit's matrix is not written again: the new papers' rows are stored on their own.
+    assert cache.table("related").get(("matrix",)) is matrix
+    assert all(cache.table("related").get(("row", related.paper_key(p))) for p in pages[:8])
     # Every list is what the old fit gives: new papers scored against all, and entering the
     # lists of the others where they beat them.
     assert lists == brute_force(pages, fitted_on=first)
