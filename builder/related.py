@@ -297,29 +297,34 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     added = [i for i, k in enumerate(keys) if k not in lists]
     if not added:
         return lists
-    import numpy as np
-    from scipy.sparse import csr_matrix, vstack
+    import numpy as np  # not scipy: loading it would cost more than this whole update
 
-    kept = [fit_row[k] for k in keys if k in fit_row]
-    base = csr_matrix((data, indices, indptr), shape=(len(fit_keys), len(idf)))
-    if kept != list(range(len(fit_keys))):
-        base = base[kept]  # papers removed since: their rows go
     new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
-    new = _stack(new_rows, len(idf), csr_matrix)
     old_keys = [k for k in keys if k in fit_row] + list(later)
-    old = vstack([base, _stack(list(later.values()), len(idf), csr_matrix)], format="csr")
     order = old_keys + [keys[i] for i in added]
-    every = vstack([old, new], format="csr")
+    # Every row's nonzeros as (row, column, value): the fit's rows still here, then the rows
+    # added since, then the new ones.
+    still = [fit_row[k] for k in keys if k in fit_row]
+    position = np.full(len(fit_keys), -1, np.int64)
+    position[still] = np.arange(len(still))
+    fit_rows = position[np.repeat(np.arange(len(fit_keys)), np.diff(indptr))]
+    here = fit_rows >= 0  # papers removed since: their rows go
+    extra = [*later.values(), *new_rows]
+    rows = np.concatenate(
+        [fit_rows[here], *(np.full(len(c), len(still) + n) for n, (c, _) in enumerate(extra))]
+    )
+    columns = np.concatenate([indices[here], *(c for c, _ in extra)])
+    values = np.concatenate([data[here], *(v for _, v in extra)])
     for i, row in zip(added, new_rows, strict=True):
         table.put(("row", keys[i]), row)
-    scores = (new @ every.T).toarray()
+    scores = _cosines(new_rows, rows, columns, values, len(order), len(idf))
     existing = len(old_keys)
     for n, i in enumerate(added):
         scores[n, existing + n] = 0.0  # not related to itself
         lists[keys[i]] = _best(scores[n], order)
     # An old paper's list changes where a new paper scores at least its last entry (or the
     # list is short); merge only there.
-    best_new = scores[:, :existing].max(axis=0)
+    best_new = scores[:, :existing].max(axis=0) if existing else np.zeros(0)
     for column in np.flatnonzero(best_new > 0).tolist():
         key = order[column]
         top = lists[key]
@@ -336,12 +341,28 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     return lists
 
 
-def _stack(rows: list[tuple[np.ndarray, np.ndarray]], width: int, csr_matrix: Any) -> Any:
-    """Stack (columns, values) rows into one sparse matrix."""
+def _cosines(
+    new_rows: list[tuple[np.ndarray, np.ndarray]],
+    rows: np.ndarray,
+    columns: np.ndarray,
+    values: np.ndarray,
+    count: int,
+    width: int,
+) -> np.ndarray:
+    """Each new row's dot product with every row (given as its nonzeros), with numpy alone."""
     import numpy as np
 
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(c) for c, _ in rows])
-    indices = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int32)
-    data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
-    return csr_matrix((data, indices, indptr), shape=(len(rows), width))
+    by_column = np.argsort(columns, kind="stable")
+    rows, values = rows[by_column], values[by_column]
+    starts = np.searchsorted(columns[by_column], np.arange(width + 1))
+    scores = np.zeros((len(new_rows), count), np.float32)
+    for n, (cols, vals) in enumerate(new_rows):
+        first, lengths = starts[cols], starts[cols + 1] - starts[cols]
+        if not lengths.sum():
+            continue
+        # The nonzeros of every column of this row, one run per column, gathered at once.
+        runs = np.repeat(first - np.cumsum(lengths) + lengths, lengths)
+        taken = runs + np.arange(lengths.sum())
+        weights = values[taken] * np.repeat(vals, lengths)
+        scores[n] = np.bincount(rows[taken], weights=weights, minlength=count)
+    return scores
