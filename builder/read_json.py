@@ -1,0 +1,224 @@
+"""Read the JSON of the listing's API: items shaped like the listing's `dailyPapers[]` (saved
+HTML pages hold the same items in their data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from builder.errors import Problem
+from builder.listing import ListingFile, quote
+from builder.models import ListingEntry, Organization, Source
+from builder.text import clean_text
+
+HTTP_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(v\d+)?$", re.IGNORECASE)
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    """Read the date part of an ISO timestamp such as 2025-05-26T13:22:33.000Z."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_item(
+    item: Any, source: Source, line: int, label: str
+) -> tuple[ListingEntry | None, list[Problem]]:
+    """Turn one `dailyPapers[]`-shaped item into an entry, reporting missing or mistyped fields."""
+    name = source.file
+    problems: list[Problem] = []
+
+    def problem(message: str, skipped: bool = False) -> None:
+        reason = "malformed entry" if skipped else "field problem"
+        problems.append(Problem(name, line, f"{label}: {message}", reason, skipped))
+
+    if not isinstance(item, dict):
+        problem(f"expected an object, found {quote(json.dumps(item)[:60])}; skipped", skipped=True)
+        return None, problems
+    paper = item.get("paper", item)
+    if not isinstance(paper, dict):
+        problem("expected 'paper' to be an object; skipped", skipped=True)
+        return None, problems
+
+    def text_field(*keys: str) -> str:
+        for container in (paper, item):
+            for key in keys:
+                value = container.get(key)
+                if isinstance(value, str) and clean_text(value):
+                    return clean_text(value)
+        return ""
+
+    title = text_field("title")
+    if not title:
+        problem("expected a non-empty 'paper.title', found none; skipped", skipped=True)
+        return None, problems
+    abstract = text_field("summary")
+    if not abstract:
+        problem(f"expected a non-empty 'paper.summary' for {quote(title)}, found none")
+
+    arxiv_id = paper.get("id")
+    if arxiv_id is not None and not (isinstance(arxiv_id, str) and ARXIV_ID.match(arxiv_id)):
+        problem(f"expected an arXiv id in 'paper.id', found {quote(str(arxiv_id))}")
+        arxiv_id = None
+
+    upvotes = paper.get("upvotes", item.get("upvotes"))
+    if isinstance(upvotes, bool) or not isinstance(upvotes, int | None):
+        if isinstance(upvotes, str) and upvotes.strip().isdigit():
+            problem(f"expected 'paper.upvotes' to be a number, found {quote(upvotes)}; read as one")
+            upvotes = int(upvotes)
+        else:
+            problem(f"expected 'paper.upvotes' to be a number, found {quote(str(upvotes))}")
+            upvotes = None
+    if isinstance(upvotes, int) and upvotes < 0:
+        problem(f"expected 'paper.upvotes' to be 0 or more, found {upvotes}")
+        upvotes = None
+
+    authors: list[str] = []
+    raw_authors = paper.get("authors") or []
+    if not isinstance(raw_authors, list):
+        problem("expected 'paper.authors' to be a list")
+        raw_authors = []
+    for a in raw_authors:
+        who = a.get("name") if isinstance(a, dict) else a
+        if isinstance(who, str) and clean_text(who):
+            authors.append(clean_text(who))
+
+    org = None
+    raw_org = item.get("organization") or paper.get("organization")
+    if isinstance(raw_org, dict) and isinstance(raw_org.get("name"), str):
+        org_id = clean_text(raw_org["name"])
+        full = raw_org.get("fullname")
+        org_name = clean_text(full) if isinstance(full, str) and clean_text(full) else org_id
+        if org_id:
+            org = Organization(id=org_id, name=org_name)
+    elif raw_org:
+        problem("expected 'organization' to be an object with a 'name'")
+
+    keywords = paper.get("ai_keywords") or []
+    if not isinstance(keywords, list):
+        problem("expected 'paper.ai_keywords' to be a list")
+        keywords = []
+
+    def url(key: str) -> str | None:
+        value = paper.get(key)
+        if value in (None, ""):
+            return None
+        if isinstance(value, str) and HTTP_URL.match(value.strip()):
+            return value.strip()
+        problem(
+            f"expected an http(s) URL in {key!r} of paper {quote(title)}, "
+            f"found {quote(str(value))}; left out"
+        )
+        return None
+
+    date = _iso_date(paper.get("publishedAt")) or _iso_date(item.get("publishedAt"))
+    entry = ListingEntry(
+        title=title,
+        abstract=abstract,
+        source=source,
+        line=line,
+        date=date,
+        upvotes=upvotes,
+        organization=org,
+        authors=tuple(authors),
+        authors_count=None,
+        arxiv_id=arxiv_id.strip() if arxiv_id else None,
+        github=url("githubRepo"),
+        project_page=url("projectPage"),
+        keywords=tuple(clean_text(k) for k in keywords if isinstance(k, str) and clean_text(k)),
+    )
+    return entry, problems
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _json_array_items(text: str, start: int) -> Iterator[tuple[Any, int] | json.JSONDecodeError]:
+    """Decode the items of the JSON array opening at `start` one by one, with their offsets."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[\s,]*")
+    pos = ws.match(text, start + 1).end()
+    while pos < len(text) and text[pos] != "]":
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield exc
+            return
+        yield value, pos
+        pos = ws.match(text, end).end()
+
+
+def _items_result(items: Iterable[tuple[Any, int]], source: Source) -> ListingFile:
+    result = ListingFile()
+    for n, (item, line) in enumerate(items, 1):
+        entry, problems = parse_item(item, source, line, f"item {n}")
+        result.problems += problems
+        if entry:
+            result.entries.append(entry)
+    return result
+
+
+def parse_json_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
+    """Parse the JSON of the listing's API: a list of `dailyPapers[]`-shaped items."""
+    text = text.removeprefix("\ufeff")
+    start = re.match(r"\s*", text).end()
+    if text[start : start + 1] == "[":
+        source = Source(captured=mtime, file=name)
+        items: list[tuple[Any, int]] = []
+        result = ListingFile()
+        for got in _json_array_items(text, start):
+            if isinstance(got, json.JSONDecodeError):
+                result.problems.append(
+                    Problem(
+                        name,
+                        got.lineno,
+                        f"expected a JSON value, found malformed JSON ({got.msg}); "
+                        "the rest of the file is skipped",
+                    )
+                )
+                break
+            items.append((got[0], _line_at(text, got[1])))
+        parsed = _items_result(items, source)
+        parsed.problems[:0] = result.problems
+        return parsed
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return ListingFile(
+            problems=[Problem(name, exc.lineno, f"expected JSON, found malformed JSON ({exc.msg})")]
+        )
+    return props_result(data, name, mtime, line=1)
+
+
+def props_result(data: Any, name: str, mtime: dt.date, line: int) -> ListingFile:
+    """Read a page's props object: `dailyPapers[]`, `searchResults[]` and its `date`."""
+    if not isinstance(data, dict):
+        return ListingFile(
+            problems=[
+                Problem(name, line, "expected an object with 'dailyPapers' or a list of items")
+            ]
+        )
+    captured = _iso_date(data.get("date")) or mtime
+    source = Source(captured=captured, file=name)
+    items = []
+    for key in ("dailyPapers", "searchResults"):
+        value = data.get(key)
+        if isinstance(value, list):
+            items += [(item, line) for item in value]
+        elif value is not None:
+            return ListingFile(problems=[Problem(name, line, f"expected '{key}' to be a list")])
+    if "dailyPapers" not in data and "searchResults" not in data:
+        return ListingFile(
+            problems=[
+                Problem(name, line, "expected 'dailyPapers' or 'searchResults' in the page data")
+            ]
+        )
+    return _items_result(items, source)
