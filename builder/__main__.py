@@ -1,4 +1,4 @@
-"""Command line: `python -m builder ingest|build|serve`; the only module that prints."""
+"""Command line: `python -m builder fetch|ingest|check|build|serve`; the only module that prints."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from builder import __version__
-from builder.build import build, check, ingest
+from builder.build import Progress, build, check, ingest
 from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config
 from builder.errors import BuilderError
 
@@ -79,6 +80,33 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    endpoint = argparse.ArgumentParser(add_help=False)
+    endpoint.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="the API to ask (default: HF_ENDPOINT, else api_endpoint in site.yaml, else "
+        "https://huggingface.co)",
+    )
+    fetch = commands.add_parser(
+        "fetch",
+        parents=[common, endpoint],
+        help="save the listing's API answers as snapshots (today's daily papers by default)",
+        description="Ask the Daily Papers API (through huggingface_hub, without a token) and "
+        "save each answer as one snapshot in the snapshots folder, named by the request; "
+        "asking again replaces it with the newer capture. Dates are UTC.",
+    )
+    chosen = fetch.add_mutually_exclusive_group()
+    chosen.add_argument("--date", metavar="YYYY-MM-DD", help="the daily papers of a day")
+    chosen.add_argument("--week", metavar="YYYY-Www", help="the daily papers of an ISO week")
+    chosen.add_argument("--month", metavar="YYYY-MM", help="the daily papers of a month")
+    chosen.add_argument("--search", metavar="QUERY", help="the papers a search finds")
+    fetch.add_argument(
+        "--from", dest="first", metavar="YYYY-MM-DD", help="backfill day by day from this day"
+    )
+    fetch.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="... to this day")
+    fetch.add_argument(
+        "--refresh", action="store_true", help="in a backfill, ask again for days already saved"
+    )
     commands.add_parser(
         "ingest",
         parents=[common],
@@ -102,11 +130,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="where the site is published, such as https://user.github.io/repo/ "
         "(default: base_url in site.yaml)",
     )
-    commands.add_parser(
+    build_parser = commands.add_parser(
         "build",
-        parents=[site],
+        parents=[site, endpoint],
         help="ingest, then build the site",
         description="Ingest, then render the paper files into the site folder.",
+    )
+    build_parser.add_argument(
+        "--fetch", action="store_true", help="first fetch today's daily papers (see fetch)"
     )
     serve_parser = commands.add_parser(
         "serve",
@@ -159,6 +190,47 @@ def _load(args: argparse.Namespace, config_path: Path | None) -> SiteConfig:
     return config
 
 
+def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
+    """Run `fetch` (or the fetch of `build --fetch`) as its flags ask."""
+    from builder import fetch
+
+    endpoint = fetch.endpoint_of(args.endpoint, config.api_endpoint)
+    first, last = getattr(args, "first", None), getattr(args, "last", None)
+    picked = [getattr(args, k, None) for k in ("date", "week", "month", "search")]
+    if first or last:
+        if not (first and last):
+            raise BuilderError("--from and --to go together: give both days")
+        if any(picked):
+            raise BuilderError("--from/--to backfill daily papers: give no other selector")
+        start, end = fetch.parse_day(first), fetch.parse_day(last)
+        if start > end:
+            raise BuilderError(f"--from {first} is after --to {last}")
+        requests = [fetch.Request("date", d.isoformat()) for d in fetch.days(start, end)]
+    elif args.__dict__.get("week"):
+        requests = [fetch.Request("week", fetch.parse_week(args.week))]
+    elif args.__dict__.get("month"):
+        requests = [fetch.Request("month", fetch.parse_month(args.month))]
+    elif args.__dict__.get("search"):
+        if not args.search.strip():
+            raise BuilderError("--search: expected words to search for")
+        requests = [fetch.Request("search", args.search.strip())]
+    else:
+        day = fetch.parse_day(args.date) if args.__dict__.get("date") else fetch.utc_now().date()
+        requests = [fetch.Request("date", day.isoformat())]
+    refresh = getattr(args, "refresh", False)
+    if not first:
+        return fetch.fetch(requests, config.snapshots, endpoint)
+    with Progress(len(requests), "fetching", "days") as bar:
+        return fetch.fetch(
+            requests,
+            config.snapshots,
+            endpoint,
+            backfill=True,
+            refresh=refresh,
+            progress=bar.update,
+        )
+
+
 def _run(args: argparse.Namespace, counter: _Counter) -> int:
     """Run one parsed command."""
     try:
@@ -169,10 +241,15 @@ def _run(args: argparse.Namespace, counter: _Counter) -> int:
         def load() -> SiteConfig:
             return _load(args, config_path)
 
-        if args.command == "ingest":
+        if args.command == "fetch":
+            log.info("%s", _fetch(args, load()).summary())
+        elif args.command == "ingest":
             log.info("%s", ingest(load()).summary())
         elif args.command == "build":
-            log.info("%s", build(load()).summary())
+            config = load()
+            if args.fetch:
+                log.info("%s", _fetch(args, config).summary())
+            log.info("%s", build(config).summary())
         elif args.command == "check":
             report = check(load())
             log.info("%s", report.summary())

@@ -76,6 +76,7 @@ class SiteConfig:
     page_size: int = 30
     feed_size: int = 50
     theme_dirs: tuple[Path, ...] = ()
+    api_endpoint: str = ""
     topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_TOPICS))
 
     @property
@@ -167,6 +168,12 @@ SCHEMA: dict[str, tuple[Check, str, str]] = {
         _paths,
         "a list of folder paths",
         "Folders searched before templates/ for templates and static files.",
+    ),
+    "api_endpoint": (
+        _str,
+        "an http(s) URL such as https://huggingface.co, or empty",
+        "Where `fetch` asks for papers (after --endpoint and HF_ENDPOINT); empty: the library's "
+        "default.",
     ),
     "topics": (
         _topics,

@@ -195,7 +195,47 @@ def parse_json_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
         return ListingFile(
             problems=[Problem(name, exc.lineno, f"expected JSON, found malformed JSON ({exc.msg})")]
         )
+    if isinstance(data, dict) and "items" in data:
+        return fetched_result(data, text, name, mtime)
     return props_result(data, name, mtime, line=1)
+
+
+ITEMS_AT = re.compile(r'"items"\s*:\s*\[')
+
+
+def fetched_result(data: dict, text: str, name: str, mtime: dt.date) -> ListingFile:
+    """Read a snapshot `fetch` saved: `{"request", "captured", "items": [...]}`."""
+    problems = []
+    captured = data.get("captured")
+    day = _iso_date(captured)
+    if day is None:
+        problems.append(
+            Problem(
+                name,
+                1,
+                f"expected 'captured' to be a UTC time such as 2026-11-20T06:00:00Z, found "
+                f"{quote(str(captured))}; the file's date is used",
+                reason="field problem",
+                skipped=False,
+            )
+        )
+    items = data["items"]
+    if not isinstance(items, list):
+        return ListingFile(problems=[Problem(name, 1, "expected 'items' to be a list")])
+    # Each item's line, for messages: where it starts in the file.
+    found = ITEMS_AT.search(text)
+    lines = [1] * len(items)
+    if found:
+        offsets = [
+            got[1] for got in _json_array_items(text, found.end() - 1) if isinstance(got, tuple)
+        ]
+        if len(offsets) == len(items):
+            lines = [_line_at(text, offset) for offset in offsets]
+    result = _items_result(
+        list(zip(items, lines, strict=True)), Source(captured=day or mtime, file=name)
+    )
+    result.problems[:0] = problems
+    return result
 
 
 def props_result(data: Any, name: str, mtime: dt.date, line: int) -> ListingFile:
