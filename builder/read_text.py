@@ -270,10 +270,12 @@ def parse_text_listing(
                         name,
                         e.meta.date.line,
                         f"expected a real calendar date, found {quote(when)} "
-                        f"(no such day in {e.meta.date.year or capture_year}); entry skipped",
+                        f"(no such day in {e.meta.date.year or capture_year}); "
+                        "the paper is kept without a date",
+                        reason="bad date",
+                        skipped=False,
                     )
                 )
-                continue
         result.entries.append(
             ListingEntry(
                 title=e.title,

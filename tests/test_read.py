@@ -135,15 +135,20 @@ def test_wrapped_crlf_and_bom_copies_read_like_the_original() -> None:
 
 def test_malformed_entries_are_reported_and_skipped_the_rest_comes_through() -> None:
     result = parse_text_listing((LISTINGS / "malformed.txt").read_text(), "malformed.txt", MTIME)
-    assert [e.title for e in result.entries] == ["Good Paper One", "Good Paper Two"]
+    assert [e.title for e in result.entries] == [
+        "Good Paper One",
+        "Impossible Date Paper",
+        "Good Paper Two",
+    ]
+    assert result.entries[1].date is None  # kept, without the date that cannot be one
     assert [str(p) for p in result.problems] == [
         "malformed.txt:27: expected a real calendar date, found 'Feb 30' (no such day in 2026); "
-        "entry skipped",
+        "the paper is kept without a date",
         "malformed.txt:34: expected '·' on the line after '• 2 authors', found 'Apr 12 2'",
         "malformed.txt:44: expected the abstract of 'Truncated Paper' after its title, found the "
         "end of the file",
     ]
-    assert all(p.skipped for p in result.problems)
+    assert [p.skipped for p in result.problems] == [False, True, True]
 
 
 def test_missing_header_is_reported_and_entries_still_read() -> None:
