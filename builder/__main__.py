@@ -107,6 +107,12 @@ def make_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--refresh", action="store_true", help="in a backfill, ask again for days already saved"
     )
+    fetch.add_argument(
+        "--resolve",
+        action="store_true",
+        help="search the API for the title of every paper file without an arXiv id and save "
+        "the exact matches, so that ingest completes those files",
+    )
     commands.add_parser(
         "ingest",
         parents=[common],
@@ -214,21 +220,32 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
         if not args.search.strip():
             raise BuilderError("--search: expected words to search for")
         requests = [fetch.Request("search", args.search.strip())]
-    else:
+    elif args.__dict__.get("date") or not args.__dict__.get("resolve"):
         day = fetch.parse_day(args.date) if args.__dict__.get("date") else fetch.utc_now().date()
         requests = [fetch.Request("date", day.isoformat())]
-    refresh = getattr(args, "refresh", False)
-    if not first:
-        return fetch.fetch(requests, config.snapshots, endpoint)
-    with Progress(len(requests), "fetching", "days") as bar:
-        return fetch.fetch(
+    else:
+        requests = []  # --resolve alone
+    with Progress(len(requests) if first else 0, "fetching", "days") as bar:
+        report = fetch.fetch(
             requests,
             config.snapshots,
             endpoint,
-            backfill=True,
-            refresh=refresh,
-            progress=bar.update,
+            backfill=bool(first),
+            refresh=getattr(args, "refresh", False),
+            progress=bar.update if first else None,
         )
+    if args.__dict__.get("resolve"):
+        path, found = fetch.resolve(config, endpoint)
+        if path is not None:
+            report.saved.append((path.name, len(found.items)))
+        log.info(
+            "resolve: %d title(s) matched, %d unknown to the API, %d asked in the last %d days",
+            len(found.items),
+            len(found.unknown),
+            len(found.waiting),
+            fetch.MISS_DAYS,
+        )
+    return report
 
 
 def _run(args: argparse.Namespace, counter: _Counter) -> int:

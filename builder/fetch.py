@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__
+from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 
 log = logging.getLogger("builder")
@@ -284,3 +285,119 @@ def fetch(
         if progress is not None:
             progress(1)
     return report
+
+
+MISS_DAYS = 7  # a title the API did not know is not asked again for this long
+MISSES = "resolve-misses"  # cache table: title key -> when it was last asked in vain (UTC)
+
+
+def item_title(item: Any) -> str:
+    """The title of a raw API item (inside its `paper`, or at its top)."""
+    if not isinstance(item, dict):
+        return ""
+    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+    title = paper.get("title") or item.get("title")
+    return title if isinstance(title, str) else ""
+
+
+def item_id(item: Any) -> str:
+    """The arXiv id of a raw API item, or ''."""
+    paper = item.get("paper") if isinstance(item, dict) else None
+    found = (paper if isinstance(paper, dict) else item or {}).get("id")
+    return found if isinstance(found, str) else ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a resolve found: the items kept, the titles not known, those asked too recently."""
+
+    items: list[Any]
+    unknown: list[str]
+    waiting: list[str]
+    ambiguous: list[str]
+
+
+def resolve_titles(
+    titles: list[str],
+    endpoint: str,
+    misses: Any,
+    now: dt.datetime,
+    progress: Callable[[int], Any] | None = None,
+) -> Resolved:
+    """Search the API for each title; keep a result only when its normalized title is the
+    title's (any other hit would become a paper of its own). `misses` (a cache table)
+    remembers the titles the API did not know, which are not asked again for MISS_DAYS."""
+    from builder.text import title_key
+
+    found = Resolved([], [], [], [])
+    asked = 0
+    for title in titles:
+        key = title_key(title)
+        last = misses.get(key)
+        if last is not None and now - dt.datetime.fromisoformat(last) < dt.timedelta(MISS_DAYS):
+            found.waiting.append(title)
+        else:
+            if asked:
+                time.sleep(DELAY)
+            asked += 1
+            hits = fetch_items(Request("search", title), endpoint)
+            same = [i for i in hits if title_key(item_title(i)) == key and item_id(i)]
+            ids = {item_id(i).lower() for i in same}
+            if len(ids) == 1:
+                found.items.append(same[0])
+            elif ids:
+                found.ambiguous.append(title)
+            else:
+                found.unknown.append(title)
+                misses.put(key, now.isoformat())
+        if progress is not None:
+            progress(1)
+    return found
+
+
+def save_resolved(folder: Path, endpoint: str, items: list[Any], now: dt.datetime) -> Path:
+    """Save the items a resolve kept as the day's resolve snapshot (adding to one saved
+    earlier that day: its items stay, a newer answer for the same paper replaces its own)."""
+    path = folder / f"resolve-{now.date().isoformat()}.json"
+    kept: dict[str, Any] = {}
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text(encoding="utf-8")).get("items", [])
+        except (OSError, ValueError, AttributeError):
+            earlier = []
+        kept = {item_id(i).lower(): i for i in earlier if item_id(i)}
+    kept.update({item_id(i).lower(): i for i in items})
+    data = {
+        "request": {
+            "endpoint": endpoint,
+            "path": SEARCH_PATH,
+            "resolve": "titles of papers without an arXiv id",
+        },
+        "captured": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "items": list(kept.values()),
+    }
+    write_atomically(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
+    return path
+
+
+def resolve(config: SiteConfig, endpoint: str) -> tuple[Path | None, Resolved]:
+    """Search the API for every paper file without an arXiv id and save the exact matches as
+    a resolve snapshot; ingest then completes those files in place (matched by title)."""
+    from builder.build import Progress, build_lock
+    from builder.cache import BuildCache
+    from builder.load import load_papers
+
+    with build_lock(config, announce=False):
+        stored, _ = load_papers(config.papers)
+        titles = [s.paper.title for s in stored if not s.paper.arxiv_id]
+        cache = BuildCache(config.cache_dir)
+        now = utc_now()
+        try:
+            with Progress(len(titles), "resolving", "titles") as bar:
+                found = resolve_titles(titles, endpoint, cache.table(MISSES), now, bar.update)
+        finally:
+            cache.save()  # what was learnt of unknown titles, even when a request failed
+        path = save_resolved(config.snapshots, endpoint, found.items, now) if found.items else None
+    for title in found.ambiguous:
+        log.warning("resolve: %r matches more than one paper on the API; left as it is", title)
+    return path, found

@@ -315,3 +315,55 @@ def test_the_endpoint_is_the_option_then_hf_endpoint_then_site_yaml_then_the_def
     monkeypatch.setenv("HF_ENDPOINT", "http://env.test/")
     assert fetch.endpoint_of(None, "http://yaml.test") == "http://env.test"
     assert fetch.endpoint_of("http://option.test", "http://yaml.test") == "http://option.test"
+
+
+def test_resolve_completes_a_text_dump_paper_in_place_and_adds_no_other(
+    api: tuple[Api, str], tmp_path: Path
+) -> None:
+    state, url = api
+    config = site(tmp_path)
+    (tmp_path / "snapshots").mkdir()
+    listing = (
+        "Daily Papers\n\nNov 20, 2026\n\n"
+        "Paper number 7: a study\n\nWe study thing 7.\n\n  • 2 authors\n·\nNov 19 4\n\n"
+        "A Title Nobody Knows\n\nIts abstract.\n\n  • 1 author\n·\nNov 19 1\n"
+    )
+    (tmp_path / "snapshots" / "daily-2026-11-20.txt").write_text(listing)
+    assert ingest(load_config(config)[0]).papers == 2
+    papers = tmp_path / "papers"
+    target = papers / "paper-number-7-a-study.md"
+    assert "arxiv_id" not in parse_document(target.read_text(), "x").data
+    # A hand edit: a tag of the reader's own.
+    target.write_text(target.read_text().replace("title:", "tags:\n- my-own-tag\ntitle:", 1))
+    near = item(8)
+    near["paper"]["title"] = near["title"] = "Paper number 7: a study, revisited"
+
+    def route(path: str, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if path != fetch.SEARCH_PATH:
+            return 404, {}, b"{}"
+        found = [near, item(7)] if "number 7" in params["q"] else [item(9)]
+        return 200, {}, json.dumps(found).encode()
+
+    state.route = route
+    assert run(config, "--endpoint", url, "--resolve") == 0
+    assert sorted(q["q"] for _, q, _ in state.asked) == [
+        "A Title Nobody Knows",
+        "Paper number 7: a study",
+    ]
+    saved = [p for p in (tmp_path / "snapshots").iterdir() if p.name.startswith("resolve-")]
+    assert len(saved) == 1
+    assert [i["paper"]["id"] for i in json.loads(saved[0].read_text())["items"]] == ["2611.00007"]
+
+    assert ingest(load_config(config)[0]).papers == 2  # no unrelated paper came in
+    assert sorted(p.name for p in papers.iterdir()) == [
+        "a-title-nobody-knows.md",
+        "paper-number-7-a-study.md",
+    ]
+    meta = parse_document(target.read_text(), "x").data
+    assert meta["arxiv_id"] == "2611.00007"
+    assert meta["github"] == "https://github.com/example/repo-7"
+    assert meta["tags"] == ["my-own-tag"]  # the hand edit stays
+    # Asked again: the resolved paper has its id, the unknown title waits a week.
+    state.asked.clear()
+    assert run(config, "--endpoint", url, "--resolve") == 0
+    assert state.asked == []
