@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from slugify import slugify
 
-from builder.models import Paper, by_fields
+from builder.models import Paper, by_fields, capture_day
 
 # Each output kind pairs a URL pattern with its file (they are the same: every URL is a file).
 URLS = {
@@ -37,13 +37,13 @@ def url_for(kind: str, key: str | int = "") -> str:
 
 def listed_on(paper: Paper) -> dt.date | None:
     """Return the day a paper sits under: its date, else its first capture."""
-    return paper.date or (paper.sources[0].captured if paper.sources else None)
+    return paper.date or (capture_day(paper.sources[0].captured) if paper.sources else None)
 
 
 def first_capture(paper: Paper) -> dt.date:
     """Return the day a paper was first captured (else its date; papers with neither last)."""
     if paper.sources:
-        return min(s.captured for s in paper.sources)
+        return capture_day(min(paper.sources).captured)
     return paper.date or dt.date.max
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from builder.archives import first_capture
-from builder.models import Paper
+from builder.models import Paper, capture_text
 from builder.store import KEY_ORDER
 
 SCHEMA_PATH = "data/papers.schema.json"
@@ -69,7 +69,7 @@ def record(paper: Paper, url: str) -> dict[str, Any]:
         "project_page": paper.project_page,
         "keywords": list(paper.keywords),
         "links": list(paper.links),
-        "sources": [{"file": s.file, "captured": s.captured.isoformat()} for s in paper.sources],
+        "sources": [{"file": s.file, "captured": capture_text(s.captured)} for s in paper.sources],
         "tags": list(paper.tags),
         "url": url,
         "abstract": paper.body,
@@ -194,7 +194,10 @@ def schema() -> bytes:
                     "required": ["file", "captured"],
                     "properties": {
                         "file": {"type": "string"},
-                        "captured": {"type": "string", "format": "date"},
+                        "captured": {
+                            "type": "string",
+                            "anyOf": [{"format": "date"}, {"format": "date-time"}],
+                        },
                     },
                 },
             },

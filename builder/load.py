@@ -15,7 +15,7 @@ from slugify import slugify
 from builder.cache import BuildCache, Stat, folder_stats, sha
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
-from builder.models import Organization, Paper, Source, by_fields
+from builder.models import Organization, Paper, Source, by_fields, capture_moment
 from builder.text import clean_text
 from builder.workers import fork_map
 
@@ -115,6 +115,18 @@ def _organization(value: Any) -> Organization | None:
     return None
 
 
+def _capture(value: Any) -> dt.date | None:
+    """A source's capture: a day, or a time (kept to the second, in UTC)."""
+    if isinstance(value, dt.datetime):
+        return capture_moment(value).replace(microsecond=0)
+    if isinstance(value, str) and "T" in value:
+        try:
+            return capture_moment(dt.datetime.fromisoformat(value.strip())).replace(microsecond=0)
+        except ValueError:
+            return None
+    return _date(value)
+
+
 def _sources(value: Any) -> tuple[Source, ...] | None:
     if not isinstance(value, list):
         return None
@@ -122,7 +134,7 @@ def _sources(value: Any) -> tuple[Source, ...] | None:
     for item in value:
         if not isinstance(item, dict):
             return None
-        file, captured = _text(item.get("file")), _date(item.get("captured"))
+        file, captured = _text(item.get("file")), _capture(item.get("captured"))
         if not file or not captured:
             return None
         sources.append(Source(captured=captured, file=file))
@@ -164,7 +176,10 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
         project_page=f.get("project_page", _url, "an http(s) URL"),
         keywords=f.text_list("keywords"),
         links=f.text_list("links"),
-        sources=f.get("sources", _sources, "a list of {file: ..., captured: YYYY-MM-DD}") or (),
+        sources=f.get(
+            "sources", _sources, "a list of {file: ..., captured: YYYY-MM-DD or a UTC time}"
+        )
+        or (),
         tags=f.text_list("tags"),
     )
     return paper, doc

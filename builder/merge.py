@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from builder.models import ListingEntry, Paper
+from builder.models import ListingEntry, Paper, capture_moment
 from builder.text import title_key
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ def extract_links(text: str) -> tuple[str, ...]:
 
 
 def _sighting_order(e: ListingEntry) -> tuple:
-    return (e.source.captured, e.source.file, e.line)
+    return (capture_moment(e.source.captured), e.source.file, e.line)
 
 
 def _newest(sightings: list[ListingEntry], get: Callable[[ListingEntry], T]) -> T | None:

@@ -1,8 +1,9 @@
-"""Plain records passed between the pipeline stages; no behaviour."""
+"""Plain records passed between the pipeline stages (and the rule that orders captures)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,14 +14,46 @@ def by_fields(self: Any) -> tuple[type, tuple[Any, ...]]:
     return type(self), tuple([getattr(self, name) for name in self.__slots__])
 
 
-@dataclass(frozen=True, order=True, slots=True)
+def capture_moment(captured: dt.date) -> dt.datetime:
+    """When a capture was made, in UTC: a capture known only by its day counts as the start of
+    that day (so a fetched capture of the same day, known to the second, is newer)."""
+    if isinstance(captured, dt.datetime):
+        if captured.tzinfo is None:
+            return captured.replace(tzinfo=dt.UTC)
+        return captured.astimezone(dt.UTC)
+    return dt.datetime(captured.year, captured.month, captured.day, tzinfo=dt.UTC)
+
+
+def capture_day(captured: dt.date) -> dt.date:
+    """The UTC day of a capture."""
+    return capture_moment(captured).date()
+
+
+def capture_text(captured: dt.date) -> str:
+    """Write a capture as the paper file does: 2026-11-20, or 2026-11-20T06:00:00Z."""
+    if isinstance(captured, dt.datetime):
+        return capture_moment(captured).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return captured.isoformat()
+
+
+@functools.total_ordering
+@dataclass(frozen=True, slots=True)
 class Source:
-    """One snapshot that listed a paper, and the day it was captured."""
+    """One snapshot that listed a paper, and when it was captured: a day (a saved page), or a
+    UTC time to the second (a snapshot `fetch` saved). Sources order by that moment."""
 
     __reduce__ = by_fields
 
-    captured: dt.date
+    captured: dt.date  # a dt.date, or a UTC dt.datetime
     file: str
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Source):
+            return NotImplemented
+        return (capture_moment(self.captured), self.file) < (
+            capture_moment(other.captured),
+            other.file,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,6 +200,19 @@ def parse_json_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
     return props_result(data, name, mtime, line=1)
 
 
+def _utc_time(value: Any) -> dt.datetime | None:
+    """Read a UTC time such as 2026-11-20T06:00:00Z, to the second."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
 ITEMS_AT = re.compile(r'"items"\s*:\s*\[')
 
 
@@ -207,8 +220,8 @@ def fetched_result(data: dict, text: str, name: str, mtime: dt.date) -> ListingF
     """Read a snapshot `fetch` saved: `{"request", "captured", "items": [...]}`."""
     problems = []
     captured = data.get("captured")
-    day = _iso_date(captured)
-    if day is None:
+    moment = _utc_time(captured)
+    if moment is None:
         problems.append(
             Problem(
                 name,
@@ -232,7 +245,7 @@ def fetched_result(data: dict, text: str, name: str, mtime: dt.date) -> ListingF
         if len(offsets) == len(items):
             lines = [_line_at(text, offset) for offset in offsets]
     result = _items_result(
-        list(zip(items, lines, strict=True)), Source(captured=day or mtime, file=name)
+        list(zip(items, lines, strict=True)), Source(captured=moment or mtime, file=name)
     )
     result.problems[:0] = problems
     return result

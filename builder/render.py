@@ -32,7 +32,7 @@ from builder.archives import (
 from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
-from builder.models import Paper
+from builder.models import Paper, capture_moment, capture_text
 from builder.pages import SAFE_SCHEMES, PaperPage
 from builder.workers import fork_map
 
@@ -47,6 +47,14 @@ def long_date(day: dt.date) -> str:
 def day_heading(day: dt.date) -> str:
     """Format a date as `Tuesday, June 16, 2026`."""
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def capture_when(captured: dt.date) -> str:
+    """Say when a capture was made: `Nov 20, 2026`, or `Nov 20, 2026, 06:00 UTC`."""
+    if isinstance(captured, dt.datetime):
+        moment = capture_moment(captured)
+        return f"{long_date(moment.date())}, {moment:%H:%M} UTC"
+    return long_date(captured)
 
 
 def excerpt(text: str, limit: int = 260) -> str:
@@ -69,7 +77,13 @@ def make_environment(config: SiteConfig) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # one build reads each template once
     )
-    env.filters.update(long_date=long_date, day_heading=day_heading, excerpt=excerpt)
+    env.filters.update(
+        long_date=long_date,
+        day_heading=day_heading,
+        excerpt=excerpt,
+        capture_text=capture_text,
+        capture_when=capture_when,
+    )
     env.globals.update(
         url_for=url_for,
         org_key=org_key,

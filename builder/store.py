@@ -20,7 +20,7 @@ from slugify import slugify
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import format_document, parse_document, patch_document
 from builder.load import StoredPaper
-from builder.models import Paper, Source
+from builder.models import Paper, Source, capture_moment, capture_text
 from builder.text import title_key
 from builder.write import pid_alive
 
@@ -157,7 +157,7 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
         "project_page": paper.project_page,
         "keywords": list(paper.keywords),
         "links": list(paper.links),
-        "sources": [{"file": s.file, "captured": s.captured} for s in paper.sources],
+        "sources": [{"file": s.file, "captured": _captured(s)} for s in paper.sources],
         "tags": list(paper.tags),
     }
     return {k: v for k, v in values.items() if v not in (None, "", [])}
@@ -168,8 +168,17 @@ def format_paper(paper: Paper) -> str:
     return format_document(paper_fields(paper), format_body(paper.abstract))
 
 
-def _newest_capture(sources: Sequence[Source]) -> dt.date | None:
-    return max((s.captured for s in sources), default=None)
+def _captured(source: Source) -> Any:
+    """A source's capture as front matter holds it: a day, or a UTC time to the second as the
+    string '2026-11-20T06:00:00Z' (quoted: inside a flow mapping a plain scalar cannot hold
+    ':'; the paper loader reads it back as a time)."""
+    if isinstance(source.captured, dt.datetime):
+        return capture_text(source.captured)
+    return source.captured
+
+
+def _newest_capture(sources: Sequence[Source]) -> dt.datetime | None:
+    return max((capture_moment(s.captured) for s in sources), default=None)
 
 
 def update_fields(stored: Paper, keys: frozenset[str], paper: Paper) -> dict[str, Any]:
@@ -181,13 +190,16 @@ def update_fields(stored: Paper, keys: frozenset[str], paper: Paper) -> dict[str
     changes: dict[str, Any] = {}
     sources = tuple(sorted(set(stored.sources) | set(paper.sources)))
     if sources != stored.sources:
-        changes["sources"] = [{"file": s.file, "captured": s.captured} for s in sources]
+        changes["sources"] = [{"file": s.file, "captured": _captured(s)} for s in sources]
     # The newest capture wins: a count older than one the file already has does not replace it.
     newest_known = _newest_capture(stored.sources)
     if (
         paper.upvotes is not None
         and paper.upvotes != stored.upvotes
-        and (newest_known is None or (paper.upvotes_captured or dt.date.min) >= newest_known)
+        and (
+            newest_known is None
+            or (paper.upvotes_captured and capture_moment(paper.upvotes_captured) >= newest_known)
+        )
     ):
         changes["upvotes"] = paper.upvotes
     for key in FILLED_KEYS:

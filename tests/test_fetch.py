@@ -367,3 +367,45 @@ def test_resolve_completes_a_text_dump_paper_in_place_and_adds_no_other(
     state.asked.clear()
     assert run(config, "--endpoint", url, "--resolve") == 0
     assert state.asked == []
+
+
+def test_captures_are_ordered_to_the_second_and_a_day_counts_as_its_start(
+    tmp_path: Path,
+) -> None:
+    config = site(tmp_path)
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    listing = (
+        "Daily Papers\n\nNov 20, 2026\n\n"
+        "Paper number 7: a study\n\nWe study thing 7.\n\n  • 2 authors\n·\nNov 19 4\n"
+    )
+    (snapshots / "daily-2026-11-20.txt").write_text(listing)
+
+    def fetched(name: str, captured: str, upvotes: int) -> None:
+        got = item(7)
+        got["paper"]["upvotes"] = upvotes
+        data = {"request": {}, "captured": captured, "items": [got]}
+        (snapshots / name).write_text(json.dumps(data, indent=1))
+
+    # Captured the evening before the text dump's day: older than that day's start.
+    fetched("daily-2026-11-19.json", "2026-11-19T23:00:00Z", 99)
+    # Captured on the text dump's day, at 06:00: newer than the day, so its count wins.
+    fetched("daily-2026-11-20.json", "2026-11-20T06:00:00Z", 21)
+    assert ingest(load_config(config)[0]).papers == 1
+    path = tmp_path / "papers" / "paper-number-7-a-study.md"
+    text = path.read_text()
+    assert "captured: '2026-11-20T06:00:00Z'" in text and "captured: 2026-11-20}" in text
+    meta = parse_document(text, "x").data
+    assert meta["upvotes"] == 21
+    assert [s["file"] for s in meta["sources"]] == [
+        "daily-2026-11-19.json",
+        "daily-2026-11-20.txt",
+        "daily-2026-11-20.json",
+    ]
+    # Built, the page says when each capture was made.
+    from builder.build import build
+
+    build(load_config(config)[0])
+    page = (tmp_path / "output" / "papers" / "paper-number-7-a-study.html").read_text()
+    assert '<time datetime="2026-11-20T06:00:00Z">Nov 20, 2026, 06:00 UTC</time>' in page
+    assert '<time datetime="2026-11-20">Nov 20, 2026</time>' in page

@@ -72,7 +72,7 @@ def test_fields_are_typed() -> None:
         (
             {"title": "T", "sources": "[{file: a.txt}]"},
             "content/papers/ghosts-of-softmax.md:3: front matter 'sources' must be a list of "
-            "{file: ..., captured: YYYY-MM-DD}, got \"[{'file': 'a.txt'}]\"",
+            "{file: ..., captured: YYYY-MM-DD or a UTC time}, got \"[{'file': 'a.txt'}]\"",
         ),
     ],
 )
