@@ -377,20 +377,49 @@ def test_output_is_deterministic(built_site: Path, tmp_path: Path) -> None:
         assert other.read_bytes() == page.read_bytes(), page
 
 
-def test_the_pages_workflow_is_a_valid_github_workflow() -> None:
-    workflow = REPO / ".github" / "workflows" / "pages.yml"
+def test_the_workflows_are_valid_github_workflows() -> None:
+    workflows = [REPO / ".github" / "workflows" / name for name in ("pages.yml", "daily.yml")]
     checker = Path(sys.executable).parent / "check-jsonschema"
     result = subprocess.run(
-        [str(checker), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        [str(checker), "--builtin-schema", "vendor.github-workflows", *map(str, workflows)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    text = workflow.read_text()
+    text = workflows[0].read_text()
     assert "make site BASE_URL=" in text
     for action in ("configure-pages", "upload-pages-artifact", "deploy-pages"):
         assert re.search(rf"uses: actions/{action}@v\d", text), action
+
+
+def test_the_daily_workflow_fetches_commits_what_changed_and_builds_with_the_cache() -> None:
+    import yaml
+
+    pages = yaml.safe_load((REPO / ".github" / "workflows" / "pages.yml").read_text())
+    daily = yaml.safe_load((REPO / ".github" / "workflows" / "daily.yml").read_text())
+    triggers = daily.get("on", daily.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    assert (
+        daily["concurrency"]
+        == pages["concurrency"]
+        == {"group": "pages", "cancel-in-progress": False}
+    )
+    assert daily["permissions"] == {"contents": "read"}
+    jobs = daily["jobs"]
+    writers = [
+        name for name, job in jobs.items() if job.get("permissions", {}).get("contents") == "write"
+    ]
+    assert writers == ["update"]
+    update = "\n".join(step.get("run", "") for step in jobs["update"]["steps"])
+    assert "make setup" in update and "python -m builder fetch\n" in update
+    assert "--refresh" in update and "--from" in update and "3 days ago" in update
+    assert "git diff --cached --quiet" in update and "git push" in update
+    build = jobs["build"]
+    assert build["needs"] == "update" and jobs["deploy"]["needs"] == "build"
+    cache = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".cache" and cache["with"]["restore-keys"]
+    assert any("make site" in s.get("run", "") for s in build["steps"])
 
 
 def test_a_month_of_several_pages_shows_its_top_papers_on_its_first(tmp_path: Path) -> None:
