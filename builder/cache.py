@@ -225,6 +225,9 @@ class Table:
         self.whole = True
 
 
+# Tables of what was learnt from outside, not made by the builder's code: they outlive a change
+# of that code (what the API did not know when `fetch --resolve` asked).
+LASTING = frozenset({"resolve-misses"})
 # A table is written anew once this share of its entries went unused, or it has this many frames.
 GARBAGE = 0.3
 FRAMES = 30
@@ -260,7 +263,7 @@ class BuildCache:
         try:
             with open(self._path(name), "rb") as f:
                 code, data = pickle.load(f)
-                if code != self.code or not isinstance(data, dict):
+                if (code != self.code and name not in LASTING) or not isinstance(data, dict):
                     return table
                 frames = 1
                 while True:

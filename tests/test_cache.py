@@ -312,3 +312,13 @@ def test_a_file_removed_from_the_site_comes_back_on_the_next_build(tmp_path: Pat
     (root / "output" / "assets" / "search" / "meta.js").unlink()
     run(root)
     assert tree(root / "output") == before
+
+
+def test_what_the_api_did_not_know_outlives_a_change_of_the_builders_code(tmp_path: Path) -> None:
+    old = BuildCache(tmp_path / ".cache", code="one version")
+    old.table("resolve-misses").put("a title nobody knows", "2026-11-20T06:00:00+00:00")
+    old.table("papers").put("key", "made by the old code")
+    old.save()
+    new = BuildCache(tmp_path / ".cache", code="another version")
+    assert new.table("resolve-misses").get("a title nobody knows") == "2026-11-20T06:00:00+00:00"
+    assert new.table("papers").get("key") is None  # what the code made is made again
