@@ -61,7 +61,7 @@ def test_unknown_keys_are_warned_about(tmp_path: Path) -> None:
     assert warnings[0].endswith(
         "unknown key 'titel' is ignored (known keys: title, description, "
         "base_url, language, snapshots, papers, output, year, page_size, "
-        "feed_size, theme_dirs, topics)"
+        "feed_size, theme_dirs, api_endpoint, topics)"
     )
 
 
