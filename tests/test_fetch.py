@@ -81,7 +81,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Api, str]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     for name, value in (("WAIT", 0.01), ("MAX_WAIT", 0.02), ("DELAY", 0), ("RETRIES", 2)):
         monkeypatch.setattr(fetch, name, value)
