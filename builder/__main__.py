@@ -201,30 +201,32 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
     from builder import fetch
 
     endpoint = fetch.endpoint_of(args.endpoint, config.api_endpoint)
+    # `build --fetch` has none of these flags: it fetches today's papers.
+    flag = {k: getattr(args, k, None) for k in ("date", "week", "month", "search", "resolve")}
     first, last = getattr(args, "first", None), getattr(args, "last", None)
-    picked = [getattr(args, k, None) for k in ("date", "week", "month", "search")]
     if first or last:
         if not (first and last):
             raise BuilderError("--from and --to go together: give both days")
-        if any(picked):
+        if any(flag[k] is not None for k in ("date", "week", "month", "search")):
             raise BuilderError("--from/--to backfill daily papers: give no other selector")
         start, end = fetch.parse_day(first), fetch.parse_day(last)
         if start > end:
             raise BuilderError(f"--from {first} is after --to {last}")
         requests = [fetch.Request("date", d.isoformat()) for d in fetch.days(start, end)]
-    elif args.__dict__.get("week"):
-        requests = [fetch.Request("week", fetch.parse_week(args.week))]
-    elif args.__dict__.get("month"):
-        requests = [fetch.Request("month", fetch.parse_month(args.month))]
-    elif args.__dict__.get("search"):
-        if not args.search.strip():
+    elif flag["week"] is not None:
+        requests = [fetch.Request("week", fetch.parse_week(flag["week"]))]
+    elif flag["month"] is not None:
+        requests = [fetch.Request("month", fetch.parse_month(flag["month"]))]
+    elif flag["search"] is not None:
+        if not flag["search"].strip():
             raise BuilderError("--search: expected words to search for")
-        requests = [fetch.Request("search", args.search.strip())]
-    elif args.__dict__.get("date") or not args.__dict__.get("resolve"):
-        day = fetch.parse_day(args.date) if args.__dict__.get("date") else fetch.utc_now().date()
-        requests = [fetch.Request("date", day.isoformat())]
-    else:
+        requests = [fetch.Request("search", flag["search"].strip())]
+    elif flag["date"] is not None:
+        requests = [fetch.Request("date", fetch.parse_day(flag["date"]).isoformat())]
+    elif flag["resolve"]:
         requests = []  # --resolve alone
+    else:
+        requests = [fetch.Request("date", fetch.utc_now().date().isoformat())]
     with Progress(len(requests) if first else 0, "fetching", "days") as bar:
         report = fetch.fetch(
             requests,
@@ -234,7 +236,7 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
             refresh=getattr(args, "refresh", False),
             progress=bar.update if first else None,
         )
-    if args.__dict__.get("resolve"):
+    if flag["resolve"]:
         path, found = fetch.resolve(config, endpoint)
         if path is not None:
             report.saved.append((path.name, len(found.items)))

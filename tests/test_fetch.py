@@ -296,6 +296,7 @@ def test_a_backfill_skips_days_already_saved_unless_refreshed(
         ["--from", "2026-11-21", "--to", "2026-11-20"],
         ["--from", "2026-11-20", "--to", "2026-11-21", "--week", "2026-W47"],
         ["--endpoint", "ftp://example.org"],
+        ["--search", "  "],
     ],
 )
 def test_bad_requests_are_refused_before_anything_is_asked(
