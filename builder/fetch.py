@@ -134,6 +134,7 @@ def _get_json(url: str, params: dict[str, Any], what: str, timeout: float) -> An
     """GET a URL with the library's session and retries; return its JSON (retried too when
     the body is not JSON); raise FetchError naming `what` when it keeps failing."""
     import httpx2  # huggingface_hub's HTTP client: its errors are the ones to catch
+    from huggingface_hub.errors import OfflineModeIsEnabled
     from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
 
     headers = build_hf_headers(
@@ -154,6 +155,8 @@ def _get_json(url: str, params: dict[str, Any], what: str, timeout: float) -> An
                 max_wait_time=MAX_WAIT,
             )
             hf_raise_for_status(response)
+        except OfflineModeIsEnabled as error:
+            raise FetchError(f"{shown}: HF_HUB_OFFLINE is set, so nothing may be asked") from error
         except httpx2.HTTPError as error:
             reason = _reason(error)
             raise FetchError(f"{shown}: {reason}, after {RETRIES + 1} attempts") from error

@@ -429,3 +429,18 @@ def test_fetched_papers_build_into_pages_with_their_arxiv_links_and_citations(
     assert '<meta name="citation_arxiv_id" content="2611.00002">' in page
     bib = (out / "paper-number-2-a-study.bib").read_text()
     assert "eprint = {2611.00002}" in bib and "archivePrefix = {arXiv}" in bib
+
+
+def test_offline_mode_is_said_plainly(
+    api: tuple[Api, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from huggingface_hub import constants
+
+    state, url = api
+    monkeypatch.setattr(constants, "is_offline_mode", lambda: True)
+    assert run(site(tmp_path), "--endpoint", url, "--date", "2026-11-20") == 1
+    assert "HF_HUB_OFFLINE is set" in capsys.readouterr().err
+    assert state.asked == []
