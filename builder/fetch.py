@@ -208,30 +208,24 @@ def _items(found: Any, what: str) -> list[Any]:
     return found
 
 
-def snapshot_bytes(
-    request: Request, endpoint: str, items: list[Any], captured: dt.datetime
-) -> bytes:
+def snapshot_text(request: Request, endpoint: str, items: list[Any], captured: dt.datetime) -> str:
     """Write a snapshot: the request, when it was answered (UTC, to the second), the items."""
     data = {
         "request": {"endpoint": endpoint, "path": request.path, "params": request.params},
         "captured": captured.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "items": items,
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once: a reader sees the old file or the new one."""
+def save(path: Path, text: str) -> None:
+    """Replace a snapshot all at once (a reader sees the old file or the new one), clearing
+    away what killed fetches left beside it."""
+    from builder.store import clean_stale_temps, write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    clean_stale_temps(path.parent)
+    write_atomic(path, text)
 
 
 @dataclass
@@ -277,7 +271,7 @@ def fetch(
             asked += 1
             items = fetch_items(request, endpoint)
             existed = path.exists()
-            write_atomically(path, snapshot_bytes(request, endpoint, items, utc_now()))
+            save(path, snapshot_text(request, endpoint, items, utc_now()))
             report.saved.append((request.name, len(items)))
             log.info(
                 "%s: %d items%s",
@@ -379,7 +373,7 @@ def save_resolved(folder: Path, endpoint: str, items: list[Any], now: dt.datetim
         "captured": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "items": list(kept.values()),
     }
-    write_atomically(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
+    save(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     return path
 
 

@@ -209,6 +209,8 @@ def test_fetching_again_replaces_the_snapshot_with_the_newer_capture(
     again = json.loads(path.read_text())
     assert again["items"] == json.loads(first)["items"]  # same answer, same items
     answers["2026-11-20"] = [item(1), item(2)]
+    stale = path.parent / f".{path.name}.999999999.tmp"  # what a killed fetch left
+    stale.write_text('{"items": [')
     assert run(config, "--endpoint", url, "--date", "2026-11-20") == 0
     assert len(json.loads(path.read_text())["items"]) == 2
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # one file, no leftovers
