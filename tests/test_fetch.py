@@ -450,3 +450,26 @@ def test_offline_mode_is_said_plainly(
     assert run(site(tmp_path), "--endpoint", url, "--date", "2026-11-20") == 1
     assert "HF_HUB_OFFLINE is set" in capsys.readouterr().err
     assert state.asked == []
+
+
+def test_a_broken_fetched_snapshot_is_reported_by_file_and_line() -> None:
+    import datetime as dt
+
+    from builder.read import parse_snapshot
+
+    good = item(1)
+    bad = {"paper": {"title": ""}}
+    text = json.dumps({"request": {}, "captured": "yesterday", "items": [good, bad]}, indent=1)
+    result = parse_snapshot(text.encode(), "daily-2026-11-20.json", dt.date(2026, 11, 21), None)
+    assert [e.title for e in result.entries] == ["Paper number 1: a study"]
+    assert result.entries[0].source.captured == dt.date(2026, 11, 21)  # the file's date
+    messages = [str(p) for p in result.problems]
+    assert messages[0].startswith("daily-2026-11-20.json:1: expected 'captured' to be a UTC time")
+    line = [n for n, got in enumerate(text.splitlines(), 1) if got == "  {"][1]  # item 2
+    assert any(
+        m.startswith(f"daily-2026-11-20.json:{line}: item 2: expected a non-empty")
+        for m in messages
+    ), messages
+    not_a_list = json.dumps({"captured": "2026-11-20T06:00:00Z", "items": {"a": 1}}).encode()
+    problems = parse_snapshot(not_a_list, "x.json", dt.date(2026, 11, 21), None).problems
+    assert [str(p) for p in problems] == ["x.json:1: expected 'items' to be a list"]
