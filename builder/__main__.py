@@ -227,15 +227,18 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
         requests = []  # --resolve alone
     else:
         requests = [fetch.Request("date", fetch.utc_now().date().isoformat())]
-    with Progress(len(requests) if first else 0, "fetching", "days") as bar:
-        report = fetch.fetch(
-            requests,
-            config.snapshots,
-            endpoint,
-            backfill=bool(first),
-            refresh=getattr(args, "refresh", False),
-            progress=bar.update if first else None,
-        )
+    if first:  # a backfill: a bar on a terminal
+        with Progress(len(requests), "fetching", "days") as bar:
+            report = fetch.fetch(
+                requests,
+                config.snapshots,
+                endpoint,
+                backfill=True,
+                refresh=getattr(args, "refresh", False),
+                progress=bar.update,
+            )
+    else:
+        report = fetch.fetch(requests, config.snapshots, endpoint)
     if flag["resolve"]:
         path, found = fetch.resolve(config, endpoint)
         if path is not None:

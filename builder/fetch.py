@@ -288,19 +288,22 @@ MISS_DAYS = 7  # a title the API did not know is not asked again for this long
 MISSES = "resolve-misses"  # cache table: title key -> when it was last asked in vain (UTC)
 
 
+def _paper_of(item: Any) -> dict:
+    """A raw API item's paper: its `paper` object, or the item itself ({} for no object)."""
+    if not isinstance(item, dict):
+        return {}
+    return item["paper"] if isinstance(item.get("paper"), dict) else item
+
+
 def item_title(item: Any) -> str:
     """The title of a raw API item (inside its `paper`, or at its top)."""
-    if not isinstance(item, dict):
-        return ""
-    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-    title = paper.get("title") or item.get("title")
+    title = _paper_of(item).get("title") or (item.get("title") if isinstance(item, dict) else None)
     return title if isinstance(title, str) else ""
 
 
 def item_id(item: Any) -> str:
     """The arXiv id of a raw API item, or ''."""
-    paper = item.get("paper") if isinstance(item, dict) else None
-    found = (paper if isinstance(paper, dict) else item or {}).get("id")
+    found = _paper_of(item).get("id")
     return found if isinstance(found, str) else ""
 
 
