@@ -34,7 +34,8 @@ from builder.cache import (
 )
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
-from builder.write import check_output, clean_stale
+from builder.files import clear_temporary_siblings
+from builder.write import check_output
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
@@ -384,7 +385,7 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     if last is not None and last[0] == state.key():
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).
-        clean_stale(config.output.resolve())
+        clear_temporary_siblings(config.output.resolve())
         cache.frozen = True
         report = BuildReport(ingest=IngestReport(*last[1]))
         report.ingest.unchanged = report.ingest.papers

@@ -24,6 +24,7 @@ from typing import Any
 
 from builder.config import SiteConfig
 from builder.errors import display_path
+from builder.files import atomic_file, clear_temporary_files
 
 log = logging.getLogger(__name__)
 
@@ -317,26 +318,15 @@ class BuildCache:
             log.info("cache %s not saved in %s: %s", table.name, display_path(path), error)
 
     def _write_whole(self, table: Table, path: Path) -> None:
-        """Write a table's used entries as its only frame, through a temporary file."""
+        """Write a table's used entries as its only frame, whole or not at all."""
         keep = {k: v for k, v in table.data.items() if k in table.used}
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as f:
-                pickle.dump((self.code, keep), f, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary.replace(path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        with atomic_file(path, durable=False) as f:
+            pickle.dump((self.code, keep), f, protocol=pickle.HIGHEST_PROTOCOL)
 
     def clean(self) -> None:
         """Remove the temporary files of cache writes that were killed midway."""
-        if self.folder is None:
-            return
-        from builder.write import pid_alive
-
-        for tmp in self.folder.glob(".*.pickle.*.tmp"):
-            pid = tmp.name.rsplit(".", 2)[-2]
-            if pid.isdigit() and not pid_alive(int(pid)):
-                tmp.unlink(missing_ok=True)
+        if self.folder is not None:
+            clear_temporary_files(self.folder)
 
     def file_hash(
         self, path: Path | str, st: Stat, data: bytes | None = None

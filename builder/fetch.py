@@ -30,6 +30,7 @@ from typing import Any
 from builder import __version__
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
+from builder.files import clear_temporary_files, write_atomic
 
 log = logging.getLogger("builder")
 
@@ -221,10 +222,8 @@ def snapshot_text(request: Request, endpoint: str, items: list[Any], captured: d
 def save(path: Path, text: str) -> None:
     """Replace a snapshot all at once (a reader sees the old file or the new one), clearing
     away what killed fetches left beside it."""
-    from builder.store import clean_stale_temps, write_atomic
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(path.parent)
+    clear_temporary_files(path.parent)
     write_atomic(path, text)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,11 +17,11 @@ from typing import Any
 from slugify import slugify
 
 from builder.errors import FrontMatterError, Problem, display_path
+from builder.files import clear_temporary_files, write_atomic
 from builder.frontmatter import format_document, parse_document, patch_document
 from builder.load import StoredPaper
 from builder.models import Paper, Source, capture_moment, capture_text
 from builder.text import title_key
-from builder.write import pid_alive
 
 KEY_ORDER = (
     "title",
@@ -261,32 +260,6 @@ def match_stored(
 # Writing
 
 
-def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
-    """Write `text` to `path` through a temporary file, so no reader sees half a file.
-
-    With `create`, never replace a file that appeared in the meantime (FileExistsError).
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if create:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise
-            except OSError:  # a filesystem without hard links
-                if path.exists():
-                    raise FileExistsError(path) from None
-                os.replace(tmp, path)
-        else:
-            os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 @dataclass
 class StoreReport:
     """What storing did, paper by paper."""
@@ -353,17 +326,6 @@ def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
     return next((stem for stem in broken if in_slug_family(base, stem)), None)
 
 
-def clean_stale_temps(folder: Path) -> list[Path]:
-    """Remove the temporary files (`.<name>.<PID>.tmp`) that killed runs left in `folder`."""
-    removed = []
-    for tmp in folder.glob(".*.tmp"):
-        pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
-
-
 def write_papers(
     papers: Sequence[Paper],
     folder: Path,
@@ -377,7 +339,7 @@ def write_papers(
     """
     report = StoreReport()
     folder.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(folder)
+    clear_temporary_files(folder)
     report.problems += problems
     broken = sorted(Path(p.path).stem for p in problems)
     taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)

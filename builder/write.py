@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import glob
 import os
 import shutil
 import stat
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import OutputError, display_path
+from builder.files import clear_temporary_siblings, temporary_sibling
 
 MARKER = ".paper-digest-output"
 MARKER_TEXT = "This folder is a site built by paper-digest; a build replaces it whole.\n"
@@ -79,28 +79,6 @@ class WriteReport:
     linked: int = 0
 
 
-def pid_alive(pid: int) -> bool:
-    """Tell whether a process with this PID exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_stale(out: Path) -> list[Path]:
-    """Remove the temporary siblings (`<out>.tmp-PID`, `<out>.old-PID`) of builds that died."""
-    removed = []
-    for sibling in out.parent.glob(f"{glob.escape(out.name)}.*-*"):
-        kind, _, pid = sibling.name[len(out.name) + 1 :].partition("-")
-        if kind in ("tmp", "old") and pid.isdigit() and not pid_alive(int(pid)):
-            shutil.rmtree(sibling, ignore_errors=True)
-            removed.append(sibling)
-    return removed
-
-
 def _same_bytes(old: Path, data: bytes) -> bool:
     """Tell whether the file at `old` holds exactly `data`."""
     try:
@@ -134,9 +112,9 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(self.out)
+        clear_temporary_siblings(self.out)
         self.previous = str(self.out) if (self.out / MARKER).is_file() else None
-        self.tmp = self.out.with_name(f"{self.out.name}.tmp-{os.getpid()}")
+        self.tmp = temporary_sibling(self.out, "tmp")
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir()
         self.root = str(self.tmp)
@@ -192,7 +170,7 @@ class Staging:
             self.put(MARKER, MARKER_TEXT)
         if self.out.exists():
             if not _exchange(self.tmp, self.out):
-                old = self.out.with_name(f"{self.out.name}.old-{os.getpid()}")
+                old = temporary_sibling(self.out, "old")
                 os.rename(self.out, old)
                 os.rename(self.tmp, self.out)
                 self.tmp = old
