@@ -11,8 +11,8 @@ document's content) and the weights of every (term, field, document) are compute
 rounded to 3 decimals as Python's `round` does, with lunr's k1 = 1.2 and b = 0.75, in the
 same order of floating-point operations as lunr.py (so the doubles are the same). Each term
 keeps the vector index lunr gives it: the order in which the documents (in ref order), their
-fields and their tokens first show it. `serialized` writes the result as lunr.py's
-`Index.serialize()` does; the tests compare the two.
+fields and their tokens first show it. The tests write the result as lunr.py's
+`Index.serialize()` does and compare the two (tests/lunr_reference.py).
 """
 
 from __future__ import annotations
@@ -140,12 +140,6 @@ class Vocabulary:
         )
 
 
-def compute(docs: Sequence[DocTerms], fields: Sequence[str], boosts: Sequence[float]) -> Postings:
-    """Compute lunr's index of `docs` (in ref order: doc i has ref i)."""
-    vocabulary = Vocabulary()
-    return weigh([vocabulary.encode(d) for d in docs], vocabulary.words, fields, boosts)
-
-
 def weigh(
     docs: Sequence[Counted], words: Sequence[str], fields: Sequence[str], boosts: Sequence[float]
 ) -> Postings:
@@ -209,40 +203,3 @@ def weigh(
         documents=documents,
         fields=tuple(fields),
     )
-
-
-def serialized(postings: Postings, ref: Callable[[int], str], pipeline: list[str]) -> dict:
-    """Write the index as lunr.py's `Index.serialize()` does (terms in Python's order)."""
-    from lunr import __TARGET_JS_VERSION__
-
-    fields = postings.fields
-    inverted: dict[str, dict] = {
-        t: {"_index": int(i), **{f: {} for f in fields}}
-        for t, i in zip(postings.terms, postings.index.tolist(), strict=True)
-    }
-    vectors: dict[tuple[int, int], list] = {
-        (d, f): [] for d in range(postings.documents) for f in range(len(fields))
-    }
-    for t, f, d, m in zip(
-        postings.term.tolist(),
-        postings.field.tolist(),
-        postings.doc.tolist(),
-        postings.milli.tolist(),
-        strict=True,
-    ):
-        term = postings.terms[t]
-        inverted[term][fields[f]][ref(d)] = {}
-        vectors[(d, f)].append((int(postings.index[t]), m / 1000))
-    field_vectors = []
-    for (d, f), elements in vectors.items():
-        flat: list[float] = []
-        for i, w in sorted(elements):
-            flat += [i, w]
-        field_vectors.append([f"{fields[f]}/{ref(d)}", flat])
-    return {
-        "version": __TARGET_JS_VERSION__,
-        "fields": list(fields),
-        "fieldVectors": field_vectors,
-        "invertedIndex": [[t, inverted[t]] for t in sorted(inverted)],
-        "pipeline": pipeline,
-    }

@@ -32,7 +32,7 @@ from builder.render import Renderer, links_out, static_files
 from builder.top import TopList, top_papers
 from builder.trends import Trend, draw, trends
 
-__all__ = ["Output", "plan_site", "render_site"]
+__all__ = ["Output", "plan_site"]
 
 
 @dataclass(frozen=True)
@@ -382,13 +382,3 @@ def _feed_outputs(
         Output("feeds.opml", key_of(render.base, "opml", listed), partial(opml, feeds, config))
     )
     return outputs
-
-
-def render_site(paper_list: Sequence[PaperPage], config: SiteConfig) -> dict[str, str | bytes]:
-    """Render every file of the site but the search files (site path -> content)."""
-    from builder.related import related_papers
-
-    render = Renderer(
-        config, {page.paper.slug: page for page in paper_list}, related=related_papers(paper_list)
-    )
-    return {o.dest: o.make() for o in plan_site(paper_list, config, render)}

@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -45,9 +45,6 @@ from builder.pages import PaperPage
 from builder.plan import Output
 from builder.stem import stem
 from builder.workers import fork_map
-
-if TYPE_CHECKING:
-    from lunr.index import Index
 
 # Where `npm ci` (make setup) puts lunr.js; the build copies it into the site, never the repo.
 LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
@@ -169,35 +166,6 @@ def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
             ]
         )
     return records
-
-
-# ---------------------------------------------------------------------------------------------
-# lunr.py: the reference index (the tests compare the shards with it)
-
-
-def term(token: Any, i: int | None = None, tokens: list | None = None) -> Any:
-    """lunr.py pipeline step: turn a token into its index term; drop it when there is none."""
-    found = term_of(str(token))
-    return token.update(lambda text, metadata=None: found) if found else None
-
-
-def build_index(docs: Sequence[Mapping[str, str]]) -> Index:
-    """Build the whole lunr.py index of the documents (the reference the shards must equal)."""
-    from lunr.builder import Builder
-    from lunr.pipeline import Pipeline
-
-    if TERM_LABEL not in Pipeline.registered_functions:
-        Pipeline.register_function(term, TERM_LABEL)
-    builder = Builder()
-    builder.pipeline.add(term)
-    # Stop words are dropped from queries too, so "a survey of agents" needs only its real words.
-    builder.search_pipeline.add(term)
-    builder.ref("id")
-    for name in FIELDS:
-        builder.field(name, boost=BOOSTS.get(name, 1))
-    for doc in docs:
-        builder.add(doc)
-    return builder.build()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,15 +382,6 @@ def index_files(
     return files
 
 
-def search_files(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> dict[str, bytes]:
-    """Return every search file of the site (pages in any order), lunr.js included."""
-    ordered = ref_order(pages)
-    chunks = record_chunks(ordered)
-    files = index_files(ordered, cache, [key for _, key, _ in chunks])
-    files.update({dest: record_file(dest, chunk) for dest, _, chunk in chunks})
-    return files
-
-
 def index_key(ordered: Sequence[PaperPage], config: SiteConfig) -> str:
     """Hash what the index files show: every paper's content, in ref order, and the topics."""
     return key_of("search", FORMAT, [p.id for p in ordered], sorted(config.topics.items()))
@@ -444,30 +403,3 @@ def compute_index(ordered: Sequence[PaperPage], cache: BuildCache | None) -> dic
     if cache is not None:
         cache.release("terms")
     return files
-
-
-def search_outputs(
-    pages: Sequence[PaperPage], config: SiteConfig, cache: BuildCache | None = None
-) -> list[Output]:
-    """Plan every search file. The index files are kept whole from the last site while no
-    paper's content changed; a record chunk is made only when its papers changed."""
-    ordered = ref_order(pages)
-    outputs = record_outputs(ordered)
-    key = index_key(ordered, config)
-    table = cache.table("search") if cache is not None else None
-    known = table.get(key) if table is not None else None
-    made: dict[str, bytes] = {}
-
-    def make(dest: str) -> bytes:
-        if not made:
-            made.update(compute_index(ordered, cache))
-        return made[dest]
-
-    if known is None:
-        made.update(compute_index(ordered, cache))
-        known = {dest: sha(data) for dest, data in made.items()}
-        if table is not None:
-            table.replace({key: known})
-    return outputs + [
-        Output(dest, file_key, partial(make, dest)) for dest, file_key in known.items()
-    ]

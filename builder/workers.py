@@ -147,8 +147,3 @@ class Background:
                     os.waitpid(self.pid, 0)
             self.pid = 0
             self.pipe.close()
-
-
-def background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
-    """Start fn(*args) in a forked process; return a function that waits for its result."""
-    return Background(fn, *args).wait

@@ -7,8 +7,7 @@ import ctypes.util
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 from builder.errors import OutputError, display_path
@@ -52,11 +51,6 @@ def check_output(out: Path, protected: Iterable[Path], contents: Iterable[Path])
         )
 
 
-def safe_join(root: Path, relative: str) -> Path:
-    """Join a site-relative path onto `root`, refusing anything that would leave it."""
-    return root.joinpath(*plain_path(relative).split("/"))
-
-
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step (Linux renameat2); False where the system cannot."""
     libc_name = ctypes.util.find_library("c")
@@ -69,14 +63,6 @@ def _exchange(a: Path, b: Path) -> bool:
     at_fdcwd, rename_exchange = -100, 2
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return result == 0
-
-
-@dataclass
-class WriteReport:
-    """What one swap wrote: files written anew and files carried over unchanged."""
-
-    written: int = 0
-    linked: int = 0
 
 
 def _same_bytes(old: Path, data: bytes) -> bool:
@@ -180,22 +166,3 @@ class Staging:
     def close(self) -> None:
         """Remove the temporary folder (after a commit: the old site)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def write_site(files: Mapping[str, str | bytes], out: Path) -> WriteReport:
-    """Write `files` (site path -> content) into a sibling folder, then swap it in as `out`.
-
-    Files whose bytes equal the current site's are hard-linked, not written again.
-    """
-    report = WriteReport()
-    staging = Staging(out)
-    try:
-        for relative, content in sorted({**files, MARKER: MARKER_TEXT}.items()):
-            if staging.put(relative, content):
-                report.linked += 1
-            else:
-                report.written += 1
-        staging.commit()
-    finally:
-        staging.close()
-    return report

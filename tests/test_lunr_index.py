@@ -12,18 +12,18 @@ from lunr.tokenizer import Tokenizer
 
 from builder.config import load_config
 from builder.load import load_papers
-from builder.lunr_index import Vocabulary, _round3, compute, count_terms, serialized, tokens, weigh
+from builder.lunr_index import Vocabulary, _round3, count_terms, tokens, weigh
 from builder.pages import paper_pages
 from builder.search import (
     BOOSTS,
     FIELDS,
-    build_index,
     ref_order,
     search_documents,
     short_ref,
     term_of,
 )
 from tests.conftest import REPO
+from tests.lunr_reference import build_index, compute, serialized
 
 BOOST_LIST = [BOOSTS.get(f, 1) for f in FIELDS]
 

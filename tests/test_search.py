@@ -23,17 +23,18 @@ from builder.models import Organization, Paper, Source
 from builder.pages import paper_pages
 from builder.search import (
     DATA,
-    build_index,
+    compute_index,
     fold_word,
     read_payload,
+    record_outputs,
     ref_order,
     search_documents,
-    search_files,
     search_records,
     short_ref,
     term_of,
 )
 from tests.conftest import REPO, SEEDS
+from tests.lunr_reference import build_index
 
 DAY = dt.date(2026, 6, 16)
 
@@ -119,6 +120,13 @@ def test_documents_and_records_carry_each_field() -> None:
         "We study grokking — late generalization.",
     ]
     assert records[1][2:6] == ["2026-06-16", 0, "A, B, C et al.", None]
+
+
+def search_files(pages: list, cache: BuildCache | None = None) -> dict[str, bytes]:
+    """Every search file of the pages, made by the calls the build makes."""
+    ordered = ref_order(pages)
+    files = {o.dest: o.make() for o in record_outputs(ordered)}
+    return {**files, **compute_index(ordered, cache)}
 
 
 def files_of(*papers: Paper, cache: BuildCache | None = None) -> dict[str, bytes]:

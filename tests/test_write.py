@@ -7,11 +7,27 @@ from pathlib import Path
 import pytest
 
 from builder.errors import OutputError
-from builder.write import MARKER, check_output, safe_join, write_site
+from builder.write import MARKER, Staging, check_output
 
 
 def guard(out: Path, root: Path) -> None:
     check_output(out, protected=[root], contents=[root / "content" / "papers"])
+
+
+def write_site(files: dict[str, str | bytes], out: Path) -> tuple[int, int]:
+    """Stage `files` and swap them in as the build does; return (written, linked)."""
+    written = linked = 0
+    staging = Staging(out)
+    try:
+        for relative, content in sorted(files.items()):
+            if staging.put(relative, content):
+                linked += 1
+            else:
+                written += 1
+        staging.commit()
+    finally:
+        staging.close()
+    return written, linked
 
 
 @pytest.mark.parametrize(
@@ -68,10 +84,19 @@ def test_a_failed_write_leaves_the_last_site(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["output"]
 
 
-@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", ""])
-def test_safe_join_refuses_paths_outside(tmp_path: Path, bad: str) -> None:
-    with pytest.raises(OutputError):
-        safe_join(tmp_path, bad)
+@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a\\b", "./a"])
+def test_paths_that_would_leave_the_site_are_refused(tmp_path: Path, bad: str) -> None:
+    out = tmp_path / "output"
+    write_site({"index.html": "v1"}, out)
+    staging = Staging(out)
+    try:
+        with pytest.raises(OutputError, match="not a plain path inside the site"):
+            staging.put(bad, "x")
+        with pytest.raises(OutputError, match="not a plain path inside the site"):
+            staging.keep(bad, (1, 1, 1))
+    finally:
+        staging.close()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted([MARKER, "index.html", "output"])
 
 
 def test_unchanged_files_are_hard_linked_from_the_last_site(tmp_path: Path) -> None:
@@ -79,24 +104,17 @@ def test_unchanged_files_are_hard_linked_from_the_last_site(tmp_path: Path) -> N
     first = write_site({"a.html": "same", "b.html": "old"}, out)
     inode = (out / "a.html").stat().st_ino
     second = write_site({"a.html": "same", "b.html": "new"}, out)
-    assert (first.written, second.written, second.linked) == (3, 1, 2)
+    assert (first, second) == ((2, 0), (1, 1))
     assert (out / "a.html").stat().st_ino == inode
     assert (out / "a.html").stat().st_nlink == 1  # the old tree is gone
     assert (out / "b.html").read_text() == "new"
 
 
-def test_leftovers_of_dead_builds_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
-    import os
-    import subprocess
+def test_a_new_staging_clears_what_dead_builds_left(tmp_path: Path) -> None:
+    from tests.test_files import dead_pid
 
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    out = tmp_path / "site"
-    stale = [tmp_path / f"site.tmp-{dead.pid}", tmp_path / f"site.old-{dead.pid}"]
-    live = tmp_path / f"site.tmp-{os.getppid()}"
-    other = tmp_path / "site.tmp-notes"
-    for folder in [*stale, live, other]:
+    stale = [tmp_path / f"site.tmp-{dead_pid()}", tmp_path / f"site.old-{dead_pid()}"]
+    for folder in stale:
         folder.mkdir()
-    write_site({"index.html": "x"}, out)
-    assert not any(f.exists() for f in stale)
-    assert live.exists() and other.exists()
+    write_site({"index.html": "x"}, tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
