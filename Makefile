@@ -50,10 +50,11 @@ chromium:
 	  exit 1; \
 	fi
 
-## lint: ruff check and ruff format --check
+## lint: ruff check, ruff format --check, and zizmor on the GitHub Actions workflows
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/zizmor --offline .github/workflows/
 
 ## test: set up, make sure Chromium is there, lint, then run the whole suite
 test: setup chromium lint
