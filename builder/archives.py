@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-
-from slugify import slugify
 
 from builder.models import Paper, by_fields, capture_day
-
-# Each output kind pairs a URL pattern with its file (they are the same: every URL is a file).
-URLS = {
-    "digest": "index.html",
-    "page": "page/{key}.html",
-    "paper": "papers/{key}.html",
-    "month": "months/{key}.html",
-    "org": "orgs/{key}.html",
-    "topic": "topics/{key}.html",
-}
-# Page 2 on of an archive: `months/2026-03/2.html` (page 1 keeps `months/2026-03.html`).
-PAGE_URLS = {
-    "digest": "page/{num}.html",
-    **{k: k + "s/{key}/{num}.html" for k in ("month", "org", "topic")},
-}
-
-
-def url_for(kind: str, key: str | int = "") -> str:
-    """Return the site path of one page, such as `orgs/berkeley.html`."""
-    return URLS[kind].format(key=key)
+from builder.urls import DIGEST_PAGES, HOME, archive_pages, digest_url, key_slug, org_key, url_for
 
 
 def listed_on(paper: Paper) -> dt.date | None:
@@ -50,14 +27,6 @@ def first_capture(paper: Paper) -> dt.date:
 def newest_first(papers: Sequence[Paper]) -> list[Paper]:
     """Sort papers newest first, ties by slug, papers with no day at all last."""
     return sorted(papers, key=lambda p: (-(listed_on(p) or dt.date.min).toordinal(), p.slug))
-
-
-def key_slug(text: str, prefix: str) -> str:
-    """Slugify an organization id or topic name for a URL; `prefix-<hash>` when nothing is left."""
-    slug = slugify(text.lower(), max_length=60, word_boundary=True, save_order=True)
-    if slug:
-        return slug
-    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +107,8 @@ class Pagination:
 
     page: int
     pages: int
-    first: str = "index.html"  # the site path of page 1
-    rest: str = "page/{num}.html"  # the site path of the others
+    first: str = HOME  # the site path of page 1
+    rest: str = DIGEST_PAGES  # the site path of the others
 
     def url(self, num: int) -> str:
         """Return the site path of page `num` of this list."""
@@ -174,11 +143,6 @@ class Pagination:
                     yield None
                 yield num
                 last = num
-
-
-def page_url(num: int) -> str:
-    """Return the site path of digest page `num` (page 1 is the front page)."""
-    return url_for("digest") if num == 1 else url_for("page", num)
 
 
 @dataclass(frozen=True)
@@ -221,7 +185,7 @@ def paginate(papers: Sequence[Paper], page_size: int) -> list[DigestPage]:
     """Cut the papers (newest first) into digest pages; there is always a first page."""
     runs = chunks(papers, page_size)
     return [
-        DigestPage(Pagination(n, len(runs)), page_url(n), tuple(group_days(run)))
+        DigestPage(Pagination(n, len(runs)), digest_url(n), tuple(group_days(run)))
         for n, run in enumerate(runs, start=1)
     ]
 
@@ -253,7 +217,7 @@ class ArchivePage:
 
 def paginate_archive(archive: Archive, page_size: int) -> list[ArchivePage]:
     """Cut an archive into pages of `page_size` papers: page 1 at its URL, then `<key>/2.html`."""
-    rest = PAGE_URLS[archive.kind].format(key=archive.key, num="{num}")
+    rest = archive_pages(archive.kind, archive.key)
     runs = chunks(archive.papers, page_size)
     return [
         ArchivePage(archive, Pagination(n, len(runs), archive.dest, rest), tuple(run))
@@ -291,12 +255,6 @@ def org_archives(papers: Sequence[Paper]) -> list[Archive]:
             groups[key].append(paper)
             titles.setdefault(key, paper.organization.name or paper.organization.id)
     return sorted(_archives("org", groups, titles), key=lambda a: (-len(a.papers), a.key))
-
-
-@lru_cache(maxsize=65536)
-def org_key(org_id: str) -> str:
-    """Return the URL key of an organization id (`Meituan-LongCat` -> `meituan-longcat`)."""
-    return key_slug(org_id, "org")
 
 
 def topic_archives(

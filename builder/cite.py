@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from builder.models import Paper
+from builder.urls import arxiv_abs
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Words a cite key skips when it takes the title's first word.
@@ -153,7 +154,7 @@ def bibtex(paper: Paper, key: str, day: dt.date | None, url: str | None) -> str:
     if paper.arxiv_id:
         fields.append(("eprint", escape(paper.arxiv_id)))
         fields.append(("archivePrefix", "arXiv"))
-        url = f"https://arxiv.org/abs/{paper.arxiv_id}"
+        url = arxiv_abs(paper.arxiv_id)
     if url:
         fields.append(("url", escape_url(url)))
     lines = []

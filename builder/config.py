@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import yaml
 
 from builder.errors import ConfigError, display_path
+from builder.urls import SITE_URL, web_url
 
 CONFIG_NAME = "site.yaml"
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
@@ -101,11 +101,15 @@ def _str(v: Any) -> str | None:
 def _base_url(v: Any) -> str | None:
     if v is None or v == "":
         return ""
-    # Only what a URL may hold unescaped (RFC 3986): no spaces, quotes, angle brackets, braces.
-    url = r"^https?://[A-Za-z0-9.\-\[\]:@%_~!$&'()*+,;=]+(/[A-Za-z0-9.\-_~!$&'()*+,;=:@%/]*)?$"
-    if isinstance(v, str) and re.match(url, v.strip()):
+    if isinstance(v, str) and SITE_URL.match(v.strip()):
         return v.strip().rstrip("/") + "/"
     return None
+
+
+def _endpoint(v: Any) -> str | None:
+    if v is None or v == "":
+        return ""
+    return web_url(v)
 
 
 def _positive(v: Any) -> int | None:
@@ -170,7 +174,7 @@ SCHEMA: dict[str, tuple[Check, str, str]] = {
         "Folders searched before templates/ for templates and static files.",
     ),
     "api_endpoint": (
-        _str,
+        _endpoint,
         "an http(s) URL such as https://huggingface.co, or empty",
         "Where `fetch` asks for papers (after --endpoint and HF_ENDPOINT); empty: the library's "
         "default.",

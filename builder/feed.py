@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from builder import __version__
+from builder import __version__, urls
 from builder.config import SiteConfig
 from builder.models import Paper
 
@@ -21,9 +21,9 @@ def _moment(day: dt.date) -> dt.datetime:
 def entry_id(paper: Paper, config: SiteConfig) -> str:
     """Return a paper's stable Atom id: its page URL, else its arXiv URL, else a URN."""
     if config.base_url:
-        return f"{config.base_url}papers/{paper.slug}.html"
+        return urls.published(config.base_url, urls.paper_url(paper.slug))
     if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{paper.arxiv_id}"
+        return urls.arxiv_abs(paper.arxiv_id)
     return f"urn:paper-digest:{paper.slug}"
 
 
@@ -32,7 +32,7 @@ def atom_feed(
     config: SiteConfig,
     pages: Mapping[str, Any],
     path: str = "feed.xml",
-    html_page: str = "index.html",
+    html_page: str = urls.HOME,
     title: str | None = None,
 ) -> bytes:
     """Render the Atom feed at site path `path` of `papers` (newest first): the feed of the
@@ -41,19 +41,18 @@ def atom_feed(
     from feedgen.feed import FeedGenerator  # imported here: only a changed feed needs it
 
     base = config.base_url
-    up = base or "../" * path.count("/")  # from the feed's folder to the site root
     fg = FeedGenerator()
     if path == "feed.xml":
         fg.id(base or "urn:paper-digest:feed")
     else:
-        fg.id(f"{base}{path}" if base else f"urn:paper-digest:{path}")
+        fg.id(urls.published(base, path) if base else f"urn:paper-digest:{path}")
     fg.title(f"{title} · {config.title}" if title else config.title)
     fg.subtitle(f"Papers of {title}" if title else config.description or config.title)
     fg.author({"name": config.title})
-    self_href = f"{base}{path}" if base else path.split("/")[-1]
+    # The feed links to itself by its published URL, else by its own file name.
+    self_href = urls.published(base, path) if base else path.rsplit("/", 1)[-1]
     fg.link(href=self_href, rel="self", type="application/atom+xml")
-    alternate = base if base and html_page == "index.html" else f"{up}{html_page}"
-    fg.link(href=alternate, rel="alternate", type="text/html")
+    fg.link(href=urls.link(base, path, html_page), rel="alternate", type="text/html")
     fg.language(config.language)
     fg.generator("paper-digest", version=__version__)
     days = [pages[p.slug].day for p in papers if pages[p.slug].day]
@@ -64,7 +63,7 @@ def atom_feed(
         entry = fg.add_entry(order="append")
         entry.id(entry_id(paper, config))
         entry.title(paper.title)
-        entry.link(href=f"{up}{page.url}", rel="alternate", type="text/html")
+        entry.link(href=urls.link(base, path, page.url), rel="alternate", type="text/html")
         updated = _moment(page.day) if page.day else _moment(dt.date(1970, 1, 1))
         entry.updated(updated)
         if paper.date:
@@ -89,11 +88,6 @@ class Feed:
     kind: str  # "site", "org" or "topic"
 
 
-def feed_path(archive_dest: str) -> str:
-    """The feed beside an archive's first page: `orgs/berkeley.html` -> `orgs/berkeley.xml`."""
-    return archive_dest[: -len(".html")] + ".xml"
-
-
 def opml(feeds: Sequence[Feed], config: SiteConfig) -> bytes:
     """An OPML 2.0 list of every feed, to subscribe to all of them in one import.
 
@@ -110,15 +104,14 @@ def opml(feeds: Sequence[Feed], config: SiteConfig) -> bytes:
         if feed.kind not in groups:
             label = {"org": "Organizations", "topic": "Topics"}[feed.kind]
             groups[feed.kind] = ET.SubElement(body, "outline", text=label, title=label)
-        page = base if base and feed.page == "index.html" else base + feed.page
         ET.SubElement(
             groups[feed.kind],
             "outline",
             type="rss",
             text=feed.title,
             title=feed.title,
-            xmlUrl=base + feed.path,
-            htmlUrl=page,
+            xmlUrl=urls.published(base, feed.path),
+            htmlUrl=urls.published(base, feed.page),
         )
     ET.indent(root)
     declaration = '<?xml version="1.0" encoding="utf-8"?>\n'

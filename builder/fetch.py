@@ -31,6 +31,7 @@ from builder import __version__
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.files import clear_temporary_files, write_atomic
+from builder.urls import web_url
 
 log = logging.getLogger("builder")
 
@@ -121,7 +122,7 @@ def endpoint_of(option: str | None, configured: str | None) -> str:
     from huggingface_hub import HfApi
 
     chosen = option or os.environ.get("HF_ENDPOINT") or configured or None
-    if chosen is not None and not re.match(r"^https?://[^\s/]+", chosen):
+    if chosen is not None and web_url(chosen) is None:
         raise BuilderError(f"expected the API endpoint to be an http(s) URL, got {chosen!r}")
     return HfApi(endpoint=chosen, token=False).endpoint.rstrip("/")
 

@@ -17,10 +17,10 @@ from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
 from builder.text import clean_text
+from builder.urls import web_url
 from builder.workers import fork_map
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +102,6 @@ def _count(value: Any) -> int | None:
     return None
 
 
-def _url(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and URL.match(value.strip()) else None
-
-
 def _organization(value: Any) -> Organization | None:
     if isinstance(value, str) and value.strip():
         return Organization(id=value.strip(), name=value.strip())
@@ -172,8 +168,8 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
         organization=f.get("organization", _organization, "{id: ..., name: ...}"),
         upvotes=f.get("upvotes", _count, "a whole number"),
         arxiv_id=arxiv or None,
-        github=f.get("github", _url, "an http(s) URL"),
-        project_page=f.get("project_page", _url, "an http(s) URL"),
+        github=f.get("github", web_url, "an http(s) URL"),
+        project_page=f.get("project_page", web_url, "an http(s) URL"),
         keywords=f.text_list("keywords"),
         links=f.text_list("links"),
         sources=f.get(

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from builder.models import ListingEntry, Paper, capture_moment
 from builder.text import title_key
+from builder.urls import extract_links
 
 T = TypeVar("T")
-
-URL = re.compile(r"https?://[^\s{(<>\"]+", re.IGNORECASE)
-URL_TRAILING = ".,;:)]}"
-
-
-def url_spans(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (start, URL) for each http(s) URL in `text`, without trailing punctuation."""
-    for match in URL.finditer(text):
-        url = match.group(0).rstrip(URL_TRAILING)
-        if len(url) > len("https://"):
-            yield match.start(), url
-
-
-def extract_links(text: str) -> tuple[str, ...]:
-    """List the URLs in `text` in order, without trailing punctuation, each once."""
-    return tuple(dict.fromkeys(url for _, url in url_spans(text)))
 
 
 def _sighting_order(e: ListingEntry) -> tuple:

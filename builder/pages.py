@@ -18,19 +18,17 @@ from builder.archives import (
     listed_on,
     newest_first,
     paper_topics,
-    url_for,
 )
 from builder.cache import BuildCache, key_of, sha
 from builder.config import SiteConfig
-from builder.merge import URL, url_spans
 from builder.models import Paper, by_fields
+from builder.urls import URL_IN_TEXT, is_web, paper_url, safe_href, url_spans
 from builder.workers import fork_map
 
 if TYPE_CHECKING:
     import markdown
     from bs4 import BeautifulSoup
 
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # Below this many bodies to render, forking workers costs more than it saves.
 PARALLEL_FROM = 400
 
@@ -45,19 +43,11 @@ def make_markdown() -> markdown.Markdown:
     return md
 
 
-def _safe_href(href: str) -> bool:
-    lowered = href.strip().lower()
-    if lowered.startswith(SAFE_SCHEMES) or lowered.startswith("#"):
-        return True
-    # A relative link has no scheme before its first '/', '?' or '#'.
-    return not re.match(r"^[^/?#]*:", lowered) and not lowered.startswith("//")
-
-
 def _linkify(soup: BeautifulSoup) -> None:
     """Turn bare http(s) URLs in text into links, leaving the text itself unchanged."""
     from bs4 import NavigableString
 
-    for node in list(soup.find_all(string=URL)):
+    for node in list(soup.find_all(string=URL_IN_TEXT)):
         if node.find_parent(["a", "code", "pre"]) is not None:
             continue
         text, pieces, last = str(node), [], 0
@@ -122,9 +112,9 @@ def render_markdown(body: str, converter: Converter | None = None) -> Markup:
         img.replace_with(NavigableString(img.get("alt") or ""))
     for link in soup.find_all("a"):
         href = link.get("href")
-        if href is not None and not _safe_href(str(href)):
+        if href is not None and not safe_href(str(href)):
             del link["href"]
-        elif href is not None and str(href).lower().startswith(("http://", "https://")):
+        elif href is not None and is_web(str(href)):
             link["rel"] = "nofollow noopener noreferrer"
     _linkify(soup)
     return Markup(str(soup))
@@ -194,7 +184,7 @@ def paper_pages(
     return [
         PaperPage(
             paper=p,
-            url=url_for("paper", p.slug),
+            url=paper_url(p.slug),
             abstract=html if isinstance(html, Markup) else Markup(html),
             text=text,
             topics=topics,

@@ -25,12 +25,13 @@ from builder.archives import (
 from builder.cache import key_of, sha
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
-from builder.feed import Feed, feed_path
+from builder.feed import Feed
 from builder.models import Paper
 from builder.pages import PaperPage
 from builder.render import Renderer, links_out, static_files
 from builder.top import TopList, top_papers
 from builder.trends import Trend, draw, trends
+from builder.urls import HOME, SECTIONS, bib_url, feed_url, index_url, is_web, published
 
 __all__ = ["Output", "plan_site"]
 
@@ -42,9 +43,6 @@ class Output:
     dest: str
     key: str
     make: Callable[[], str | bytes]
-
-
-SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
 
 
 def _ids(papers: Sequence[Paper], pages: dict[str, PaperPage]) -> tuple[str, ...]:
@@ -94,7 +92,7 @@ def plan_site(
         key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around, entry)
         make = partial(_paper_page, render, page, newer, older, entry)
         plan.append(Output(page.url, key, make))
-        bib = bib_path(page.url)
+        bib = bib_url(page.url)
         plan.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
 
     # Archives: by month, organization and topic, each paginated, with an index page.
@@ -166,18 +164,13 @@ def _trends_page(render: Renderer, shown: list[Trend]) -> str:
     return render("trends.html", "trends.html", "trends", charts=charts)
 
 
-def bib_path(page_url: str) -> str:
-    """The BibTeX file beside a paper's page: `papers/<slug>.bib`."""
-    return page_url[: -len(".html")] + ".bib"
-
-
 def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
     """The URL a citation without an arXiv id points to: the paper's page when the site's
     address is known, else its project page or code."""
     if config.base_url:
-        return config.base_url + page.url
+        return published(config.base_url, page.url)
     for url in (page.paper.project_page, page.paper.github):
-        if url and url.lower().startswith(("http://", "https://")):
+        if url and is_web(url):
             return url
     return None
 
@@ -197,7 +190,7 @@ def _paper_page(
         "paper",
         page=page,
         bibtex=entry,
-        bib=bib_path(page.url).split("/")[-1],
+        bib=bib_url(page.url).split("/")[-1],
         links_out=links_out(paper),
         newer=newer,
         older=older,
@@ -247,14 +240,14 @@ def _archive_outputs(
         older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
         around = tuple((a.dest, a.title) if a else None for a in (newer, older))
         top = (tops or {}).get(archive.key) if kind == "month" else None
-        feed = Feed(feed_path(archive.dest), archive.title, archive.dest, kind)
+        feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
         feed_of = feed if kind != "month" else None
         for listing in paginate_archive(archive, page_size):
             shown = top if listing.pagination.page == 1 else None
             outputs.append(
                 _archive_output(render, section, listing, newer, older, around, shown, feed_of)
             )
-    index = f"{section}/index.html"
+    index = index_url(kind)
     summary = tuple((a.dest, a.title, len(a.papers)) for a in archives)
     outputs.append(
         Output(
@@ -332,7 +325,9 @@ def _data_outputs(
     from builder import data
 
     def records(papers: list[Paper]) -> list[dict]:
-        return [data.record(p, config.base_url + render.pages[p.slug].url) for p in papers]
+        return [
+            data.record(p, published(config.base_url, render.pages[p.slug].url)) for p in papers
+        ]
 
     groups = data.by_year([page.paper for page in paper_list])
     years = sorted(groups, key=lambda y: (y is None, y or 0))
@@ -358,11 +353,11 @@ def _feed_outputs(
     """Plan the feed of each organization and topic, feeds.html and feeds.opml."""
     from builder.feed import atom_feed, opml
 
-    feeds = [Feed("feed.xml", "Latest papers", "index.html", "site")]
+    feeds = [Feed("feed.xml", "Latest papers", HOME, "site")]
     outputs = []
     for kind in ("org", "topic"):
         for archive in archives[kind]:
-            feed = Feed(feed_path(archive.dest), archive.title, archive.dest, kind)
+            feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
             newest = archive.papers[: config.feed_size]
             make = partial(
                 atom_feed, newest, config, render.pages, feed.path, archive.dest, archive.title

@@ -13,8 +13,8 @@ from builder.errors import Problem
 from builder.listing import ListingFile, quote
 from builder.models import ListingEntry, Organization, Source
 from builder.text import clean_text
+from builder.urls import web_url
 
-HTTP_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(v\d+)?$", re.IGNORECASE)
 
 
@@ -110,8 +110,9 @@ def parse_item(
         value = paper.get(key)
         if value in (None, ""):
             return None
-        if isinstance(value, str) and HTTP_URL.match(value.strip()):
-            return value.strip()
+        found = web_url(value)
+        if found is not None:
+            return found
         problem(
             f"expected an http(s) URL in {key!r} of paper {quote(title)}, "
             f"found {quote(str(value))}; left out"

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 from jinja2 import (
     Environment,
@@ -23,17 +22,13 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from builder import __version__
-from builder.archives import (
-    group_days,
-    org_key,
-    url_for,
-)
+from builder import __version__, urls
+from builder.archives import group_days
 from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
 from builder.models import Paper, capture_moment, capture_text
-from builder.pages import SAFE_SCHEMES, PaperPage
+from builder.pages import PaperPage
 from builder.workers import fork_map
 
 __all__ = ["DEFAULT_THEME", "Renderer", "make_environment"]
@@ -85,8 +80,10 @@ def make_environment(config: SiteConfig) -> Environment:
         capture_when=capture_when,
     )
     env.globals.update(
-        url_for=url_for,
-        org_key=org_key,
+        url_for=urls.url_for,
+        org_key=urls.org_key,
+        index_url=urls.index_url,
+        arxiv_pdf=urls.arxiv_pdf,
         group_days=group_days,
         version=__version__,
     )
@@ -124,25 +121,17 @@ def links_out(paper: Paper) -> list[tuple[str, str]]:
     links = []
     if paper.arxiv_id:
         links += [
-            ("arXiv abstract", f"https://arxiv.org/abs/{paper.arxiv_id}"),
-            ("PDF", f"https://arxiv.org/pdf/{paper.arxiv_id}"),
-            ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv_id}"),
+            ("arXiv abstract", urls.arxiv_abs(paper.arxiv_id)),
+            ("PDF", urls.arxiv_pdf(paper.arxiv_id)),
+            ("Hugging Face", urls.hugging_face(paper.arxiv_id)),
         ]
     else:
-        query = quote_plus(paper.title)
-        links.append(("Search arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"))
-    if paper.github and paper.github.lower().startswith(SAFE_SCHEMES[:2]):
+        links.append(("Search arXiv", urls.arxiv_title_search(paper.title)))
+    if paper.github and urls.is_web(paper.github):
         links.append(("Code", paper.github))
-    if paper.project_page and paper.project_page.lower().startswith(SAFE_SCHEMES[:2]):
+    if paper.project_page and urls.is_web(paper.project_page):
         links.append(("Project page", paper.project_page))
     return links
-
-
-def absolute(config: SiteConfig, path: str) -> str | None:
-    """Return the published URL of a site path, or None when base_url is not set."""
-    if not config.base_url:
-        return None
-    return config.base_url + ("" if path == "index.html" else path)
 
 
 def static_files(config: SiteConfig) -> dict[str, bytes]:
@@ -155,11 +144,6 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
                 if path.is_file():
                     files["assets/" + path.relative_to(static).as_posix()] = path.read_bytes()
     return files
-
-
-def root_of(path: str) -> str:
-    """Return the relative prefix from a site path back to the site root (`../` for one level)."""
-    return "../" * path.count("/")
 
 
 # Cards are rendered once per paper with these marks where the folder depth and the heading
@@ -260,13 +244,13 @@ class Renderer:
 
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
         """Render `template` as the page at site path `path`."""
-        root = root_of(path)
+        root = urls.root_of(path)
         return self.env.get_template(template).render(
             site=self.config,
             root=root,
             path=path,
             section=section,
-            canonical=absolute(self.config, path),
+            canonical=urls.absolute(self.config.base_url, path),
             paper_count=self.paper_count,
             card=partial(self.item, "card", root),
             row=partial(self.item, "row", root),

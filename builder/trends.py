@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from builder.archives import listed_on, org_key
+from builder.archives import listed_on
 from builder.models import Paper
+from builder.urls import org_key
 
 SVG = "http://www.w3.org/2000/svg"
 ORGS = 12  # organizations in their chart

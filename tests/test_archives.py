@@ -8,12 +8,10 @@ from builder.archives import (
     Pagination,
     compile_topics,
     group_days,
-    key_slug,
     listed_on,
     month_archives,
     newest_first,
     org_archives,
-    org_key,
     paginate,
     paper_topics,
     topic_archives,
@@ -60,15 +58,6 @@ def test_default_topics_compile_and_find_the_usual_fields() -> None:
         "reinforcement-learning",
         "language-models",
     ]
-
-
-def test_keys_are_slugs_and_never_empty() -> None:
-    assert org_key("Meituan-LongCat") == "meituan-longcat"
-    assert org_key("berkeley") == "berkeley"
-    assert key_slug("3D", "topic") == "3d"
-    han = key_slug("清华大学", "org")
-    assert han and all(c.isalnum() or c == "-" for c in han) and han.isascii()
-    assert key_slug("???", "org").startswith("org-")
 
 
 def test_undated_papers_sit_under_their_first_capture() -> None:

@@ -41,16 +41,21 @@ def test_paths_are_relative_to_the_file_and_flags_override(tmp_path: Path) -> No
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path, "page_size: 0\nyear: soon\nbase_url: ftp://x\ntopics: [a]\n")
+    path = write(
+        tmp_path,
+        "page_size: 0\nyear: soon\nbase_url: ftp://x\napi_endpoint: huggingface.co\ntopics: [a]\n",
+    )
     with pytest.raises(ConfigError) as info:
         load_config(path)
     shown = str(info.value).replace(str(tmp_path) + "/", "")
     assert shown == (
-        "site.yaml has 4 problem(s):\n"
+        "site.yaml has 5 problem(s):\n"
         "  site.yaml: 'page_size' must be a whole number above 0, got 0\n"
         "  site.yaml: 'year' must be a year such as 2026, or null to infer it, got 'soon'\n"
         "  site.yaml: 'base_url' must be an http(s) URL such as https://user.github.io/repo/, "
         "or empty, got 'ftp://x'\n"
+        "  site.yaml: 'api_endpoint' must be an http(s) URL such as https://huggingface.co, "
+        "or empty, got 'huggingface.co'\n"
         "  site.yaml: 'topics' must be a mapping of tag -> list of phrases, got ['a']"
     )
 

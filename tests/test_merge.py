@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from builder.merge import extract_links, group_entries, merge_entries
+from builder.merge import group_entries, merge_entries
 from builder.models import ListingEntry, Organization, Source
 from builder.text import title_key
 from tests.conftest import seed_entries
@@ -83,19 +83,3 @@ def test_title_key_folds_case_space_and_unicode_forms() -> None:
     fullwidth_foo = "\uff26\uff4f\uff4f"
     assert title_key(f"  {fullwidth_foo}   BAR\u00a0baz ") == title_key("foo bar baz")
     assert title_key("Straße") == title_key("STRASSE")
-
-
-def test_links_from_seed_abstracts() -> None:
-    glued = (
-        "Code: https://github.com/Rain-Bus/MSGCoOp{https://github.com/Rain-Bus/MSGCoOp}. "
-        "library (https://github.com/divelab/AIRS/tree/main/OpenMol/TDN{https://github.com/"
-        "divelab/AIRS/}). and at https://huggingface.co/camlab-ethz. or https://phyworld.github.io"
-    )
-    assert extract_links(glued) == (
-        "https://github.com/Rain-Bus/MSGCoOp",
-        "https://github.com/divelab/AIRS/tree/main/OpenMol/TDN",
-        "https://github.com/divelab/AIRS/",
-        "https://huggingface.co/camlab-ethz",
-        "https://phyworld.github.io",
-    )
-    assert extract_links("no links; http:// alone") == ()

@@ -16,8 +16,9 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from builder.archives import listed_on, org_key
+from builder.archives import listed_on
 from builder.load import load_papers
+from builder.urls import org_key
 from tests.conftest import BASE_URL, REPO, build_seed_site, html_pages, rendered_text
 
 PAPERS = {s.paper.slug: s.paper for s in load_papers(REPO / "content" / "papers")[0]}

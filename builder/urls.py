@@ -1,0 +1,175 @@
+"""Every URL rule of the site, in one place: where each page lives, its relative and absolute
+forms, where a paper is read elsewhere (arXiv, its PDF, Hugging Face), and which addresses a
+link may have. Every stage asks here; none writes a URL by hand.
+
+Every URL of the site is a file, and every link is relative (`root` climbs from a page's folder
+back to the site root), so one build works on GitHub Pages under a sub-path, on any static
+server and from `file://`. With `base_url` set, pages also carry absolute addresses
+(canonical, feeds, sitemap), and the site's root is `base_url` itself, not `index.html`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from urllib.parse import quote_plus
+
+from slugify import slugify
+
+# Each kind of page pairs its URL pattern with its file (they are the same: every URL is a file).
+PATTERNS = {
+    "digest": "index.html",
+    "page": "page/{key}.html",
+    "paper": "papers/{key}.html",
+    "month": "months/{key}.html",
+    "org": "orgs/{key}.html",
+    "topic": "topics/{key}.html",
+}
+# The folder of each kind of archive, which also holds its index page and its pages 2 on.
+SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
+HOME = PATTERNS["digest"]
+DIGEST_PAGES = PATTERNS["page"].replace("{key}", "{num}")  # digest pages 2 on
+
+# Schemes of links: a page links out only to the web (http, https) or to mail.
+WEB_SCHEMES = ("http://", "https://")
+SAFE_SCHEMES = (*WEB_SCHEMES, "mailto:")
+
+# A value that is an http(s) URL and nothing else (a paper's code or project page).
+WEB_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+# An http(s) URL inside running text (an abstract); `url_spans` trims what follows it.
+URL_IN_TEXT = re.compile(r"https?://[^\s{(<>\"]+", re.IGNORECASE)
+URL_TRAILING = ".,;:)]}"
+# Where a site is published: only what a URL may hold unescaped (RFC 3986), so it can go
+# into any attribute or feed as it is.
+SITE_URL = re.compile(
+    r"^https?://[A-Za-z0-9.\-\[\]:@%_~!$&'()*+,;=]+(/[A-Za-z0-9.\-_~!$&'()*+,;=:@%/]*)?$"
+)
+
+
+def url_for(kind: str, key: str | int = "") -> str:
+    """Return the site path of one page, such as `orgs/berkeley.html`."""
+    return PATTERNS[kind].format(key=key)
+
+
+def paper_url(slug: str) -> str:
+    """Return the site path of a paper's page: `papers/<slug>.html`."""
+    return url_for("paper", slug)
+
+
+def digest_url(num: int) -> str:
+    """Return the site path of digest page `num` (page 1 is the front page)."""
+    return HOME if num == 1 else url_for("page", num)
+
+
+def archive_pages(kind: str, key: str) -> str:
+    """Return the pattern of an archive's pages 2 on: `months/2026-03/{num}.html`."""
+    return f"{SECTIONS[kind]}/{key}/{{num}}.html"
+
+
+def key_slug(text: str, prefix: str) -> str:
+    """Slugify an organization id or topic name for a URL; `prefix-<hash>` when nothing is left."""
+    slug = slugify(text.lower(), max_length=60, word_boundary=True, save_order=True)
+    if slug:
+        return slug
+    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
+
+
+@lru_cache(maxsize=65536)
+def org_key(org_id: str) -> str:
+    """Return the URL key of an organization id (`Meituan-LongCat` -> `meituan-longcat`)."""
+    return key_slug(org_id, "org")
+
+
+def index_url(kind: str) -> str:
+    """Return the site path of the page that lists every archive of a kind: `orgs/index.html`."""
+    return f"{SECTIONS[kind]}/index.html"
+
+
+def feed_url(page: str) -> str:
+    """Return the feed beside an archive's first page: `orgs/berkeley.html` -> `.xml`."""
+    return page.removesuffix(".html") + ".xml"
+
+
+def bib_url(page: str) -> str:
+    """Return the BibTeX file beside a paper's page: `papers/<slug>.bib`."""
+    return page.removesuffix(".html") + ".bib"
+
+
+def root_of(path: str) -> str:
+    """Return the relative prefix from a site path back to the site root (`../` for one level)."""
+    return "../" * path.count("/")
+
+
+def published(base_url: str, path: str) -> str:
+    """Return where a site path is published: `base_url` itself for the home page.
+
+    Without `base_url` it stays the site path (relative to the site root).
+    """
+    return base_url if base_url and path == HOME else base_url + path
+
+
+def link(base_url: str, page: str, path: str) -> str:
+    """Return how the file at site path `page` links to site path `path`: its published URL
+    when base_url is set, else relative to the file's folder."""
+    return published(base_url, path) if base_url else root_of(page) + path
+
+
+def absolute(base_url: str, path: str) -> str | None:
+    """Return the published URL of a site path, or None when base_url is not set."""
+    return published(base_url, path) if base_url else None
+
+
+def arxiv_abs(arxiv_id: str) -> str:
+    """Return a paper's arXiv abstract page."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def arxiv_pdf(arxiv_id: str) -> str:
+    """Return a paper's PDF on arXiv."""
+    return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
+def hugging_face(arxiv_id: str) -> str:
+    """Return a paper's page on the Hugging Face listing."""
+    return f"https://huggingface.co/papers/{arxiv_id}"
+
+
+def arxiv_title_search(title: str) -> str:
+    """Return arXiv's search for a title (for a paper whose arXiv id is not known)."""
+    return f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"
+
+
+def is_web(url: str) -> bool:
+    """Tell whether a link goes to the web (http or https)."""
+    return url.lower().startswith(WEB_SCHEMES)
+
+
+def web_url(value: object) -> str | None:
+    """Return a value that is one http(s) URL (trimmed), else None."""
+    if isinstance(value, str) and WEB_URL.match(value.strip()):
+        return value.strip()
+    return None
+
+
+def safe_href(href: str) -> bool:
+    """Tell whether a link in a paper's body may stay: web, mail, in-page or relative."""
+    lowered = href.strip().lower()
+    if lowered.startswith(SAFE_SCHEMES) or lowered.startswith("#"):
+        return True
+    # A relative link has no scheme before its first '/', '?' or '#'.
+    return not re.match(r"^[^/?#]*:", lowered) and not lowered.startswith("//")
+
+
+def url_spans(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (start, URL) for each http(s) URL in `text`, without trailing punctuation."""
+    for match in URL_IN_TEXT.finditer(text):
+        url = match.group(0).rstrip(URL_TRAILING)
+        if len(url) > len("https://"):
+            yield match.start(), url
+
+
+def extract_links(text: str) -> tuple[str, ...]:
+    """List the URLs in `text` in order, without trailing punctuation, each once."""
+    return tuple(dict.fromkeys(url for _, url in url_spans(text)))
