@@ -135,6 +135,19 @@ class PaperPage:
     id: str  # a hash of the paper file: what the page shows changes only when it does
 
 
+def byline(paper: Paper) -> str:
+    """Return who a card or result names: the organization, else up to three authors, else
+    how many authors the listing counts ("" when it knows none)."""
+    if paper.organization:
+        return paper.organization.name or paper.organization.id
+    if paper.authors:
+        more = " et al." if len(paper.authors) > 3 else ""
+        return ", ".join(paper.authors[:3]) + more
+    if paper.authors_count:
+        return f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}"
+    return ""
+
+
 def paper_id(paper: Paper) -> str:
     """Hash a paper's fields (for papers that come from no file)."""
     return key_of(repr(paper))

@@ -28,7 +28,7 @@ from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
 from builder.models import Paper, capture_moment, capture_text
-from builder.pages import PaperPage
+from builder.pages import PaperPage, byline
 from builder.workers import fork_map
 
 __all__ = ["DEFAULT_THEME", "Renderer", "make_environment"]
@@ -84,6 +84,7 @@ def make_environment(config: SiteConfig) -> Environment:
         org_key=urls.org_key,
         index_url=urls.index_url,
         arxiv_pdf=urls.arxiv_pdf,
+        byline_text=byline,
         group_days=group_days,
         version=__version__,
     )

@@ -40,8 +40,7 @@ from builder.cache import BuildCache, key_of, sha
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
-from builder.models import Paper
-from builder.pages import PaperPage
+from builder.pages import PaperPage, byline
 from builder.plan import Output
 from builder.stem import stem
 from builder.workers import fork_map
@@ -136,16 +135,6 @@ def search_documents(pages: Sequence[PaperPage]) -> list[dict[str, str]]:
             }
         )
     return docs
-
-
-def byline(paper: Paper) -> str:
-    """Return who a result names: the organization, else up to three authors."""
-    if paper.organization:
-        return paper.organization.name or paper.organization.id
-    if paper.authors:
-        more = " et al." if len(paper.authors) > 3 else ""
-        return ", ".join(paper.authors[:3]) + more
-    return ""
 
 
 def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:

@@ -8,8 +8,8 @@ import pytest
 
 from builder.load import load_papers
 from builder.merge import merge_entries
-from builder.models import Paper
-from builder.render import excerpt, links_out
+from builder.models import Organization, Paper
+from builder.render import Renderer, excerpt, links_out
 from builder.text import title_key
 from tests.conftest import REPO, seed_entries
 
@@ -27,6 +27,35 @@ def test_links_out_use_the_arxiv_id_else_a_title_search() -> None:
     assert known[1][1] == "https://arxiv.org/pdf/2501.00001"
     unknown = links_out(Paper(title="A & B", abstract="", github="javascript:alert(1)"))
     assert unknown == [("Search arXiv", "https://arxiv.org/search/?query=A+%26+B&searchtype=title")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown"),
+    [
+        ({"organization": Organization("ucb", "UC Berkeley"), "authors": ("A",)}, "UC Berkeley"),
+        ({"authors": ("A", "B", "C", "D")}, "A, B, C et al."),
+        ({"authors": ("A & B",)}, "A & B"),
+        ({"authors_count": 7}, "7 authors"),
+        ({"authors_count": 1}, "1 author"),
+        ({}, ""),
+    ],
+)
+def test_a_card_and_a_search_result_name_the_same_byline(fields: dict, shown: str) -> None:
+    from bs4 import BeautifulSoup
+
+    from builder.config import load_config
+    from builder.pages import paper_pages
+    from builder.search import search_records
+
+    paper = Paper(title="T", abstract="", body="Text.", slug="t", **fields)
+    config, _ = load_config(None, {})
+    pages = paper_pages([paper], config)
+    renderer = Renderer(config, {"t": pages[0]})
+    for kind in ("card", "row"):
+        meta = BeautifulSoup(renderer.item(kind, "", paper), "html.parser").select_one(".meta")
+        byline = meta.select_one(".org, .authors")
+        assert (byline.get_text() if byline else "") == shown
+    assert search_records(pages)[0][4] == shown
 
 
 @pytest.mark.browser
