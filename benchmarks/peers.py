@@ -12,10 +12,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from builder.archives import compile_topics, listed_on, paper_topics
 from builder.config import SiteConfig
-from builder.models import Paper
+from builder.models import Paper, listed_on
 from builder.pages import Converter, plain_text, render_markdown
+from builder.topics import compile_topics, paper_topics
 
 LAYOUTS = {
     "_default/baseof.html": """<!doctype html>

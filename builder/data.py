@@ -15,9 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from builder.archives import first_capture
-from builder.models import Paper, capture_text
-from builder.store import KEY_ORDER
+from builder.models import KEY_ORDER, Paper, capture_text, listed_on
 
 SCHEMA_PATH = "data/papers.schema.json"
 INDEX_PATH = "data/index.json"
@@ -48,9 +46,8 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 def year_of(paper: Paper) -> int | None:
     """The year a paper is filed under: its date's, else its first capture's."""
-    if paper.date:
-        return paper.date.year
-    return first_capture(paper).year if paper.sources else None
+    day = listed_on(paper)
+    return day.year if day else None
 
 
 def record(paper: Paper, url: str) -> dict[str, Any]:

@@ -1,11 +1,31 @@
-"""Plain records passed between the pipeline stages (and the rule that orders captures)."""
+"""Plain records passed between the pipeline stages, the keys of a paper file, and the date
+rules every stage shares: when a capture was made, the day a paper sits under, its month."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+# The keys of a paper file, in the order they are written (a key with no value is left out).
+KEY_ORDER = (
+    "title",
+    "slug",
+    "date",
+    "authors",
+    "authors_count",
+    "organization",
+    "upvotes",
+    "arxiv_id",
+    "github",
+    "project_page",
+    "keywords",
+    "links",
+    "sources",
+    "tags",
+)
 
 
 def by_fields(self: Any) -> tuple[type, tuple[Any, ...]]:
@@ -112,3 +132,39 @@ class Paper:
     # Capture date of the sighting that gave `upvotes` (not stored; lets a re-ingest decide
     # whether a paper file's count is older than what the snapshots show).
     upvotes_captured: dt.date | None = field(default=None, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The days and months papers sit under
+
+
+def first_capture(paper: Paper) -> dt.date | None:
+    """Return the (UTC) day a paper was first captured; None when no snapshot lists it."""
+    return capture_day(min(paper.sources).captured) if paper.sources else None
+
+
+def listed_on(paper: Paper) -> dt.date | None:
+    """Return the day a paper sits under: its date, else its first capture."""
+    return paper.date or first_capture(paper)
+
+
+def capture_order(paper: Paper) -> tuple[dt.date, str]:
+    """Order papers as they came: by first capture (else date; papers with neither last), then
+    slug, so a paper added later never comes before one that was there."""
+    return (first_capture(paper) or paper.date or dt.date.max, paper.slug)
+
+
+@lru_cache(maxsize=4096)
+def month_key(day: dt.date) -> str:
+    """Return the month a day is in, as its archive's key: `2026-03`."""
+    return f"{day:%Y-%m}"
+
+
+def month_start(key: str) -> dt.date:
+    """Return the first day of a month key."""
+    return dt.date(int(key[:4]), int(key[5:7]), 1)
+
+
+def month_name(key: str) -> str:
+    """Return how a month key is shown: `March 2026`."""
+    return month_start(key).strftime("%B %Y")

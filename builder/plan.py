@@ -15,7 +15,6 @@ from functools import partial
 from builder.archives import (
     Archive,
     ArchivePage,
-    first_capture,
     month_archives,
     org_archives,
     paginate,
@@ -26,7 +25,7 @@ from builder.cache import key_of, sha
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.feed import Feed
-from builder.models import Paper
+from builder.models import Paper, capture_order
 from builder.pages import PaperPage
 from builder.render import Renderer, links_out, static_files
 from builder.top import TopList, top_papers
@@ -79,7 +78,7 @@ def plan_site(
         )
 
     # One page per paper, linked to its neighbours in digest order, with its BibTeX beside it.
-    by_capture = sorted(ordered, key=lambda p: (first_capture(p), p.slug))
+    by_capture = sorted(ordered, key=capture_order)
     keys = cite_keys(by_capture, {p.paper.slug: p.day for p in paper_list})
     bibs: dict[str, str] = {}
     for i, page in enumerate(paper_list):

@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-from builder.archives import first_capture, listed_on
 from builder.cache import BuildCache, key_of, sha
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
+from builder.models import capture_order, listed_on
 from builder.pages import PaperPage, byline
 from builder.plan import Output
 from builder.stem import stem
@@ -115,7 +115,7 @@ def short_ref(number: int) -> str:
 
 def ref_order(pages: Sequence[PaperPage]) -> list[PaperPage]:
     """Order pages by ref: first capture, then slug (a new paper does not move the others)."""
-    return sorted(pages, key=lambda p: (first_capture(p.paper), p.paper.slug))
+    return sorted(pages, key=lambda p: capture_order(p.paper))
 
 
 def search_documents(pages: Sequence[PaperPage]) -> list[dict[str, str]]:

@@ -20,25 +20,9 @@ from builder.errors import FrontMatterError, Problem, display_path
 from builder.files import clear_temporary_files, write_atomic
 from builder.frontmatter import format_document, parse_document, patch_document
 from builder.load import StoredPaper
-from builder.models import Paper, Source, capture_moment, capture_text
+from builder.models import KEY_ORDER, Paper, Source, capture_moment, capture_text
 from builder.text import title_key
 
-KEY_ORDER = (
-    "title",
-    "slug",
-    "date",
-    "authors",
-    "authors_count",
-    "organization",
-    "upvotes",
-    "arxiv_id",
-    "github",
-    "project_page",
-    "keywords",
-    "links",
-    "sources",
-    "tags",
-)
 # Keys ingest fills when they are missing; `upvotes` and `sources` it also keeps current.
 FILLED_KEYS = (
     "date",

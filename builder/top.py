@@ -12,8 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from builder.archives import listed_on
-from builder.models import Paper
+from builder.models import Paper, listed_on, month_key, month_name
 
 TOP = 10  # papers per list
 MONTHS = 12  # recent months listed on top.html
@@ -62,12 +61,10 @@ def top_papers(papers: Sequence[Paper]) -> TopPapers:
         if day is None:
             continue
         days.append(day)
-        months[f"{day:%Y-%m}"].append(paper)
+        months[month_key(day)].append(paper)
         weeks[week_of(day)].append(paper)
     by_month = {
-        key: TopList(
-            dt.date.fromisoformat(f"{key}-01").strftime("%B %Y"), f"m-{key}", most_upvoted(group)
-        )
+        key: TopList(month_name(key), f"m-{key}", most_upvoted(group))
         for key, group in months.items()
     }
     recent_months: list[TopList] = []
@@ -76,7 +73,7 @@ def top_papers(papers: Sequence[Paper]) -> TopPapers:
         newest = max(days)
         year, month = newest.year, newest.month
         for _ in range(MONTHS):
-            key = f"{year:04d}-{month:02d}"
+            key = month_key(dt.date(year, month, 1))
             if key in by_month and by_month[key].papers:
                 recent_months.append(by_month[key])
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)

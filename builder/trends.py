@@ -16,10 +16,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from builder.archives import listed_on
-from builder.models import Paper
+from builder.models import Paper, listed_on, month_key, month_start
 from builder.urls import org_key
 
 SVG = "http://www.w3.org/2000/svg"
@@ -41,23 +39,18 @@ class Trend:
     rows: tuple[tuple[str, ...], ...]
 
 
-@lru_cache(maxsize=4096)
-def _month(day: dt.date) -> str:
-    return f"{day:%Y-%m}"
-
-
 def _months_between(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    """List the month keys from `first` to `last`, both included."""
+    day, months = month_start(first), []
+    while (key := month_key(day)) <= last:
+        months.append(key)
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return months
 
 
 def per_month(papers: Sequence[Paper]) -> Trend:
     """Papers listed per month, every month from the first to the last (empty ones as 0)."""
-    counts = Counter(_month(d) for p in papers if (d := listed_on(p)))
+    counts = Counter(month_key(d) for p in papers if (d := listed_on(p)))
     months = _months_between(min(counts), max(counts)) if counts else []
     rows = tuple((m, str(counts.get(m, 0))) for m in months)
     busiest = max(rows, key=lambda r: (int(r[1]), r[0])) if rows else None
@@ -100,10 +93,10 @@ def topics_over_time(papers: Sequence[Paper], topics: Mapping[str, Sequence[obje
         day = listed_on(paper)
         if day is None:
             continue
-        months_seen.add(_month(day))
+        months_seen.add(month_key(day))
         for topic in topics.get(paper.slug, ()):
             name = getattr(topic, "name", str(topic))
-            by_topic.setdefault(name, Counter())[_month(day)] += 1
+            by_topic.setdefault(name, Counter())[month_key(day)] += 1
             totals[name] += 1
     chosen = sorted(totals, key=lambda t: (-totals[t], t))[:TOPICS]
     months = _months_between(min(months_seen), max(months_seen)) if months_seen else []
@@ -155,10 +148,6 @@ def _finish(svg: str, trend: Trend) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def _month_date(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[5:]), 1)
-
-
 def draw(trend: Trend) -> str:
     """Draw one trend as SVG (empty when it has no data)."""
     if not trend.rows:
@@ -171,7 +160,7 @@ def draw(trend: Trend) -> str:
     if trend.id == "per-month" and over_time:
         chart = leather.Chart()
         chart.set_y_scale(scale)
-        chart.add_line([(_month_date(m), int(n)) for m, n in trend.rows])
+        chart.add_line([(month_start(m), int(n)) for m, n in trend.rows])
         svg = chart.to_svg(width=WIDTH, height=HEIGHT)
     elif trend.id == "orgs":
         chart = leather.Chart()
@@ -183,7 +172,7 @@ def draw(trend: Trend) -> str:
         lattice.set_y_scale(scale)
         names = list(trend.columns[1:])
         lattice.add_many(
-            [[(_month_date(r[0]), int(r[i + 1])) for r in trend.rows] for i in range(len(names))],
+            [[(month_start(r[0]), int(r[i + 1])) for r in trend.rows] for i in range(len(names))],
             titles=names,
         )
         svg = lattice.to_svg(width=WIDTH, height=2 * HEIGHT + 60)

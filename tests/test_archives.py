@@ -6,17 +6,13 @@ import datetime as dt
 
 from builder.archives import (
     Pagination,
-    compile_topics,
     group_days,
-    listed_on,
     month_archives,
     newest_first,
     org_archives,
     paginate,
-    paper_topics,
     topic_archives,
 )
-from builder.config import DEFAULT_TOPICS
 from builder.models import Organization, Paper, Source
 
 D = dt.date
@@ -27,43 +23,6 @@ def paper(slug: str, day: D | None = None, captured: D | None = None, **kw: obje
     return Paper(
         title=kw.pop("title", slug), abstract="", slug=slug, date=day, sources=sources, **kw
     )
-
-
-def test_phrases_match_at_a_word_start_in_any_case() -> None:
-    rules = compile_topics({"math": ["math"], "language models": ["LLM"], "rl": ["RL"]})
-    found = lambda text: [t.slug for t in paper_topics(paper("p"), text, rules)]  # noqa: E731
-    assert found("Mathematical olympiad") == ["math"]
-    assert found("the aftermath of a storm") == []
-    assert found("many llms and RL-based agents") == ["language-models", "rl"]
-    assert found("world models") == []  # "rl" inside a word is not RL
-    assert found("snake_math") == []  # an underscore joins words
-
-
-def test_hand_tags_come_first_and_merge_with_rules_by_slug() -> None:
-    rules = compile_topics({"Language Models": ["LLM"]})
-    tagged = paper("p", tags=("language models", "My list"))
-    topics = paper_topics(tagged, "An LLM paper", rules)
-    assert [(t.name, t.slug) for t in topics] == [
-        ("language models", "language-models"),
-        ("My list", "my-list"),
-    ]
-
-
-def test_default_topics_compile_and_find_the_usual_fields() -> None:
-    rules = compile_topics(DEFAULT_TOPICS)
-    text = "We fine-tune a large language model with GRPO for math reasoning."
-    assert [t.slug for t in paper_topics(paper("p"), text, rules)] == [
-        "reasoning",
-        "math",
-        "reinforcement-learning",
-        "language-models",
-    ]
-
-
-def test_undated_papers_sit_under_their_first_capture() -> None:
-    assert listed_on(paper("a", captured=D(2026, 6, 16))) == D(2026, 6, 16)
-    assert listed_on(paper("b", D(2026, 5, 1), captured=D(2026, 6, 16))) == D(2026, 5, 1)
-    assert listed_on(paper("c")) is None
 
 
 def test_newest_first_with_ties_by_slug_and_no_day_last() -> None:

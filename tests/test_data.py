@@ -11,9 +11,8 @@ from pathlib import Path
 import jsonschema
 
 from builder import data
-from builder.archives import first_capture
 from builder.load import load_papers
-from builder.models import Organization, Paper, Source
+from builder.models import Organization, Paper, Source, first_capture
 from tests.conftest import REPO, html_pages
 
 PAPERS = {s.paper.slug: s.paper for s in load_papers(REPO / "content" / "papers")[0]}

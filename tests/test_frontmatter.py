@@ -8,7 +8,7 @@ import pytest
 
 from builder.errors import FrontMatterError
 from builder.frontmatter import dump_keys, parse_document, patch_document, split_document
-from builder.store import KEY_ORDER
+from builder.models import KEY_ORDER
 
 EDITED = """---
 # my notes on this paper

@@ -16,8 +16,8 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from builder.archives import listed_on
 from builder.load import load_papers
+from builder.models import listed_on
 from builder.urls import org_key
 from tests.conftest import BASE_URL, REPO, build_seed_site, html_pages, rendered_text
 

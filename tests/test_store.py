@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from builder.load import parse_paper
 from builder.merge import merge_entries
-from builder.models import Organization, Paper, Source
+from builder.models import KEY_ORDER, Organization, Paper, Source
 from builder.store import (
-    KEY_ORDER,
     RESERVED_SLUGS,
     base_slug,
     escape_markdown,

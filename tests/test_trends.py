@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from builder.archives import Topic
 from builder.models import Organization, Paper
+from builder.topics import Topic
 from builder.trends import draw, per_month, top_orgs, topics_over_time, trends, upvotes
 
 SVG = "{http://www.w3.org/2000/svg}"

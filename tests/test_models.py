@@ -1,0 +1,54 @@
+"""The date rules every stage shares: captures, the day a paper sits under, its month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from builder.models import (
+    Paper,
+    Source,
+    capture_order,
+    first_capture,
+    listed_on,
+    month_key,
+    month_name,
+    month_start,
+)
+
+D = dt.date
+
+
+def paper(slug: str, day: D | None = None, *captured: dt.date) -> Paper:
+    sources = tuple(Source(c, f"{n}.txt") for n, c in enumerate(captured))
+    return Paper(title=slug, abstract="", slug=slug, date=day, sources=sources)
+
+
+def test_undated_papers_sit_under_their_first_capture() -> None:
+    assert listed_on(paper("a", None, D(2026, 6, 16))) == D(2026, 6, 16)
+    assert listed_on(paper("b", D(2026, 5, 1), D(2026, 6, 16))) == D(2026, 5, 1)
+    assert listed_on(paper("c")) is None
+
+
+def test_the_first_capture_is_the_earliest_whatever_the_order_of_sources() -> None:
+    late_first = paper("a", None, D(2026, 6, 20), D(2026, 6, 16))
+    assert first_capture(late_first) == listed_on(late_first) == D(2026, 6, 16)
+    # A capture to the second counts in UTC: 23:30 at UTC-5 is the next day.
+    evening = dt.datetime(2026, 6, 16, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert first_capture(paper("b", None, evening)) == D(2026, 6, 17)
+
+
+def test_papers_come_in_capture_order_then_slug_those_never_captured_last() -> None:
+    papers = [
+        paper("never"),
+        paper("dated-only", D(2026, 1, 1)),
+        paper("b", D(2020, 1, 1), D(2026, 3, 1)),
+        paper("a", None, D(2026, 3, 1)),
+    ]
+    ordered = sorted(papers, key=capture_order)
+    assert [p.slug for p in ordered] == ["dated-only", "a", "b", "never"]
+
+
+def test_month_keys_names_and_starts() -> None:
+    assert month_key(D(2026, 3, 31)) == "2026-03"
+    assert month_name("2026-03") == "March 2026"
+    assert month_start("2026-12") == D(2026, 12, 1)
