@@ -28,8 +28,8 @@ import numpy as np
 
 from builder.models import Organization, Paper, Source
 from builder.read import read_snapshot, snapshot_files
-from builder.search import STOP_WORDS, fold_word
 from builder.store import format_paper, make_slug
+from builder.terms import STOP_WORDS, fold_word
 from builder.text import title_key
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -132,6 +133,15 @@ class Paper:
     # Capture date of the sighting that gave `upvotes` (not stored; lets a re-ingest decide
     # whether a paper file's count is older than what the snapshots show).
     upvotes_captured: dt.date | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: where it goes, what it shows (hashed), and how to make it."""
+
+    dest: str
+    key: str
+    make: Callable[[], str | bytes]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,8 +8,7 @@ Nothing is rendered here; `Renderer` (render.py) renders when a file's `make` is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import partial
 
 from builder.archives import (
@@ -25,23 +24,15 @@ from builder.cache import key_of, sha
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.feed import Feed
-from builder.models import Paper, capture_order
+from builder.models import Output, Paper, capture_order
 from builder.pages import PaperPage
 from builder.render import Renderer, links_out, static_files
+from builder.search import ENGINE_FILE, engine_script
 from builder.top import TopList, top_papers
 from builder.trends import Trend, draw, trends
 from builder.urls import HOME, SECTIONS, bib_url, feed_url, index_url, is_web, published
 
 __all__ = ["Output", "plan_site"]
-
-
-@dataclass(frozen=True)
-class Output:
-    """One file of the site: where it goes, what it shows (hashed), and how to make it."""
-
-    dest: str
-    key: str
-    make: Callable[[], str | bytes]
 
 
 def _ids(papers: Sequence[Paper], pages: dict[str, PaperPage]) -> tuple[str, ...]:
@@ -58,10 +49,9 @@ def plan_site(
     pages = render.pages
     base = render.base
     count = len(ordered)
-    plan = [
-        Output(dest, sha(data), partial(lambda d: d, data))
-        for dest, data in static_files(config).items()
-    ]
+    files = static_files(config)
+    files[ENGINE_FILE] = engine_script(files[ENGINE_FILE])
+    plan = [Output(dest, sha(data), partial(lambda d: d, data)) for dest, data in files.items()]
 
     # The digest, newest first, a page at a time.
     for digest in paginate(ordered, config.page_size):

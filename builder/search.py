@@ -17,8 +17,8 @@ all in `assets/search/`, each a script that hands its data to `PaperDigestSearch
 
 Refs are numbers in base 36, in the order papers were first captured (then by slug), so adding
 papers leaves the refs and record chunks of the others as they were. Python and JavaScript turn
-a word into an index term with one pipeline step, registered under one label (fold accents and
-case, trim punctuation, drop stop words, stem).
+a word into an index term with one pipeline step, registered under one label (`terms.py`);
+search.js gets that rule and FORMAT written into it as the build copies it (`engine_script`).
 """
 
 from __future__ import annotations
@@ -26,80 +26,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from builder.cache import BuildCache, key_of, sha
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
-from builder.models import capture_order, listed_on
+from builder.models import Output, capture_order, listed_on
 from builder.pages import PaperPage, byline
-from builder.plan import Output
-from builder.stem import stem
+from builder.terms import TERM_LABEL, script_rules, split_words, term_of
 from builder.workers import fork_map
 
 # Where `npm ci` (make setup) puts lunr.js; the build copies it into the site, never the repo.
 LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
 FIELDS = ("title", "abstract", "org", "authors", "topic")
 BOOSTS = {"title": 10, "org": 2, "topic": 2}
-TERM_LABEL = "paperDigestTerm"
 LUNR_FILE = "assets/lunr.min.js"
+ENGINE_FILE = "assets/search.js"  # the theme's engine, which the build writes the rules into
 DATA = "assets/search/"
-FORMAT = 1  # bumped when the files change shape; search.js checks it
+FORMAT = 1  # bumped when the files change shape; search.js checks it (see `engine_script`)
 SHARD_BYTES = 12_000  # a shard closes once its postings pass this (a big term stands alone)
 VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk
 RECORDS_PER_CHUNK = 1
 PARALLEL_FROM = 400  # documents to count before the work is worth forking for
-
-# Letters NFKD does not take apart; folded the same way in search.js.
-_LETTERS = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "œ": "oe",
-        "ø": "o",
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "\u0131": "i",
-    }
-)
-# Anything but a letter or a digit at either end of a token (search.js: [^\p{L}\p{N}]).
-_EDGES = re.compile(r"^[\W_]+|[\W_]+\Z")
-# A possessive ending: "model's" is indexed as "model" (search.js: POSSESSIVE).
-_POSSESSIVE = re.compile(r"['\u2019]s\Z")
-# What splits words: whitespace as Python or JavaScript sees it (Python's \s lacks U+FEFF and
-# JavaScript's lacks U+001C-U+001F and U+0085), '-', dashes, '/', '\\' and '|' (search.js: WORD).
-_SEPARATORS = re.compile(r"[\s\ufeff\-\u2010-\u2015\u2212/\\|]+")
-
-
-def fold_word(word: str) -> str:
-    """Fold a word for the index: lowercase, no accents, no punctuation at the ends, no 's."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return _POSSESSIVE.sub("", _EDGES.sub("", bare.translate(_LETTERS)))
-
-
-@lru_cache(maxsize=1 << 17)
-def term_of(word: str) -> str:
-    """Return the index term of a word ("" for a stop word or a word of punctuation only)."""
-    folded = fold_word(word)
-    if not folded or folded in STOP_WORDS:
-        return ""
-    return stem(folded)
-
-
-def split_words(text: str) -> str:
-    """Turn every word separator into a space, so lunr.py and lunr.js split text alike."""
-    return _SEPARATORS.sub(" ", text)
 
 
 def short_ref(number: int) -> str:
@@ -335,6 +289,16 @@ def compact_file(pages: Sequence[PaperPage]) -> bytes:
         "votes": ",".join(votes),
     }
     return payload("p", 0, data)
+
+
+# Where search.js takes its rules: the build writes them in place of this.
+RULES_MARK = b"/* paper-digest: rules */ null"
+
+
+def engine_script(source: bytes) -> bytes:
+    """Write the files' FORMAT and the term rule into search.js, where it marks their place."""
+    rules = json.dumps({"format": FORMAT, **script_rules()}, separators=(",", ":"))
+    return source.replace(RULES_MARK, rules.encode("ascii"))
 
 
 def lunr_js() -> bytes:

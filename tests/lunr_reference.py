@@ -13,7 +13,8 @@ from typing import Any
 from lunr.index import Index
 
 from builder.lunr_index import DocTerms, Postings, Vocabulary, weigh
-from builder.search import BOOSTS, FIELDS, TERM_LABEL, term_of
+from builder.search import BOOSTS, FIELDS
+from builder.terms import TERM_LABEL, term_of
 
 
 def term(token: Any, i: int | None = None, tokens: list | None = None) -> Any:

@@ -20,8 +20,8 @@ from builder.search import (
     ref_order,
     search_documents,
     short_ref,
-    term_of,
 )
+from builder.terms import term_of
 from tests.conftest import REPO
 from tests.lunr_reference import build_index, compute, serialized
 

@@ -24,15 +24,14 @@ from builder.pages import paper_pages
 from builder.search import (
     DATA,
     compute_index,
-    fold_word,
     read_payload,
     record_outputs,
     ref_order,
     search_documents,
     search_records,
     short_ref,
-    term_of,
 )
+from builder.terms import term_of
 from tests.conftest import REPO, SEEDS
 from tests.lunr_reference import build_index
 
@@ -49,33 +48,6 @@ def paper(title: str, body: str = "An abstract.", **fields: object) -> Paper:
 def pages_of(*papers: Paper) -> list:
     config, _ = load_config(None, {})
     return paper_pages(papers, config)
-
-
-@pytest.mark.parametrize(
-    ("word", "folded"),
-    [
-        ("Schrödinger", "schrodinger"),
-        ("SCHRÖDINGER", "schrodinger"),
-        ("schrodinger", "schrodinger"),
-        ("(grokking),", "grokking"),
-        ("“LLMs”", "llms"),
-        ("Straße", "strasse"),
-        ("Łódź", "lodz"),
-        ("ﬁne-tuning", "fine-tuning"),  # a ligature; '-' splits words before this step
-        ("qwen2.5", "qwen2.5"),
-        ("—", ""),
-        ("模型", "模型"),
-    ],
-)
-def test_fold_word(word: str, folded: str) -> None:
-    assert fold_word(word) == folded
-
-
-def test_terms_fold_stem_and_drop_stop_words() -> None:
-    assert term_of("Generalization") == term_of("generalize") == term_of("GENERALIZES")
-    assert term_of("Schrödinger's") == term_of("schrodinger") == term_of("Schrödinger\u2019s")
-    assert term_of("model's") == term_of("models") == term_of("models'")
-    assert term_of("The") == "" and term_of("...") == ""
 
 
 def test_short_refs_count_in_base_36() -> None:

@@ -6,17 +6,20 @@
 (function () {
   "use strict";
 
-  var FORMAT = 1; // builder/search.py's FORMAT: the shape of the files
-  // Kept in step with builder/search.py: _SEPARATORS, _EDGES, _POSSESSIVE and _LETTERS.
-  var QUERY_SEPARATORS = /[\x1c-\x1f\x85\u2010-\u2015\u2212/\\|]+/g; // lunr splits on \s and -
-  var WORD = /[^\s\x1c-\x1f\x85\-\u2010-\u2015\u2212/\\|]+/g;
-  var EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
-  var LEAD = /^[^\p{L}\p{N}]*/u;
-  var TRAIL = /[^\p{L}\p{N}]*$/u;
-  var MARKS = /\p{Mn}/gu;
-  var POSSESSIVE = /['\u2019]s$/;
-  var LETTERS = { "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i" };
-  var SPECIAL = /[ßæœøłđðþı]/g;
+  // The shape of the data files and how a word becomes an index term, as builder/terms.py and
+  // builder/search.py have them: the build writes them in as it copies this file into the site.
+  var RULES = /* paper-digest: rules */ null;
+  var FORMAT = RULES.format;
+  var NOT_WORD = "[^" + RULES.word + "]";
+  var QUERY_SEPARATORS = new RegExp("[" + RULES.separators + "]+", "g"); // lunr splits on "-"
+  var WORD = new RegExp("[^" + RULES.separators + "\\-]+", "g");
+  var EDGES = new RegExp("^" + NOT_WORD + "+|" + NOT_WORD + "+$", "gu");
+  var LEAD = new RegExp("^" + NOT_WORD + "*", "u");
+  var TRAIL = new RegExp(NOT_WORD + "*$", "u");
+  var MARKS = new RegExp("\\p{" + RULES.marks + "}", "gu");
+  var POSSESSIVE = new RegExp(RULES.possessive + "$");
+  var LETTERS = RULES.letters;
+  var SPECIAL = new RegExp("[" + Object.keys(LETTERS).join("") + "]", "g");
   var MAX_QUERY = 300; // characters; longer queries are cut
   var MAX_EDITS = 2; // lunr's fuzzy matching grows fast with the edit distance
   var MIN_PREFIX = 2; // letters before a * (fewer would load most of the index)
