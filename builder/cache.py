@@ -17,8 +17,8 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +119,30 @@ def folder_stats(
     return stats
 
 
+def project_path(path: Path, root: Path) -> str:
+    """Name a path as the project sees it: relative to site.yaml's folder when inside it, so a
+    project moved or copied elsewhere keeps its keys; else as it is (it stays where it is)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def config_key(config: SiteConfig) -> str:
-    """Hash every setting (site.yaml and the flags that override it)."""
-    values = astuple(config)
-    return key_of(*[sorted(v.items()) if isinstance(v, dict) else v for v in values])
+    """Hash every setting (site.yaml and the flags that override it), paths as the project
+    sees them (`project_path`)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return project_path(value, config.root)
+        if isinstance(value, tuple):
+            return tuple(plain(v) for v in value)
+        if isinstance(value, Mapping):
+            return sorted(value.items())
+        return value
+
+    settings = [f.name for f in fields(config) if f.name != "root"]
+    return key_of(*[(name, plain(getattr(config, name))) for name in settings])
 
 
 @dataclass

@@ -106,14 +106,17 @@ def check_templates(config: SiteConfig) -> tuple[int, list[Problem]]:
 
 
 def theme_key(config: SiteConfig) -> str:
-    """Hash every file of the theme folders (templates and static files), in search order."""
+    """Hash every file of the theme folders (templates and static files), in search order.
+
+    A folder counts by its place in that order, not its path: a moved project keeps its key.
+    """
     parts = []
-    for folder in config.themes:
+    for place, folder in enumerate(config.themes):
         for name, _stat in walk(folder):
             try:
-                parts.append((str(folder), name, sha((folder / name).read_bytes())))
+                parts.append((place, name, sha((folder / name).read_bytes())))
             except OSError:
-                parts.append((str(folder), name, ""))
+                parts.append((place, name, ""))
     return key_of(*parts)
 
 

@@ -18,6 +18,7 @@ from builder import related
 from builder.build import build, ingest
 from builder.cache import RACY_NS, BuildCache
 from builder.config import load_config
+from builder.render import Renderer
 from tests.conftest import REPO, SEEDS
 
 SITE_YAML = "title: Cached\nsnapshots: snapshots\npapers: papers\noutput: output\n"
@@ -322,3 +323,25 @@ def test_what_the_api_did_not_know_outlives_a_change_of_the_builders_code(tmp_pa
     new = BuildCache(tmp_path / ".cache", code="another version")
     assert new.table("resolve-misses").get("a title nobody knows") == "2026-11-20T06:00:00+00:00"
     assert new.table("papers").get("key") is None  # what the code made is made again
+
+
+def test_a_moved_project_keeps_its_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = make_project(tmp_path / "first")
+    (first / "theme").mkdir()
+    (first / "theme" / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    (first / "site.yaml").write_text(SITE_YAML + "theme_dirs: [theme]\n")
+    run(first)
+    built = tree(first / "output")
+    moved = tmp_path / "elsewhere" / "moved"
+    moved.parent.mkdir()
+    first.rename(moved)
+    rendered: list[str] = []
+    render = Renderer.__call__
+    monkeypatch.setattr(
+        Renderer, "__call__", lambda r, *a, **k: rendered.append(a[1]) or render(r, *a, **k)
+    )
+    config, _ = load_config(moved / "site.yaml", {})
+    report = build(config)
+    assert report.files > 400 and report.unchanged == report.files
+    assert rendered == []  # its pages' keys did not change with its place
+    assert tree(moved / "output") == built
