@@ -202,32 +202,12 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
 
     endpoint = fetch.endpoint_of(args.endpoint, config.api_endpoint)
     # `build --fetch` has none of these flags: it fetches today's papers.
-    flag = {k: getattr(args, k, None) for k in ("date", "week", "month", "search", "resolve")}
-    first, last = getattr(args, "first", None), getattr(args, "last", None)
-    if first or last:
-        if not (first and last):
-            raise BuilderError("--from and --to go together: give both days")
-        if any(flag[k] is not None for k in ("date", "week", "month", "search")):
-            raise BuilderError("--from/--to backfill daily papers: give no other selector")
-        start, end = fetch.parse_day(first), fetch.parse_day(last)
-        if start > end:
-            raise BuilderError(f"--from {first} is after --to {last}")
-        requests = [fetch.Request("date", d.isoformat()) for d in fetch.days(start, end)]
-    elif flag["week"] is not None:
-        requests = [fetch.Request("week", fetch.parse_week(flag["week"]))]
-    elif flag["month"] is not None:
-        requests = [fetch.Request("month", fetch.parse_month(flag["month"]))]
-    elif flag["search"] is not None:
-        if not flag["search"].strip():
-            raise BuilderError("--search: expected words to search for")
-        requests = [fetch.Request("search", flag["search"].strip())]
-    elif flag["date"] is not None:
-        requests = [fetch.Request("date", fetch.parse_day(flag["date"]).isoformat())]
-    elif flag["resolve"]:
-        requests = []  # --resolve alone
-    else:
-        requests = [fetch.Request("date", fetch.utc_now().date().isoformat())]
-    if first:  # a backfill: a bar on a terminal
+    asked = {
+        k: getattr(args, k, None) for k in ("date", "week", "month", "search", "first", "last")
+    }
+    resolve = getattr(args, "resolve", False)
+    requests = fetch.select_requests(**asked, resolve=resolve, today=fetch.utc_now().date())
+    if asked["first"]:  # a backfill: a bar on a terminal
         with Progress(len(requests), "fetching", "days") as bar:
             report = fetch.fetch(
                 requests,
@@ -239,7 +219,7 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
             )
     else:
         report = fetch.fetch(requests, config.snapshots, endpoint)
-    if flag["resolve"]:
+    if resolve:
         path, found = fetch.resolve(config, endpoint)
         if path is not None:
             report.saved.append((path.name, len(found.items)))

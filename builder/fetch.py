@@ -116,6 +116,43 @@ def parse_month(text: str) -> str:
     return text
 
 
+def select_requests(
+    *,
+    date: str | None = None,
+    week: str | None = None,
+    month: str | None = None,
+    search: str | None = None,
+    first: str | None = None,
+    last: str | None = None,
+    resolve: bool = False,
+    today: dt.date,
+) -> list[Request]:
+    """Turn what `fetch` was asked for into requests: a backfill from `first` to `last`, a
+    week, a month, a search or a day; none for `resolve` alone; else the papers of `today`."""
+    if first or last:
+        if not (first and last):
+            raise BuilderError("--from and --to go together: give both days")
+        if any(v is not None for v in (date, week, month, search)):
+            raise BuilderError("--from/--to backfill daily papers: give no other selector")
+        start, end = parse_day(first), parse_day(last)
+        if start > end:
+            raise BuilderError(f"--from {first} is after --to {last}")
+        return [Request("date", d.isoformat()) for d in days(start, end)]
+    if week is not None:
+        return [Request("week", parse_week(week))]
+    if month is not None:
+        return [Request("month", parse_month(month))]
+    if search is not None:
+        if not search.strip():
+            raise BuilderError("--search: expected words to search for")
+        return [Request("search", search.strip())]
+    if date is not None:
+        return [Request("date", parse_day(date).isoformat())]
+    if resolve:
+        return []  # --resolve alone
+    return [Request("date", today.isoformat())]
+
+
 def endpoint_of(option: str | None, configured: str | None) -> str:
     """Choose the API's address: --endpoint, else HF_ENDPOINT, else site.yaml, else the
     library's default; the library's `HfApi` normalizes it."""

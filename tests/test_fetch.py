@@ -6,6 +6,7 @@ tests, answering like the real API (or failing as it may: 429, 500, a hang, brok
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -22,6 +23,7 @@ from builder import fetch
 from builder.__main__ import main
 from builder.build import ingest
 from builder.config import load_config
+from builder.errors import BuilderError
 from builder.frontmatter import parse_document
 
 
@@ -473,3 +475,24 @@ def test_a_broken_fetched_snapshot_is_reported_by_file_and_line() -> None:
     not_a_list = json.dumps({"captured": "2026-11-20T06:00:00Z", "items": {"a": 1}}).encode()
     problems = parse_snapshot(not_a_list, "x.json", dt.date(2026, 11, 21), None).problems
     assert [str(p) for p in problems] == ["x.json:1: expected 'items' to be a list"]
+
+
+def test_what_fetch_is_asked_for_becomes_its_requests() -> None:
+    from builder.fetch import Request, select_requests
+
+    today = dt.date(2026, 11, 20)
+    assert select_requests(today=today) == [Request("date", "2026-11-20")]
+    assert select_requests(resolve=True, today=today) == []
+    assert select_requests(week="2026-W47", today=today) == [Request("week", "2026-W47")]
+    assert select_requests(search=" grokking ", today=today) == [Request("search", "grokking")]
+    backfill = select_requests(first="2026-11-19", last="2026-11-21", today=today)
+    assert [r.value for r in backfill] == ["2026-11-19", "2026-11-20", "2026-11-21"]
+    for asked, message in [
+        ({"first": "2026-11-19"}, "go together"),
+        ({"first": "2026-11-19", "last": "2026-11-20", "week": "2026-W47"}, "no other selector"),
+        ({"first": "2026-11-21", "last": "2026-11-20"}, "is after"),
+        ({"search": "  "}, "expected words"),
+        ({"date": "2026-02-30"}, "expected a day"),
+    ]:
+        with pytest.raises(BuilderError, match=message):
+            select_requests(**asked, today=today)
