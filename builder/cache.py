@@ -25,6 +25,7 @@ from typing import Any
 from builder.config import SiteConfig
 from builder.errors import display_path
 from builder.files import atomic_file, clear_temporary_files
+from builder.listing import SNAPSHOT_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,6 @@ class Inputs:
 
 def read_inputs(config: SiteConfig, theme: Iterable[Path], code: str) -> Inputs:
     """Stat every input of a build: snapshots, paper files, theme folders, lunr.js."""
-    from builder.read import SNAPSHOT_SUFFIXES
-
     folders = [(str(d), list(walk(d))) for d in theme]
     try:
         folders.append((str(LUNR_JS), [("", stat_of(LUNR_JS.stat()))]))

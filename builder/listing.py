@@ -1,4 +1,5 @@
-"""What reading one listing yields: its entries, its problems, notes for the log."""
+"""Which files are saved listings, and what reading one yields: its entries, its problems,
+notes for the log."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from dataclasses import dataclass, field
 
 from builder.errors import Problem
 from builder.models import ListingEntry
+
+# The suffixes of saved listings (any case): text dumps, saved HTML pages, API JSON.
+SNAPSHOT_SUFFIXES = (".txt", ".html", ".htm", ".json")
 
 
 def quote(text: str, limit: int = 60) -> str:

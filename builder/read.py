@@ -12,7 +12,7 @@ from pathlib import Path
 
 from builder.cache import BuildCache, stat_of
 from builder.errors import Problem, display_path
-from builder.listing import ListingFile
+from builder.listing import SNAPSHOT_SUFFIXES, ListingFile
 from builder.read_html import parse_html_listing
 from builder.read_json import parse_item, parse_json_listing
 from builder.read_text import parse_text_listing
@@ -29,8 +29,6 @@ __all__ = [
     "read_snapshot",
     "snapshot_files",
 ]
-
-SNAPSHOT_SUFFIXES = (".txt", ".html", ".htm", ".json")
 
 
 def decode_snapshot(data: bytes, name: str) -> tuple[str | None, list[Problem]]:
