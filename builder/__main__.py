@@ -48,8 +48,8 @@ def _year(text: str) -> int:
     return value
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """Build the argument parser; every flag is documented in --help."""
+def _shared_flags() -> argparse.ArgumentParser:
+    """The flags every command takes: where things are, --year, --strict, --debug."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -71,15 +71,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug messages")
-    parser = argparse.ArgumentParser(
-        prog="python -m builder",
-        description="Turn saved Daily Papers listing pages into one Markdown file per paper "
-        "and a static site.",
-        epilog="Flags override site.yaml. Exit status: 0 done (maybe with warnings), "
-        "1 error or warnings under --strict, 2 usage error.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    return common
+
+
+def _endpoint_flag() -> argparse.ArgumentParser:
+    """The --endpoint flag of the commands that ask the API."""
     endpoint = argparse.ArgumentParser(add_help=False)
     endpoint.add_argument(
         "--endpoint",
@@ -87,9 +83,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="the API to ask (default: HF_ENDPOINT, else api_endpoint in site.yaml, else "
         "https://huggingface.co)",
     )
+    return endpoint
+
+
+def _add_fetch(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add `fetch` and its selectors."""
     fetch = commands.add_parser(
         "fetch",
-        parents=[common, endpoint],
+        parents=parents,
         help="save the listing's API answers as snapshots (today's daily papers by default)",
         description="Ask the Daily Papers API (through huggingface_hub, without a token) and "
         "save each answer as one snapshot in the snapshots folder, named by the request; "
@@ -113,19 +114,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="search the API for the title of every paper file without an arXiv id and save "
         "the exact matches, so that ingest completes those files",
     )
-    commands.add_parser(
-        "ingest",
-        parents=[common],
-        help="read the snapshots and write/update the paper files",
-        description="Read the snapshots and write or update one paper file per unique paper.",
-    )
-    commands.add_parser(
-        "check",
-        parents=[common],
-        help="report every problem in the snapshots, paper files and templates; write nothing",
-        description="Read the snapshots, load the paper files and compile the templates, "
-        "report each problem as file:line, and write nothing. Exit status 1 when there is any.",
-    )
+
+
+def _add_site_commands(
+    commands: Any, common: argparse.ArgumentParser, endpoint: argparse.ArgumentParser
+) -> None:
+    """Add `build` and `serve`, which write the site."""
     site = argparse.ArgumentParser(add_help=False, parents=[common])
     site.add_argument(
         "--out", type=Path, metavar="DIR", help="folder to build the site into (default: output)"
@@ -155,6 +149,35 @@ def make_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--port", type=int, default=8000, metavar="N", help="port to listen on (default: 8000)"
     )
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Build the argument parser; every flag is documented in --help."""
+    common, endpoint = _shared_flags(), _endpoint_flag()
+    parser = argparse.ArgumentParser(
+        prog="python -m builder",
+        description="Turn saved Daily Papers listing pages into one Markdown file per paper "
+        "and a static site.",
+        epilog="Flags override site.yaml. Exit status: 0 done (maybe with warnings), "
+        "1 error or warnings under --strict, 2 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_fetch(commands, [common, endpoint])
+    commands.add_parser(
+        "ingest",
+        parents=[common],
+        help="read the snapshots and write/update the paper files",
+        description="Read the snapshots and write or update one paper file per unique paper.",
+    )
+    commands.add_parser(
+        "check",
+        parents=[common],
+        help="report every problem in the snapshots, paper files and templates; write nothing",
+        description="Read the snapshots, load the paper files and compile the templates, "
+        "report each problem as file:line, and write nothing. Exit status 1 when there is any.",
+    )
+    _add_site_commands(commands, common, endpoint)
     return parser
 
 

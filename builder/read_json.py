@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from builder.errors import Problem
@@ -28,16 +28,105 @@ def _iso_date(value: Any) -> dt.date | None:
         return None
 
 
+class _Item:
+    """The fields of one API item (its `paper` and the item around it), each read with a
+    problem reported, naming the file and line, when it is missing or mistyped."""
+
+    def __init__(self, item: dict, paper: dict, report: Callable[..., None]) -> None:
+        self.item, self.paper, self.problem = item, paper, report
+
+    def text(self, *keys: str) -> str:
+        """The first non-empty text under one of `keys`, in the paper, then in the item."""
+        for container in (self.paper, self.item):
+            for key in keys:
+                value = container.get(key)
+                if isinstance(value, str) and clean_text(value):
+                    return clean_text(value)
+        return ""
+
+    def arxiv_id(self) -> str | None:
+        """`paper.id`, when it is an arXiv id."""
+        found = self.paper.get("id")
+        if found is not None and not (isinstance(found, str) and ARXIV_ID.match(found)):
+            self.problem(f"expected an arXiv id in 'paper.id', found {quote(str(found))}")
+            return None
+        return found.strip() if found else None
+
+    def upvotes(self) -> int | None:
+        """The upvote count: a whole number of 0 or more (digits in a string are read too)."""
+        upvotes = self.paper.get("upvotes", self.item.get("upvotes"))
+        if isinstance(upvotes, bool) or not isinstance(upvotes, int | None):
+            if isinstance(upvotes, str) and upvotes.strip().isdigit():
+                self.problem(
+                    f"expected 'paper.upvotes' to be a number, found {quote(upvotes)}; read as one"
+                )
+                upvotes = int(upvotes)
+            else:
+                self.problem(
+                    f"expected 'paper.upvotes' to be a number, found {quote(str(upvotes))}"
+                )
+                upvotes = None
+        if isinstance(upvotes, int) and upvotes < 0:
+            self.problem(f"expected 'paper.upvotes' to be 0 or more, found {upvotes}")
+            upvotes = None
+        return upvotes
+
+    def authors(self) -> tuple[str, ...]:
+        """The authors' names, from `paper.authors[].name` (or plain strings)."""
+        raw = self.paper.get("authors") or []
+        if not isinstance(raw, list):
+            self.problem("expected 'paper.authors' to be a list")
+            raw = []
+        names = (a.get("name") if isinstance(a, dict) else a for a in raw)
+        return tuple(clean_text(n) for n in names if isinstance(n, str) and clean_text(n))
+
+    def organization(self) -> Organization | None:
+        """The organization: its `name` is the id, its `fullname` (else the id) the name."""
+        raw = self.item.get("organization") or self.paper.get("organization")
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            org_id = clean_text(raw["name"])
+            full = raw.get("fullname")
+            name = clean_text(full) if isinstance(full, str) and clean_text(full) else org_id
+            return Organization(id=org_id, name=name) if org_id else None
+        if raw:
+            self.problem("expected 'organization' to be an object with a 'name'")
+        return None
+
+    def keywords(self) -> tuple[str, ...]:
+        """`paper.ai_keywords`."""
+        keywords = self.paper.get("ai_keywords") or []
+        if not isinstance(keywords, list):
+            self.problem("expected 'paper.ai_keywords' to be a list")
+            keywords = []
+        return tuple(clean_text(k) for k in keywords if isinstance(k, str) and clean_text(k))
+
+    def url(self, key: str, title: str) -> str | None:
+        """An http(s) URL of the paper (its code, its project page), else None."""
+        value = self.paper.get(key)
+        if value in (None, ""):
+            return None
+        found = web_url(value)
+        if found is None:
+            self.problem(
+                f"expected an http(s) URL in {key!r} of paper {quote(title)}, "
+                f"found {quote(str(value))}; left out"
+            )
+        return found
+
+    def date(self) -> dt.date | None:
+        """The paper's date: the day of its `publishedAt` (the paper's, else the item's)."""
+        return _iso_date(self.paper.get("publishedAt")) or _iso_date(self.item.get("publishedAt"))
+
+
 def parse_item(
     item: Any, source: Source, line: int, label: str
 ) -> tuple[ListingEntry | None, list[Problem]]:
     """Turn one `dailyPapers[]`-shaped item into an entry, reporting missing or mistyped fields."""
-    name = source.file
     problems: list[Problem] = []
 
     def problem(message: str, skipped: bool = False) -> None:
         reason = "malformed entry" if skipped else "field problem"
-        problems.append(Problem(name, line, f"{label}: {message}", reason, skipped))
+        problems.append(Problem(source.file, line, f"{label}: {message}", reason, skipped))
 
     if not isinstance(item, dict):
         problem(f"expected an object, found {quote(json.dumps(item)[:60])}; skipped", skipped=True)
@@ -46,94 +135,27 @@ def parse_item(
     if not isinstance(paper, dict):
         problem("expected 'paper' to be an object; skipped", skipped=True)
         return None, problems
-
-    def text_field(*keys: str) -> str:
-        for container in (paper, item):
-            for key in keys:
-                value = container.get(key)
-                if isinstance(value, str) and clean_text(value):
-                    return clean_text(value)
-        return ""
-
-    title = text_field("title")
+    fields = _Item(item, paper, problem)
+    title = fields.text("title")
     if not title:
         problem("expected a non-empty 'paper.title', found none; skipped", skipped=True)
         return None, problems
-    abstract = text_field("summary")
+    abstract = fields.text("summary")
     if not abstract:
         problem(f"expected a non-empty 'paper.summary' for {quote(title)}, found none")
-
-    arxiv_id = paper.get("id")
-    if arxiv_id is not None and not (isinstance(arxiv_id, str) and ARXIV_ID.match(arxiv_id)):
-        problem(f"expected an arXiv id in 'paper.id', found {quote(str(arxiv_id))}")
-        arxiv_id = None
-
-    upvotes = paper.get("upvotes", item.get("upvotes"))
-    if isinstance(upvotes, bool) or not isinstance(upvotes, int | None):
-        if isinstance(upvotes, str) and upvotes.strip().isdigit():
-            problem(f"expected 'paper.upvotes' to be a number, found {quote(upvotes)}; read as one")
-            upvotes = int(upvotes)
-        else:
-            problem(f"expected 'paper.upvotes' to be a number, found {quote(str(upvotes))}")
-            upvotes = None
-    if isinstance(upvotes, int) and upvotes < 0:
-        problem(f"expected 'paper.upvotes' to be 0 or more, found {upvotes}")
-        upvotes = None
-
-    authors: list[str] = []
-    raw_authors = paper.get("authors") or []
-    if not isinstance(raw_authors, list):
-        problem("expected 'paper.authors' to be a list")
-        raw_authors = []
-    for a in raw_authors:
-        who = a.get("name") if isinstance(a, dict) else a
-        if isinstance(who, str) and clean_text(who):
-            authors.append(clean_text(who))
-
-    org = None
-    raw_org = item.get("organization") or paper.get("organization")
-    if isinstance(raw_org, dict) and isinstance(raw_org.get("name"), str):
-        org_id = clean_text(raw_org["name"])
-        full = raw_org.get("fullname")
-        org_name = clean_text(full) if isinstance(full, str) and clean_text(full) else org_id
-        if org_id:
-            org = Organization(id=org_id, name=org_name)
-    elif raw_org:
-        problem("expected 'organization' to be an object with a 'name'")
-
-    keywords = paper.get("ai_keywords") or []
-    if not isinstance(keywords, list):
-        problem("expected 'paper.ai_keywords' to be a list")
-        keywords = []
-
-    def url(key: str) -> str | None:
-        value = paper.get(key)
-        if value in (None, ""):
-            return None
-        found = web_url(value)
-        if found is not None:
-            return found
-        problem(
-            f"expected an http(s) URL in {key!r} of paper {quote(title)}, "
-            f"found {quote(str(value))}; left out"
-        )
-        return None
-
-    date = _iso_date(paper.get("publishedAt")) or _iso_date(item.get("publishedAt"))
     entry = ListingEntry(
         title=title,
         abstract=abstract,
         source=source,
         line=line,
-        date=date,
-        upvotes=upvotes,
-        organization=org,
-        authors=tuple(authors),
-        authors_count=None,
-        arxiv_id=arxiv_id.strip() if arxiv_id else None,
-        github=url("githubRepo"),
-        project_page=url("projectPage"),
-        keywords=tuple(clean_text(k) for k in keywords if isinstance(k, str) and clean_text(k)),
+        arxiv_id=fields.arxiv_id(),
+        upvotes=fields.upvotes(),
+        authors=fields.authors(),
+        organization=fields.organization(),
+        keywords=fields.keywords(),
+        github=fields.url("githubRepo", title),
+        project_page=fields.url("projectPage", title),
+        date=fields.date(),
     )
     return entry, problems
 
