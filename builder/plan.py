@@ -28,7 +28,7 @@ from builder.models import Output, Paper, capture_order
 from builder.pages import PaperPage
 from builder.render import Renderer, links_out, static_files
 from builder.search import ENGINE_FILE, engine_script
-from builder.top import TopList, top_papers
+from builder.top import TopList, TopPapers, top_papers
 from builder.trends import Trend, draw, trends
 from builder.urls import HOME, SECTIONS, bib_url, feed_url, index_url, is_web, published
 
@@ -43,47 +43,11 @@ def plan_site(
     paper_list: Sequence[PaperPage], config: SiteConfig, render: Renderer
 ) -> list[Output]:
     """List every file of the site (but the search files) with its key, rendering none yet."""
-    from builder.feed import atom_feed  # feedgen itself loads only when a feed is made
-
     ordered = [page.paper for page in paper_list]
-    pages = render.pages
-    base = render.base
-    count = len(ordered)
-    files = static_files(config)
-    files[ENGINE_FILE] = engine_script(files[ENGINE_FILE])
-    plan = [Output(dest, sha(data), partial(lambda d: d, data)) for dest, data in files.items()]
-
-    # The digest, newest first, a page at a time.
-    for digest in paginate(ordered, config.page_size):
-        shown = [p for day in digest.days for p in day.papers]
-        key = key_of(
-            base, "digest", digest.dest, digest.pagination.pages, count, _ids(shown, pages)
-        )
-        plan.append(
-            Output(
-                digest.dest,
-                key,
-                partial(render, "index.html", digest.dest, "digest", digest=digest),
-            )
-        )
-
-    # One page per paper, linked to its neighbours in digest order, with its BibTeX beside it.
-    by_capture = sorted(ordered, key=capture_order)
-    keys = cite_keys(by_capture, {p.paper.slug: p.day for p in paper_list})
-    bibs: dict[str, str] = {}
-    for i, page in enumerate(paper_list):
-        newer = paper_list[i - 1] if i > 0 else None
-        older = paper_list[i + 1] if i + 1 < len(paper_list) else None
-        shown = [pages[s] for s, _ in render.related.get(page.paper.slug, ())]
-        around = tuple((p.url, p.paper.title) for p in shown)
-        entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
-        bibs[page.paper.slug] = entry
-        key = key_of(base, "paper", page.id, newer and newer.id, older and older.id, around, entry)
-        make = partial(_paper_page, render, page, newer, older, entry)
-        plan.append(Output(page.url, key, make))
-        bib = bib_url(page.url)
-        plan.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
-
+    plan = _static_outputs(config)
+    plan += _digest_outputs(render, ordered, config.page_size)
+    papers, bibs = _paper_outputs(render, paper_list, config)
+    plan += papers
     # Archives: by month, organization and topic, each paginated, with an index page.
     topics = {page.paper.slug: page.topics for page in paper_list}
     archives = {
@@ -95,54 +59,109 @@ def plan_site(
     for kind, group in archives.items():
         plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
     plan += _feed_outputs(render, archives, config)
-    shown = trends(ordered, topics)
-    plan.append(
-        Output(
-            "trends.html",
-            key_of(base, "trends", shown),
-            partial(_trends_page, render, shown),
-        )
-    )
-    lists = (tops.all_time, *tops.months, *tops.weeks)
-    plan.append(
-        Output(
-            "top.html",
-            key_of(base, "top", tuple((t.title, _ids(t.papers, pages)) for t in lists)),
-            partial(render, "top.html", "top.html", "top", tops=tops),
-        )
-    )
-
+    plan += _overview_outputs(render, trends(ordered, topics), tops)
     plan += _data_outputs(render, paper_list, config)
     plan += _library_outputs(render, bibs)
+    plan += _site_outputs(render, ordered, config, plan)
+    return plan
 
-    # Search page, feed, sitemap and the files hosts look for.
-    plan.append(
+
+def _static_outputs(config: SiteConfig) -> list[Output]:
+    """Plan the theme's static files; search.js gets the search rules written in."""
+    files = static_files(config)
+    files[ENGINE_FILE] = engine_script(files[ENGINE_FILE])
+    return [Output(dest, sha(data), partial(lambda d: d, data)) for dest, data in files.items()]
+
+
+def _digest_outputs(render: Renderer, ordered: Sequence[Paper], page_size: int) -> list[Output]:
+    """Plan the digest: the papers newest first, a page at a time."""
+    outputs = []
+    for digest in paginate(ordered, page_size):
+        shown = [p for day in digest.days for p in day.papers]
+        key = key_of(
+            render.base,
+            "digest",
+            digest.dest,
+            digest.pagination.pages,
+            len(ordered),
+            _ids(shown, render.pages),
+        )
+        make = partial(render, "index.html", digest.dest, "digest", digest=digest)
+        outputs.append(Output(digest.dest, key, make))
+    return outputs
+
+
+def _paper_outputs(
+    render: Renderer, paper_list: Sequence[PaperPage], config: SiteConfig
+) -> tuple[list[Output], dict[str, str]]:
+    """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
+    beside it; return them and the BibTeX entries by slug."""
+    pages = render.pages
+    by_capture = sorted((page.paper for page in paper_list), key=capture_order)
+    keys = cite_keys(by_capture, {p.paper.slug: p.day for p in paper_list})
+    outputs = []
+    bibs: dict[str, str] = {}
+    for i, page in enumerate(paper_list):
+        newer = paper_list[i - 1] if i > 0 else None
+        older = paper_list[i + 1] if i + 1 < len(paper_list) else None
+        shown = [pages[s] for s, _ in render.related.get(page.paper.slug, ())]
+        around = tuple((p.url, p.paper.title) for p in shown)
+        entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
+        bibs[page.paper.slug] = entry
+        key = key_of(
+            render.base, "paper", page.id, newer and newer.id, older and older.id, around, entry
+        )
+        make = partial(_paper_page, render, page, newer, older, entry)
+        outputs.append(Output(page.url, key, make))
+        bib = bib_url(page.url)
+        outputs.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
+    return outputs, bibs
+
+
+def _overview_outputs(render: Renderer, shown: list[Trend], tops: TopPapers) -> list[Output]:
+    """Plan trends.html and top.html."""
+    lists = (tops.all_time, *tops.months, *tops.weeks)
+    top_key = key_of(
+        render.base, "top", tuple((t.title, _ids(t.papers, render.pages)) for t in lists)
+    )
+    return [
+        Output(
+            "trends.html",
+            key_of(render.base, "trends", shown),
+            partial(_trends_page, render, shown),
+        ),
+        Output("top.html", top_key, partial(render, "top.html", "top.html", "top", tops=tops)),
+    ]
+
+
+def _site_outputs(
+    render: Renderer, ordered: Sequence[Paper], config: SiteConfig, planned: list[Output]
+) -> list[Output]:
+    """Plan the search page, 404, the feed, the sitemap of the `planned` pages and the files
+    hosts look for."""
+    from builder.feed import atom_feed  # feedgen itself loads only when a feed is made
+
+    base = render.base
+    newest = ordered[: config.feed_size]
+    outputs = [
         Output(
             "search.html",
-            key_of(base, "search", count),
+            key_of(base, "search", len(ordered)),
             partial(render, "search.html", "search.html", "search"),
-        )
-    )
-    plan.append(
-        Output("404.html", key_of(base, "404"), partial(render, "404.html", "404.html", "404"))
-    )
-    newest = ordered[: config.feed_size]
-    plan.append(
+        ),
+        Output("404.html", key_of(base, "404"), partial(render, "404.html", "404.html", "404")),
         Output(
             "feed.xml",
-            key_of(base, "feed", _ids(newest, pages)),
-            partial(atom_feed, newest, config, pages),
-        )
-    )
-    urls = sorted(o.dest for o in plan if o.dest.endswith(".html") and o.dest != "404.html")
-    plan += _sitemaps(render, urls)
-    plan.append(
-        Output(
-            "robots.txt", key_of(base, "robots"), partial(render, "robots.txt", "robots.txt", "")
-        )
-    )
-    plan.append(Output(".nojekyll", "", partial(lambda: b"")))
-    return plan
+            key_of(base, "feed", _ids(newest, render.pages)),
+            partial(atom_feed, newest, config, render.pages),
+        ),
+    ]
+    pages = [o.dest for o in planned + outputs if o.dest.endswith(".html")]
+    outputs += _sitemaps(render, sorted(p for p in pages if p != "404.html"))
+    robots = partial(render, "robots.txt", "robots.txt", "")
+    outputs.append(Output("robots.txt", key_of(base, "robots"), robots))
+    outputs.append(Output(".nojekyll", "", partial(lambda: b"")))
+    return outputs
 
 
 def _trends_page(render: Renderer, shown: list[Trend]) -> str:
