@@ -214,30 +214,35 @@ def load_papers(
     With a cache, a file whose content was parsed before is not parsed again. `stats` are the
     folder's file stats when the caller has them (`cache.folder_stats`).
     """
-    stored: list[StoredPaper] = []
-    problems: list[Problem] = []
     if not folder.is_dir():
-        return stored, problems
+        return [], []
+    stats = stats if stats is not None else folder_stats(folder, (".md",))
+    found = _parsed_files(folder, sorted(stats), stats, cache)
+    return _one_file_per_slug(folder, found)
+
+
+def _parsed_files(
+    folder: Path, names: list[str], stats: dict[str, Stat], cache: BuildCache | None
+) -> dict[str, Any]:
+    """Parse the named files, each at most once per content (on every core when there are
+    many); return name -> ((paper, keys, slug line), content hash), or the file's Problem."""
     shown_folder = display_path(folder)
     parsed = cache.table("papers") if cache is not None else None
-    stats = stats if stats is not None else folder_stats(folder, (".md",))
-    found: dict[str, Any] = {}  # name -> (record, sha) or a Problem
+    found: dict[str, Any] = {}
     todo: list[tuple[Path, str, bytes]] = []
     hashes: dict[str, str] = {}
-    where = str(folder)
-    for name in sorted(stats):
+    for name in names:
         shown = os.path.join(shown_folder, name)
+        file = folder / name
         try:
             if cache is not None and parsed is not None:
-                digest, data = cache.file_hash(os.path.join(where, name), stats[name])
+                digest, data = cache.file_hash(os.path.join(folder, name), stats[name])
                 record = parsed.get((digest, name[:-3]))
                 if record is not None:
                     found[name] = (record, digest)
                     continue
-                file = folder / name
                 data = data if data is not None else file.read_bytes()
             else:
-                file = folder / name
                 data = file.read_bytes()
                 digest = sha(data)
         except OSError as exc:
@@ -254,10 +259,19 @@ def load_papers(
         if isinstance(result, Problem):
             found[file.name] = result
             continue
-        digest = hashes[file.name]
-        found[file.name] = (result, digest)
+        found[file.name] = (result, hashes[file.name])
         if parsed is not None:
-            parsed.put((digest, file.stem), result)
+            parsed.put((hashes[file.name], file.stem), result)
+    return found
+
+
+def _one_file_per_slug(
+    folder: Path, found: dict[str, Any]
+) -> tuple[list[StoredPaper], list[Problem]]:
+    """Keep the parsed files in name order, refusing a second file with a slug already used."""
+    shown_folder = display_path(folder)
+    stored: list[StoredPaper] = []
+    problems: list[Problem] = []
     by_slug: dict[str, str] = {}
     for name in sorted(found):
         result = found[name]

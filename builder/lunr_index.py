@@ -152,15 +152,51 @@ def weigh(
     tf = (np.concatenate([d.counts for d in docs]) if docs else empty).astype(np.float64)
     field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
     doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
-    # lunr numbers terms in the order the documents first show them.
+    ids, vocabulary = _number_as_lunr(ids, words)
+    milli = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
+    del tf  # the biggest array: gone before sorting needs memory
+    # Sort terms in JavaScript order, then postings by term, field and document.
+    order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
+    rank = np.empty(len(vocabulary), dtype=np.int32)
+    rank[order] = np.arange(len(vocabulary), dtype=np.int32)
+    term = rank[ids]
+    del ids
+    sort = np.lexsort((doc, field, term))
+    return Postings(
+        terms=[vocabulary[i] for i in order],
+        index=np.array(order, dtype=np.int64),
+        term=term[sort],
+        field=field[sort],
+        doc=doc[sort],
+        milli=milli[sort],
+        documents=documents,
+        fields=tuple(fields),
+    )
+
+
+def _number_as_lunr(ids: np.ndarray, words: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Renumber word ids as lunr numbers terms: in the order the documents first show them."""
     seen, first = np.unique(ids, return_index=True)
     in_order = seen[np.argsort(first, kind="stable")]
     del seen, first
     local = np.zeros(len(words), dtype=np.int32)
     local[in_order] = np.arange(len(in_order), dtype=np.int32)
-    ids = local[ids]
-    vocabulary = [words[i] for i in in_order.tolist()]
-    with_term = np.bincount(ids, minlength=len(vocabulary))
+    return local[ids], [words[i] for i in in_order.tolist()]
+
+
+def _weights(
+    tf: np.ndarray,
+    ids: np.ndarray,
+    doc: np.ndarray,
+    field: np.ndarray,
+    lengths: np.ndarray,
+    terms: int,
+    boosts: Sequence[float],
+) -> np.ndarray:
+    """Return each posting's BM25 weight, boosted and rounded to thousandths as lunr.py rounds
+    it; `tf` (the term counts, as floats) is used up."""
+    documents, width = lengths.shape
+    with_term = np.bincount(ids, minlength=terms)
     idf_of = {
         n: math.log(1 + abs((documents - n + 0.5) / (n + 0.5)))
         for n in np.unique(with_term).tolist()
@@ -184,22 +220,4 @@ def weigh(
     tf /= scale
     del scale
     tf *= np.array(boosts, dtype=np.float64)[field]
-    milli = _round3(tf).astype(np.int32)
-    del tf
-    # Sort terms in JavaScript order, then postings by term, field and document.
-    order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
-    rank = np.empty(len(vocabulary), dtype=np.int32)
-    rank[order] = np.arange(len(vocabulary), dtype=np.int32)
-    term = rank[ids]
-    del ids
-    sort = np.lexsort((doc, field, term))
-    return Postings(
-        terms=[vocabulary[i] for i in order],
-        index=np.array(order, dtype=np.int64),
-        term=term[sort],
-        field=field[sort],
-        doc=doc[sort],
-        milli=milli[sort],
-        documents=documents,
-        fields=tuple(fields),
-    )
+    return _round3(tf).astype(np.int32)

@@ -204,6 +204,60 @@ def _text_entries(paras: list[_Para], name: str) -> tuple[list[_TextEntry], list
     return entries, problems
 
 
+def _capture_year(
+    capture: _RawDate | None, entries: list[_TextEntry], name: str, mtime: dt.date, year: int | None
+) -> tuple[int, list[str]]:
+    """Decide the year of yearless dates: the header's, else --year, else inferred from the
+    explicit years (the listing writes one only for dates before the current year, so the
+    capture year is later than all of them), else the file's; return it and a note on how."""
+    if capture and capture.year:
+        return capture.year, []
+    if year is not None:
+        return year, []
+    explicit = [e.meta.date.year for e in entries if e.meta and e.meta.date.year]
+    if explicit:
+        inferred = max(explicit) + 1
+        return inferred, [
+            f"{name}: capture year {inferred} inferred: the latest explicit year in the "
+            f"file is {max(explicit)}, and the listing omits the year only for the current "
+            "year (set --year or 'year' in site.yaml to override)"
+        ]
+    return mtime.year, [
+        f"{name}: capture year {mtime.year} taken from the file's modification date: "
+        "no date in the file shows a year (set --year or 'year' in site.yaml to override)"
+    ]
+
+
+def _entry(e: _TextEntry, source: Source, year: int, problems: list[Problem]) -> ListingEntry:
+    """Make one entry, its date in `year` unless it shows its own; a date that cannot be is
+    reported and left out."""
+    date = None
+    if e.meta:
+        date = _resolve(e.meta.date, year)
+        if date is None:
+            problems.append(
+                Problem(
+                    source.file,
+                    e.meta.date.line,
+                    f"expected a real calendar date, found {quote(e.meta.date.text)} "
+                    f"(no such day in {e.meta.date.year or year}); "
+                    "the paper is kept without a date",
+                    reason="bad date",
+                    skipped=False,
+                )
+            )
+    return ListingEntry(
+        title=e.title,
+        abstract=e.abstract,
+        source=source,
+        line=e.line,
+        date=date,
+        upvotes=e.meta.upvotes if e.meta else None,
+        organization=e.meta.organization if e.meta else None,
+        authors_count=e.meta.authors_count if e.meta else None,
+    )
+
+
 def parse_text_listing(
     text: str, name: str, mtime: dt.date, year: int | None = None
 ) -> ListingFile:
@@ -222,29 +276,7 @@ def parse_text_listing(
         )
         return ListingFile(problems=[Problem(name, 1, message, reason="not a listing")])
     result.problems += problems + entry_problems
-
-    # The listing writes a year only for dates before the current one, so the capture year is
-    # later than every explicit year in the file.
-    if capture and capture.year:
-        capture_year = capture.year
-    elif year is not None:
-        capture_year = year
-    else:
-        explicit = [e.meta.date.year for e in entries if e.meta and e.meta.date.year]
-        if explicit:
-            capture_year = max(explicit) + 1
-            result.notes.append(
-                f"{name}: capture year {capture_year} inferred: the latest explicit year in the "
-                f"file is {max(explicit)}, and the listing omits the year only for the current "
-                "year (set --year or 'year' in site.yaml to override)"
-            )
-        else:
-            capture_year = mtime.year
-            result.notes.append(
-                f"{name}: capture year {capture_year} taken from the file's modification date: "
-                "no date in the file shows a year (set --year or 'year' in site.yaml to override)"
-            )
-
+    capture_year, result.notes = _capture_year(capture, entries, name, mtime, year)
     captured = _resolve(capture, capture_year) if capture else None
     if capture and captured is None:
         result.problems.append(
@@ -258,35 +290,6 @@ def parse_text_listing(
             )
         )
     source = Source(captured=captured or mtime, file=name)
-
-    for e in entries:
-        date = None
-        if e.meta:
-            date = _resolve(e.meta.date, capture_year)
-            if date is None:
-                when = e.meta.date.text
-                result.problems.append(
-                    Problem(
-                        name,
-                        e.meta.date.line,
-                        f"expected a real calendar date, found {quote(when)} "
-                        f"(no such day in {e.meta.date.year or capture_year}); "
-                        "the paper is kept without a date",
-                        reason="bad date",
-                        skipped=False,
-                    )
-                )
-        result.entries.append(
-            ListingEntry(
-                title=e.title,
-                abstract=e.abstract,
-                source=source,
-                line=e.line,
-                date=date,
-                upvotes=e.meta.upvotes if e.meta else None,
-                organization=e.meta.organization if e.meta else None,
-                authors_count=e.meta.authors_count if e.meta else None,
-            )
-        )
+    result.entries = [_entry(e, source, capture_year, result.problems) for e in entries]
     result.problems.sort(key=lambda p: p.line or 0)
     return result

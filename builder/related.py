@@ -278,8 +278,37 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     _settings, vocabulary, idf, fitted, stop_words = fit
     if len(keys) > fitted * (1 + REFIT_GROWTH):
         return None
-    fit_keys, indptr, indices, data = stored
-    fit_row = {k: i for i, k in enumerate(fit_keys)}
+    fit_row = {k: i for i, k in enumerate(stored[0])}
+    cached = _cached_lists(table, keys, fit_row)
+    if cached is None:
+        return None
+    lists, later = cached
+    added = [i for i, k in enumerate(keys) if k not in lists]
+    if not added:
+        return lists
+    new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
+    old_keys = [k for k in keys if k in fit_row] + list(later)
+    order = old_keys + [keys[i] for i in added]
+    kept = [fit_row[k] for k in keys if k in fit_row]
+    rows, columns, values = _nonzeros(stored, kept, later, new_rows)
+    for i, row in zip(added, new_rows, strict=True):
+        table.put(("row", keys[i]), row)
+    scores = _cosines(new_rows, rows, columns, values, len(order), len(idf))
+    existing = len(old_keys)
+    for n, i in enumerate(added):
+        scores[n, existing + n] = 0.0  # not related to itself
+        lists[keys[i]] = _best(scores[n], order)
+    _let_new_papers_in(table, lists, scores, order, existing, [keys[i] for i in added])
+    for i in added:
+        table.put(("top", keys[i]), lists[keys[i]])
+    return lists
+
+
+def _cached_lists(
+    table: Any, keys: list[str], fit_row: dict[str, int]
+) -> tuple[dict[str, Top], dict[str, tuple[np.ndarray, np.ndarray]]] | None:
+    """Return the cached list of every paper known to the cache (fitted, or added since, with
+    its row); None when one is missing, or a list names a paper that is gone."""
     lists: dict[str, Top] = {}
     later: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # rows of papers added since the fit
     for key in keys:
@@ -294,17 +323,21 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     # A paper removed since that is in a list: compute anew (one not in any list just goes).
     if any(n not in lists for top in lists.values() for n, _ in top):
         return None
-    added = [i for i, k in enumerate(keys) if k not in lists]
-    if not added:
-        return lists
-    import numpy as np  # not scipy: loading it would cost more than this whole update
+    return lists, later
 
-    new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
-    old_keys = [k for k in keys if k in fit_row] + list(later)
-    order = old_keys + [keys[i] for i in added]
-    # Every row's nonzeros as (row, column, value): the fit's rows still here, then the rows
-    # added since, then the new ones.
-    still = [fit_row[k] for k in keys if k in fit_row]
+
+def _nonzeros(
+    stored: tuple,
+    still: list[int],
+    later: dict[str, tuple[np.ndarray, np.ndarray]],
+    new_rows: list[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row's nonzeros as (row, column, value): the rows of the fit `still` here, then the
+    rows added since the fit, then the new ones (numpy only: loading scipy would cost more
+    than this whole update)."""
+    import numpy as np
+
+    fit_keys, indptr, indices, data = stored
     position = np.full(len(fit_keys), -1, np.int64)
     position[still] = np.arange(len(still))
     fit_rows = position[np.repeat(np.arange(len(fit_keys)), np.diff(indptr))]
@@ -315,15 +348,21 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     )
     columns = np.concatenate([indices[here], *(c for c, _ in extra)])
     values = np.concatenate([data[here], *(v for _, v in extra)])
-    for i, row in zip(added, new_rows, strict=True):
-        table.put(("row", keys[i]), row)
-    scores = _cosines(new_rows, rows, columns, values, len(order), len(idf))
-    existing = len(old_keys)
-    for n, i in enumerate(added):
-        scores[n, existing + n] = 0.0  # not related to itself
-        lists[keys[i]] = _best(scores[n], order)
-    # An old paper's list changes where a new paper scores at least its last entry (or the
-    # list is short); merge only there.
+    return rows, columns, values
+
+
+def _let_new_papers_in(
+    table: Any,
+    lists: dict[str, Top],
+    scores: np.ndarray,
+    order: list[str],
+    existing: int,
+    new_keys: list[str],
+) -> None:
+    """Merge the new papers into the lists of the `existing` papers (the first of `order`),
+    only where one scores at least a list's last entry (or the list is short)."""
+    import numpy as np
+
     best_new = scores[:, :existing].max(axis=0) if existing else np.zeros(0)
     for column in np.flatnonzero(best_new > 0).tolist():
         key = order[column]
@@ -331,14 +370,11 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
         if len(top) == RELATED and best_new[column] < top[-1][1]:
             continue
         entering = np.flatnonzero(scores[:, column] > 0).tolist()
-        merged = top + [(keys[added[n]], float(scores[n, column])) for n in entering]
+        merged = top + [(new_keys[n], float(scores[n, column])) for n in entering]
         best = sorted(merged, key=lambda item: (-item[1], item[0]))[:RELATED]
         if best != top:
             lists[key] = best
             table.put(("top", key), best)
-    for i in added:
-        table.put(("top", keys[i]), lists[keys[i]])
-    return lists
 
 
 def _cosines(
