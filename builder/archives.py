@@ -22,13 +22,18 @@ class Pagination:
     """Where one page of a list (the digest, an archive) sits among all of them."""
 
     page: int
-    pages: int
+    page_count: int
     first: str = HOME  # the site path of page 1
     rest: str = DIGEST_PAGES  # the site path of the others
 
     def url(self, num: int) -> str:
         """Return the site path of page `num` of this list."""
         return self.first if num == 1 else self.rest.format(num=num)
+
+    @property
+    def pages(self) -> int:
+        """The page count, under the name themes written before `page_count` use."""
+        return self.page_count
 
     @property
     def has_prev(self) -> bool:
@@ -38,7 +43,7 @@ class Pagination:
     @property
     def has_next(self) -> bool:
         """Tell whether there is an older page."""
-        return self.page < self.pages
+        return self.page < self.page_count
 
     @property
     def prev_num(self) -> int:
@@ -53,8 +58,8 @@ class Pagination:
     def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
         """Yield page numbers to link, None where a run of pages is left out."""
         last = 0
-        for num in range(1, self.pages + 1):
-            if num <= edge or num > self.pages - edge or abs(num - self.page) <= around:
+        for num in range(1, self.page_count + 1):
+            if num <= edge or num > self.page_count - edge or abs(num - self.page) <= around:
                 if last and num != last + 1:
                     yield None
                 yield num

@@ -39,7 +39,7 @@ from builder.write import check_output
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
-    from builder.plan import Output
+    from builder.models import Output
     from builder.read import ListingFile
     from builder.write import Staging
 
@@ -440,10 +440,10 @@ LOAD_REASONS = frozenset({"unreadable paper file", "duplicate slug"})
 
 
 def _write(
-    config: SiteConfig, cache: BuildCache, stored: list[StoredPaper], now: dict[str, Stat]
+    config: SiteConfig, cache: BuildCache, stored: list[StoredPaper], old_site: dict[str, Stat]
 ) -> tuple[int, int, dict[str, Stat]]:
     """Render what changed, carry the rest over from the last site (whose files' stats are
-    `now`); return (written, kept, the stats of the new site's files)."""
+    `old_site`); return (written, kept, the stats of the new site's files)."""
     from builder import search
     from builder.pages import paper_pages
     from builder.related import related_papers
@@ -452,30 +452,30 @@ def _write(
     papers = [s.paper for s in stored]
     ids = {s.paper.slug: s.sha for s in stored if s.sha}
     with Progress(len(papers), "preparing", "papers"):
-        pages = paper_pages(papers, config, cache, ids)
+        prepared = paper_pages(papers, config, cache, ids)
     for name in ("files", "papers", "paper-pages"):  # done with these: free their memory
         cache.release(name)
-    with Progress(len(pages), "relating", "papers"):
-        related = related_papers(pages, cache)
+    with Progress(len(prepared), "relating", "papers"):
+        related = related_papers(prepared, cache)
     cache.release("related")
 
     # The search index, computed by another process while this one plans and renders pages
     # (for a big site, after them: three processes' memory at once would be too much).
-    ordered = search.ref_order(pages)
+    by_ref = search.ref_order(prepared)
     index_table = cache.table("search")
-    index_key = search.index_key(ordered, config)
-    known = index_table.get(index_key)
+    index_key = search.index_key(by_ref, config)
+    last_index = index_table.get(index_key)
     pending: Any = None
-    if known is None:
+    if last_index is None:
         pending = (
-            Background(search.compute_index, ordered, cache)
-            if len(pages) < INDEX_ALONGSIDE
-            else partial(search.compute_index, ordered, cache)
+            Background(search.compute_index, by_ref, cache)
+            if len(prepared) < INDEX_ALONGSIDE
+            else partial(search.compute_index, by_ref, cache)
         )
 
     try:
         return _plan_and_write(
-            config, cache, pages, related, ordered, now, index_key, known, pending
+            config, cache, prepared, related, by_ref, old_site, index_key, last_index, pending
         )
     finally:
         if isinstance(pending, Background):
@@ -485,17 +485,18 @@ def _write(
 def _plan_and_write(
     config: SiteConfig,
     cache: BuildCache,
-    pages: list[Any],
+    prepared: list[Any],
     related: dict[str, tuple[tuple[str, float], ...]],
-    ordered: list[Any],
-    now: dict[str, Stat],
+    by_ref: list[Any],
+    old_site: dict[str, Stat],
     index_key: str,
-    known: dict[str, str] | None,
+    last_index: dict[str, str] | None,
     pending: Any,
 ) -> tuple[int, int, dict[str, Stat]]:
     """Plan the site, keep what did not change, render the rest, swap the new site in."""
     from builder import search
-    from builder.plan import Output, plan_site
+    from builder.models import Output
+    from builder.plan import plan_site
     from builder.render import Renderer, theme_key
     from builder.workers import Background
     from builder.write import Staging
@@ -503,19 +504,19 @@ def _plan_and_write(
     index_table = cache.table("search")
     base = key_of(cache.code, config_key(config), theme_key(config))
     cards = cache.table("cards")
-    renderer = Renderer(config, {p.paper.slug: p for p in pages}, base, cards, related)
-    with Progress(len(pages), "planning", "papers"):
-        plan = plan_site(pages, config, renderer) + search.record_outputs(ordered)
-        if known is not None:
+    renderer = Renderer(config, {p.paper.slug: p for p in prepared}, base, cards, related)
+    with Progress(len(prepared), "planning", "papers"):
+        plan = plan_site(prepared, config, renderer) + search.record_outputs(by_ref)
+        if last_index is not None:
             made: dict[str, bytes] = {}
 
             def make(dest: str) -> bytes:  # only if a kept file went missing
                 if not made:
-                    made.update(search.compute_index(ordered, cache))
+                    made.update(search.compute_index(by_ref, cache))
                 return made[dest]
 
-            plan += [Output(d, k, partial(make, d)) for d, k in known.items()]
-        renderer.prepare(pages)
+            plan += [Output(d, k, partial(make, d)) for d, k in last_index.items()]
+        renderer.render_items_ahead(prepared)
         for key, html in renderer.new_cards.items():
             cards.put(key, html)
         renderer.new_cards = {}
@@ -523,17 +524,17 @@ def _plan_and_write(
     site = cache.table("site")  # site path -> (key, stat) of each file of the last site
     staging = Staging(config.output)
     try:
-        kept, todo = _keep(plan, staging, site, now)
+        kept, todo = _keep(plan, staging, site, old_site)
         written, linked, stats = _render(todo, staging, renderer, cards)
         if pending is not None:
-            with Progress(len(pages), "indexing", "papers"):
+            with Progress(len(prepared), "indexing", "papers"):
                 # A big site's index is computed here, now that rendering is over (a forked
                 # process would copy what it touches of this one's memory).
                 files = pending.wait() if isinstance(pending, Background) else pending()
             index_table.replace({index_key: {d: sha(b) for d, b in files.items()}})
             index = [Output(d, sha(b), partial(lambda b: b, b)) for d, b in files.items()]
             plan += index
-            more_kept, more = _keep(index, staging, site, now)
+            more_kept, more = _keep(index, staging, site, old_site)
             more_written, more_linked, more_stats = _render(more, staging, renderer, cards)
             kept, written, linked = kept + more_kept, written + more_written, linked + more_linked
             stats.update(more_stats)
@@ -549,17 +550,17 @@ def _plan_and_write(
 
 
 def _keep(
-    plan: Sequence[Output], staging: Staging, site: Any, now: dict[str, Stat]
+    plan: Sequence[Output], staging: Staging, site: Any, old_site: dict[str, Stat]
 ) -> tuple[int, list[Output]]:
     """Carry over the files whose key and stat are the last site's; return (kept, the rest)."""
     todo: list[Output] = []
     kept = 0
     with Progress(len(plan), "keeping", "files"):
         for output in plan:
-            known = now.get(output.dest)
+            stat = old_site.get(output.dest)
             last = site.get(output.dest)
-            fresh = last is not None and output.key and last == (output.key, known)
-            if fresh and staging.keep(output.dest, known):
+            fresh = last is not None and output.key and last == (output.key, stat)
+            if fresh and staging.keep(output.dest, stat):
                 kept += 1
                 continue
             todo.append(output)

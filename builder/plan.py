@@ -35,34 +35,34 @@ from builder.urls import HOME, SECTIONS, bib_url, feed_url, index_url, is_web, p
 __all__ = ["Output", "plan_site"]
 
 
-def _ids(papers: Sequence[Paper], pages: dict[str, PaperPage]) -> tuple[str, ...]:
-    return tuple(pages[p.slug].id for p in papers)
+def _ids(papers: Sequence[Paper], page_of: dict[str, PaperPage]) -> tuple[str, ...]:
+    """The content ids of papers, in order: what a page that lists them shows."""
+    return tuple(page_of[p.slug].id for p in papers)
 
 
-def plan_site(
-    paper_list: Sequence[PaperPage], config: SiteConfig, render: Renderer
-) -> list[Output]:
-    """List every file of the site (but the search files) with its key, rendering none yet."""
-    ordered = [page.paper for page in paper_list]
+def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Renderer) -> list[Output]:
+    """List every file of the site (but the search files) with its key, rendering none yet;
+    `prepared` are the papers' pages, newest first."""
+    papers = [page.paper for page in prepared]
     plan = _static_outputs(config)
-    plan += _digest_outputs(render, ordered, config.page_size)
-    papers, bibs = _paper_outputs(render, paper_list, config)
-    plan += papers
+    plan += _digest_outputs(render, papers, config.page_size)
+    paper_files, bibs = _paper_outputs(render, prepared, config)
+    plan += paper_files
     # Archives: by month, organization and topic, each paginated, with an index page.
-    topics = {page.paper.slug: page.topics for page in paper_list}
+    topics = {page.paper.slug: page.topics for page in prepared}
     archives = {
-        "month": month_archives(ordered),
-        "org": org_archives(ordered),
-        "topic": topic_archives(ordered, topics),
+        "month": month_archives(papers),
+        "org": org_archives(papers),
+        "topic": topic_archives(papers, topics),
     }
-    tops = top_papers(ordered)
+    tops = top_papers(papers)
     for kind, group in archives.items():
         plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
     plan += _feed_outputs(render, archives, config)
-    plan += _overview_outputs(render, trends(ordered, topics), tops)
-    plan += _data_outputs(render, paper_list, config)
+    plan += _overview_outputs(render, trends(papers, topics), tops)
+    plan += _data_outputs(render, prepared, config)
     plan += _library_outputs(render, bibs)
-    plan += _site_outputs(render, ordered, config, plan)
+    plan += _site_outputs(render, papers, config, plan)
     return plan
 
 
@@ -73,18 +73,18 @@ def _static_outputs(config: SiteConfig) -> list[Output]:
     return [Output(dest, sha(data), partial(lambda d: d, data)) for dest, data in files.items()]
 
 
-def _digest_outputs(render: Renderer, ordered: Sequence[Paper], page_size: int) -> list[Output]:
+def _digest_outputs(render: Renderer, papers: Sequence[Paper], page_size: int) -> list[Output]:
     """Plan the digest: the papers newest first, a page at a time."""
     outputs = []
-    for digest in paginate(ordered, page_size):
+    for digest in paginate(papers, page_size):
         shown = [p for day in digest.days for p in day.papers]
         key = key_of(
             render.base,
             "digest",
             digest.dest,
-            digest.pagination.pages,
-            len(ordered),
-            _ids(shown, render.pages),
+            digest.pagination.page_count,
+            len(papers),
+            _ids(shown, render.page_of),
         )
         make = partial(render, "index.html", digest.dest, "digest", digest=digest)
         outputs.append(Output(digest.dest, key, make))
@@ -92,19 +92,19 @@ def _digest_outputs(render: Renderer, ordered: Sequence[Paper], page_size: int) 
 
 
 def _paper_outputs(
-    render: Renderer, paper_list: Sequence[PaperPage], config: SiteConfig
+    render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
 ) -> tuple[list[Output], dict[str, str]]:
     """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
     beside it; return them and the BibTeX entries by slug."""
-    pages = render.pages
-    by_capture = sorted((page.paper for page in paper_list), key=capture_order)
-    keys = cite_keys(by_capture, {p.paper.slug: p.day for p in paper_list})
+    page_of = render.page_of
+    by_capture = sorted((page.paper for page in prepared), key=capture_order)
+    keys = cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
     outputs = []
     bibs: dict[str, str] = {}
-    for i, page in enumerate(paper_list):
-        newer = paper_list[i - 1] if i > 0 else None
-        older = paper_list[i + 1] if i + 1 < len(paper_list) else None
-        shown = [pages[s] for s, _ in render.related.get(page.paper.slug, ())]
+    for i, page in enumerate(prepared):
+        newer = prepared[i - 1] if i > 0 else None
+        older = prepared[i + 1] if i + 1 < len(prepared) else None
+        shown = [page_of[s] for s, _ in render.related.get(page.paper.slug, ())]
         around = tuple((p.url, p.paper.title) for p in shown)
         entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
         bibs[page.paper.slug] = entry
@@ -122,7 +122,7 @@ def _overview_outputs(render: Renderer, shown: list[Trend], tops: TopPapers) -> 
     """Plan trends.html and top.html."""
     lists = (tops.all_time, *tops.months, *tops.weeks)
     top_key = key_of(
-        render.base, "top", tuple((t.title, _ids(t.papers, render.pages)) for t in lists)
+        render.base, "top", tuple((t.title, _ids(t.papers, render.page_of)) for t in lists)
     )
     return [
         Output(
@@ -135,29 +135,29 @@ def _overview_outputs(render: Renderer, shown: list[Trend], tops: TopPapers) -> 
 
 
 def _site_outputs(
-    render: Renderer, ordered: Sequence[Paper], config: SiteConfig, planned: list[Output]
+    render: Renderer, papers: Sequence[Paper], config: SiteConfig, planned: list[Output]
 ) -> list[Output]:
     """Plan the search page, 404, the feed, the sitemap of the `planned` pages and the files
     hosts look for."""
     from builder.feed import atom_feed  # feedgen itself loads only when a feed is made
 
     base = render.base
-    newest = ordered[: config.feed_size]
+    newest = papers[: config.feed_size]
     outputs = [
         Output(
             "search.html",
-            key_of(base, "search", len(ordered)),
+            key_of(base, "search", len(papers)),
             partial(render, "search.html", "search.html", "search"),
         ),
         Output("404.html", key_of(base, "404"), partial(render, "404.html", "404.html", "404")),
         Output(
             "feed.xml",
-            key_of(base, "feed", _ids(newest, render.pages)),
-            partial(atom_feed, newest, config, render.pages),
+            key_of(base, "feed", _ids(newest, render.page_of)),
+            partial(atom_feed, newest, config, render.page_of),
         ),
     ]
-    pages = [o.dest for o in planned + outputs if o.dest.endswith(".html")]
-    outputs += _sitemaps(render, sorted(p for p in pages if p != "404.html"))
+    html = [o.dest for o in planned + outputs if o.dest.endswith(".html")]
+    outputs += _sitemaps(render, sorted(p for p in html if p != "404.html"))
     robots = partial(render, "robots.txt", "robots.txt", "")
     outputs.append(Output("robots.txt", key_of(base, "robots"), robots))
     outputs.append(Output(".nojekyll", "", partial(lambda: b"")))
@@ -202,7 +202,7 @@ def _paper_page(
         links_out=links_out(paper),
         newer=newer,
         older=older,
-        related=[render.pages[s] for s, _ in render.related.get(paper.slug, ())],
+        related=[render.page_of[s] for s, _ in render.related.get(paper.slug, ())],
         citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
     )
 
@@ -279,15 +279,15 @@ def _archive_output(
 ) -> Output:
     archive = listing.archive
     key = key_of(
-        _ids(top.papers, render.pages) if top else None,
+        _ids(top.papers, render.page_of) if top else None,
         feed,
         render.base,
         "archive",
         listing.dest,
         archive.title,
         len(archive.papers),
-        listing.pagination.pages,
-        _ids(listing.papers, render.pages),
+        listing.pagination.page_count,
+        _ids(listing.papers, render.page_of),
         around,
     )
     return Output(
@@ -313,7 +313,7 @@ def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
     """Plan saved.html and the chunks of what it shows of each paper."""
     from builder import library
 
-    titles = {slug: page.paper.title for slug, page in render.pages.items()}
+    titles = {slug: page.paper.title for slug, page in render.page_of.items()}
     grouped = library.entries(titles, bibs, render.related)
     chunks = len(grouped)
     outputs = []
@@ -327,28 +327,28 @@ def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
 
 
 def _data_outputs(
-    render: Renderer, paper_list: Sequence[PaperPage], config: SiteConfig
+    render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
 ) -> list[Output]:
     """Plan the data files: JSON and CSV per year, their schema and their index."""
     from builder import data
 
     def records(papers: list[Paper]) -> list[dict]:
         return [
-            data.record(p, published(config.base_url, render.pages[p.slug].url)) for p in papers
+            data.record(p, published(config.base_url, render.page_of[p.slug].url)) for p in papers
         ]
 
-    groups = data.by_year([page.paper for page in paper_list])
+    groups = data.by_year([page.paper for page in prepared])
     years = sorted(groups, key=lambda y: (y is None, y or 0))
     outputs = []
     counts = []
     for year in years:
         for part, papers in data.parts(groups[year]):
-            key = key_of(render.base, "data", year, part, _ids(papers, render.pages))
+            key = key_of(render.base, "data", year, part, _ids(papers, render.page_of))
             stem = f"data/{data.file_stem(year, part)}"
             outputs.append(Output(f"{stem}.json", key, lambda p=papers: data.to_json(records(p))))
             outputs.append(Output(f"{stem}.csv", key, lambda p=papers: data.to_csv(records(p))))
             counts.append((year, part, len(papers)))
-    total = len(paper_list)
+    total = len(prepared)
     index_key = key_of(render.base, "data-index", counts)
     outputs.append(Output(data.INDEX_PATH, index_key, partial(data.index, counts, total)))
     outputs.append(Output(data.SCHEMA_PATH, key_of(render.base, "schema"), data.schema))
@@ -368,9 +368,9 @@ def _feed_outputs(
             feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
             newest = archive.papers[: config.feed_size]
             make = partial(
-                atom_feed, newest, config, render.pages, feed.path, archive.dest, archive.title
+                atom_feed, newest, config, render.page_of, feed.path, archive.dest, archive.title
             )
-            key = key_of(render.base, "feed", feed, _ids(newest, render.pages))
+            key = key_of(render.base, "feed", feed, _ids(newest, render.page_of))
             outputs.append(Output(feed.path, key, make))
             feeds.append(feed)
     listed = tuple(feeds)

@@ -173,7 +173,7 @@ class Renderer:
     def __init__(
         self,
         config: SiteConfig,
-        pages: dict[str, PaperPage],
+        page_of: dict[str, PaperPage],
         base: str = "",
         cards: Table | None = None,
         related: dict[str, tuple[tuple[str, float], ...]] | None = None,
@@ -181,8 +181,8 @@ class Renderer:
         self.config = config
         self.related = related or {}
         self.env = make_environment(config)
-        self.pages = pages
-        self.paper_count = len(pages)
+        self.page_of = page_of  # every paper's page, by slug
+        self.paper_count = len(page_of)
         self.base = base
         self.cards = cards
         self.new_cards: dict[tuple[str, str, str], str] = {}
@@ -211,7 +211,7 @@ class Renderer:
             self.new_cards[key] = html
         return html
 
-    def prepare(self, pages: Sequence[PaperPage]) -> None:
+    def render_items_ahead(self, prepared: Sequence[PaperPage]) -> None:
         """Render the items the cache lacks up front, on every core when there are many.
 
         (Pages rendered by forked workers then share them instead of each rendering its own.)
@@ -220,7 +220,7 @@ class Renderer:
             return
         missing = [
             (kind, p)
-            for p in pages
+            for p in prepared
             for kind in ITEMS
             if (self.base, p.id, kind) not in self.new_cards
             and (self.cards is None or self.cards.get((self.base, p.id, kind)) is None)
@@ -232,7 +232,7 @@ class Renderer:
 
     def item(self, kind: str, root: str, paper: Paper, heading: str = "h3") -> Markup:
         """Return a paper's card or row for a page `root` levels down."""
-        page = self.pages[paper.slug]
+        page = self.page_of[paper.slug]
         html = None
         if self.marks:
             html = self._marked(kind, page).replace(ROOT_MARK, root).replace(HEAD_MARK, heading)

@@ -12,11 +12,11 @@ all in `assets/search/`, each a script that hands its data to `PaperDigestSearch
   per field, the papers that have it with lunr's weight (refs as gaps, weights * 1000);
 - `v/<n>.js`: the terms alone, for fuzzy queries (`word~1`), which may match many terms;
 - `r/<n>.js`: what a result shows (title, slug, day, byline, upvotes, the abstract's text)
-  for RECORDS_PER_CHUNK papers, loaded for the results on screen only;
+  for RECORDS_PER_FILE papers, loaded for the results on screen only;
 - `papers.js`: every paper's day and upvotes, for sorting and `-word` queries.
 
 Refs are numbers in base 36, in the order papers were first captured (then by slug), so adding
-papers leaves the refs and record chunks of the others as they were. Python and JavaScript turn
+papers leaves the refs and record files of the others as they were. Python and JavaScript turn
 a word into an index term with one pipeline step, registered under one label (`terms.py`);
 search.js gets that rule and FORMAT written into it as the build copies it (`engine_script`).
 """
@@ -52,7 +52,7 @@ DATA = "assets/search/"
 FORMAT = 1  # bumped when the files change shape; search.js checks it (see `engine_script`)
 SHARD_BYTES = 12_000  # a shard closes once its postings pass this (a big term stands alone)
 VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk
-RECORDS_PER_CHUNK = 1
+RECORDS_PER_FILE = 1  # result records per `r/<n>.js` (meta.js calls it "chunk")
 PARALLEL_FROM = 400  # documents to count before the work is worth forking for
 
 
@@ -262,20 +262,20 @@ def shard_files(postings: Postings) -> tuple[dict[str, bytes], list[str], list[s
     return files, firsts, vocabulary
 
 
-def record_chunks(pages: Sequence[PaperPage]) -> list[tuple[str, str, Sequence[PaperPage]]]:
-    """Cut pages (in ref order) into record chunks: (site path, key of what it holds, pages)."""
-    chunks = []
-    for n, start in enumerate(range(0, len(pages), RECORDS_PER_CHUNK)):
-        chunk = pages[start : start + RECORDS_PER_CHUNK]
-        key = f"record:{FORMAT}:{n}:" + ":".join(p.id for p in chunk)
-        chunks.append((f"{DATA}r/{n}.js", key, chunk))
-    return chunks
+def record_files(by_ref: Sequence[PaperPage]) -> list[tuple[str, str, Sequence[PaperPage]]]:
+    """Cut pages (in ref order) into record files: (site path, key of what it holds, pages)."""
+    files = []
+    for n, start in enumerate(range(0, len(by_ref), RECORDS_PER_FILE)):
+        held = by_ref[start : start + RECORDS_PER_FILE]
+        key = f"record:{FORMAT}:{n}:" + ":".join(p.id for p in held)
+        files.append((f"{DATA}r/{n}.js", key, held))
+    return files
 
 
-def record_file(dest: str, chunk: Sequence[PaperPage]) -> bytes:
-    """Write one chunk of result records."""
+def record_file(dest: str, held: Sequence[PaperPage]) -> bytes:
+    """Write one file of result records."""
     number = int(dest.rsplit("/", 1)[1].split(".")[0])
-    return payload("r", number, search_records(chunk))
+    return payload("r", number, search_records(held))
 
 
 def compact_file(pages: Sequence[PaperPage]) -> bytes:
@@ -312,22 +312,22 @@ def lunr_js() -> bytes:
 
 
 def index_files(
-    ordered: Sequence[PaperPage], cache: BuildCache | None, records: Sequence[str]
+    by_ref: Sequence[PaperPage], cache: BuildCache | None, records: Sequence[str]
 ) -> dict[str, bytes]:
     """Return the index files (shards, vocabulary, compact data, manifest, lunr.js) of pages in
-    ref order; `records` are the keys of the record chunks (they go into the version token)."""
-    postings = index_postings(ordered, cache)
+    ref order; `records` are the keys of the record files (they go into the version token)."""
+    postings = index_postings(by_ref, cache)
     files, shards, vocabulary = shard_files(postings)
-    files[f"{DATA}papers.js"] = compact_file(ordered)
+    files[f"{DATA}papers.js"] = compact_file(by_ref)
     token = key_of(sha(b"".join(files[name] for name in sorted(files))), list(records))[:12]
     meta = {
         "format": FORMAT,
         "token": token,
-        "count": len(ordered),
+        "count": len(by_ref),
         "fields": list(FIELDS),
         "shards": shards,
         "vocabulary": vocabulary,
-        "chunk": RECORDS_PER_CHUNK,
+        "chunk": RECORDS_PER_FILE,
         "label": TERM_LABEL,
     }
     files[f"{DATA}meta.js"] = payload("meta", 0, meta)
@@ -335,24 +335,24 @@ def index_files(
     return files
 
 
-def index_key(ordered: Sequence[PaperPage], config: SiteConfig) -> str:
+def index_key(by_ref: Sequence[PaperPage], config: SiteConfig) -> str:
     """Hash what the index files show: every paper's content, in ref order, and the topics."""
-    return key_of("search", FORMAT, [p.id for p in ordered], sorted(config.topics.items()))
+    return key_of("search", FORMAT, [p.id for p in by_ref], sorted(config.topics.items()))
 
 
-def record_outputs(ordered: Sequence[PaperPage]) -> list[Output]:
-    """Plan the record chunks; each is made only when its papers changed."""
+def record_outputs(by_ref: Sequence[PaperPage]) -> list[Output]:
+    """Plan the record files; each is made only when its papers changed."""
     return [
-        Output(dest, key, partial(record_file, dest, chunk))
-        for dest, key, chunk in record_chunks(ordered)
+        Output(dest, key, partial(record_file, dest, held))
+        for dest, key, held in record_files(by_ref)
     ]
 
 
-def compute_index(ordered: Sequence[PaperPage], cache: BuildCache | None) -> dict[str, bytes]:
+def compute_index(by_ref: Sequence[PaperPage], cache: BuildCache | None) -> dict[str, bytes]:
     """Make the index files, and save the term counts the cache gained (it may run in a
     forked process, which then owns the term-count table)."""
-    keys = [key for _, key, _ in record_chunks(ordered)]
-    files = index_files(ordered, cache, keys)
+    keys = [key for _, key, _ in record_files(by_ref)]
+    files = index_files(by_ref, cache, keys)
     if cache is not None:
         cache.release("terms")
     return files

@@ -269,7 +269,7 @@ def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Plan:
+class PaperUpdate:
     """What ingest does to one paper: create its file, or change some keys and maybe the body."""
 
     paper: Paper
@@ -278,22 +278,22 @@ class Plan:
     body: str | None = None  # a body for a file whose body is empty (e.g. seen on a card only)
 
 
-def plan_updates(
+def decide_updates(
     papers: Sequence[Paper], stored: Sequence[StoredPaper], taken: Iterable[str]
-) -> tuple[list[Plan], list[str]]:
+) -> tuple[list[PaperUpdate], list[str]]:
     """Decide per paper: create it (with a new slug), update keys of its file, or leave it."""
     slugs = set(taken)
-    plans: list[Plan] = []
+    updates: list[PaperUpdate] = []
     notes: list[str] = []
     for paper, found in zip(papers, match_stored(papers, stored), strict=True):
         if found is None:
             slug = make_slug(paper.title, slugs)
             slugs.add(slug)
-            plans.append(Plan(replace(paper, slug=slug)))
+            updates.append(PaperUpdate(replace(paper, slug=slug)))
             continue
         empty = not found.paper.body.strip() and paper.abstract
-        plans.append(
-            Plan(
+        updates.append(
+            PaperUpdate(
                 replace(paper, slug=found.paper.slug),
                 found,
                 update_fields(found.paper, found.keys, paper),
@@ -301,7 +301,7 @@ def plan_updates(
             )
         )
         notes += _abstract_notes(found, paper)
-    return plans, notes
+    return updates, notes
 
 
 def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
@@ -328,17 +328,17 @@ def write_papers(
     broken = sorted(Path(p.path).stem for p in problems)
     taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
     taken |= {p.stem for p in folder.glob("*.md")}
-    plans, notes = plan_updates(papers, stored, taken)
+    updates, notes = decide_updates(papers, stored, taken)
     report.notes += notes
-    for plan in plans:
+    for update in updates:
         if progress is not None:
             progress.update(1)
-        if plan.found is None:
-            _create_file(plan.paper, folder, broken, report)
-        elif plan.changes or plan.body is not None:
-            _update_file(plan, report)
+        if update.found is None:
+            _create_file(update.paper, folder, broken, report)
+        elif update.changes or update.body is not None:
+            _update_file(update, report)
         else:
-            report.unchanged.append(plan.found.paper.slug)
+            report.unchanged.append(update.found.paper.slug)
     return report
 
 
@@ -369,14 +369,14 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
     report.new.append(paper.slug)
 
 
-def _update_file(plan: Plan, report: StoreReport) -> None:
+def _update_file(update: PaperUpdate, report: StoreReport) -> None:
     """Patch the changed keys into a stored paper, checking the result reads back as intended."""
-    found = plan.found
+    found = update.found
     assert found is not None
     try:
         document = found.document()
-        text = patch_document(document, plan.changes, KEY_ORDER, plan.body)
-        ok = parse_document(text, found.path).data == {**document.data, **plan.changes}
+        text = patch_document(document, update.changes, KEY_ORDER, update.body)
+        ok = parse_document(text, found.path).data == {**document.data, **update.changes}
     except (OSError, UnicodeDecodeError, FrontMatterError):
         ok = False
     if not ok:
@@ -386,7 +386,7 @@ def _update_file(plan: Plan, report: StoreReport) -> None:
                 found.path,
                 None,
                 "its front matter is laid out in a way ingest cannot update safely "
-                f"({', '.join(plan.changes)}); left alone: put each key at the start of a line",
+                f"({', '.join(update.changes)}); left alone: put each key at the start of a line",
                 reason="paper file to fix first",
             )
         )
