@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -148,19 +149,33 @@ def serve(
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    log.info("serving %s (rebuilds when content, templates or site.yaml change; Ctrl-C stops)", url)
-    if ready is not None:
-        ready(url)
     from watchfiles import watch  # imported here: only serve watches files
 
     stop = threading.Event()
+    # The watcher answers every 0.1 s, with changes or without: its first answer says that it
+    # is watching, and only then does serve say it serves (an edit from then on is seen).
+    batches = watch(
+        *watched_paths(config, config_file),
+        stop_event=stop,
+        debounce=300,
+        rust_timeout=100,
+        yield_on_timeout=True,
+    )
     try:
-        for batch in watch(*watched_paths(config, config_file), stop_event=stop, debounce=300):
-            names = sorted({Path(path).name for _change, path in batch})
-            log.info("changed: %s; rebuilding", ", ".join(names[:5]))
-            config = rebuild(load, builds) or config
+        first = next(batches)
+        log.info(
+            "serving %s (rebuilds when content, templates or site.yaml change; Ctrl-C stops)", url
+        )
+        if ready is not None:
+            ready(url)
+        for batch in itertools.chain([first], batches):
+            if batch:
+                names = sorted({Path(path).name for _change, path in batch})
+                log.info("changed: %s; rebuilding", ", ".join(names[:5]))
+                config = rebuild(load, builds) or config
     finally:
         stop.set()
+        batches.close()
         builds.stop()
         server.shutdown()
         server.server_close()
