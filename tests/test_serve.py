@@ -7,7 +7,9 @@ threads were alive at every fork, in serve and in the processes it forks.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import re
 import shutil
 import signal
@@ -59,28 +61,32 @@ WAIT = 90  # seconds for any awaited event: generous, for a busy machine
 class Serve:
     """A `serve --port 0` running in `root`, its stderr lines and its forks recorded."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, terminal: bool = False) -> None:
         self.root = root
         self.fork_log = root / "forks.log"
+        # On a terminal (a pseudo-terminal), as when a person runs it, the build shows bars.
+        ours, theirs = pty.openpty() if terminal else os.pipe()
         self.process = subprocess.Popen(
             [sys.executable, "-c", RECORDING_FORKS, "serve", "--port", "0"],
             cwd=root,
             env={**ENV, "FORK_LOG": str(self.fork_log)},
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=theirs,
             start_new_session=True,  # its own process group, as a terminal's foreground job
         )
+        os.close(theirs)
         self.lines: list[str] = []
         self.changed = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, args=(ours,), daemon=True).start()
         self.url = ""
 
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            with self.changed:
-                self.lines.append(line)
-                self.changed.notify_all()
+    def _read(self, fd: int) -> None:
+        # Lines end at "\n", "\r\n" (a terminal's) or "\r" (a progress bar redrawn).
+        stderr = open(fd, encoding="utf-8", errors="replace")  # noqa: SIM115
+        with stderr, contextlib.suppress(OSError):  # OSError: a terminal whose users all left
+            for line in stderr:
+                with self.changed:
+                    self.lines.append(line)
+                    self.changed.notify_all()
         with self.changed:
             self.lines.append("")  # the end
             self.changed.notify_all()
@@ -199,12 +205,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, served: Serve) -> Iterator[Serve]:
-    """A serve of a real copy of the served project, built already (site and .cache): its
-    first build has little to do, and the test may edit the copy."""
+def project(tmp_path: Path, served: Serve) -> Path:
+    """A real copy of the served project, built already (site and .cache), for a test to edit."""
     root = tmp_path / "project"
     shutil.copytree(served.root, root, ignore=shutil.ignore_patterns("forks.log"))
-    server = Serve(root)
+    return root
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[Serve]:
+    """A serve of a copy of the served project: its first build has little to do."""
+    server = Serve(project)
     try:
         yield server.start()
     finally:
@@ -262,6 +273,17 @@ def test_an_edit_rebuilds_without_forking_beside_a_thread_and_ctrl_c_ends_all(
     assert log.endswith("Interrupted; nothing half-written was left behind.\n"), log
     assert "Traceback" not in log
     assert gone(builder)
+
+
+def test_on_a_terminal_the_build_shows_bars_and_forks_beside_no_thread(project: Path) -> None:
+    server = Serve(project, terminal=True)
+    try:
+        server.start()
+    finally:
+        server.stop()
+    forks = server.forks()
+    assert len(forks) > 1  # the first build forked too (its render workers, under a bar)
+    assert all(python == 1 for _parent, _child, python, _system in forks), forks
 
 
 def test_a_failed_build_keeps_the_last_good_site_and_site_yaml_is_read_anew(
