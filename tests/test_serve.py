@@ -250,40 +250,37 @@ def test_serve_serves_pages_with_the_reload_script_and_404s(served: Serve) -> No
 
 
 def test_an_edit_rebuilds_without_forking_beside_a_thread_and_ctrl_c_ends_all(
-    server: Serve,
+    project: Path,
 ) -> None:
-    assert version(server.url) == "1"
-    before = len(server.forks())
-    mark = len(server.lines)
-    edit(server.root / "papers" / f"{DEI}.md", "title: 'DEI:", "title: 'Edited DEI:")
-    assert server.rebuilt(mark)[1].startswith("build: 134 papers")
-    assert version(server.url) == "2"
-    assert '<h1 itemprop="name">Edited DEI:' in page(f"{server.url}papers/{DEI}.html")
-    forks = server.forks()
-    assert len(forks) > before  # the rebuild forked (its search index is computed beside it)
-    assert all(python == 1 for _parent, _child, python, _system in forks), forks
-    # serve forked once, its build process, before any thread (the watcher's are no Python
-    # threads: count the system's)
-    assert [system for parent, _c, _p, system in forks if parent == server.process.pid] == [1]
-
-    builder = server.builder()
-    os.killpg(server.process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
-    assert server.end() == 130
-    log = server.log()
-    assert log.endswith("Interrupted; nothing half-written was left behind.\n"), log
-    assert "Traceback" not in log
-    assert gone(builder)
-
-
-def test_on_a_terminal_the_build_shows_bars_and_forks_beside_no_thread(project: Path) -> None:
+    # On a terminal, as a person runs it: the build shows progress bars (tqdm's, whose monitor
+    # thread once ran beside the render workers' fork).
     server = Serve(project, terminal=True)
     try:
         server.start()
+        assert version(server.url) == "1"
+        before = len(server.forks())
+        mark = len(server.lines)
+        edit(project / "papers" / f"{DEI}.md", "title: 'DEI:", "title: 'Edited DEI:")
+        assert server.rebuilt(mark)[1].startswith("build: 134 papers")
+        assert version(server.url) == "2"
+        assert '<h1 itemprop="name">Edited DEI:' in page(f"{server.url}papers/{DEI}.html")
+        forks = server.forks()
+        assert all(python == 1 for _parent, _child, python, _system in forks), forks
+        assert before > 1  # serve forked its build process, and the first build its workers
+        assert len(forks) > before  # the rebuild forked (its search index is computed beside it)
+        # serve forked once, its build process, before any thread (the watcher's are no Python
+        # threads: count the system's)
+        assert [system for parent, _c, _p, system in forks if parent == server.process.pid] == [1]
+
+        builder = server.builder()
+        os.killpg(server.process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the group
+        assert server.end() == 130
+        log = server.log()
+        assert log.endswith("Interrupted; nothing half-written was left behind.\n"), log
+        assert "Traceback" not in log
+        assert gone(builder)
     finally:
         server.stop()
-    forks = server.forks()
-    assert len(forks) > 1  # the first build forked too (its render workers, under a bar)
-    assert all(python == 1 for _parent, _child, python, _system in forks), forks
 
 
 def test_a_failed_build_keeps_the_last_good_site_and_site_yaml_is_read_anew(
