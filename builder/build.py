@@ -59,6 +59,8 @@ class Progress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
+            # No monitor thread: the build forks workers, and a fork must find no other thread.
+            tqdm.monitor_interval = 0
             self.bar = tqdm(total=total, desc=desc, unit=f" {unit}", leave=False, delay=0.5)
 
     def update(self, n: int = 1) -> None:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import multiprocessing
+import os
+import pickle
+import signal
 import threading
 from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any, NoReturn
 
 from builder.build import build
 from builder.config import SiteConfig
 from builder.errors import BuilderError
+from builder.workers import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -117,15 +126,98 @@ def watched_paths(config: SiteConfig, config_file: Path | None) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def rebuild(load: Callable[[], SiteConfig], builds: Builds) -> SiteConfig | None:
-    """Build once; on success wake the open pages; on error keep serving the last good site."""
+class BuildProcess:
+    """A process that builds on request, forked before `serve` starts any thread.
+
+    The build forks workers, and a fork while another thread runs can deadlock the child (a
+    lock that thread held is copied locked). So the HTTP and watcher threads live in `serve`'s
+    process and the builds in this one, which has no other thread and keeps its imports warm.
+    """
+
+    def __init__(self, load: Callable[[], SiteConfig]) -> None:
+        serve_pid = os.getpid()
+        self.channel, theirs = multiprocessing.Pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            self.channel.close()
+            _build_on_request(theirs, load, serve_pid)
+        theirs.close()
+
+    def build(self) -> tuple[SiteConfig | None, str]:
+        """Build once (site.yaml read anew): (the settings, the summary) or (None, the error)."""
+        try:
+            self.channel.send("build")
+            kind, value, config = self.channel.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError):  # its end closed: it died
+            raise BuilderError(self._death()) from None
+        if kind == "bug":
+            raise value
+        return config, value
+
+    def _death(self) -> str:
+        """Reap the dead process and say how it died, and what to do."""
+        pid, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        code = os.waitstatus_to_exitcode(status)
+        how = f"exited with status {code}"
+        if code < 0:
+            try:
+                how = f"was killed by {signal.Signals(-code).name}"
+            except ValueError:  # a signal without a name
+                how = f"was killed by signal {-code}"
+        return f"the build process (PID {pid}) {how}; serve cannot build without it: run it again"
+
+    def stop(self) -> None:
+        """Kill the process, building or not (a killed build leaves every file whole)."""
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        self.channel.close()
+
+
+def _build_on_request(
+    channel: Connection, load: Callable[[], SiteConfig], serve_pid: int
+) -> NoReturn:
+    """Build each time `serve` asks, until it is gone; never return into its code."""
+    code = 1
+    try:
+        die_with_parent()
+        if os.getppid() == serve_pid:  # else serve died before it could ask to take us along
+            with contextlib.suppress(EOFError):  # serve closed its end: it is gone
+                while True:
+                    channel.recv()
+                    channel.send(_build_once(load))
+            code = 0
+    finally:
+        os._exit(code)
+
+
+def _build_once(load: Callable[[], SiteConfig]) -> tuple[str, Any, SiteConfig | None]:
+    """Build; return ("built", summary, settings), ("failed", error, None) or ("bug", ...)."""
     try:
         config = load()
-        log.info("%s", build(config).summary())
+        return "built", build(config).summary(), config
     except BuilderError as exc:
-        log.error("build failed, still serving the last good site: %s", exc)
+        return "failed", str(exc), None
+    except Exception as exc:  # a bug: serve stops and reports it, as any command does
+        log.debug("the build process met a bug", exc_info=True)  # its traceback, with --debug
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            exc = RuntimeError(repr(exc))
+        return "bug", exc, None
+
+
+def rebuild(builder: BuildProcess, builds: Builds) -> SiteConfig | None:
+    """Build once; on success wake the open pages; on error keep serving the last good site."""
+    config, message = builder.build()
+    if config is None:
+        log.error("build failed, still serving the last good site: %s", message)
         return None
-    builds.bump()
+    builds.bump()  # before the summary: once it is logged, a page opened now sees the build
+    log.info("%s", message)
     return config
 
 
@@ -136,8 +228,22 @@ def serve(
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Build, then serve the output on 127.0.0.1:`port` and rebuild on every change."""
+    builder = BuildProcess(load)  # first, while this process has no other thread
+    try:
+        _serve(builder, config_file, port, ready)
+    finally:
+        builder.stop()
+
+
+def _serve(
+    builder: BuildProcess,
+    config_file: Path | None,
+    port: int,
+    ready: Callable[[str], None] | None,
+) -> None:
+    """Build first, then serve and rebuild on changes (the builds run in `builder`)."""
     builds = Builds()
-    config = rebuild(load, builds)
+    config = rebuild(builder, builds)
     if config is None:
         raise BuilderError("the first build failed; fix the error above and run serve again")
     handler = type("BoundHandler", (Handler,), {"builds": builds})
@@ -148,19 +254,34 @@ def serve(
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    log.info("serving %s (rebuilds when content, templates or site.yaml change; Ctrl-C stops)", url)
-    if ready is not None:
-        ready(url)
     from watchfiles import watch  # imported here: only serve watches files
 
     stop = threading.Event()
+    # The watcher answers every 0.1 s, with changes or without: its first answer says that it
+    # is watching, and only then does serve say it serves (an edit from then on is seen).
+    batches = watch(
+        *watched_paths(config, config_file),
+        stop_event=stop,
+        debounce=300,
+        rust_timeout=100,
+        yield_on_timeout=True,
+    )
     try:
-        for batch in watch(*watched_paths(config, config_file), stop_event=stop, debounce=300):
-            names = sorted({Path(path).name for _change, path in batch})
-            log.info("changed: %s; rebuilding", ", ".join(names[:5]))
-            config = rebuild(load, builds) or config
+        first = next(batches)
+        log.info(
+            "serving %s (rebuilds when content, templates or site.yaml change; Ctrl-C stops)", url
+        )
+        if ready is not None:
+            ready(url)
+        # Changes made while a build runs are gathered by the watcher: one more build follows.
+        for batch in itertools.chain([first], batches):
+            if batch:
+                names = sorted({Path(path).name for _change, path in batch})
+                log.info("changed: %s; rebuilding", ", ".join(names[:5]))
+                rebuild(builder, builds)
     finally:
         stop.set()
+        batches.close()
         builds.stop()
         server.shutdown()
         server.server_close()

@@ -30,8 +30,8 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the build dies (even by SIGKILL)."""
+def die_with_parent() -> None:
+    """Ask Linux to kill this forked process when its parent dies (even by SIGKILL)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     with contextlib.suppress(OSError, AttributeError, TypeError):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -110,7 +110,7 @@ class Background:
         code = 0
         try:
             os.close(read)
-            _die_with_parent()
+            die_with_parent()
             try:
                 message = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as error:
