@@ -47,6 +47,10 @@ class FrontMatterError(BuilderError):
         self.problem = Problem(path, line, message, reason="unreadable paper file")
         super().__init__(str(self.problem))
 
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its own arguments, so it comes back whole from a worker process.
+        return type(self), (self.problem.path, self.problem.line, self.problem.message)
+
 
 class OutputError(BuilderError):
     """The output folder is unsafe to write or cannot be written."""

@@ -7,7 +7,6 @@ import itertools
 import logging
 import multiprocessing
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from typing import Any, NoReturn
 from builder.build import build
 from builder.config import SiteConfig
 from builder.errors import BuilderError
-from builder.workers import die_with_parent
+from builder.workers import die_with_parent, sendable
 
 log = logging.getLogger(__name__)
 
@@ -203,11 +202,7 @@ def _build_once(load: Callable[[], SiteConfig]) -> tuple[str, Any, SiteConfig | 
         return "failed", str(exc), None
     except Exception as exc:  # a bug: serve stops and reports it, as any command does
         log.debug("the build process met a bug", exc_info=True)  # its traceback, with --debug
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:
-            exc = RuntimeError(repr(exc))
-        return "bug", exc, None
+        return "bug", sendable(exc), None
 
 
 def rebuild(builder: BuildProcess, builds: Builds) -> SiteConfig | None:

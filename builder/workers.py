@@ -80,6 +80,16 @@ def fork_map(
     return [result for part in fork_slices(fn, items, *args, workers=workers) for result in part]
 
 
+def sendable(error: BaseException) -> BaseException:
+    """Return an error as another process can receive it: itself when it comes back whole
+    from pickling, else a RuntimeError that names it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(repr(error))
+    return error
+
+
 class Background:
     """fn(*args) run in a forked process while this one goes on; `wait` gives its result.
 
@@ -114,10 +124,7 @@ class Background:
             try:
                 message = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as error:
-                try:
-                    message = pickle.dumps(("error", error))
-                except Exception:
-                    message = pickle.dumps(("error", RuntimeError(repr(error))))
+                message = pickle.dumps(("error", sendable(error)))
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(message)
         except BaseException:
