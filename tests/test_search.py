@@ -287,7 +287,7 @@ def search_page(browser, site: Path):
 def test_python_and_javascript_turn_words_into_the_same_terms(built_site: Path, browser) -> None:
     words = [w for w in random_words(3000) if w.strip()]
     page = search_page(browser, built_site)
-    js = page.evaluate("words => words.map(w => PaperDigestSearch.term(w))", words)
+    js = page.evaluate("words => words.map(w => PaperDigestSearch.forTests.term(w))", words)
     page.close()
     differ = [(w, term_of(w), j) for w, j in zip(words, js, strict=True) if term_of(w) != j]
     assert differ == []
@@ -330,14 +330,14 @@ COMPARE = """async ([index, queries]) => {
   const out = [];
   for (const q of queries) {
     let mine, theirs, error = null;
-    try { theirs = round(PaperDigestSearch.matchIndex(whole, q)); }
+    try { theirs = round(PaperDigestSearch.forTests.matchIndex(whole, q)); }
     catch (e) { error = String(e.message || e); }
-    if (error === null) { mine = round(await PaperDigestSearch.matches(q)); }
+    if (error === null) { mine = round(await PaperDigestSearch.forTests.matches(q)); }
     // A fuzzy term is looked up among the words of its first letter: note the others.
     let otherLetters = false;
     const fuzzy = /(\\S+?)~(\\d)/.exec(q);
     if (fuzzy) {
-      const term = PaperDigestSearch.term(fuzzy[1]) || fuzzy[1];
+      const term = PaperDigestSearch.forTests.term(fuzzy[1]) || fuzzy[1];
       const near = whole.tokenSet
         .intersect(lunr.TokenSet.fromFuzzyString(term, +fuzzy[2])).toArray();
       otherLetters = near.some(t => t[0] !== term[0]);
@@ -432,8 +432,8 @@ RANKED = """async ([queries, sorts, end]) => {
   for (const q of queries) {
     for (const sort of sorts) {
       let full;
-      try { full = await PaperDigestSearch.ordered(q, sort); } catch (e) { continue; }
-      const shown = await PaperDigestSearch.ranked(q, sort, end);
+      try { full = await PaperDigestSearch.forTests.ordered(q, sort); } catch (e) { continue; }
+      const shown = await PaperDigestSearch.forTests.ranked(q, sort, end);
       const day = Object.fromEntries(full.map(r => [r.ref, [r.day, r.upvotes]]));
       shown.forEach(r => { [r.day, r.upvotes] = day[r.ref]; });
       const top = full.slice(0, end);
@@ -479,7 +479,7 @@ def test_a_query_loads_only_the_shards_of_its_terms(synthetic_site, browser) -> 
     page.goto((site / "search.html").as_uri())
     page.wait_for_function("window.PaperDigestSearch && PaperDigestSearch.size() > 0")
     before = len(requests)
-    page.evaluate("PaperDigestSearch.matches('generalization models')")
+    page.evaluate("PaperDigestSearch.forTests.matches('generalization models')")
     loaded = [u for u in requests[before:] if "/search/" in u]
     assert 1 <= len([u for u in loaded if "/search/t/" in u]) <= 2
     assert not [u for u in loaded if "/search/r/" in u or "/search/v/" in u]

@@ -670,31 +670,38 @@
     page: page,
     highlight: highlight,
     snippet: snippet,
-    term: termOf,
     size: function () { return meta ? meta.count : 0; },
     // Fetch, once search has shown something, what sorting and ties need (so the next queries
     // do not wait for it).
     warm: function () { return ready().then(papers); },
-    // For the tests: the raw lunr matches of the engine, and the same clauses on another index.
-    matches: function (query) {
-      return ready().then(function () { return match(prepare(query).trim()); });
-    },
-    ranked: function (query, sort, end) {
-      return search(query, sort).then(function (answer) { return ranked(answer, end); });
-    },
-    // Every match in the order asked for, lunr scoring them all (what `ranked` must equal).
-    ordered: function (query, sort) {
-      return Promise.all([ready().then(function () { return match(prepare(query).trim()); }), ready().then(papers)])
-        .then(function (done) {
-          var results = done[0];
-          results.forEach(function (r) { r.day = done[1].days[r.n]; r.upvotes = done[1].votes[r.n]; });
-          return results.sort(ORDERS[sort in ORDERS ? sort : "relevance"]);
+    // For the tests only (tests/test_search.py proves the engine against Python and lunr.js):
+    // no page calls these.
+    forTests: {
+      // The index term of a word, as the pipeline makes it (Python's terms.term_of must agree).
+      term: termOf,
+      // The raw lunr matches of the engine.
+      matches: function (query) {
+        return ready().then(function () { return match(prepare(query).trim()); });
+      },
+      // The results from the top to `end`, as the page shows them.
+      ranked: function (query, sort, end) {
+        return search(query, sort).then(function (answer) { return ranked(answer, end); });
+      },
+      // Every match in the order asked for, lunr scoring them all (what `ranked` must equal).
+      ordered: function (query, sort) {
+        return Promise.all([ready().then(function () { return match(prepare(query).trim()); }), ready().then(papers)])
+          .then(function (done) {
+            var results = done[0];
+            results.forEach(function (r) { r.day = done[1].days[r.n]; r.upvotes = done[1].votes[r.n]; });
+            return results.sort(ORDERS[sort in ORDERS ? sort : "relevance"]);
+          });
+      },
+      // The same clauses as the engine's, run on another (a whole) lunr index.
+      matchIndex: function (index, query) {
+        return runClauses(index, parse(prepare(query).trim())).map(function (m) {
+          return { ref: m.ref, score: m.score };
         });
-    },
-    matchIndex: function (index, query) {
-      return runClauses(index, parse(prepare(query).trim())).map(function (m) {
-        return { ref: m.ref, score: m.score };
-      });
+      }
     }
   };
 })();
