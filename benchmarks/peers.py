@@ -14,7 +14,7 @@ from pathlib import Path
 
 from builder.config import SiteConfig
 from builder.models import Paper, listed_on
-from builder.pages import Converter, plain_text, render_markdown
+from builder.prepare import Converter, plain_text, render_markdown
 from builder.topics import compile_topics, paper_topics
 
 LAYOUTS = {

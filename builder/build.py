@@ -447,15 +447,15 @@ def _write(
     """Render what changed, carry the rest over from the last site (whose files' stats are
     `old_site`); return (written, kept, the stats of the new site's files)."""
     from builder import search
-    from builder.pages import paper_pages
+    from builder.prepare import prepare_papers
     from builder.related import related_papers
     from builder.workers import Background
 
     papers = [s.paper for s in stored]
     ids = {s.paper.slug: s.sha for s in stored if s.sha}
     with Progress(len(papers), "preparing", "papers"):
-        prepared = paper_pages(papers, config, cache, ids)
-    for name in ("files", "papers", "paper-pages"):  # done with these: free their memory
+        prepared = prepare_papers(papers, config, cache, ids)
+    for name in ("files", "papers", "prepared"):  # done with these: free their memory
         cache.release(name)
     with Progress(len(prepared), "relating", "papers"):
         related = related_papers(prepared, cache)

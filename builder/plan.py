@@ -25,7 +25,7 @@ from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.feed import Feed
 from builder.models import Output, Paper, capture_order
-from builder.pages import PaperPage
+from builder.prepare import PaperPage
 from builder.render import Renderer, links_out, static_files
 from builder.search import ENGINE_FILE, engine_script
 from builder.top import TopList, TopPapers, top_papers

@@ -28,7 +28,7 @@ from builder.workers import fork_slices
 if TYPE_CHECKING:
     import numpy as np
 
-    from builder.pages import PaperPage
+    from builder.prepare import PaperPage
 
 RELATED = 5  # papers listed per paper
 PARALLEL_FROM = 500  # texts to count before the work is worth forking for

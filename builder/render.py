@@ -28,7 +28,7 @@ from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
 from builder.models import Paper, capture_moment, capture_text
-from builder.pages import PaperPage, byline
+from builder.prepare import PaperPage, byline
 from builder.workers import fork_map
 
 __all__ = ["DEFAULT_THEME", "Renderer", "make_environment"]

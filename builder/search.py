@@ -38,7 +38,7 @@ from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
 from builder.models import Output, capture_order, listed_on
-from builder.pages import PaperPage, byline
+from builder.prepare import PaperPage, byline
 from builder.terms import TERM_LABEL, script_rules, split_words, term_of
 from builder.workers import fork_map
 

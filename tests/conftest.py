@@ -161,11 +161,11 @@ def sample_pages() -> list:
     """The sample papers as the build sees them (their rendered pages' data)."""
     from builder.config import load_config
     from builder.load import load_papers
-    from builder.pages import paper_pages
+    from builder.prepare import prepare_papers
 
     config, _ = load_config(REPO / "site.yaml", {})
     stored, _ = load_papers(REPO / "content" / "papers")
-    return paper_pages([s.paper for s in stored], config)
+    return prepare_papers([s.paper for s in stored], config)
 
 
 @pytest.fixture(scope="module", params=["file", "http"])

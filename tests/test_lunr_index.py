@@ -13,7 +13,7 @@ from lunr.tokenizer import Tokenizer
 from builder.config import load_config
 from builder.load import load_papers
 from builder.lunr_index import Vocabulary, _round3, count_terms, tokens, weigh
-from builder.pages import paper_pages
+from builder.prepare import prepare_papers
 from builder.search import (
     BOOSTS,
     FIELDS,
@@ -39,7 +39,7 @@ def same(ours: dict, theirs: dict) -> bool:
 
 def documents(papers) -> list[dict]:
     config, _ = load_config(REPO / "site.yaml", {})
-    return search_documents(ref_order(paper_pages(papers, config)))
+    return search_documents(ref_order(prepare_papers(papers, config)))
 
 
 def test_the_seeds_give_lunr_py_s_index_exactly() -> None:

@@ -44,12 +44,12 @@ def test_a_card_and_a_search_result_name_the_same_byline(fields: dict, shown: st
     from bs4 import BeautifulSoup
 
     from builder.config import load_config
-    from builder.pages import paper_pages
+    from builder.prepare import prepare_papers
     from builder.search import search_records
 
     paper = Paper(title="T", abstract="", body="Text.", slug="t", **fields)
     config, _ = load_config(None, {})
-    pages = paper_pages([paper], config)
+    pages = prepare_papers([paper], config)
     renderer = Renderer(config, {"t": pages[0]})
     for kind in ("card", "row"):
         meta = BeautifulSoup(renderer.item(kind, "", paper), "html.parser").select_one(".meta")

@@ -20,7 +20,7 @@ from builder.errors import BuilderError
 from builder.load import load_papers
 from builder.lunr_index import js_order
 from builder.models import Organization, Paper, Source
-from builder.pages import paper_pages
+from builder.prepare import prepare_papers
 from builder.search import (
     DATA,
     compute_index,
@@ -47,7 +47,7 @@ def paper(title: str, body: str = "An abstract.", **fields: object) -> Paper:
 
 def pages_of(*papers: Paper) -> list:
     config, _ = load_config(None, {})
-    return paper_pages(papers, config)
+    return prepare_papers(papers, config)
 
 
 def test_short_refs_count_in_base_36() -> None:
@@ -196,7 +196,7 @@ def as_lunr_py(index) -> dict:
 def test_the_shards_hold_exactly_the_index_lunr_py_builds_of_the_seeds() -> None:
     config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
     stored, _ = load_papers(config.papers)
-    pages = paper_pages([s.paper for s in stored], config)
+    pages = prepare_papers([s.paper for s in stored], config)
     files = search_files(pages)
     assert rebuilt_index(files) == as_lunr_py(build_index(search_documents(ref_order(pages))))
 
@@ -378,7 +378,7 @@ def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
     )
     build(config)
     stored, _ = load_papers(config.papers)
-    yield root / "site", paper_pages([s.paper for s in stored], config)
+    yield root / "site", prepare_papers([s.paper for s in stored], config)
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -386,7 +386,7 @@ def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
 def test_the_sharded_engine_answers_as_one_lunr_index_on_the_seeds(built_site, browser) -> None:
     config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
     stored, _ = load_papers(config.papers)
-    pages = ref_order(paper_pages([s.paper for s in stored], config))
+    pages = ref_order(prepare_papers([s.paper for s in stored], config))
     index = build_index(search_documents(pages)).serialize()
     texts = [p.paper.title + " " + p.text for p in pages]
     orgs = sorted({p.paper.organization.id for p in pages if p.paper.organization})

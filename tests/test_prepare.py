@@ -1,4 +1,4 @@
-"""Paper pages' parts: bodies rendered to safe HTML with their text, topics and content ids."""
+"""Preparing papers: bodies rendered to safe HTML with their text, topics and content ids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.load import load_papers
-from builder.pages import make_markdown, plain_html, plain_text, render_markdown
+from builder.prepare import make_markdown, plain_html, plain_text, render_markdown
 from tests.conftest import REPO, rendered_text
 
 
@@ -92,9 +92,9 @@ def test_every_sample_body_renders_as_python_markdown_renders_it() -> None:
 
 def render_markdown_by(md, body: str) -> str:
     """Render a body the way render_markdown does, python-markdown alone doing the Markdown."""
-    from builder import pages
+    from builder import prepare
 
-    class Slow(pages.Converter):
+    class Slow(prepare.Converter):
         def convert(self, text: str) -> str:
             return md.reset().convert(text)
 

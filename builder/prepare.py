@@ -1,4 +1,5 @@
-"""What a paper's page and cards show: its body rendered to safe HTML, its text, its topics."""
+"""Prepare each paper for its page and cards: its body rendered to safe HTML, its text as a
+reader sees it, its topics (the stage between load and render)."""
 
 from __future__ import annotations
 
@@ -160,7 +161,7 @@ def _prepare_all(papers: Sequence[Paper], topics: Mapping[str, Sequence[str]]) -
     return [_prepare(p, converter, rules) for p in papers]
 
 
-def paper_pages(
+def prepare_papers(
     papers: Sequence[Paper],
     config: SiteConfig,
     cache: BuildCache | None = None,
@@ -174,7 +175,7 @@ def paper_pages(
     ordered = newest_first(papers)
     ids = {p.slug: (ids or {}).get(p.slug) or paper_id(p) for p in ordered}
     rules_key = key_of(sorted(config.topics.items()))
-    table = cache.table("paper-pages") if cache is not None else None
+    table = cache.table("prepared") if cache is not None else None
     keys = [
         (sha(p.body.encode("utf-8", "surrogatepass")), rules_key, p.title, p.tags) for p in ordered
     ]
