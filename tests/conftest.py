@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from builder.__main__ import main
+from builder.config import SiteConfig
 from builder.models import ListingEntry
 from builder.read import read_snapshot, snapshot_files
 
@@ -104,17 +105,27 @@ def browser() -> Iterator:
 BASE_URL = "https://reader.example.org/digest/"
 
 
+def site_config(root: Path, **overrides: object) -> SiteConfig:
+    """The shipped site.yaml with `overrides`, copied into `root` first: the build keeps its
+    cache and lock in `root/.cache`, not in the repository's."""
+    from builder.config import load_config
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    config, _ = load_config(root / "site.yaml", overrides)
+    return config
+
+
 def build_seed_site(root: Path, **overrides: object) -> Path:
     """Build the shipped sample papers (with the seed snapshots) into `root/output`."""
     from builder.build import build
-    from builder.config import load_config
 
     shutil.copytree(REPO / "content" / "papers", root / "papers")
-    config, _ = load_config(
-        REPO / "site.yaml",
-        {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output", **overrides},
+    build(
+        site_config(
+            root, snapshots=SEEDS, papers=root / "papers", output=root / "output", **overrides
+        )
     )
-    build(config)
     return root / "output"
 
 
