@@ -1,14 +1,20 @@
-"""Shared fixtures: the sample snapshots, an ingested copy of them, the CLI, a real Chromium."""
+"""Shared fixtures and helpers: the sample snapshots and sites built from them, a synthetic and a
+hostile corpus, paper records, file hashes, the CLI in-process, a real Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import hashlib
+import io
+import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
@@ -16,7 +22,7 @@ from bs4 import BeautifulSoup
 
 from builder.__main__ import main
 from builder.config import SiteConfig
-from builder.models import ListingEntry
+from builder.models import ListingEntry, Paper, Source
 from builder.read import read_snapshot, snapshot_files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,19 +55,52 @@ def seed_entries() -> list[ListingEntry]:
     return [e for path in snapshot_files(SEEDS) for e in read_snapshot(path, None).entries]
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Map every file below `folder` (its path relative to it) to the hash of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def make_paper(slug: str = "paper", date: dt.date | None = None, **fields: Any) -> Paper:
+    """A paper record: its title is its slug unless given, `captured` (a day) adds a source
+    captured that day, and any other field of `Paper` may be given."""
+    captured = fields.pop("captured", None)
+    if captured is not None:
+        fields["sources"] = (*fields.get("sources", ()), Source(captured, "s.txt"))
+    fields.setdefault("title", slug)
+    fields.setdefault("abstract", "")
+    return Paper(slug=slug, date=date, **fields)
+
+
+def run_cli(args: Sequence[str], cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run the CLI in-process (from `cwd`, then back); return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable:
-    """Run the CLI in-process from a given folder; return (exit code, stdout, stderr)."""
+def cli(monkeypatch: pytest.MonkeyPatch) -> Callable:
+    """Run the CLI in-process from a given folder (where the test stays); return (exit code,
+    stdout, stderr)."""
 
     def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
         if cwd is not None:
             monkeypatch.chdir(cwd)
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors and --help
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(args)
 
     return run
 
@@ -139,6 +178,30 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds built once with base_url set, as GitHub Pages builds them: read-only."""
     return build_seed_site(tmp_path_factory.mktemp("published"), base_url=BASE_URL)
+
+
+@pytest.fixture(scope="session")
+def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Paper]]:
+    """1,500 synthetic papers (benchmarks/corpus.py), written once into a folder of paper files:
+    the folder (read-only: copy the files a test changes) and the papers, abstracts included."""
+    from benchmarks.corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("synthetic") / "papers"
+    return folder, write_corpus(folder, 1500, seed=3)
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The hostile corpus (tests/hostile.py) built once into `site/`: its root and what the
+    build printed (read-only for tests, but for builds of the same inputs)."""
+    from tests import hostile
+
+    root = tmp_path_factory.mktemp("hostile")
+    hostile.write_corpus(root)
+    (root / "site.yaml").write_text("feed_size: 500  # every paper in the feed\n")
+    code, _, err = run_cli(hostile.command("build"), cwd=root)
+    assert code == 0, err
+    return root, err
 
 
 def html_pages(site: Path) -> list[Path]:

@@ -19,21 +19,15 @@ from builder.archives import (
     topic_archives,
 )
 from builder.config import DEFAULT_TOPICS
-from builder.models import Organization, Paper, Source
+from builder.models import Organization
+from tests.conftest import make_paper
 
 D = dt.date
 
 
-def paper(slug: str, day: D | None = None, captured: D | None = None, **kw: object) -> Paper:
-    sources = (Source(captured, "s.txt"),) if captured else ()
-    return Paper(
-        title=kw.pop("title", slug), abstract="", slug=slug, date=day, sources=sources, **kw
-    )
-
-
 def test_phrases_match_at_a_word_start_in_any_case() -> None:
     rules = compile_topics({"math": ["math"], "language models": ["LLM"], "rl": ["RL"]})
-    found = lambda text: [t.slug for t in paper_topics(paper("p"), text, rules)]  # noqa: E731
+    found = lambda text: [t.slug for t in paper_topics(make_paper("p"), text, rules)]  # noqa: E731
     assert found("Mathematical olympiad") == ["math"]
     assert found("the aftermath of a storm") == []
     assert found("many llms and RL-based agents") == ["language-models", "rl"]
@@ -43,7 +37,7 @@ def test_phrases_match_at_a_word_start_in_any_case() -> None:
 
 def test_hand_tags_come_first_and_merge_with_rules_by_slug() -> None:
     rules = compile_topics({"Language Models": ["LLM"]})
-    tagged = paper("p", tags=("language models", "My list"))
+    tagged = make_paper("p", tags=("language models", "My list"))
     topics = paper_topics(tagged, "An LLM paper", rules)
     assert [(t.name, t.slug) for t in topics] == [
         ("language models", "language-models"),
@@ -54,7 +48,7 @@ def test_hand_tags_come_first_and_merge_with_rules_by_slug() -> None:
 def test_default_topics_compile_and_find_the_usual_fields() -> None:
     rules = compile_topics(DEFAULT_TOPICS)
     text = "We fine-tune a large language model with GRPO for math reasoning."
-    assert [t.slug for t in paper_topics(paper("p"), text, rules)] == [
+    assert [t.slug for t in paper_topics(make_paper("p"), text, rules)] == [
         "reasoning",
         "math",
         "reinforcement-learning",
@@ -72,17 +66,17 @@ def test_keys_are_slugs_and_never_empty() -> None:
 
 
 def test_undated_papers_sit_under_their_first_capture() -> None:
-    assert listed_on(paper("a", captured=D(2026, 6, 16))) == D(2026, 6, 16)
-    assert listed_on(paper("b", D(2026, 5, 1), captured=D(2026, 6, 16))) == D(2026, 5, 1)
-    assert listed_on(paper("c")) is None
+    assert listed_on(make_paper("a", captured=D(2026, 6, 16))) == D(2026, 6, 16)
+    assert listed_on(make_paper("b", D(2026, 5, 1), captured=D(2026, 6, 16))) == D(2026, 5, 1)
+    assert listed_on(make_paper("c")) is None
 
 
 def test_newest_first_with_ties_by_slug_and_no_day_last() -> None:
     papers = [
-        paper("z"),
-        paper("b", D(2026, 1, 1)),
-        paper("a", D(2026, 1, 1)),
-        paper("n", D(2026, 3, 1)),
+        make_paper("z"),
+        make_paper("b", D(2026, 1, 1)),
+        make_paper("a", D(2026, 1, 1)),
+        make_paper("n", D(2026, 3, 1)),
     ]
     assert [p.slug for p in newest_first(papers)] == ["n", "a", "b", "z"]
 
@@ -96,7 +90,7 @@ def test_pagination_links_the_edges_and_the_pages_around() -> None:
 
 
 def test_paginate_cuts_pages_and_groups_days() -> None:
-    papers = newest_first([paper(f"p{i}", D(2026, 1, 1 + i // 3)) for i in range(7)])
+    papers = newest_first([make_paper(f"p{i}", D(2026, 1, 1 + i // 3)) for i in range(7)])
     pages = paginate(papers, 3)
     assert [p.dest for p in pages] == ["index.html", "page/2.html", "page/3.html"]
     assert [len(d.papers) for d in pages[0].days] == [1, 2]
@@ -105,7 +99,11 @@ def test_paginate_cuts_pages_and_groups_days() -> None:
 
 
 def test_group_days_keeps_runs_in_order() -> None:
-    papers = [paper("a", D(2026, 1, 2)), paper("b", D(2026, 1, 2)), paper("c", None, D(2026, 1, 1))]
+    papers = [
+        make_paper("a", D(2026, 1, 2)),
+        make_paper("b", D(2026, 1, 2)),
+        make_paper("c", captured=D(2026, 1, 1)),
+    ]
     days = group_days(papers)
     assert [(d.day, len(d.papers)) for d in days] == [(D(2026, 1, 2), 2), (D(2026, 1, 1), 1)]
 
@@ -114,10 +112,10 @@ def test_month_org_and_topic_archives() -> None:
     berkeley = Organization("berkeley", "UC Berkeley")
     papers = newest_first(
         [
-            paper("a", D(2026, 5, 25), organization=berkeley),
-            paper("b", D(2026, 4, 1), organization=Organization("Berkeley", "Berkeley")),
-            paper("c", None, D(2026, 5, 2)),
-            paper("d"),
+            make_paper("a", D(2026, 5, 25), organization=berkeley),
+            make_paper("b", D(2026, 4, 1), organization=Organization("Berkeley", "Berkeley")),
+            make_paper("c", captured=D(2026, 5, 2)),
+            make_paper("d"),
         ]
     )
     months = month_archives(papers)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -20,16 +19,12 @@ from builder.config import SiteConfig, load_config
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.text import title_key
-from tests.conftest import LISTINGS, REPO, SEEDS, rendered_text, seed_entries
+from tests.conftest import LISTINGS, REPO, SEEDS, file_hashes, rendered_text, seed_entries
 
 
 def config_for(snapshots: Path, papers: Path, **overrides) -> SiteConfig:
     config, _ = load_config(None, {"snapshots": snapshots, "papers": papers, **overrides})
     return config
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def by_title(papers_dir: Path) -> dict[str, object]:
@@ -74,11 +69,11 @@ def test_a_second_run_changes_no_byte(snapshots: Path, tmp_path: Path) -> None:
     config = config_for(snapshots, tmp_path / "papers")
     first = ingest(config)
     assert (first.files, first.entries, first.papers, first.new) == (4, 170, 134, 134)
-    before = digest(tmp_path / "papers")
+    before = file_hashes(tmp_path / "papers")
     mtimes = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "papers").iterdir()}
     second = ingest(config)
     assert (second.new, second.updated, second.unchanged) == (0, 0, 134)
-    assert digest(tmp_path / "papers") == before
+    assert file_hashes(tmp_path / "papers") == before
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "papers").iterdir()} == mtimes
     assert second.summary().startswith(
         "ingest: 4 files read, 170 entries, 134 unique papers (0 new, 0 updated, 134 unchanged), "
@@ -89,13 +84,13 @@ def test_a_second_run_changes_no_byte(snapshots: Path, tmp_path: Path) -> None:
 def test_the_shipped_sample_papers_are_what_ingest_writes(tmp_path: Path) -> None:
     papers = tmp_path / "papers"
     shutil.copytree(REPO / "content" / "papers", papers)
-    before = digest(papers)
+    before = file_hashes(papers)
     report = ingest(config_for(SEEDS, papers))
     assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
-    assert digest(papers) == before
+    assert file_hashes(papers) == before
     fresh = tmp_path / "fresh"
     ingest(config_for(SEEDS, fresh))
-    assert digest(fresh) == before
+    assert file_hashes(fresh) == before
 
 
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
@@ -159,9 +154,9 @@ def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
     )
     assert "shows a different abstract" in caplog.text and "keeps its body" in caplog.text
     # And once more: nothing changes.
-    before = digest(papers)
+    before = file_hashes(papers)
     assert ingest(config).updated == 0
-    assert digest(papers) == before
+    assert file_hashes(papers) == before
 
 
 def test_a_paper_first_seen_without_abstract_gets_one_later(
@@ -188,12 +183,12 @@ def test_removed_snapshots_keep_their_papers(snapshots: Path, tmp_path: Path) ->
     papers = tmp_path / "papers"
     config = config_for(snapshots, papers)
     ingest(config)
-    before = digest(papers)
+    before = file_hashes(papers)
     for path in snapshots.glob("00[0-2]_*.txt"):
         path.unlink()
     report = ingest(config)
     assert report.papers == 42 and report.new == 0 and report.updated == 0
-    assert digest(papers) == before
+    assert file_hashes(papers) == before
 
 
 def test_an_older_capture_does_not_replace_a_newer_count(snapshots: Path, tmp_path: Path) -> None:
@@ -251,15 +246,6 @@ def test_build_renders_a_page_per_paper(tmp_path: Path) -> None:
     assert len(pages) == 134
     assert (out / "index.html").read_text().count('class="card-title"') == 30
     assert (out / "assets" / "style.css").is_file()
-
-
-def manifest(site: Path) -> dict[str, str]:
-    """Map every file of a site to its hash."""
-    return {
-        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(site.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_an_unchanged_rebuild_writes_nothing_and_a_change_rewrites_only_its_pages(
@@ -322,7 +308,7 @@ def test_build_refuses_a_dangerous_out_and_touches_nothing(
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "keep.txt").write_text("mine")
-    before = manifest(tmp_path)
+    before = file_hashes(tmp_path)
     code, _, err = cli(
         "build",
         "--snapshots",
@@ -334,7 +320,7 @@ def test_build_refuses_a_dangerous_out_and_touches_nothing(
         cwd=tmp_path,
     )
     assert code == 1 and message in err and "Error: --out" in err
-    assert manifest(tmp_path) == before
+    assert file_hashes(tmp_path) == before
 
 
 def test_a_theme_folder_overrides_single_files(tmp_path: Path) -> None:
@@ -399,11 +385,11 @@ def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
         process.wait(timeout=30)
 
     run("b")
-    sites = {"b": manifest(out)}
+    sites = {"b": file_hashes(out)}
     started = time.perf_counter()
     run("a")
     duration = time.perf_counter() - started
-    sites["a"] = manifest(out)
+    sites["a"] = file_hashes(out)
     assert sites["a"] != sites["b"] and len(sites["a"]) > 700
 
     current = "a"
@@ -411,13 +397,13 @@ def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
     for fraction in (0.3, 0.6, 0.8, 0.9, 0.97):
         target = "b" if current == "a" else "a"
         run(target, kill_after=duration * fraction)
-        now = manifest(out)
+        now = file_hashes(out)
         assert now in (sites["a"], sites["b"]), f"a mix after a kill at {fraction:.0%}"
         current = "a" if now == sites["a"] else "b"
         outcomes.append(current == target)
     # The next build cleans what the killed ones left beside the site.
     run("a")
-    assert manifest(out) == sites["a"]
+    assert file_hashes(out) == sites["a"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site.")) == []
     assert not all(outcomes), "every kill came after the swap: the test did not kill midway"
 
@@ -473,7 +459,7 @@ def test_a_killed_ingest_never_leaves_a_truncated_paper(tmp_path: Path) -> None:
     whole = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False)
     duration = time.perf_counter() - started
     assert whole.returncode == 0, whole.stderr
-    complete = digest(papers)
+    complete = file_hashes(papers)
     assert len(complete) == 1200
     shutil.rmtree(papers)
     counts = []
@@ -485,11 +471,11 @@ def test_a_killed_ingest_never_leaves_a_truncated_paper(tmp_path: Path) -> None:
         # Whatever was written is whole: every file loads, and is the file a full run writes.
         _, problems = load_papers(papers)
         assert problems == []
-        files = digest(papers) if papers.exists() else {}
+        files = file_hashes(papers) if papers.exists() else {}
         now = {name: h for name, h in files.items() if name.endswith(".md")}
         assert all(complete[name] == h for name, h in now.items())
         counts.append(len(now))
     assert any(0 < n < len(complete) for n in counts), f"no kill landed midway: {counts}"
     # The next run finishes the job and removes what the killed ones left behind.
     assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 0
-    assert digest(papers) == complete
+    assert file_hashes(papers) == complete

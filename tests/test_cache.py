@@ -3,7 +3,6 @@ with nothing to do writes nothing; a broken or stale cache only costs time."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -18,18 +17,9 @@ from builder import related
 from builder.build import build, ingest
 from builder.cache import RACY_NS, BuildCache
 from builder.config import load_config
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, file_hashes
 
 SITE_YAML = "title: Cached\nsnapshots: snapshots\npapers: papers\noutput: output\n"
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Map every file below `folder` to the hash of its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def stats(folder: Path) -> dict[str, tuple]:
@@ -60,7 +50,7 @@ def without_cache(root: Path, scratch: Path) -> dict[str, str]:
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".cache", "output"), symlinks=True)
     run(scratch)
-    return tree(scratch / "output")
+    return file_hashes(scratch / "output")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -161,11 +151,13 @@ def test_every_kind_of_change_gives_the_site_a_build_without_cache_gives(
     monkeypatch.setattr(related, "REFIT_GROWTH", 0.0)
     root = make_project(tmp_path / "project")
     run(root)
-    assert tree(root / "output") == without_cache(root, tmp_path / "fresh")
+    assert file_hashes(root / "output") == without_cache(root, tmp_path / "fresh")
     for change in CHANGES:
         change(root)
         run(root)
-        assert tree(root / "output") == without_cache(root, tmp_path / "fresh"), change.__name__
+        assert file_hashes(root / "output") == without_cache(root, tmp_path / "fresh"), (
+            change.__name__
+        )
 
 
 def without_related(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -201,10 +193,10 @@ def test_a_new_builder_version_rebuilds_the_same_site(
 ) -> None:
     root = make_project(tmp_path / "project")
     run(root)
-    before = tree(root / "output")
+    before = file_hashes(root / "output")
     monkeypatch.setattr(cache_module, "code_version", lambda: "another builder")
     run(root)
-    assert tree(root / "output") == before
+    assert file_hashes(root / "output") == before
 
 
 def settle(root: Path) -> None:
@@ -247,7 +239,7 @@ def test_a_change_within_the_same_clock_tick_is_still_seen(tmp_path: Path) -> No
 def test_a_broken_cache_only_costs_time(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project")
     run(root)
-    before = tree(root / "output")
+    before = file_hashes(root / "output")
     tables = list((root / ".cache").glob("*.pickle"))
     assert len(tables) >= 6
     for i, table in enumerate(tables):
@@ -257,11 +249,11 @@ def test_a_broken_cache_only_costs_time(tmp_path: Path) -> None:
     original = (root / DEI).read_text()
     (root / DEI).write_text(original + "\nA note by hand.\n")
     run(root)
-    assert tree(root / "output") == without_cache(root, tmp_path / "fresh")
+    assert file_hashes(root / "output") == without_cache(root, tmp_path / "fresh")
     shutil.rmtree(root / ".cache")
     (root / DEI).write_text(original)
     run(root)
-    assert tree(root / "output") == before
+    assert file_hashes(root / "output") == before
 
 
 def test_tables_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
@@ -307,11 +299,11 @@ def test_a_file_removed_from_the_site_comes_back_on_the_next_build(tmp_path: Pat
     ingest(config)
     settle(root)
     run(root)
-    before = tree(root / "output")
+    before = file_hashes(root / "output")
     (root / "output" / "papers" / (Path(DEI).stem + ".html")).unlink()
     (root / "output" / "assets" / "search" / "meta.js").unlink()
     run(root)
-    assert tree(root / "output") == before
+    assert file_hashes(root / "output") == before
 
 
 def test_what_the_api_did_not_know_outlives_a_change_of_the_builders_code(tmp_path: Path) -> None:

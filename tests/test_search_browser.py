@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from builder.build import build
-from builder.config import load_config
-from builder.models import Paper, Source
-from builder.store import format_paper
-from tests.conftest import REPO, SEEDS
+from tests.hostile import SEARCHED_TITLE
 from tests.test_browser import AXE
 
 pytestmark = pytest.mark.browser
 
-HOSTILE_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> {{ 7*7 }}'
-HOSTILE_BODY = (
-    "Zyxwv hostile abstract <svg onload=window.__pwned=3> and "
-    '" onmouseover="window.__pwned=4" [x](javascript:window.__pwned=5)'
-)
 MALFORMED = [
     "title:",
     "foo~",
@@ -326,45 +315,32 @@ def test_every_search_state_passes_axe(page, built_site: Path, scheme: str) -> N
     assert axe_violations(page) == []
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds plus one paper whose title and abstract try to run script."""
-    root = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(REPO / "content" / "papers", root / "papers")
-    hostile = Paper(
-        title=HOSTILE_TITLE,
-        abstract=HOSTILE_BODY,
-        slug="hostile",
-        sources=(Source(dt.date(2026, 6, 16), "a.txt"),),
-    )
-    (root / "papers" / "hostile.md").write_text(format_paper(hostile), encoding="utf-8")
-    config, _ = load_config(
-        REPO / "site.yaml",
-        {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output"},
-    )
-    build(config)
-    return root / "output"
-
-
-def test_a_hostile_title_and_abstract_show_as_text(page, hostile_site: Path) -> None:
-    page.goto((hostile_site / "search.html").as_uri() + "?q=zyxwv")
+def test_a_hostile_title_and_abstract_show_as_text(page, hostile_build) -> None:
+    site = hostile_build[0] / "site"
+    page.goto((site / "search.html").as_uri() + "?q=zyxwv")
     page.wait_for_selector("#search-results .result-link")
-    assert titles(page) == [HOSTILE_TITLE]
+    assert titles(page) == [SEARCHED_TITLE]
     assert "<svg onload=window.__pwned=3>" in page.inner_text("#search-results .excerpt")
     assert (
         page.locator("#search-results script, #search-results img, #search-results svg").count()
         == 0
     )
-    page.locator("#search-results .result-link").hover()
+    link = page.locator("#search-results .result-link")
+    link.hover()
+    paper_url = link.evaluate("a => a.href")
     # The panel under the header box, on any other page.
-    page.goto((hostile_site / "index.html").as_uri())
+    page.goto((site / "index.html").as_uri())
     page.locator("#site-search").fill("zyxwv")
     page.wait_for_selector("#search-pop .result-link")
-    assert page.locator("#search-pop .result-link").inner_text() == HOSTILE_TITLE
+    assert page.locator("#search-pop .result-link").inner_text() == SEARCHED_TITLE
     assert page.locator("#search-pop script, #search-pop img, #search-pop svg").count() == 0
     # The title is on the digest, and the paper page, as text too.
-    assert page.get_by_text(HOSTILE_TITLE).count() >= 2
-    page.goto((hostile_site / "papers" / "hostile.html").as_uri())
-    assert page.locator("h1").inner_text() == HOSTILE_TITLE
+    cards = 0
+    for digest in [site / "index.html", *sorted((site / "page").glob("*.html"))]:
+        page.goto(digest.as_uri())
+        cards += page.locator(".card-title").get_by_text(SEARCHED_TITLE, exact=True).count()
+    assert cards == 1
+    page.goto(paper_url)
+    assert page.locator("h1").inner_text() == SEARCHED_TITLE
     assert page.evaluate("window.__pwned") is None
     assert page.dialogs == [] and page.errors == []
