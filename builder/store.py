@@ -19,6 +19,7 @@ from slugify import slugify
 
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import format_document, parse_document, patch_document
+from builder.killpoint import kill_point
 from builder.load import StoredPaper
 from builder.models import Paper, Source, capture_moment, capture_text
 from builder.text import title_key
@@ -272,6 +273,7 @@ def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        kill_point("temp-written")
         if create:
             try:
                 os.link(tmp, path)
@@ -421,6 +423,7 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
         )
         return
     report.new.append(paper.slug)
+    kill_point("paper-written")
 
 
 def _update_file(plan: Plan, report: StoreReport) -> None:
@@ -447,3 +450,4 @@ def _update_file(plan: Plan, report: StoreReport) -> None:
         return
     write_atomic(Path(found.fs_path), text)
     report.updated.append(found.paper.slug)
+    kill_point("paper-written")
