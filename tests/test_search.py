@@ -347,7 +347,7 @@ def parity_queries(texts: list[str], orgs: list[str], count: int, seed: int) -> 
 
 
 COMPARE = """async ([index, queries]) => {
-  const whole = lunr.Index.load(index);
+  const whole = lunr.Index.load(JSON.parse(index));
   const round = ms => ms.map(m => [m.ref, Math.round(m.score * 1e6) / 1e6]).sort();
   const out = [];
   for (const q of queries) {
@@ -373,7 +373,8 @@ COMPARE = """async ([index, queries]) => {
 def compare(page, index: dict, queries: list[str]) -> tuple[int, int]:
     """Run each query in the engine and on the whole index; return (compared, with results)."""
     compared = found = 0
-    for row in page.evaluate(COMPARE, [index, queries]):
+    # As JSON text: Playwright hands a string over at once, a nested object node by node.
+    for row in page.evaluate(COMPARE, [json.dumps(index), queries]):
         if row["error"] is not None:
             assert re.search(r"wildcard|Query|expect", row["error"]), row
             continue
