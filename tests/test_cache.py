@@ -259,10 +259,8 @@ def test_a_new_builder_version_rebuilds_the_same_site(
 def test_a_build_with_nothing_to_do_writes_nothing(project: Path) -> None:
     run(project)  # its inputs are settled: this build records their stats (a copy's are new)
     before = stats(project)
-    started = time.perf_counter()
     run(project)
     assert stats(project) == before
-    assert time.perf_counter() - started < 1.0
 
 
 def test_a_change_within_the_same_clock_tick_is_still_seen(project: Path) -> None:
