@@ -19,6 +19,7 @@ from typing import Any
 import markdown
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import settings
 
 from builder.__main__ import main
 from builder.config import SiteConfig
@@ -40,6 +41,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 MTIME = dt.date(2026, 11, 23)
+
+# Property tests: "default" fits `make test` in its time budget; "thorough" tries 25 times as
+# many examples, run by hand: pytest --hypothesis-profile=thorough (or HYPOTHESIS_PROFILE=thorough).
+# No deadline: a busy machine makes any example slow.
+settings.register_profile("default", max_examples=200, deadline=None)
+settings.register_profile("thorough", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def rendered_text(body: str) -> str:

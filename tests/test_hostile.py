@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from builder.load import load_papers
@@ -159,7 +159,6 @@ def test_alike_titles_get_distinct_stable_slugs_and_one_paper_per_title(corpus, 
     assert file_hashes(root / "papers") == before
 
 
-@settings(max_examples=300, deadline=None)
 @given(data=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".html", ".json"]))
 def test_any_bytes_in_any_snapshot_kind_give_entries_or_warnings(data: bytes, suffix: str) -> None:
     result = parse_snapshot(data, "x" + suffix, dt.date(2026, 6, 16), None)
@@ -167,7 +166,6 @@ def test_any_bytes_in_any_snapshot_kind_give_entries_or_warnings(data: bytes, su
         assert str(problem).startswith("x" + suffix)
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.sampled_from(['{"paper":', '"title":', '"x"', "1", "[", "]", "{", "}", ",", "null"])
