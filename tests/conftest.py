@@ -256,3 +256,17 @@ def site_url(request, built_site: Path) -> str:
     if request.param == "file":
         return built_site.as_uri() + "/"
     return request.getfixturevalue("served_site")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a test that drives Chromium without the `browser` marker."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "browser" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use Chromium but lack @pytest.mark.browser: " + ", ".join(unmarked)
+        )

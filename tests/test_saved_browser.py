@@ -13,6 +13,8 @@ import pytest
 from builder.related import related_papers
 from tests.test_browser import AXE
 
+pytestmark = pytest.mark.browser
+
 GROK = "grokking-at-the-edge-of-numerical-stability"
 
 
