@@ -250,9 +250,16 @@ def sample_pages() -> list:
     return paper_pages([s.paper for s in stored], config)
 
 
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> str:
+    """The root URL of the built seed site, opened from disk (file://)."""
+    return built_site.as_uri() + "/"
+
+
 @pytest.fixture(scope="module", params=["file", "http"])
-def site_url(request, built_site: Path) -> str:
-    """The root URL of the built seed site, from disk or from the HTTP server (a sub-path)."""
+def each_site_url(request, built_site: Path) -> str:
+    """The root URL of the built seed site from disk, then from the HTTP server under a
+    sub-path (as GitHub Pages serves a project): for the tests of what loads, and from where."""
     if request.param == "file":
         return built_site.as_uri() + "/"
     return request.getfixturevalue("served_site")

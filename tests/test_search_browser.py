@@ -1,4 +1,5 @@
-"""Search in a real Chromium, from file:// and from an HTTP server under a sub-path."""
+"""Search in a real Chromium, from file://; what loads, and from where, from an HTTP server under
+a sub-path too."""
 
 from __future__ import annotations
 
@@ -90,8 +91,10 @@ def total(page) -> int:
     return int(found.group(1).replace(",", "")) if found else 0
 
 
-def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(page, site_url: str) -> None:
-    open_search(page, site_url, "grokking")
+def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(
+    page, each_site_url: str
+) -> None:
+    open_search(page, each_site_url, "grokking")
     assert total(page) == 6 == len(titles(page))
     assert all("grokking" in t.lower() for t in titles(page)[:4])
     snippets = page.locator("#search-results .excerpt")
@@ -106,8 +109,8 @@ def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(page, site_
     assert page.errors == []
 
 
-def test_typing_updates_results_and_the_address(page, site_url: str) -> None:
-    open_search(page, site_url)
+def test_typing_updates_results_and_the_address(page, each_site_url: str) -> None:
+    open_search(page, each_site_url)
     assert "Type to search 134 papers" in page.inner_text("#search-status")
     assert page.locator("#search-more").is_hidden() and page.locator("#search-notice").is_hidden()
     type_query(page, "grokking")
@@ -232,8 +235,8 @@ def test_no_results_offers_a_fuzzy_retry(page, site_url: str) -> None:
     assert total(page) > 0 and page.locator("#search-results mark").count() > 0
 
 
-def test_keyboard_slash_arrows_and_enter(page, site_url: str) -> None:
-    page.goto(site_url + "index.html")
+def test_keyboard_slash_arrows_and_enter(page, each_site_url: str) -> None:
+    page.goto(each_site_url + "index.html")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "site-search"
     page.keyboard.type("grokking")
@@ -269,9 +272,9 @@ def test_keyboard_slash_arrows_and_enter(page, site_url: str) -> None:
     assert page.errors == []
 
 
-def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
+def test_the_index_loads_only_when_search_is_used(page, each_site_url: str) -> None:
     for name in ["index.html", "papers/" + "grokking-at-the-edge-of-numerical-stability.html"]:
-        page.goto(site_url + name)
+        page.goto(each_site_url + name)
         page.wait_for_timeout(300)
         assert not [u for u in page.requests if "search" in u.rsplit("/", 1)[-1]]
         assert page.evaluate("typeof window.lunr") == "undefined"
@@ -288,7 +291,7 @@ def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
     # A shard per word typed so far (the first keystroke searches at once), a record per result
     # shown: of the first keystroke's answer and the last, at most (those in between may finish).
     assert 1 <= len(shards) <= 3 and 1 <= len(records) <= 18
-    assert all(u.startswith(site_url) for u in page.requests)  # nothing from another host
+    assert all(u.startswith(each_site_url) for u in page.requests)  # nothing from another host
 
 
 def axe_violations(page) -> list[tuple[str, str]]:
