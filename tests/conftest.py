@@ -73,8 +73,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 def make_paper(slug: str = "paper", date: dt.date | None = None, **fields: Any) -> Paper:
-    """A paper record: its title is its slug unless given, `captured` (a day) adds a source
-    captured that day, and any other field of `Paper` may be given."""
+    """Make a paper record titled as its slug; `captured=day` adds a source; any field goes."""
     captured = fields.pop("captured", None)
     if captured is not None:
         fields["sources"] = (*fields.get("sources", ()), Source(captured, "s.txt"))
@@ -102,8 +101,7 @@ def run_cli(args: Sequence[str], cwd: Path | None = None) -> tuple[int, str, str
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Callable:
-    """Run the CLI in-process from a given folder (where the test stays); return (exit code,
-    stdout, stderr)."""
+    """Run the CLI in-process from a given folder; return (exit code, stdout, stderr)."""
 
     def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
         if cwd is not None:
@@ -153,8 +151,7 @@ BASE_URL = "https://reader.example.org/digest/"
 
 
 def site_config(root: Path, **overrides: object) -> SiteConfig:
-    """The shipped site.yaml with `overrides`, copied into `root` first: the build keeps its
-    cache and lock in `root/.cache`, not in the repository's."""
+    """Load the shipped site.yaml with `overrides` from a copy in `root` (cache and lock there)."""
     from builder.config import load_config
 
     root.mkdir(parents=True, exist_ok=True)
@@ -190,8 +187,7 @@ def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Paper]]:
-    """1,500 synthetic papers (benchmarks/corpus.py), written once into a folder of paper files:
-    the folder (read-only: copy the files a test changes) and the papers, abstracts included."""
+    """1,500 synthetic paper files written once: their folder (read-only) and the papers."""
     from benchmarks.corpus import write_corpus
 
     folder = tmp_path_factory.mktemp("synthetic") / "papers"
@@ -200,8 +196,7 @@ def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, li
 
 @pytest.fixture(scope="session")
 def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The hostile corpus (tests/hostile.py) built once into `site/`: its root and what the
-    build printed (read-only for tests, but for builds of the same inputs)."""
+    """The hostile corpus built once into `site/`: its root and what the build printed."""
     from tests import hostile
 
     root = tmp_path_factory.mktemp("hostile")
@@ -258,8 +253,8 @@ def site_url(built_site: Path) -> str:
 
 @pytest.fixture(scope="module", params=["file", "http"])
 def each_site_url(request, built_site: Path) -> str:
-    """The root URL of the built seed site from disk, then from the HTTP server under a
-    sub-path (as GitHub Pages serves a project): for the tests of what loads, and from where."""
+    """The seed site's root URL from disk, then from an HTTP server under a sub-path."""
+    # For the tests of what loads and from where; behaviour is tested once, from disk.
     if request.param == "file":
         return built_site.as_uri() + "/"
     return request.getfixturevalue("served_site")

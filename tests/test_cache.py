@@ -55,9 +55,9 @@ def settle(root: Path) -> None:
 
 
 def copy_project(source: Path, dest: Path) -> None:
-    """Copy a built project: its inputs and cache as files of their own (tests edit them in
-    place), the site's files as hard links, so they keep the stats its cache recorded (a build
-    never writes into one: it writes a new site beside it and swaps it in)."""
+    """Copy a built project, its site's files as hard links (they keep their recorded stats)."""
+    # Inputs and cache are copied: tests edit them in place. A build never writes into a site
+    # file (it writes a new site beside the old one and swaps it in), so links are safe.
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(source, dest, symlinks=True, ignore=shutil.ignore_patterns("output"))
     shutil.copytree(source / "output", dest / "output", copy_function=os.link)
@@ -65,8 +65,7 @@ def copy_project(source: Path, dest: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The project ingested, its inputs settled, then built from nothing, once: where it was
-    built, and a copy of it as it was then."""
+    """Ingest, settle and build the project once: where it was built, and a copy of it."""
     base = tmp_path_factory.mktemp("cached")
     root = make_project(base / "project")
     ingest(load_config(root / "site.yaml", {})[0])
@@ -78,8 +77,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def project(built: tuple[Path, Path]) -> Path:
-    """The built project for this test alone, at the path it was built at (the cache keys on
-    absolute paths, so a project elsewhere would render every page again)."""
+    """The built project for this test alone, restored at the path it was built at."""
+    # The cache keys on absolute paths: a project elsewhere would render every page again.
     root, saved = built
     copy_project(saved, root)
     return root
@@ -87,8 +86,8 @@ def project(built: tuple[Path, Path]) -> Path:
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
-    """Build a copy of a project with no .cache and no output (once per set of inputs: the
-    same files with the same bytes and modification times); return the site."""
+    """Build a copy of a project without cache (once per set of inputs); return its site."""
+    # The same inputs: the same files, bytes and modification times.
     sites: dict[tuple, Path] = {}
 
     def site(root: Path) -> Path:
