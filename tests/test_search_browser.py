@@ -235,16 +235,25 @@ def test_no_results_offers_a_fuzzy_retry(page, site_url: str) -> None:
     assert total(page) > 0 and page.locator("#search-results mark").count() > 0
 
 
+def wait_for_panel(page, query: str) -> None:
+    """Wait until the panel under the header box shows its answer to the whole of `query`."""
+    # While typing goes on, the panel shows (and then replaces) the answers to the letters typed
+    # so far: a result focused in one of those would be gone when the last answer comes. Its
+    # last link opens the search page with the query the panel answered.
+    page.wait_for_function(
+        "q => { const all = document.querySelector('#search-pop a.pop-all');"
+        " return !document.getElementById('search-pop').hidden && !!all &&"
+        " all.getAttribute('href').endsWith('?q=' + encodeURIComponent(q)); }",
+        arg=query,
+    )
+
+
 def test_keyboard_slash_arrows_and_enter(page, each_site_url: str) -> None:
     page.goto(each_site_url + "index.html")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "site-search"
     page.keyboard.type("grokking")
-    # The panel fills in one result at a time: wait for the whole of it.
-    page.wait_for_function(
-        "() => document.querySelectorAll('#search-pop .result-link').length === 6 && "
-        "document.getElementById('search-pop').getAttribute('aria-busy') !== 'true'"
-    )
+    wait_for_panel(page, "grokking")
     assert page.locator("#search-pop .result-link").count() == 6
     page.keyboard.press("ArrowDown")
     first = page.evaluate("document.activeElement.textContent")
@@ -257,7 +266,7 @@ def test_keyboard_slash_arrows_and_enter(page, each_site_url: str) -> None:
     page.keyboard.press("Escape")  # closes the panel (and Chromium empties a search box)
     assert page.locator("#search-pop").is_hidden()
     page.keyboard.type("grokking")  # typing again opens it
-    page.wait_for_selector("#search-pop .result-link")
+    wait_for_panel(page, "grokking")
     page.keyboard.press("ArrowDown")
     with page.expect_navigation():
         page.keyboard.press("Enter")
