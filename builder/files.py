@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from builder.killpoint import kill_point
+
 
 def pid_alive(pid: int) -> bool:
     """Tell whether a process with this PID exists."""
@@ -79,6 +81,7 @@ def atomic_file(path: Path, *, create: bool = False, durable: bool = True) -> It
             f.flush()
             if durable:
                 os.fsync(f.fileno())
+        kill_point("temp-written")
         if create:
             try:
                 os.link(tmp, path)

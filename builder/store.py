@@ -19,6 +19,7 @@ from slugify import slugify
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.files import clear_temporary_files, write_atomic
 from builder.frontmatter import format_document, parse_document, patch_document
+from builder.killpoint import kill_point
 from builder.load import StoredPaper
 from builder.models import KEY_ORDER, Paper, Source, capture_moment, capture_text
 from builder.text import title_key
@@ -367,6 +368,7 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
         )
         return
     report.new.append(paper.slug)
+    kill_point("paper-written")
 
 
 def _update_file(update: PaperUpdate, report: StoreReport) -> None:
@@ -393,3 +395,4 @@ def _update_file(update: PaperUpdate, report: StoreReport) -> None:
         return
     write_atomic(Path(found.fs_path), text)
     report.updated.append(found.paper.slug)
+    kill_point("paper-written")

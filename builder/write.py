@@ -12,6 +12,7 @@ from pathlib import Path
 
 from builder.errors import OutputError, display_path
 from builder.files import clear_temporary_siblings, temporary_sibling
+from builder.killpoint import kill_point
 
 MARKER = ".paper-digest-output"
 MARKER_TEXT = "This folder is a site built by paper-digest; a build replaces it whole.\n"
@@ -154,10 +155,14 @@ class Staging:
         """Swap the new site in for the old one in one step where the system can."""
         if not (self.tmp / MARKER).exists():
             self.put(MARKER, MARKER_TEXT)
+        kill_point("rendered")
         if self.out.exists():
-            if not _exchange(self.tmp, self.out):
+            if _exchange(self.tmp, self.out):
+                kill_point("swap")
+            else:
                 old = temporary_sibling(self.out, "old")
                 os.rename(self.out, old)
+                kill_point("swap")
                 os.rename(self.tmp, self.out)
                 self.tmp = old
         else:

@@ -1,21 +1,29 @@
-"""Shared fixtures: the sample snapshots, an ingested copy of them, the CLI, a real Chromium."""
+"""Shared fixtures and helpers: the sample snapshots and sites built from them, a synthetic and a
+hostile corpus, paper records, file hashes, the CLI in-process, a real Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import hashlib
+import io
+import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import settings
 
 from builder.__main__ import main
-from builder.models import ListingEntry
+from builder.config import SiteConfig
+from builder.models import ListingEntry, Paper, Source
 from builder.read import read_snapshot, snapshot_files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,6 +42,13 @@ CHROMIUM_ARGS = [
 ]
 MTIME = dt.date(2026, 11, 23)
 
+# Property tests: "default" fits `make test` in its time budget; "thorough" tries 25 times as
+# many examples, run by hand: pytest --hypothesis-profile=thorough (or HYPOTHESIS_PROFILE=thorough).
+# No deadline: a busy machine makes any example slow.
+settings.register_profile("default", max_examples=200, deadline=None)
+settings.register_profile("thorough", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 def rendered_text(body: str) -> str:
     """Render a Markdown body with python-markdown and return its text, as a reader sees it."""
@@ -48,19 +63,50 @@ def seed_entries() -> list[ListingEntry]:
     return [e for path in snapshot_files(SEEDS) for e in read_snapshot(path, None).entries]
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Map every file below `folder` (its path relative to it) to the hash of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def make_paper(slug: str = "paper", date: dt.date | None = None, **fields: Any) -> Paper:
+    """Make a paper record titled as its slug; `captured=day` adds a source; any field goes."""
+    captured = fields.pop("captured", None)
+    if captured is not None:
+        fields["sources"] = (*fields.get("sources", ()), Source(captured, "s.txt"))
+    fields.setdefault("title", slug)
+    fields.setdefault("abstract", "")
+    return Paper(slug=slug, date=date, **fields)
+
+
+def run_cli(args: Sequence[str], cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run the CLI in-process (from `cwd`, then back); return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable:
+def cli(monkeypatch: pytest.MonkeyPatch) -> Callable:
     """Run the CLI in-process from a given folder; return (exit code, stdout, stderr)."""
 
     def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
         if cwd is not None:
             monkeypatch.chdir(cwd)
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors and --help
-            code = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(args)
 
     return run
 
@@ -104,17 +150,26 @@ def browser() -> Iterator:
 BASE_URL = "https://reader.example.org/digest/"
 
 
+def site_config(root: Path, **overrides: object) -> SiteConfig:
+    """Load the shipped site.yaml with `overrides` from a copy in `root` (cache and lock there)."""
+    from builder.config import load_config
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    config, _ = load_config(root / "site.yaml", overrides)
+    return config
+
+
 def build_seed_site(root: Path, **overrides: object) -> Path:
     """Build the shipped sample papers (with the seed snapshots) into `root/output`."""
     from builder.build import build
-    from builder.config import load_config
 
     shutil.copytree(REPO / "content" / "papers", root / "papers")
-    config, _ = load_config(
-        REPO / "site.yaml",
-        {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output", **overrides},
+    build(
+        site_config(
+            root, snapshots=SEEDS, papers=root / "papers", output=root / "output", **overrides
+        )
     )
-    build(config)
     return root / "output"
 
 
@@ -128,6 +183,28 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds built once with base_url set, as GitHub Pages builds them: read-only."""
     return build_seed_site(tmp_path_factory.mktemp("published"), base_url=BASE_URL)
+
+
+@pytest.fixture(scope="session")
+def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Paper]]:
+    """1,500 synthetic paper files written once: their folder (read-only) and the papers."""
+    from benchmarks.corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("synthetic") / "papers"
+    return folder, write_corpus(folder, 1500, seed=3)
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The hostile corpus built once into `site/`: its root and what the build printed."""
+    from tests import hostile
+
+    root = tmp_path_factory.mktemp("hostile")
+    hostile.write_corpus(root)
+    (root / "site.yaml").write_text("feed_size: 500  # every paper in the feed\n")
+    code, _, err = run_cli(hostile.command("build"), cwd=root)
+    assert code == 0, err
+    return root, err
 
 
 def html_pages(site: Path) -> list[Path]:
@@ -168,9 +245,30 @@ def sample_pages() -> list:
     return prepare_papers([s.paper for s in stored], config)
 
 
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> str:
+    """The root URL of the built seed site, opened from disk (file://)."""
+    return built_site.as_uri() + "/"
+
+
 @pytest.fixture(scope="module", params=["file", "http"])
-def site_url(request, built_site: Path) -> str:
-    """The root URL of the built seed site, from disk or from the HTTP server (a sub-path)."""
+def each_site_url(request, built_site: Path) -> str:
+    """The seed site's root URL from disk, then from an HTTP server under a sub-path."""
+    # For the tests of what loads and from where; behaviour is tested once, from disk.
     if request.param == "file":
         return built_site.as_uri() + "/"
     return request.getfixturevalue("served_site")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a test that drives Chromium without the `browser` marker."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "browser" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use Chromium but lack @pytest.mark.browser: " + ", ".join(unmarked)
+        )

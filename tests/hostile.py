@@ -78,6 +78,13 @@ COLLISIONS = [
 ]
 SAME_PAPER = ["Fast   compilers for C++", "FAST COMPILERS FOR C++"]
 
+# The one paper with the word "zyxwv": what search shows of it, it must show as text.
+SEARCHED_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> {{ 7*7 }}'
+SEARCHED_ABSTRACT = (
+    "Zyxwv hostile abstract <svg onload=window.__pwned=3> and "
+    '" onmouseover="window.__pwned=4" [x](javascript:window.__pwned=5)'
+)
+
 
 @dataclass(frozen=True)
 class BrokenFile:
@@ -117,6 +124,7 @@ def api_items() -> list[dict]:
     first = len(YAML_TITLES + PATH_TITLES)  # the abstract of COLLISIONS[0], seen again
     for title in SAME_PAPER:
         items.append(_item(title, f"Plain abstract {first} about quarantined text.", upvotes=9))
+    items.append(_item(SEARCHED_TITLE, SEARCHED_ABSTRACT))
     return items
 
 
@@ -296,6 +304,12 @@ def write_corpus(root: Path) -> list[BrokenFile]:
     return broken
 
 
+def command(*args: str) -> list[str]:
+    """The command line that runs `args` (`build`, `check`, ...) on the corpus, from its root."""
+    out = ["--out", "site"] if args[0] == "build" else []
+    return [*args, "--snapshots", "snapshots", "--papers", "papers", *out]
+
+
 def case_count() -> int:
     """How many hostile cases the corpus holds."""
     return (
@@ -307,6 +321,7 @@ def case_count() -> int:
         + len(PATH_TITLES)
         + len(COLLISIONS)
         + len(SAME_PAPER)
+        + 2  # the searched paper: title and abstract
         + len(broken_files())
         + len(wrong_type_items())
         + 7  # hand-written paper: title, author, organization, tag, raw HTML, js link, image

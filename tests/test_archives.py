@@ -13,24 +13,18 @@ from builder.archives import (
     paginate,
     topic_archives,
 )
-from builder.models import Organization, Paper, Source
+from builder.models import Organization
+from tests.conftest import make_paper
 
 D = dt.date
 
 
-def paper(slug: str, day: D | None = None, captured: D | None = None, **kw: object) -> Paper:
-    sources = (Source(captured, "s.txt"),) if captured else ()
-    return Paper(
-        title=kw.pop("title", slug), abstract="", slug=slug, date=day, sources=sources, **kw
-    )
-
-
 def test_newest_first_with_ties_by_slug_and_no_day_last() -> None:
     papers = [
-        paper("z"),
-        paper("b", D(2026, 1, 1)),
-        paper("a", D(2026, 1, 1)),
-        paper("n", D(2026, 3, 1)),
+        make_paper("z"),
+        make_paper("b", D(2026, 1, 1)),
+        make_paper("a", D(2026, 1, 1)),
+        make_paper("n", D(2026, 3, 1)),
     ]
     assert [p.slug for p in newest_first(papers)] == ["n", "a", "b", "z"]
 
@@ -44,7 +38,7 @@ def test_pagination_links_the_edges_and_the_pages_around() -> None:
 
 
 def test_paginate_cuts_pages_and_groups_days() -> None:
-    papers = newest_first([paper(f"p{i}", D(2026, 1, 1 + i // 3)) for i in range(7)])
+    papers = newest_first([make_paper(f"p{i}", D(2026, 1, 1 + i // 3)) for i in range(7)])
     pages = paginate(papers, 3)
     assert [p.dest for p in pages] == ["index.html", "page/2.html", "page/3.html"]
     assert [len(d.papers) for d in pages[0].days] == [1, 2]
@@ -53,7 +47,11 @@ def test_paginate_cuts_pages_and_groups_days() -> None:
 
 
 def test_group_days_keeps_runs_in_order() -> None:
-    papers = [paper("a", D(2026, 1, 2)), paper("b", D(2026, 1, 2)), paper("c", None, D(2026, 1, 1))]
+    papers = [
+        make_paper("a", D(2026, 1, 2)),
+        make_paper("b", D(2026, 1, 2)),
+        make_paper("c", captured=D(2026, 1, 1)),
+    ]
     days = group_days(papers)
     assert [(d.day, len(d.papers)) for d in days] == [(D(2026, 1, 2), 2), (D(2026, 1, 1), 1)]
 
@@ -62,10 +60,10 @@ def test_month_org_and_topic_archives() -> None:
     berkeley = Organization("berkeley", "UC Berkeley")
     papers = newest_first(
         [
-            paper("a", D(2026, 5, 25), organization=berkeley),
-            paper("b", D(2026, 4, 1), organization=Organization("Berkeley", "Berkeley")),
-            paper("c", None, D(2026, 5, 2)),
-            paper("d"),
+            make_paper("a", D(2026, 5, 25), organization=berkeley),
+            make_paper("b", D(2026, 4, 1), organization=Organization("Berkeley", "Berkeley")),
+            make_paper("c", captured=D(2026, 5, 2)),
+            make_paper("d"),
         ]
     )
     months = month_archives(papers)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -17,19 +17,16 @@ import pytest
 
 from builder.build import build, build_lock, ingest
 from builder.config import SiteConfig, load_config
+from builder.killpoint import KILL_AT
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.text import title_key
-from tests.conftest import LISTINGS, REPO, SEEDS, rendered_text, seed_entries
+from tests.conftest import LISTINGS, REPO, SEEDS, file_hashes, rendered_text, seed_entries
 
 
 def config_for(snapshots: Path, papers: Path, **overrides) -> SiteConfig:
     config, _ = load_config(None, {"snapshots": snapshots, "papers": papers, **overrides})
     return config
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def by_title(papers_dir: Path) -> dict[str, object]:
@@ -74,11 +71,11 @@ def test_a_second_run_changes_no_byte(snapshots: Path, tmp_path: Path) -> None:
     config = config_for(snapshots, tmp_path / "papers")
     first = ingest(config)
     assert (first.files, first.entries, first.papers, first.new) == (4, 170, 134, 134)
-    before = digest(tmp_path / "papers")
+    before = file_hashes(tmp_path / "papers")
     mtimes = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "papers").iterdir()}
     second = ingest(config)
     assert (second.new, second.updated, second.unchanged) == (0, 0, 134)
-    assert digest(tmp_path / "papers") == before
+    assert file_hashes(tmp_path / "papers") == before
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "papers").iterdir()} == mtimes
     assert second.summary().startswith(
         "ingest: 4 files read, 170 entries, 134 unique papers (0 new, 0 updated, 134 unchanged), "
@@ -89,13 +86,13 @@ def test_a_second_run_changes_no_byte(snapshots: Path, tmp_path: Path) -> None:
 def test_the_shipped_sample_papers_are_what_ingest_writes(tmp_path: Path) -> None:
     papers = tmp_path / "papers"
     shutil.copytree(REPO / "content" / "papers", papers)
-    before = digest(papers)
+    before = file_hashes(papers)
     report = ingest(config_for(SEEDS, papers))
     assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
-    assert digest(papers) == before
+    assert file_hashes(papers) == before
     fresh = tmp_path / "fresh"
     ingest(config_for(SEEDS, fresh))
-    assert digest(fresh) == before
+    assert file_hashes(fresh) == before
 
 
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
@@ -159,9 +156,9 @@ def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
     )
     assert "shows a different abstract" in caplog.text and "keeps its body" in caplog.text
     # And once more: nothing changes.
-    before = digest(papers)
+    before = file_hashes(papers)
     assert ingest(config).updated == 0
-    assert digest(papers) == before
+    assert file_hashes(papers) == before
 
 
 def test_a_paper_first_seen_without_abstract_gets_one_later(
@@ -188,12 +185,12 @@ def test_removed_snapshots_keep_their_papers(snapshots: Path, tmp_path: Path) ->
     papers = tmp_path / "papers"
     config = config_for(snapshots, papers)
     ingest(config)
-    before = digest(papers)
+    before = file_hashes(papers)
     for path in snapshots.glob("00[0-2]_*.txt"):
         path.unlink()
     report = ingest(config)
     assert report.papers == 42 and report.new == 0 and report.updated == 0
-    assert digest(papers) == before
+    assert file_hashes(papers) == before
 
 
 def test_an_older_capture_does_not_replace_a_newer_count(snapshots: Path, tmp_path: Path) -> None:
@@ -251,15 +248,6 @@ def test_build_renders_a_page_per_paper(tmp_path: Path) -> None:
     assert len(pages) == 134
     assert (out / "index.html").read_text().count('class="card-title"') == 30
     assert (out / "assets" / "style.css").is_file()
-
-
-def manifest(site: Path) -> dict[str, str]:
-    """Map every file of a site to its hash."""
-    return {
-        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(site.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_an_unchanged_rebuild_writes_nothing_and_a_change_rewrites_only_its_pages(
@@ -322,7 +310,7 @@ def test_build_refuses_a_dangerous_out_and_touches_nothing(
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "keep.txt").write_text("mine")
-    before = manifest(tmp_path)
+    before = file_hashes(tmp_path)
     code, _, err = cli(
         "build",
         "--snapshots",
@@ -334,7 +322,7 @@ def test_build_refuses_a_dangerous_out_and_touches_nothing(
         cwd=tmp_path,
     )
     assert code == 1 and message in err and "Error: --out" in err
-    assert manifest(tmp_path) == before
+    assert file_hashes(tmp_path) == before
 
 
 def test_a_theme_folder_overrides_single_files(tmp_path: Path) -> None:
@@ -361,65 +349,72 @@ def test_a_theme_folder_overrides_single_files(tmp_path: Path) -> None:
     assert "<p class=mine>" in (out / "index.html").read_text()
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """600 synthetic paper files: a build that takes long enough to be killed midway."""
-    from benchmarks.corpus import write_corpus
+NO_EXCHANGE = """import sys
+import builder.write
+builder.write._exchange = lambda a, b: False  # as on a system without renameat2
+from builder.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
 
-    folder = tmp_path_factory.mktemp("corpus") / "papers"
-    write_corpus(folder, 600)
-    return folder
+
+def run_killed(point: str, *args: str, exchange: bool = True) -> None:
+    """Run the CLI in a process of its own that kills itself at `point`; check that it did."""
+    start = ["-m", "builder"] if exchange else ["-c", NO_EXCHANGE]
+    done = subprocess.run(
+        [sys.executable, *start, *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), KILL_AT: point},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == -signal.SIGKILL, f"not killed at {point}: {done.stderr}"
 
 
 def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
-    tmp_path: Path, corpus: Path
+    tmp_path: Path, synthetic_corpus
 ) -> None:
-    import subprocess
-    import sys
-    import time
-
-    empty = tmp_path / "snapshots"
-    empty.mkdir()
-    out = tmp_path / "site"
-    configs = {}
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "papers").mkdir()
+    for path in sorted(synthetic_corpus[0].iterdir())[:40]:
+        shutil.copy(path, tmp_path / "papers")
     for name in ("a", "b"):
-        configs[name] = tmp_path / f"{name}.yaml"
-        configs[name].write_text(
-            f"title: Site {name}\nsnapshots: {empty}\npapers: {corpus}\noutput: {out}\n"
+        (tmp_path / f"{name}.yaml").write_text(
+            f"title: Site {name}\nsnapshots: snapshots\npapers: papers\noutput: site\n"
         )
+    out = tmp_path / "site"
 
-    def run(name: str, kill_after: float | None = None) -> None:
-        command = [sys.executable, "-m", "builder", "build", "--config", str(configs[name])]
-        process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
-        if kill_after is None:
-            assert process.wait(timeout=120) == 0
-            return
-        time.sleep(kill_after)
-        process.kill()
-        process.wait(timeout=30)
+    def build_now(name: str) -> dict[str, str]:
+        build(load_config(tmp_path / f"{name}.yaml", {})[0])
+        return file_hashes(out)
 
-    run("b")
-    sites = {"b": manifest(out)}
-    started = time.perf_counter()
-    run("a")
-    duration = time.perf_counter() - started
-    sites["a"] = manifest(out)
-    assert sites["a"] != sites["b"] and len(sites["a"]) > 700
+    def build_killed(name: str, point: str, exchange: bool = True) -> None:
+        run_killed(point, "build", "--config", str(tmp_path / f"{name}.yaml"), exchange=exchange)
 
-    current = "a"
-    outcomes = []
-    for fraction in (0.3, 0.6, 0.8, 0.9, 0.97):
-        target = "b" if current == "a" else "a"
-        run(target, kill_after=duration * fraction)
-        now = manifest(out)
-        assert now in (sites["a"], sites["b"]), f"a mix after a kill at {fraction:.0%}"
-        current = "a" if now == sites["a"] else "b"
-        outcomes.append(current == target)
-    # The next build cleans what the killed ones left beside the site.
-    run("a")
-    assert manifest(out) == sites["a"]
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site.")) == []
-    assert not all(outcomes), "every kill came after the swap: the test did not kill midway"
+    def beside() -> list[tuple[str, dict[str, str]]]:
+        """The folders left beside the site (`site.tmp-PID`, `site.old-PID`): kind, files."""
+        return sorted((p.name[5:8], file_hashes(p)) for p in tmp_path.glob("site.*"))
+
+    sites = {"b": build_now("b"), "a": build_now("a")}
+    assert sites["a"] != sites["b"] and beside() == []
+
+    # Every page rendered: the new site whole beside the old one, which is untouched.
+    build_killed("b", "rendered")
+    assert file_hashes(out) == sites["a"]
+    assert beside() == [("tmp", sites["b"])]
+    # Midway through the swap (renameat2): the new site in place, the old one whole beside it;
+    # what the killed build before left is gone.
+    build_killed("b", "swap")
+    assert file_hashes(out) == sites["b"]
+    assert beside() == [("tmp", sites["a"])]
+    # Midway through the swap where folders cannot be exchanged (two renames): no site in
+    # place for a moment, but the old one and the new one whole beside it.
+    build_killed("a", "swap", exchange=False)
+    assert not out.exists()
+    assert beside() == [("old", sites["b"]), ("tmp", sites["a"])]
+    # The next build completes the job and clears what the killed ones left.
+    assert build_now("a") == sites["a"]
+    assert beside() == []
 
 
 def test_a_second_build_waits_for_the_first_and_then_builds(tmp_path: Path) -> None:
@@ -448,48 +443,61 @@ def test_a_second_build_waits_for_the_first_and_then_builds(tmp_path: Path) -> N
         pass
 
 
-def test_a_killed_ingest_never_leaves_a_truncated_paper(tmp_path: Path) -> None:
-    from benchmarks.corpus import make_papers
-
-    items = [
-        {"paper": {"title": p.title, "summary": p.abstract, "upvotes": p.upvotes}}
-        for p in make_papers(1200, seed=11)
-    ]
+def test_a_killed_ingest_leaves_every_paper_file_whole(tmp_path: Path, synthetic_corpus) -> None:
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
-    (snapshots / "big.json").write_text(json.dumps(items), encoding="utf-8")
+    (tmp_path / "site.yaml").write_text("snapshots: snapshots\npapers: papers\n")
     papers = tmp_path / "papers"
-    command = [
-        sys.executable,
-        "-m",
-        "builder",
-        "ingest",
-        "--snapshots",
-        str(snapshots),
-        "--papers",
-        str(papers),
-    ]
-    started = time.perf_counter()
-    whole = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False)
-    duration = time.perf_counter() - started
-    assert whole.returncode == 0, whole.stderr
-    complete = digest(papers)
-    assert len(complete) == 1200
-    shutil.rmtree(papers)
-    counts = []
-    for fraction in (0.4, 0.7, 0.9):
-        process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction)
-        process.kill()
-        process.wait(timeout=30)
-        # Whatever was written is whole: every file loads, and is the file a full run writes.
-        _, problems = load_papers(papers)
-        assert problems == []
-        files = digest(papers) if papers.exists() else {}
-        now = {name: h for name, h in files.items() if name.endswith(".md")}
-        assert all(complete[name] == h for name, h in now.items())
-        counts.append(len(now))
-    assert any(0 < n < len(complete) for n in counts), f"no kill landed midway: {counts}"
-    # The next run finishes the job and removes what the killed ones left behind.
-    assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 0
-    assert digest(papers) == complete
+    synthetic = synthetic_corpus[1][:30]
+
+    def snapshot(name: str, day: int, more: int) -> None:
+        """An API snapshot of the synthetic papers, captured on `day` July 2026."""
+        items = [
+            {"paper": {"title": p.title, "summary": p.abstract, "upvotes": (p.upvotes or 0) + more}}
+            for p in synthetic
+        ]
+        (snapshots / name).write_text(json.dumps(items), encoding="utf-8")
+        stamp = dt.datetime(2026, 7, day, 12).timestamp()
+        os.utime(snapshots / name, (stamp, stamp))
+
+    def complete() -> dict[str, str]:
+        """The paper files a whole ingest of the snapshots writes into an empty folder."""
+        folder = tmp_path / f"complete-{len(list(snapshots.iterdir()))}"
+        ingest(load_config(tmp_path / "site.yaml", {"papers": folder})[0])
+        return file_hashes(folder)
+
+    def killed(point: str) -> tuple[dict[str, str], list[str]]:
+        """Ingest in a process killed at `point`; return the paper files and the other files."""
+        run_killed(point, "ingest", "--config", str(tmp_path / "site.yaml"))
+        files = file_hashes(papers)
+        assert load_papers(papers)[1] == []  # every paper file reads
+        return {n: h for n, h in files.items() if n.endswith(".md")}, [
+            n for n in files if not n.endswith(".md")
+        ]
+
+    snapshot("first.json", 1, 0)
+    created = complete()
+    assert len(created) == 30
+    # After ten files: those ten, each whole, and nothing else.
+    files, others = killed("paper-written:10")
+    assert len(files) == 10 and others == []
+    assert all(created[name] == h for name, h in files.items())
+    # With a fifth file written beside its place: the others whole, that one never moved in.
+    files, others = killed("temp-written:5")
+    assert len(files) == 14 and all(created[name] == h for name, h in files.items())
+    assert len(others) == 1 and others[0].startswith(".") and others[0].endswith(".tmp")
+    assert others[0][1:].partition(".md.")[0] + ".md" not in files
+    # The next run completes the job and removes the temporary file.
+    ingest(load_config(tmp_path / "site.yaml", {})[0])
+    assert file_hashes(papers) == created
+
+    # Killed while updating: every file is the old one or the new one, whole.
+    snapshot("later.json", 2, 5)
+    updated = complete()
+    assert all(updated[name] != created[name] for name in created)
+    files, others = killed("temp-written:8")
+    assert sorted(files) == sorted(created) and len(others) == 1
+    assert sum(files[name] == updated[name] for name in files) == 7
+    assert all(files[name] in (created[name], updated[name]) for name in files)
+    ingest(load_config(tmp_path / "site.yaml", {})[0])
+    assert file_hashes(papers) == updated

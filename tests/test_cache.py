@@ -3,7 +3,7 @@ with nothing to do writes nothing; a broken or stale cache only costs time."""
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import os
 import re
 import shutil
@@ -19,18 +19,9 @@ from builder.build import build, ingest
 from builder.cache import RACY_NS, BuildCache
 from builder.config import load_config
 from builder.render import Renderer
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, file_hashes
 
 SITE_YAML = "title: Cached\nsnapshots: snapshots\npapers: papers\noutput: output\n"
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Map every file below `folder` to the hash of its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def stats(folder: Path) -> dict[str, tuple]:
@@ -56,12 +47,70 @@ def run(root: Path) -> None:
     build(config)
 
 
-def without_cache(root: Path, scratch: Path) -> dict[str, str]:
-    """Build a copy of the project with no .cache and no output; return its site."""
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".cache", "output"), symlinks=True)
-    run(scratch)
-    return tree(scratch / "output")
+def settle(root: Path) -> None:
+    """Date every input two seconds back, so the build can trust their stats."""
+    past = time.time_ns() - 2 * RACY_NS
+    for p in root.rglob("*"):
+        if ".cache" not in p.parts and "output" not in p.parts:
+            os.utime(p, ns=(past, past), follow_symlinks=False)
+
+
+def copy_project(source: Path, dest: Path) -> None:
+    """Copy a built project, its site's files as hard links (they keep their recorded stats)."""
+    # Inputs and cache are copied: tests edit them in place. A build never writes into a site
+    # file (it writes a new site beside the old one and swaps it in), so links are safe.
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(source, dest, symlinks=True, ignore=shutil.ignore_patterns("output"))
+    shutil.copytree(source / "output", dest / "output", copy_function=os.link)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Ingest, settle and build the project once: where it was built, and a copy of it."""
+    base = tmp_path_factory.mktemp("cached")
+    root = make_project(base / "project")
+    ingest(load_config(root / "site.yaml", {})[0])
+    settle(root)
+    run(root)
+    copy_project(root, base / "built")
+    return root, base / "built"
+
+
+@pytest.fixture
+def project(built: tuple[Path, Path]) -> Path:
+    """The built project for this test alone, restored at the path it was built at."""
+    # The cache keys on absolute paths: a project elsewhere would render every page again.
+    root, saved = built
+    copy_project(saved, root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """Build a copy of a project without cache (once per set of inputs); return its site."""
+    # The same inputs: the same files, bytes and modification times.
+    sites: dict[tuple, Path] = {}
+
+    def site(root: Path) -> Path:
+        inputs = tuple(
+            (name, digest, (root / name).stat().st_mtime_ns)
+            for name, digest in file_hashes(root).items()
+            if not name.startswith((".cache/", "output/"))
+        )
+        if inputs not in sites:
+            scratch = tmp_path_factory.mktemp("fresh")
+            shutil.copytree(
+                root,
+                scratch,
+                ignore=shutil.ignore_patterns(".cache", "output"),
+                symlinks=True,
+                dirs_exist_ok=True,
+            )
+            run(scratch)
+            sites[inputs] = scratch / "output"
+        return sites[inputs]
+
+    return site
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -71,7 +120,6 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 DEI = "papers/dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
-GHOSTS = "papers/ghosts-of-softmax-complex-singularities-that-limit-safe-step-sizes-in-cross.md"
 
 
 def add_snapshot(root: Path) -> None:
@@ -80,8 +128,14 @@ def add_snapshot(root: Path) -> None:
 
 
 def hand_edit(root: Path) -> None:
-    edit(root / GHOSTS, "title: ", "title: Edited ")
-    path = root / GHOSTS
+    edit(root / DEI, "title: 'DEI: ", "title: 'Edited DEI: ")
+    path = root / DEI
+    path.write_text(path.read_text() + "\nA paragraph added by hand.\n")
+
+
+def hand_edit_breaking_the_file(root: Path) -> None:
+    edit(root / DEI, "title: ", "title: Edited ")  # `Edited 'DEI: ...` is no YAML
+    path = root / DEI
     path.write_text(path.read_text() + "\nA paragraph added by hand.\n")
 
 
@@ -90,10 +144,13 @@ def delete_paper(root: Path) -> None:
 
 
 def hand_written(root: Path) -> None:
-    (root / "papers" / "mine.md").write_text(
+    path = root / "papers" / "mine.md"
+    path.write_text(
         "---\ntitle: My Own Note on Grokking\ndate: 2026-06-30\ntags: [notes]\n---\n"
         "I wrote this one myself, about grokking.\n"
     )
+    written = dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (written, written))  # the same file in every test: one build without cache
 
 
 def theme_template(root: Path) -> None:
@@ -129,8 +186,7 @@ def settings_title(root: Path) -> None:
 
 
 def touch_only(root: Path) -> None:
-    path = root / GHOSTS
-    os.utime(path, None)
+    os.utime(root / DEI, None)
 
 
 def remove_theme(root: Path) -> None:
@@ -138,35 +194,33 @@ def remove_theme(root: Path) -> None:
     edit(root / "site.yaml", "theme_dirs: [theme]\n", "")
 
 
-CHANGES: list[Callable[[Path], None]] = [
-    add_snapshot,
-    hand_edit,
-    delete_paper,
-    hand_written,
-    theme_template,
-    theme_card,
-    theme_static,
-    settings_page_size,
-    settings_topics,
-    settings_title,
-    touch_only,
-    remove_theme,
-]
+# Each kind of change, made to the built project: a build after each step.
+CHANGES: dict[str, list[Callable[[Path], None]]] = {
+    "nothing": [],
+    "add_snapshot": [add_snapshot],
+    "hand_edit": [hand_edit],
+    "hand_edit_breaking_the_file": [hand_edit_breaking_the_file],
+    "delete_paper": [delete_paper],
+    "hand_written": [hand_written],
+    "theme": [theme_template, theme_card, theme_static, remove_theme],
+    "settings_page_size": [settings_page_size],
+    "settings_topics": [settings_topics],
+    "settings_title": [settings_title],
+    "touch_only": [touch_only],
+}
 
 
+@pytest.mark.parametrize("kind", CHANGES)
 def test_every_kind_of_change_gives_the_site_a_build_without_cache_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     # Related lists are updated with the idf of the last fit until the collection grows 10%
     # (the one documented difference, tested below): here every new paper refits.
     monkeypatch.setattr(related, "REFIT_GROWTH", 0.0)
-    root = make_project(tmp_path / "project")
-    run(root)
-    assert tree(root / "output") == without_cache(root, tmp_path / "fresh")
-    for change in CHANGES:
-        change(root)
-        run(root)
-        assert tree(root / "output") == without_cache(root, tmp_path / "fresh"), change.__name__
+    for change in CHANGES[kind] or [lambda root: None]:
+        change(project)
+        run(project)
+        assert file_hashes(project / "output") == file_hashes(fresh(project)), change.__name__
 
 
 def without_related(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -185,54 +239,41 @@ def contents(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_with_the_cache_only_the_related_lists_may_differ(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    run(root)
-    hand_written(root)  # one paper more: its list and those it enters use the last fit's idf
-    run(root)
-    cached = contents(root / "output")
-    without_cache(root, tmp_path / "fresh")
-    fresh = contents(tmp_path / "fresh" / "output")
-    assert without_related(cached) == without_related(fresh)
+def test_with_the_cache_only_the_related_lists_may_differ(project: Path, fresh) -> None:
+    hand_written(project)  # one paper more: its list and those it enters use the last fit's idf
+    run(project)
+    cached = contents(project / "output")
+    assert without_related(cached) == without_related(contents(fresh(project)))
     assert b'<section id="related"' in cached["papers/mine.html"]
 
 
 def test_a_new_builder_version_rebuilds_the_same_site(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make_project(tmp_path / "project")
-    run(root)
-    before = tree(root / "output")
+    before = file_hashes(project / "output")
     monkeypatch.setattr(cache_module, "code_version", lambda: "another builder")
-    run(root)
-    assert tree(root / "output") == before
+    run(project)
+    assert file_hashes(project / "output") == before
 
 
-def settle(root: Path) -> None:
-    """Date every input two seconds back, so the build can trust their stats."""
-    past = time.time_ns() - 2 * RACY_NS
-    for p in root.rglob("*"):
-        if ".cache" not in p.parts and "output" not in p.parts:
-            os.utime(p, ns=(past, past), follow_symlinks=False)
+def test_a_build_with_nothing_to_do_writes_nothing(project: Path) -> None:
+    run(project)  # its inputs are settled: this build records their stats (a copy's are new)
+    before = stats(project)
+    run(project)
+    assert stats(project) == before
 
 
-def test_a_build_with_nothing_to_do_writes_nothing(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    config, _ = load_config(root / "site.yaml", {})
-    ingest(config)  # writes the paper files
-    settle(root)
-    run(root)  # every input is settled: this build writes the site and records its state
-    before = stats(root)
-    started = time.perf_counter()
-    run(root)
-    assert stats(root) == before
-    assert time.perf_counter() - started < 1.0
-
-
-def test_a_change_within_the_same_clock_tick_is_still_seen(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    run(root)
-    paper = root / DEI
+def test_a_change_within_the_same_clock_tick_is_still_seen(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paper = project / DEI
+    written = time.time_ns()
+    os.utime(paper, ns=(written, written))
+    # The build that records the paper looks at it half a second after it was written, by the
+    # clock it reads (on a busy machine the real one could be past the racy second already).
+    with monkeypatch.context() as m:
+        m.setattr(time, "time_ns", lambda: written + 500_000_000)
+        run(project)
     text = paper.read_text()
     st = paper.stat()
     # The same size, inode and modification time as the build saw: only the bytes differ.
@@ -240,29 +281,27 @@ def test_a_change_within_the_same_clock_tick_is_still_seen(tmp_path: Path) -> No
         f.write(text.replace("title: 'DEI:", "title: 'DEF:", 1))
     os.utime(paper, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert paper.stat().st_size == st.st_size and paper.stat().st_mtime_ns == st.st_mtime_ns
-    run(root)
-    page = root / "output" / "papers" / (Path(DEI).stem + ".html")
+    run(project)
+    page = project / "output" / "papers" / (Path(DEI).stem + ".html")
     assert '<h1 itemprop="name">DEF: Diversity' in page.read_text()
 
 
-def test_a_broken_cache_only_costs_time(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    run(root)
-    before = tree(root / "output")
-    tables = list((root / ".cache").glob("*.pickle"))
+def test_a_broken_cache_only_costs_time(project: Path, fresh) -> None:
+    before = file_hashes(project / "output")
+    tables = list((project / ".cache").glob("*.pickle"))
     assert len(tables) >= 6
     for i, table in enumerate(tables):
         table.write_bytes(
             b"not a pickle" if i % 2 else table.read_bytes()[: table.stat().st_size // 2]
         )
-    original = (root / DEI).read_text()
-    (root / DEI).write_text(original + "\nA note by hand.\n")
-    run(root)
-    assert tree(root / "output") == without_cache(root, tmp_path / "fresh")
-    shutil.rmtree(root / ".cache")
-    (root / DEI).write_text(original)
-    run(root)
-    assert tree(root / "output") == before
+    original = (project / DEI).read_text()
+    (project / DEI).write_text(original + "\nA note by hand.\n")
+    run(project)
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
+    shutil.rmtree(project / ".cache")
+    (project / DEI).write_text(original)
+    run(project)
+    assert file_hashes(project / "output") == before
 
 
 def test_tables_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
@@ -302,17 +341,13 @@ def test_tables_grow_by_frames_and_a_cut_frame_is_dropped(tmp_path: Path) -> Non
     assert BuildCache(tmp_path).table("t").frames == 1
 
 
-def test_a_file_removed_from_the_site_comes_back_on_the_next_build(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    config, _ = load_config(root / "site.yaml", {})
-    ingest(config)
-    settle(root)
-    run(root)
-    before = tree(root / "output")
-    (root / "output" / "papers" / (Path(DEI).stem + ".html")).unlink()
-    (root / "output" / "assets" / "search" / "meta.js").unlink()
-    run(root)
-    assert tree(root / "output") == before
+def test_a_file_removed_from_the_site_comes_back_on_the_next_build(project: Path) -> None:
+    run(project)  # its inputs are settled: this build records their stats (a copy's are new)
+    before = file_hashes(project / "output")
+    (project / "output" / "papers" / (Path(DEI).stem + ".html")).unlink()
+    (project / "output" / "assets" / "search" / "meta.js").unlink()
+    run(project)
+    assert file_hashes(project / "output") == before
 
 
 def test_what_the_api_did_not_know_outlives_a_change_of_the_builders_code(tmp_path: Path) -> None:
@@ -331,7 +366,7 @@ def test_a_moved_project_keeps_its_pages(tmp_path: Path, monkeypatch: pytest.Mon
     (first / "theme" / "robots.txt").write_text("User-agent: *\nAllow: /\n")
     (first / "site.yaml").write_text(SITE_YAML + "theme_dirs: [theme]\n")
     run(first)
-    built = tree(first / "output")
+    built = file_hashes(first / "output")
     moved = tmp_path / "elsewhere" / "moved"
     moved.parent.mkdir()
     first.rename(moved)
@@ -344,4 +379,4 @@ def test_a_moved_project_keeps_its_pages(tmp_path: Path, monkeypatch: pytest.Mon
     report = build(config)
     assert report.files > 400 and report.unchanged == report.files
     assert rendered == []  # its pages' keys did not change with its place
-    assert tree(moved / "output") == built
+    assert file_hashes(moved / "output") == built

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import bibtexparser
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -41,7 +41,6 @@ hostile = st.text(
 ).filter(lambda t: t.strip())
 
 
-@settings(max_examples=300, deadline=None)
 @given(title=hostile, author=hostile)
 def test_any_title_and_author_parse_back_to_themselves(title: str, author: str) -> None:
     paper = Paper(title=title, abstract="", slug="x", authors=(author, "Ada Lovelace"))

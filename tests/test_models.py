@@ -14,13 +14,16 @@ from builder.models import (
     month_name,
     month_start,
 )
+from tests.conftest import make_paper
 
 D = dt.date
 
 
 def paper(slug: str, day: D | None = None, *captured: dt.date) -> Paper:
-    sources = tuple(Source(c, f"{n}.txt") for n, c in enumerate(captured))
-    return Paper(title=slug, abstract="", slug=slug, date=day, sources=sources)
+    """A paper with a source for each capture day, in the order given."""
+    return make_paper(
+        slug, day, sources=tuple(Source(c, f"{n}.txt") for n, c in enumerate(captured))
+    )
 
 
 def test_undated_papers_sit_under_their_first_capture() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from builder.load import load_papers
@@ -60,7 +60,6 @@ def test_unsafe_links_and_images_in_a_body_are_made_inert() -> None:
 TRICKY = "ab Z09 é.,;:?!'\"%()/+-=#~|{}$^@\\`*_[]<>&\t\u00a0\u2003\u2028\x02\x85" + "\n" * 4
 
 
-@settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet=TRICKY, max_size=40))
 def test_plain_bodies_render_as_python_markdown_renders_them(body: str) -> None:
     html = plain_html(body)
@@ -68,7 +67,6 @@ def test_plain_bodies_render_as_python_markdown_renders_them(body: str) -> None:
         assert html == make_markdown().convert(body)
 
 
-@settings(max_examples=500, deadline=None)
 @given(
     st.lists(
         st.text(alphabet="abcdefXYZé09 .,;:?!'\"%()/+-=#", min_size=1, max_size=30), min_size=1

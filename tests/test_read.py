@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from builder.models import Organization, Source
@@ -322,7 +322,6 @@ def test_clean_text_leaves_no_runs_ends_or_controls(text: str) -> None:
     assert clean_text(cleaned) == cleaned
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     st.lists(
         st.sampled_from(

@@ -11,7 +11,7 @@ from builder.merge import merge_entries
 from builder.models import Organization, Paper
 from builder.render import Renderer, excerpt, links_out
 from builder.text import title_key
-from tests.conftest import REPO, seed_entries
+from tests.conftest import REPO, make_paper, seed_entries
 
 
 def test_excerpts_cut_at_a_word_and_say_so() -> None:
@@ -47,7 +47,7 @@ def test_a_card_and_a_search_result_name_the_same_byline(fields: dict, shown: st
     from builder.prepare import prepare_papers
     from builder.search import search_records
 
-    paper = Paper(title="T", abstract="", body="Text.", slug="t", **fields)
+    paper = make_paper("t", title="T", body="Text.", **fields)
     config, _ = load_config(None, {})
     pages = prepare_papers([paper], config)
     renderer = Renderer(config, {"t": pages[0]})

@@ -1,6 +1,6 @@
-"""The reading list in a real Chromium, from file:// and from an HTTP server under a sub-path:
-stars save papers, saved.html lists them, recommends, exports and imports, and says so when
-the browser keeps nothing."""
+"""The reading list in a real Chromium, from file:// (and, where it is kept per site, from an
+HTTP server under a sub-path): stars save papers, saved.html lists them, recommends, exports and
+imports, and says so when the browser keeps nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 
 from builder.related import related_papers
 from tests.test_browser import AXE
+
+pytestmark = pytest.mark.browser
 
 GROK = "grokking-at-the-edge-of-numerical-stability"
 
@@ -42,20 +44,20 @@ def open_saved(page, site_url: str) -> None:
 
 
 def test_a_star_saves_a_paper_and_saved_html_lists_it_with_recommendations(
-    page, site_url: str, sample_pages: list
+    page, each_site_url: str, sample_pages: list
 ) -> None:
-    page.goto(site_url + f"papers/{GROK}.html")
+    page.goto(each_site_url + f"papers/{GROK}.html")
     star = page.locator(".paper-head > button.star")
     assert star.get_attribute("aria-pressed") == "false"
     star.click()
     assert star.get_attribute("aria-pressed") == "true"
-    page.goto(site_url + "index.html")
+    page.goto(each_site_url + "index.html")
     cards = page.locator(".card button.star")
     assert cards.count() == 30
     second = page.locator(".card").nth(1)
     second_title = second.locator(".card-title").inner_text()
     second.locator("button.star").click()
-    open_saved(page, site_url)
+    open_saved(page, each_site_url)
     assert page.inner_text("#saved-status").startswith("2 saved papers")
     assert saved_titles(page) == [second_title, "Grokking at the Edge of Numerical Stability"]
     page.wait_for_function("() => !document.getElementById('recommended').hidden")
@@ -71,7 +73,7 @@ def test_a_star_saves_a_paper_and_saved_html_lists_it_with_recommendations(
     expected = {r for s in slugs for r in related[s]} - set(slugs)
     assert set(shown) == expected and 5 <= len(shown) <= 10
     assert not page.errors
-    assert all(u.startswith(site_url) or u.startswith("blob:") for u in page.requests)
+    assert all(u.startswith(each_site_url) or u.startswith("blob:") for u in page.requests)
     # A star in the list takes a paper off it.
     page.locator("#saved-list button.star").first.click()
     page.wait_for_function(

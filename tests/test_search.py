@@ -19,7 +19,7 @@ from builder.config import load_config
 from builder.errors import BuilderError
 from builder.load import load_papers
 from builder.lunr_index import js_order
-from builder.models import Organization, Paper, Source
+from builder.models import Organization, Paper
 from builder.prepare import prepare_papers
 from builder.search import (
     DATA,
@@ -32,17 +32,10 @@ from builder.search import (
     short_ref,
 )
 from builder.terms import term_of
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, make_paper, site_config
 from tests.lunr_reference import build_index
 
 DAY = dt.date(2026, 6, 16)
-
-
-def paper(title: str, body: str = "An abstract.", **fields: object) -> Paper:
-    """A loaded paper with a slug, listed on DAY unless dated."""
-    slug = fields.pop("slug", None) or title.lower().replace(" ", "-")[:40]
-    sources = fields.pop("sources", None) or (Source(DAY, "a.txt"),)
-    return Paper(title=title, abstract="", body=body, slug=slug, sources=sources, **fields)
 
 
 def pages_of(*papers: Paper) -> list:
@@ -63,16 +56,18 @@ def test_short_refs_count_in_base_36() -> None:
 
 
 def test_documents_and_records_carry_each_field() -> None:
-    first = paper(
-        "Grokking/Memorization in LLMs",
-        "We study *grokking* — late generalization.",
+    first = make_paper(
+        "grokking/memorization-in-llms",
+        title="Grokking/Memorization in LLMs",
+        body="We study *grokking* — late generalization.",
+        captured=DAY,
         date=dt.date(2026, 6, 20),
         organization=Organization("berkeley", "UC Berkeley"),
         authors=("Ada Lovelace", "Alan Turing"),
         upvotes=12,
         tags=("my list",),
     )
-    second = paper("Undated", authors=("A", "B", "C", "D"), slug="undated")
+    second = make_paper("undated", title="Undated", authors=("A", "B", "C", "D"), captured=DAY)
     pages = ref_order(pages_of(first, second))
     docs = search_documents(pages)
     assert docs[0]["id"] == "0" and docs[1]["id"] == "1"
@@ -113,10 +108,9 @@ def shards(files: dict[str, bytes]) -> list[list]:
 
 def test_refs_follow_first_capture_so_new_papers_leave_old_records_alone() -> None:
     old = [
-        paper(f"Paper {i}", sources=(Source(dt.date(2026, 1, 1 + i), "a.txt"),), slug=f"p{i}")
-        for i in range(5)
+        make_paper(f"p{i}", title=f"Paper {i}", captured=dt.date(2026, 1, 1 + i)) for i in range(5)
     ]
-    newer = paper("Newest", sources=(Source(dt.date(2026, 3, 1), "b.txt"),), slug="new")
+    newer = make_paper("new", title="Newest", captured=dt.date(2026, 3, 1))
     before = files_of(*old)
     after = files_of(newer, *old)  # the order given does not matter
     records = [name for name in before if name.startswith(DATA + "r/")]
@@ -131,8 +125,8 @@ def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
     # with U+D83D), and lunr.js refuses terms out of its order.
     words = " ".join(f"w{i}x" for i in range(3000))
     files = files_of(
-        paper("Fire x\U0001f525x", body=words + "\n", slug="b"),
-        paper("Private x\uf0aex", slug="a"),
+        make_paper("b", title="Fire x\U0001f525x", body=words + "\n", captured=DAY),
+        make_paper("a", title="Private x\uf0aex", captured=DAY),
     )
     meta = read_payload(files[DATA + "meta.js"])[2]
     found = shards(files)
@@ -145,12 +139,16 @@ def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
     assert [t for chunk in vocabulary for t in chunk] == terms
     assert meta["vocabulary"] == [chunk[0] for chunk in vocabulary]
     assert files == files_of(
-        paper("Fire x\U0001f525x", body=words + "\n", slug="b"), paper("Private x\uf0aex", slug="a")
+        make_paper("b", title="Fire x\U0001f525x", body=words + "\n", captured=DAY),
+        make_paper("a", title="Private x\uf0aex", captured=DAY),
     )
 
 
 def test_a_big_term_gets_a_shard_of_its_own() -> None:
-    papers = [paper(f"Grokking {i}", body=f"common word{i}\n", slug=f"p{i}") for i in range(3000)]
+    papers = [
+        make_paper(f"p{i}", title=f"Grokking {i}", body=f"common word{i}\n", captured=DAY)
+        for i in range(3000)
+    ]
     files = files_of(*papers)
     for entries in shards(files):
         size = sum(len(json.dumps(e)) for e in entries)
@@ -203,7 +201,7 @@ def test_the_shards_hold_exactly_the_index_lunr_py_builds_of_the_seeds() -> None
 
 def test_a_hostile_title_stays_data_in_its_record(tmp_path: Path) -> None:
     title = "</script><script>alert(1)</script> \u2028 {{ 7*7 }} \\' \" ' \\\\' ${x}"
-    script = files_of(paper(title, slug="x"))[DATA + "r/0.js"]
+    script = files_of(make_paper("x", title=title, captured=DAY))[DATA + "r/0.js"]
     assert read_payload(script)[2][0][0] == title
     # Run as JavaScript, it hands the title over as data, exactly.
     (tmp_path / "r.js").write_bytes(script)
@@ -219,28 +217,32 @@ def test_a_hostile_title_stays_data_in_its_record(tmp_path: Path) -> None:
 def test_search_files_need_lunr_js(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(search, "LUNR_JS", tmp_path / "missing" / "lunr.min.js")
     with pytest.raises(BuilderError, match=r"lunr\.js is missing .*make setup"):
-        files_of(paper("A"))
+        files_of(make_paper("a", title="A", captured=DAY))
 
 
 def test_search_files_copy_lunr_js_from_node_modules() -> None:
-    files = files_of(paper("A"))
+    files = files_of(make_paper("a", title="A", captured=DAY))
     assert files["assets/lunr.min.js"] == search.LUNR_JS.read_bytes()
     assert b"2.3.9" in files["assets/lunr.min.js"][:200]
 
 
 def test_term_counts_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    grokking, other, other_else = (
+        make_paper(title.lower(), title=title, body="An abstract.", captured=DAY)
+        for title in ("Grokking", "Other", "Else")
+    )
     cache = BuildCache(tmp_path)
-    first = files_of(paper("Grokking"), paper("Other", slug="other"), cache=cache)
+    first = files_of(grokking, other, cache=cache)
     cache.save()
     counted: list[int] = []
     real = search._count_all
     monkeypatch.setattr(search, "_count_all", lambda docs: counted.append(len(docs)) or real(docs))
     again = BuildCache(tmp_path)
-    assert files_of(paper("Grokking"), paper("Other", slug="other"), cache=again) == first
+    assert files_of(grokking, other, cache=again) == first
     assert counted == []  # every paper's terms came from the cache
-    changed = files_of(paper("Grokking"), paper("Else", slug="else"), cache=again)
+    changed = files_of(grokking, other_else, cache=again)
     assert counted == [1] and changed != first
-    assert changed == files_of(paper("Grokking"), paper("Else", slug="else"))  # as uncached
+    assert changed == files_of(grokking, other_else)  # as uncached
 
 
 def random_words(count: int, seed: int = 5) -> list[str]:
@@ -325,7 +327,7 @@ def parity_queries(texts: list[str], orgs: list[str], count: int, seed: int) -> 
 
 
 COMPARE = """async ([index, queries]) => {
-  const whole = lunr.Index.load(index);
+  const whole = lunr.Index.load(JSON.parse(index));
   const round = ms => ms.map(m => [m.ref, Math.round(m.score * 1e6) / 1e6]).sort();
   const out = [];
   for (const q of queries) {
@@ -351,7 +353,8 @@ COMPARE = """async ([index, queries]) => {
 def compare(page, index: dict, queries: list[str]) -> tuple[int, int]:
     """Run each query in the engine and on the whole index; return (compared, with results)."""
     compared = found = 0
-    for row in page.evaluate(COMPARE, [index, queries]):
+    # As JSON text: Playwright hands a string over at once, a nested object node by node.
+    for row in page.evaluate(COMPARE, [json.dumps(index), queries]):
         if row["error"] is not None:
             assert re.search(r"wildcard|Query|expect", row["error"]), row
             continue
@@ -364,18 +367,16 @@ def compare(page, index: dict, queries: list[str]) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list]]:
-    """1,500 synthetic papers built into a site, with their pages (for the whole index)."""
-    from benchmarks.corpus import write_corpus
+def synthetic_site(
+    tmp_path_factory: pytest.TempPathFactory, synthetic_corpus: tuple[Path, list]
+) -> Iterator[tuple[Path, list]]:
+    """The 1,500 synthetic papers built into a site, with their pages (for the whole index)."""
     from builder.build import build
 
-    root = tmp_path_factory.mktemp("synthetic")
+    root = tmp_path_factory.mktemp("synthetic-site")
     (root / "snapshots").mkdir()
-    write_corpus(root / "papers", 1500, seed=3)
-    config, _ = load_config(
-        REPO / "site.yaml",
-        {"snapshots": root / "snapshots", "papers": root / "papers", "output": root / "site"},
-    )
+    papers = synthetic_corpus[0]
+    config = site_config(root, snapshots=root / "snapshots", papers=papers, output=root / "site")
     build(config)
     stored, _ = load_papers(config.papers)
     yield root / "site", prepare_papers([s.paper for s in stored], config)

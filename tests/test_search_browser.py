@@ -1,29 +1,19 @@
-"""Search in a real Chromium, from file:// and from an HTTP server under a sub-path."""
+"""Search in a real Chromium, from file://; what loads, and from where, from an HTTP server under
+a sub-path too."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from builder.build import build
-from builder.config import load_config
-from builder.models import Paper, Source
-from builder.store import format_paper
-from tests.conftest import REPO, SEEDS
+from tests.hostile import SEARCHED_TITLE
 from tests.test_browser import AXE
 
 pytestmark = pytest.mark.browser
 
-HOSTILE_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> {{ 7*7 }}'
-HOSTILE_BODY = (
-    "Zyxwv hostile abstract <svg onload=window.__pwned=3> and "
-    '" onmouseover="window.__pwned=4" [x](javascript:window.__pwned=5)'
-)
 MALFORMED = [
     "title:",
     "foo~",
@@ -101,8 +91,10 @@ def total(page) -> int:
     return int(found.group(1).replace(",", "")) if found else 0
 
 
-def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(page, site_url: str) -> None:
-    open_search(page, site_url, "grokking")
+def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(
+    page, each_site_url: str
+) -> None:
+    open_search(page, each_site_url, "grokking")
     assert total(page) == 6 == len(titles(page))
     assert all("grokking" in t.lower() for t in titles(page)[:4])
     snippets = page.locator("#search-results .excerpt")
@@ -117,8 +109,8 @@ def test_a_deep_link_lists_grokking_papers_with_highlighted_snippets(page, site_
     assert page.errors == []
 
 
-def test_typing_updates_results_and_the_address(page, site_url: str) -> None:
-    open_search(page, site_url)
+def test_typing_updates_results_and_the_address(page, each_site_url: str) -> None:
+    open_search(page, each_site_url)
     assert "Type to search 134 papers" in page.inner_text("#search-status")
     assert page.locator("#search-more").is_hidden() and page.locator("#search-notice").is_hidden()
     type_query(page, "grokking")
@@ -243,16 +235,25 @@ def test_no_results_offers_a_fuzzy_retry(page, site_url: str) -> None:
     assert total(page) > 0 and page.locator("#search-results mark").count() > 0
 
 
-def test_keyboard_slash_arrows_and_enter(page, site_url: str) -> None:
-    page.goto(site_url + "index.html")
+def wait_for_panel(page, query: str) -> None:
+    """Wait until the panel under the header box shows its answer to the whole of `query`."""
+    # While typing goes on, the panel shows (and then replaces) the answers to the letters typed
+    # so far: a result focused in one of those would be gone when the last answer comes. Its
+    # last link opens the search page with the query the panel answered.
+    page.wait_for_function(
+        "q => { const all = document.querySelector('#search-pop a.pop-all');"
+        " return !document.getElementById('search-pop').hidden && !!all &&"
+        " all.getAttribute('href').endsWith('?q=' + encodeURIComponent(q)); }",
+        arg=query,
+    )
+
+
+def test_keyboard_slash_arrows_and_enter(page, each_site_url: str) -> None:
+    page.goto(each_site_url + "index.html")
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "site-search"
     page.keyboard.type("grokking")
-    # The panel fills in one result at a time: wait for the whole of it.
-    page.wait_for_function(
-        "() => document.querySelectorAll('#search-pop .result-link').length === 6 && "
-        "document.getElementById('search-pop').getAttribute('aria-busy') !== 'true'"
-    )
+    wait_for_panel(page, "grokking")
     assert page.locator("#search-pop .result-link").count() == 6
     page.keyboard.press("ArrowDown")
     first = page.evaluate("document.activeElement.textContent")
@@ -265,7 +266,7 @@ def test_keyboard_slash_arrows_and_enter(page, site_url: str) -> None:
     page.keyboard.press("Escape")  # closes the panel (and Chromium empties a search box)
     assert page.locator("#search-pop").is_hidden()
     page.keyboard.type("grokking")  # typing again opens it
-    page.wait_for_selector("#search-pop .result-link")
+    wait_for_panel(page, "grokking")
     page.keyboard.press("ArrowDown")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -280,9 +281,9 @@ def test_keyboard_slash_arrows_and_enter(page, site_url: str) -> None:
     assert page.errors == []
 
 
-def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
+def test_the_index_loads_only_when_search_is_used(page, each_site_url: str) -> None:
     for name in ["index.html", "papers/" + "grokking-at-the-edge-of-numerical-stability.html"]:
-        page.goto(site_url + name)
+        page.goto(each_site_url + name)
         page.wait_for_timeout(300)
         assert not [u for u in page.requests if "search" in u.rsplit("/", 1)[-1]]
         assert page.evaluate("typeof window.lunr") == "undefined"
@@ -299,7 +300,7 @@ def test_the_index_loads_only_when_search_is_used(page, site_url: str) -> None:
     # A shard per word typed so far (the first keystroke searches at once), a record per result
     # shown: of the first keystroke's answer and the last, at most (those in between may finish).
     assert 1 <= len(shards) <= 3 and 1 <= len(records) <= 18
-    assert all(u.startswith(site_url) for u in page.requests)  # nothing from another host
+    assert all(u.startswith(each_site_url) for u in page.requests)  # nothing from another host
 
 
 def axe_violations(page) -> list[tuple[str, str]]:
@@ -326,45 +327,32 @@ def test_every_search_state_passes_axe(page, built_site: Path, scheme: str) -> N
     assert axe_violations(page) == []
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeds plus one paper whose title and abstract try to run script."""
-    root = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(REPO / "content" / "papers", root / "papers")
-    hostile = Paper(
-        title=HOSTILE_TITLE,
-        abstract=HOSTILE_BODY,
-        slug="hostile",
-        sources=(Source(dt.date(2026, 6, 16), "a.txt"),),
-    )
-    (root / "papers" / "hostile.md").write_text(format_paper(hostile), encoding="utf-8")
-    config, _ = load_config(
-        REPO / "site.yaml",
-        {"snapshots": SEEDS, "papers": root / "papers", "output": root / "output"},
-    )
-    build(config)
-    return root / "output"
-
-
-def test_a_hostile_title_and_abstract_show_as_text(page, hostile_site: Path) -> None:
-    page.goto((hostile_site / "search.html").as_uri() + "?q=zyxwv")
+def test_a_hostile_title_and_abstract_show_as_text(page, hostile_build) -> None:
+    site = hostile_build[0] / "site"
+    page.goto((site / "search.html").as_uri() + "?q=zyxwv")
     page.wait_for_selector("#search-results .result-link")
-    assert titles(page) == [HOSTILE_TITLE]
+    assert titles(page) == [SEARCHED_TITLE]
     assert "<svg onload=window.__pwned=3>" in page.inner_text("#search-results .excerpt")
     assert (
         page.locator("#search-results script, #search-results img, #search-results svg").count()
         == 0
     )
-    page.locator("#search-results .result-link").hover()
+    link = page.locator("#search-results .result-link")
+    link.hover()
+    paper_url = link.evaluate("a => a.href")
     # The panel under the header box, on any other page.
-    page.goto((hostile_site / "index.html").as_uri())
+    page.goto((site / "index.html").as_uri())
     page.locator("#site-search").fill("zyxwv")
     page.wait_for_selector("#search-pop .result-link")
-    assert page.locator("#search-pop .result-link").inner_text() == HOSTILE_TITLE
+    assert page.locator("#search-pop .result-link").inner_text() == SEARCHED_TITLE
     assert page.locator("#search-pop script, #search-pop img, #search-pop svg").count() == 0
     # The title is on the digest, and the paper page, as text too.
-    assert page.get_by_text(HOSTILE_TITLE).count() >= 2
-    page.goto((hostile_site / "papers" / "hostile.html").as_uri())
-    assert page.locator("h1").inner_text() == HOSTILE_TITLE
+    cards = 0
+    for digest in [site / "index.html", *sorted((site / "page").glob("*.html"))]:
+        page.goto(digest.as_uri())
+        cards += page.locator(".card-title").get_by_text(SEARCHED_TITLE, exact=True).count()
+    assert cards == 1
+    page.goto(paper_url)
+    assert page.locator("h1").inner_text() == SEARCHED_TITLE
     assert page.evaluate("window.__pwned") is None
     assert page.dialogs == [] and page.errors == []

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from builder.load import parse_paper
@@ -64,7 +64,6 @@ PRINTABLE = (
 )
 
 
-@settings(max_examples=1500, deadline=None)
 @given(MARKDOWN_HEAVY | PRINTABLE)
 @example("1. not a list")
 @example("# not a heading")
@@ -111,7 +110,6 @@ def test_every_seed_abstract_round_trips() -> None:
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-@settings(max_examples=500, deadline=None)
 @given(st.text(max_size=300), st.sets(st.text(alphabet="abc-", max_size=6), max_size=5))
 @example("../../../../tmp/x", set())
 @example("/etc/passwd", set())
@@ -242,7 +240,6 @@ def test_yaml_special_titles_stay_plain_strings(title: str) -> None:
     assert isinstance(doc.data["title"], str)
 
 
-@settings(max_examples=800, deadline=None)
 @given(title=PRINTABLE, abstract=PRINTABLE, author=PRINTABLE, org=PRINTABLE)
 def test_any_printable_text_survives_the_paper_file(
     title: str, abstract: str, author: str, org: str

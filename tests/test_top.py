@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from builder.models import Paper, Source
 from builder.top import MONTHS, TOP, WEEKS, most_upvoted, top_papers, week_of
-
-
-def paper(slug: str, day: dt.date, upvotes: int | None) -> Paper:
-    return Paper(title=slug, abstract="", slug=slug, date=day, upvotes=upvotes)
+from tests.conftest import make_paper
 
 
 def test_most_upvoted_first_ties_to_the_newer_then_by_slug_and_no_count_left_out() -> None:
     papers = [
-        paper("b", dt.date(2026, 1, 1), 5),
-        paper("a", dt.date(2026, 1, 1), 5),
-        paper("c", dt.date(2026, 2, 1), 5),
-        paper("d", dt.date(2026, 3, 1), 9),
-        paper("e", dt.date(2026, 3, 1), None),
+        make_paper("b", dt.date(2026, 1, 1), upvotes=5),
+        make_paper("a", dt.date(2026, 1, 1), upvotes=5),
+        make_paper("c", dt.date(2026, 2, 1), upvotes=5),
+        make_paper("d", dt.date(2026, 3, 1), upvotes=9),
+        make_paper("e", dt.date(2026, 3, 1)),
     ]
     assert [p.slug for p in most_upvoted(papers)] == ["d", "c", "a", "b"]
-    many = [paper(f"p{i:03d}", dt.date(2026, 1, 1), i) for i in range(40)]
+    many = [make_paper(f"p{i:03d}", dt.date(2026, 1, 1), upvotes=i) for i in range(40)]
     assert [p.upvotes for p in most_upvoted(many)] == list(range(39, 39 - TOP, -1))
 
 
 def test_recent_months_and_weeks_count_back_from_the_newest_day_not_the_clock() -> None:
     newest = dt.date(2019, 6, 12)  # a Wednesday, years before today
-    papers = [paper(f"d{i}", newest - dt.timedelta(days=i // 4), i % 7) for i in range(2400)]
-    papers.append(paper("undated", None, 999))  # no day: in the all-time list only
+    papers = [
+        make_paper(f"d{i}", newest - dt.timedelta(days=i // 4), upvotes=i % 7) for i in range(2400)
+    ]
+    papers.append(make_paper("undated", upvotes=999))  # no day: in the all-time list only
     tops = top_papers(papers)
     assert [t.title for t in tops.months][:3] == ["June 2019", "May 2019", "April 2019"]
     assert len(tops.months) == MONTHS and len(tops.weeks) == WEEKS
@@ -46,14 +44,12 @@ def test_recent_months_and_weeks_count_back_from_the_newest_day_not_the_clock() 
 
 
 def test_a_collection_without_days_or_counts_has_empty_lists() -> None:
-    tops = top_papers([paper("x", None, None)])
+    tops = top_papers([make_paper("x")])
     assert tops.all_time.papers == () and tops.months == () and tops.weeks == ()
     assert top_papers([]).all_time.papers == ()
 
 
 def test_a_paper_without_a_date_sits_in_the_month_of_its_first_capture() -> None:
-    undated = Paper(
-        title="u", abstract="", slug="u", upvotes=3, sources=(Source(dt.date(2026, 4, 2), "f"),)
-    )
-    tops = top_papers([undated, paper("d", dt.date(2026, 3, 1), 1)])
+    undated = make_paper("u", upvotes=3, captured=dt.date(2026, 4, 2))
+    tops = top_papers([undated, make_paper("d", dt.date(2026, 3, 1), upvotes=1)])
     assert [p.slug for p in tops.by_month["2026-04"].papers] == ["u"]

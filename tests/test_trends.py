@@ -8,26 +8,21 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from builder.models import Organization, Paper
+from builder.models import Organization
 from builder.topics import Topic
 from builder.trends import draw, per_month, top_orgs, topics_over_time, trends, upvotes
+from tests.conftest import make_paper
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def paper(slug: str, day: dt.date | None, votes: int | None = None, org: str = "") -> Paper:
-    organization = Organization(org, org.title()) if org else None
-    return Paper(
-        title=slug, abstract="", slug=slug, date=day, upvotes=votes, organization=organization
-    )
-
-
+ACME, BETA = Organization("acme", "Acme"), Organization("beta", "Beta")
 PAPERS = [
-    paper("a", dt.date(2026, 1, 5), 0, "acme"),
-    paper("b", dt.date(2026, 1, 9), 3, "acme"),
-    paper("c", dt.date(2026, 3, 2), 12, "beta"),
-    paper("d", dt.date(2026, 3, 3), 150),
-    paper("e", None, None, "beta"),
+    make_paper("a", dt.date(2026, 1, 5), upvotes=0, organization=ACME),
+    make_paper("b", dt.date(2026, 1, 9), upvotes=3, organization=ACME),
+    make_paper("c", dt.date(2026, 3, 2), upvotes=12, organization=BETA),
+    make_paper("d", dt.date(2026, 3, 3), upvotes=150),
+    make_paper("e", organization=BETA),
 ]
 TOPICS = {"a": (Topic("math", "math"),), "c": (Topic("math", "math"), Topic("vision", "vision"))}
 
@@ -93,8 +88,11 @@ def test_the_trends_page_shows_each_chart_with_its_summary_and_table(built_site:
 
 def test_one_month_one_paper_or_all_zeros_still_draw() -> None:
     for papers in (
-        [paper("a", dt.date(2026, 1, 1), 0)],
-        [paper("a", dt.date(2026, 1, 1), 0, "acme"), paper("b", dt.date(2026, 1, 2), 0, "acme")],
+        [make_paper("a", dt.date(2026, 1, 1), upvotes=0)],
+        [
+            make_paper("a", dt.date(2026, 1, 1), upvotes=0, organization=ACME),
+            make_paper("b", dt.date(2026, 1, 2), upvotes=0, organization=ACME),
+        ],
     ):
         for trend in trends(papers, {"a": (Topic("math", "math"),)}):
             svg = draw(trend)
