@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import glob
 import os
 import shutil
 import stat
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from builder.errors import OutputError, display_path
-from builder.files import clear_temporary_siblings, temporary_sibling
+from builder.files import clear_temporary_siblings, pid_alive, temporary_sibling
 from builder.killpoint import kill_point
 
 MARKER = ".paper-digest-output"
@@ -87,6 +88,21 @@ def plain_path(relative: str) -> str:
     return relative
 
 
+def finish_swap(out: Path) -> None:
+    """Complete the swap of a build killed midway through it, where folders cannot be exchanged
+    in one step: its old site was renamed away (`<out>.old-PID`) and its new one, whole, not
+    yet renamed into place (`<out>.tmp-PID`), so no site is at `out`."""
+    if out.exists():
+        return
+    for old in sorted(out.parent.glob(f"{glob.escape(out.name)}.old-*")):
+        pid = old.name.rpartition("-")[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            new = out.with_name(f"{out.name}.tmp-{pid}")
+            # The marker goes in before the swap begins: with it, the new site is whole.
+            os.rename(new if (new / MARKER).is_file() else old, out)
+            return
+
+
 class Staging:
     """A new site written into a sibling folder of the output, then swapped in whole.
 
@@ -99,6 +115,7 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
+        finish_swap(self.out)
         clear_temporary_siblings(self.out)
         self.previous = str(self.out) if (self.out / MARKER).is_file() else None
         self.tmp = temporary_sibling(self.out, "tmp")

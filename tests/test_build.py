@@ -21,6 +21,7 @@ from builder.killpoint import KILL_AT
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.text import title_key
+from builder.write import Staging
 from tests.conftest import LISTINGS, REPO, SEEDS, file_hashes, rendered_text, seed_entries
 
 
@@ -412,7 +413,11 @@ def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
     build_killed("a", "swap", exchange=False)
     assert not out.exists()
     assert beside() == [("old", sites["b"]), ("tmp", sites["a"])]
-    # The next build completes the job and clears what the killed ones left.
+    # The next build completes that move before anything else, then clears what is left.
+    Staging(out).close()
+    assert file_hashes(out) == sites["a"]
+    assert beside() == []
+    build_killed("b", "swap", exchange=False)
     assert build_now("a") == sites["a"]
     assert beside() == []
 
