@@ -48,10 +48,11 @@ RESERVED_SLUGS = frozenset(
 
 # Each character that could act as Markdown syntax in running text, and only where it would:
 # a backslash before an escapable character, backticks, asterisks, brackets, underscores not
-# inside a word (snake_case stays), '<', and '&' that starts an entity reference.
+# inside a word (snake_case stays), '<', and '&' that starts an entity reference (a numeric one
+# even without its ';': python-markdown completes it).
 _INLINE_SYNTAX = re.compile(
     r"\\(?=[\\`*_{}\[\]()>#+\-.!])|[`*\[<]|(?<![^\W_])_|_(?![^\W_])"
-    r"|&(?=(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)",
+    r"|&(?=(?:#[0-9]|#x[0-9a-f]|[0-9a-z]+;))",
     re.IGNORECASE,
 )
 _REPLACEMENTS = {"<": "&lt;", "&": "&amp;"}

@@ -74,6 +74,7 @@ PRINTABLE = (
 @example("*** not a rule")
 @example("snake_case_name and __dunder__ and _lead")
 @example("a \\`` b")
+@example("&#1 and &#x4g: numeric references without their ';'")
 @example("Schr\\\"odinger \\textbf{L} 20\\% ``tensor-type'' {\\em x} R^3 A* x<y>z")
 def test_escaped_text_renders_back_exactly(text: str) -> None:
     assert rendered_text(format_body(text)) == text
