@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,7 @@ def ingested_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     papers = tmp_path_factory.mktemp("seed-papers")
     config, _ = load_config(None, {"snapshots": SEEDS, "papers": papers})
+    config = replace(config, root=papers.parent)  # its cache and lock there, not in the repo
     ingest(config)
     return papers
 

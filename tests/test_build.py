@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,9 @@ from tests.conftest import LISTINGS, REPO, SEEDS, file_hashes, rendered_text, se
 
 
 def config_for(snapshots: Path, papers: Path, **overrides) -> SiteConfig:
+    """Settings for these folders, with the cache and lock beside the papers (not the repo's)."""
     config, _ = load_config(None, {"snapshots": snapshots, "papers": papers, **overrides})
-    return config
+    return replace(config, root=papers.parent)
 
 
 def by_title(papers_dir: Path) -> dict[str, object]:
