@@ -56,9 +56,9 @@ lint: setup
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/zizmor --offline .github/workflows/
 
-## test: set up, make sure Chromium is there, lint, then run the whole suite
+## test: set up, make sure Chromium is there, lint, then run the whole suite (a file per core)
 test: setup chromium lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 ## bench: N synthetic papers (N=10000; N=50000 also): our builds and search vs Hugo + Pagefind
 bench: setup chromium $(BENCH)/.installed

@@ -35,6 +35,7 @@ PAGE_TYPES = [
 def context(browser, request):
     """A browser context in one colour scheme, recording page errors and foreign requests."""
     ctx = browser.new_context(color_scheme=request.param, viewport={"width": 1280, "height": 900})
+    ctx.add_init_script(path=str(AXE))  # axe in every page it opens, read once
     ctx.errors = []
     ctx.foreign = []
     ctx.on("weberror", lambda e: ctx.errors.append(str(e.error)))
@@ -48,7 +49,6 @@ def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -
     assert AXE.is_file(), "axe-core is missing: run `make setup` (npm ci)"
     page = context.new_page()
     page.goto((built_site / name).as_uri())
-    page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])

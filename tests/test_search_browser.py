@@ -241,8 +241,10 @@ def wait_for_panel(page, query: str) -> None:
     # so far: a result focused in one of those would be gone when the last answer comes. Its
     # last link opens the search page with the query the panel answered.
     page.wait_for_function(
-        "q => { const all = document.querySelector('#search-pop a.pop-all');"
-        " return !document.getElementById('search-pop').hidden && !!all &&"
+        # The panel itself appears once search-ui.js, loaded on the first focus, has run.
+        "q => { const pop = document.getElementById('search-pop');"
+        " const all = document.querySelector('#search-pop a.pop-all');"
+        " return !!pop && !pop.hidden && !!all &&"
         " all.getAttribute('href').endsWith('?q=' + encodeURIComponent(q)); }",
         arg=query,
     )

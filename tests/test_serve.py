@@ -343,7 +343,9 @@ def test_an_edit_rebuilds_and_reloads_the_open_page(server: Serve, browser) -> N
     assert tab.text_content("h1").startswith("DEI:")
     edit(server.root / "papers" / f"{DEI}.md", "title: 'DEI:", "title: 'Edited DEI:")
     tab.wait_for_function(
-        "() => document.querySelector('h1').textContent.startsWith('Edited')", timeout=30000
+        # (null while the reloaded page is still arriving)
+        "() => document.querySelector('h1')?.textContent.startsWith('Edited')",
+        timeout=30000,
     )
     assert any("rebuilding" in line for line in server.lines)
     tab.close()

@@ -25,7 +25,9 @@ PAPERS = {s.paper.slug: s.paper for s in load_papers(REPO / "content" / "papers"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
+@functools.cache
 def soup_of(path: Path) -> BeautifulSoup:
+    """Parse a built page once for every test that reads it (no test changes a page's tree)."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
