@@ -333,7 +333,7 @@ def make_papers(count: int, seed: int = 7) -> list[Paper]:
             p = corpus._paper(day - dt.timedelta(days=corpus.rng.choice((0, 1, 2))))
             paper = Paper(
                 title=p.title,
-                abstract=p.abstract,
+                listed_abstract=p.abstract,
                 slug=make_slug(p.title, taken),
                 date=p.date if corpus.rng.random() > 0.04 else None,
                 organization=Organization(*p.org) if p.org else None,

@@ -70,7 +70,7 @@ def write_hugo_site(root: Path, papers: list[Paper], config: SiteConfig) -> None
     rules = compile_topics(config.topics)
     converter = Converter()
     for paper in papers:
-        text = plain_text(render_markdown(paper.body, converter))
+        text = plain_text(render_markdown(paper.file_body, converter))
         day = listed_on(paper)
         front = {
             "title": paper.title,
@@ -82,7 +82,8 @@ def write_hugo_site(root: Path, papers: list[Paper], config: SiteConfig) -> None
         }
         # JSON is YAML: Hugo reads this front matter as it is.
         (content / f"{paper.slug}.md").write_text(
-            f"---\n{json.dumps(front, ensure_ascii=False)}\n---\n{paper.body}", encoding="utf-8"
+            f"---\n{json.dumps(front, ensure_ascii=False)}\n---\n{paper.file_body}",
+            encoding="utf-8",
         )
     (root / "content" / "search").mkdir()
     (root / "content" / "search" / "_index.md").write_text(SEARCH_PAGE)

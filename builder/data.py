@@ -69,7 +69,7 @@ def record(paper: Paper, url: str) -> dict[str, Any]:
         "sources": [{"file": s.file, "captured": capture_text(s.captured)} for s in paper.sources],
         "tags": list(paper.tags),
         "url": url,
-        "abstract": paper.body,
+        "abstract": paper.file_body,
     }
 
 

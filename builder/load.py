@@ -159,8 +159,7 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
         raise f.fail("arxiv_id", "front matter 'arxiv_id' must be a string like '2401.12345'")
     paper = Paper(
         title=title,
-        abstract="",
-        body=doc.body,
+        file_body=doc.body,
         slug=slug,
         date=f.get("date", _date, "YYYY-MM-DD"),
         authors=f.text_list("authors"),

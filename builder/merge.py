@@ -70,7 +70,7 @@ def merge_group(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
     authors = _newest(sightings, lambda e: e.authors) or ()
     paper = Paper(
         title=newest.title,
-        abstract=abstract,
+        listed_abstract=abstract,
         date=_newest(sightings, lambda e: e.date),
         authors=authors,
         authors_count=None if authors else _newest(sightings, lambda e: e.authors_count),

@@ -110,13 +110,14 @@ class ListingEntry:
 
 @dataclass(frozen=True, slots=True)
 class Paper:
-    """One unique paper: the fields of its paper file plus its abstract."""
+    """One unique paper: the fields of its paper file, with its abstract as the listing shows it
+    (a merged paper) or the file's Markdown body (a loaded paper)."""
 
     __reduce__ = by_fields
 
     title: str
-    abstract: str  # plain text, as the listing shows it (set by merge)
-    body: str = ""  # the paper file's Markdown body (set by load)
+    listed_abstract: str = ""  # plain text, as the listing shows it: merge sets it, load not
+    file_body: str = ""  # the paper file's Markdown body: load sets it, merge not
     slug: str = ""  # assigned once by store; "" until then
     date: dt.date | None = None
     authors: tuple[str, ...] = ()

@@ -150,7 +150,7 @@ def paper_id(paper: Paper) -> str:
 
 def _prepare(paper: Paper, converter: Converter, rules: TopicRules) -> tuple[str, str, tuple]:
     """Render one body and find its topics: (html, text, topics)."""
-    html = render_markdown(paper.body, converter)
+    html = render_markdown(paper.file_body, converter)
     text = plain_text(html)
     return html, text, paper_topics(paper, text, rules)
 
@@ -177,7 +177,8 @@ def prepare_papers(
     rules_key = key_of(sorted(config.topics.items()))
     table = cache.table("prepared") if cache is not None else None
     keys = [
-        (sha(p.body.encode("utf-8", "surrogatepass")), rules_key, p.title, p.tags) for p in ordered
+        (sha(p.file_body.encode("utf-8", "surrogatepass")), rules_key, p.title, p.tags)
+        for p in ordered
     ]
     found = [table.get(k) if table is not None else None for k in keys]
     missing = [i for i, f in enumerate(found) if f is None]

@@ -150,7 +150,7 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
 
 def format_paper(paper: Paper) -> str:
     """Write a new paper file's text."""
-    return format_document(paper_fields(paper), format_body(paper.abstract))
+    return format_document(paper_fields(paper), format_body(paper.listed_abstract))
 
 
 def _captured(source: Source) -> Any:
@@ -260,9 +260,9 @@ class StoreReport:
 
 def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
     """Say when a newly seen capture shows an abstract other than the file's body."""
-    if not set(paper.sources) - set(stored.paper.sources) or not stored.paper.body.strip():
+    if not set(paper.sources) - set(stored.paper.sources) or not stored.paper.file_body.strip():
         return []
-    if format_body(paper.abstract) == stored.paper.body:
+    if format_body(paper.listed_abstract) == stored.paper.file_body:
         return []
     return [
         f"{stored.path}: a newer capture shows a different abstract for {paper.title!r}; "
@@ -293,13 +293,13 @@ def decide_updates(
             slugs.add(slug)
             updates.append(PaperUpdate(replace(paper, slug=slug)))
             continue
-        empty = not found.paper.body.strip() and paper.abstract
+        empty = not found.paper.file_body.strip() and paper.listed_abstract
         updates.append(
             PaperUpdate(
                 replace(paper, slug=found.paper.slug),
                 found,
                 update_fields(found.paper, found.keys, paper),
-                format_body(paper.abstract) if empty else None,
+                format_body(paper.listed_abstract) if empty else None,
             )
         )
         notes += _abstract_notes(found, paper)

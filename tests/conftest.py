@@ -81,7 +81,6 @@ def make_paper(slug: str = "paper", date: dt.date | None = None, **fields: Any) 
     if captured is not None:
         fields["sources"] = (*fields.get("sources", ()), Source(captured, "s.txt"))
     fields.setdefault("title", slug)
-    fields.setdefault("abstract", "")
     return Paper(slug=slug, date=date, **fields)
 
 

@@ -56,7 +56,7 @@ def test_seeds_ingest_into_134_papers_whose_fields_match_the_listings(ingested_s
         assert got.sources == paper.sources and got.links == paper.links
         assert Path(s.fs_path).name == f"{got.slug}.md"
         # The body renders back to exactly the newest capture's abstract.
-        assert rendered_text(got.body) == paper.abstract
+        assert rendered_text(got.file_body) == paper.listed_abstract
 
 
 def test_every_seed_sighting_is_in_its_paper(ingested_seeds: Path) -> None:
@@ -460,7 +460,13 @@ def test_a_killed_ingest_leaves_every_paper_file_whole(tmp_path: Path, synthetic
     def snapshot(name: str, day: int, more: int) -> None:
         """An API snapshot of the synthetic papers, captured on `day` July 2026."""
         items = [
-            {"paper": {"title": p.title, "summary": p.abstract, "upvotes": (p.upvotes or 0) + more}}
+            {
+                "paper": {
+                    "title": p.title,
+                    "summary": p.listed_abstract,
+                    "upvotes": (p.upvotes or 0) + more,
+                }
+            }
             for p in synthetic
         ]
         (snapshots / name).write_text(json.dumps(items), encoding="utf-8")

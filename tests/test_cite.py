@@ -43,7 +43,7 @@ hostile = st.text(
 
 @given(title=hostile, author=hostile)
 def test_any_title_and_author_parse_back_to_themselves(title: str, author: str) -> None:
-    paper = Paper(title=title, abstract="", slug="x", authors=(author, "Ada Lovelace"))
+    paper = Paper(title=title, slug="x", authors=(author, "Ada Lovelace"))
     fields = parse(bibtex(paper, "key2025x", DAY, None))
     assert as_text(fields["title"][1:-1]) == " ".join(title.split())
     names = fields["author"]
@@ -57,7 +57,6 @@ def test_any_title_and_author_parse_back_to_themselves(title: str, author: str) 
 def test_an_arxiv_paper_is_an_arxiv_style_misc() -> None:
     paper = Paper(
         title="Grokking at the Edge",
-        abstract="",
         slug="g",
         authors=("Lucas Prieto",),
         arxiv_id="2501.04697",
@@ -70,9 +69,7 @@ def test_an_arxiv_paper_is_an_arxiv_style_misc() -> None:
 
 
 def test_a_paper_without_an_arxiv_id_cites_its_url_and_its_organization() -> None:
-    paper = Paper(
-        title="Notes", abstract="", slug="n", organization=Organization("acme", "Acme & Co")
-    )
+    paper = Paper(title="Notes", slug="n", organization=Organization("acme", "Acme & Co"))
     fields = parse(bibtex(paper, "acme2025notes", None, "https://example.org/papers/n.html"))
     assert "eprint" not in fields and "year" not in fields
     assert fields["url"] == "https://example.org/papers/n.html"
@@ -81,7 +78,7 @@ def test_a_paper_without_an_arxiv_id_cites_its_url_and_its_organization() -> Non
 
 def test_keys_are_unique_and_a_later_paper_never_takes_an_earlier_ones_key() -> None:
     papers = [
-        Paper(title="Grokking Tickets", abstract="", slug=f"p{i}", authors=("Gouki Minegishi",))
+        Paper(title="Grokking Tickets", slug=f"p{i}", authors=("Gouki Minegishi",))
         for i in range(30)
     ]
     days = {p.slug: DAY for p in papers}
@@ -89,7 +86,7 @@ def test_keys_are_unique_and_a_later_paper_never_takes_an_earlier_ones_key() -> 
     assert len(set(keys.values())) == 30
     assert keys["p0"] == "minegishi2025grokking" and keys["p1"] == "minegishi2025grokkingb"
     more = cite_keys(
-        [*papers, Paper(title="Grokking", abstract="", slug="new", authors=("G. Minegishi",))],
+        [*papers, Paper(title="Grokking", slug="new", authors=("G. Minegishi",))],
         {**days, "new": DAY},
     )
     assert all(more[p.slug] == keys[p.slug] for p in papers)
@@ -97,11 +94,9 @@ def test_keys_are_unique_and_a_later_paper_never_takes_an_earlier_ones_key() -> 
 
 
 def test_key_bases_fold_accents_and_skip_small_words() -> None:
-    paper = Paper(
-        title="On the Schrödinger Bridge", abstract="", slug="s", authors=("Erwin Schrödinger",)
-    )
+    paper = Paper(title="On the Schrödinger Bridge", slug="s", authors=("Erwin Schrödinger",))
     assert key_base(paper, DAY) == "schrodinger2025schrodinger"
-    assert key_base(Paper(title="???", abstract="", slug="q"), None) == "anonnd"
+    assert key_base(Paper(title="???", slug="q"), None) == "anonnd"
     assert escape("50% of {x}_1 & $\\alpha$ -- ~") == (
         r"50\% of \{x\}\_1 \& \$\textbackslash{}alpha\$ -{}- \textasciitilde{}"
     )

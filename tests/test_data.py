@@ -38,14 +38,14 @@ def test_every_paper_is_in_its_years_json_and_csv_exactly_once(built_site: Path)
             seen[r["slug"]] = item["year"]
             year = paper.date.year if paper.date else first_capture(paper).year
             assert item["year"] == year
-            assert r["title"] == paper.title and r["abstract"] == paper.body
+            assert r["title"] == paper.title and r["abstract"] == paper.file_body
             assert r["authors"] == list(paper.authors) and r["upvotes"] == paper.upvotes
             assert r["sources"] == [
                 {"file": s.file, "captured": s.captured.isoformat()} for s in paper.sources
             ]
             assert (built_site / r["url"]).is_file()
             assert row["title"].removeprefix("'") == paper.title
-            assert row["abstract"].removeprefix("'") == paper.body
+            assert row["abstract"].removeprefix("'") == paper.file_body
             assert row["upvotes"] == ("" if paper.upvotes is None else str(paper.upvotes))
     assert sorted(seen) == sorted(PAPERS) and listing["papers"] == len(PAPERS)
 
@@ -60,8 +60,8 @@ def test_every_page_links_the_data_from_its_footer(built_site: Path) -> None:
 def test_a_cell_a_spreadsheet_would_run_is_defused_and_json_keeps_it_exact() -> None:
     paper = Paper(
         title='=HYPERLINK("http://evil.example","click")',
-        abstract="",
-        body="+1 or -1\n\n@cmd",
+        listed_abstract="",
+        file_body="+1 or -1\n\n@cmd",
         slug="evil",
         authors=("-Ada", "Bob"),
         organization=Organization("@org", "=Org"),
@@ -75,14 +75,12 @@ def test_a_cell_a_spreadsheet_would_run_is_defused_and_json_keeps_it_exact() -> 
     assert row["authors"] == "'-Ada; Bob"
     assert row["organization_id"] == "'@org" and row["organization_name"] == "'=Org"
     assert data.year_of(paper) == 2026
-    assert data.year_of(Paper(title="t", abstract="", slug="t")) is None
+    assert data.year_of(Paper(title="t", slug="t")) is None
 
 
 def test_a_big_year_is_cut_into_parts_listed_in_the_index(monkeypatch) -> None:
     monkeypatch.setattr(data, "PART_SIZE", 2)
-    papers = [
-        Paper(title=f"t{i}", abstract="", slug=f"p{i}", date=dt.date(2025, 1, 1)) for i in range(5)
-    ]
+    papers = [Paper(title=f"t{i}", slug=f"p{i}", date=dt.date(2025, 1, 1)) for i in range(5)]
     cut = data.parts(papers)
     assert [(n, [p.slug for p in part]) for n, part in cut] == [
         (1, ["p0", "p1"]),

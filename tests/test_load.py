@@ -23,7 +23,7 @@ def test_a_hand_written_paper_loads_with_defaults() -> None:
     assert paper.slug == "my-own-paper"
     assert paper.organization == Organization("Gensyn", "Gensyn")
     assert paper.tags == ("math",)
-    assert paper.body == "Why it matters.\n"
+    assert paper.file_body == "Why it matters.\n"
     assert paper.date is None and paper.sources == () and paper.upvotes is None
 
 

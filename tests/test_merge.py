@@ -72,7 +72,7 @@ def test_merges_on_arxiv_id_and_joins_id_less_sightings_by_title() -> None:
 def test_a_different_abstract_is_noted_and_the_newest_kept() -> None:
     entries = [entry("T", JAN, abstract="Old."), entry("T", FEB, "b.txt", abstract="New.", line=7)]
     (paper,), notes = merge_entries(entries)
-    assert paper.abstract == "New."
+    assert paper.listed_abstract == "New."
     assert notes == [
         "b.txt:7: the abstract of 'T' differs from the one in a.txt:13; "
         "the newest capture's is used"

@@ -83,8 +83,10 @@ def test_every_sample_body_renders_as_python_markdown_renders_it() -> None:
     direct = 0
     for s in stored:
         md = make_markdown()
-        assert render_markdown(s.paper.body) == render_markdown_by(md, s.paper.body), s.path
-        direct += plain_html(s.paper.body) is not None
+        assert render_markdown(s.paper.file_body) == render_markdown_by(md, s.paper.file_body), (
+            s.path
+        )
+        direct += plain_html(s.paper.file_body) is not None
     assert 50 < direct < len(stored)  # both ways are taken
 
 

@@ -22,10 +22,10 @@ def test_excerpts_cut_at_a_word_and_say_so() -> None:
 
 
 def test_links_out_use_the_arxiv_id_else_a_title_search() -> None:
-    known = links_out(Paper(title="T", abstract="", arxiv_id="2501.00001"))
+    known = links_out(Paper(title="T", arxiv_id="2501.00001"))
     assert [label for label, _ in known] == ["arXiv abstract", "PDF", "Hugging Face"]
     assert known[1][1] == "https://arxiv.org/pdf/2501.00001"
-    unknown = links_out(Paper(title="A & B", abstract="", github="javascript:alert(1)"))
+    unknown = links_out(Paper(title="A & B", github="javascript:alert(1)"))
     assert unknown == [("Search arXiv", "https://arxiv.org/search/?query=A+%26+B&searchtype=title")]
 
 
@@ -47,7 +47,7 @@ def test_a_card_and_a_search_result_name_the_same_byline(fields: dict, shown: st
     from builder.prepare import prepare_papers
     from builder.search import search_records
 
-    paper = make_paper("t", title="T", body="Text.", **fields)
+    paper = make_paper("t", title="T", file_body="Text.", **fields)
     config, _ = load_config(None, {})
     pages = prepare_papers([paper], config)
     renderer = Renderer(config, {"t": pages[0]})
@@ -61,7 +61,7 @@ def test_a_card_and_a_search_result_name_the_same_byline(fields: dict, shown: st
 @pytest.mark.browser
 def test_every_abstract_reads_exactly_in_chromium(built_site: Path, browser) -> None:
     merged, _ = merge_entries(seed_entries())
-    abstracts = {title_key(p.title): p.abstract for p in merged}
+    abstracts = {title_key(p.title): p.listed_abstract for p in merged}
     stored, _ = load_papers(REPO / "content" / "papers")
     page = browser.new_page()
     errors: list[str] = []

@@ -59,7 +59,7 @@ def test_documents_and_records_carry_each_field() -> None:
     first = make_paper(
         "grokking/memorization-in-llms",
         title="Grokking/Memorization in LLMs",
-        body="We study *grokking* — late generalization.",
+        file_body="We study *grokking* — late generalization.",
         captured=DAY,
         date=dt.date(2026, 6, 20),
         organization=Organization("berkeley", "UC Berkeley"),
@@ -125,7 +125,7 @@ def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
     # with U+D83D), and lunr.js refuses terms out of its order.
     words = " ".join(f"w{i}x" for i in range(3000))
     files = files_of(
-        make_paper("b", title="Fire x\U0001f525x", body=words + "\n", captured=DAY),
+        make_paper("b", title="Fire x\U0001f525x", file_body=words + "\n", captured=DAY),
         make_paper("a", title="Private x\uf0aex", captured=DAY),
     )
     meta = read_payload(files[DATA + "meta.js"])[2]
@@ -139,14 +139,14 @@ def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
     assert [t for chunk in vocabulary for t in chunk] == terms
     assert meta["vocabulary"] == [chunk[0] for chunk in vocabulary]
     assert files == files_of(
-        make_paper("b", title="Fire x\U0001f525x", body=words + "\n", captured=DAY),
+        make_paper("b", title="Fire x\U0001f525x", file_body=words + "\n", captured=DAY),
         make_paper("a", title="Private x\uf0aex", captured=DAY),
     )
 
 
 def test_a_big_term_gets_a_shard_of_its_own() -> None:
     papers = [
-        make_paper(f"p{i}", title=f"Grokking {i}", body=f"common word{i}\n", captured=DAY)
+        make_paper(f"p{i}", title=f"Grokking {i}", file_body=f"common word{i}\n", captured=DAY)
         for i in range(3000)
     ]
     files = files_of(*papers)
@@ -228,7 +228,7 @@ def test_search_files_copy_lunr_js_from_node_modules() -> None:
 
 def test_term_counts_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     grokking, other, other_else = (
-        make_paper(title.lower(), title=title, body="An abstract.", captured=DAY)
+        make_paper(title.lower(), title=title, file_body="An abstract.", captured=DAY)
         for title in ("Grokking", "Other", "Else")
     )
     cache = BuildCache(tmp_path)

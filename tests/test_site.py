@@ -138,7 +138,7 @@ def test_paper_metadata_equals_its_front_matter(published_site: Path, slug: str)
     assert article is not None
     assert [e.get_text() for e in article.find_all(itemprop="name")] == [paper.title]
     (abstract,) = article.find_all(itemprop="abstract")
-    assert abstract.get_text() == rendered_text(paper.body)
+    assert abstract.get_text() == rendered_text(paper.file_body)
     published = article.find_all(itemprop="datePublished")
     assert [t["datetime"] for t in published] == ([paper.date.isoformat()] if paper.date else [])
     assert [e.get_text() for e in article.find_all(itemprop="author")] == list(paper.authors)
@@ -150,7 +150,9 @@ def test_paper_metadata_equals_its_front_matter(published_site: Path, slug: str)
     assert [link["href"] for link in soup.find_all("link", rel="canonical")] == [url]
     assert meta(soup, "twitter:card") == ["summary"]
     description = meta(soup, "og:description")[0]
-    assert description.rstrip("…") and rendered_text(paper.body).startswith(description.rstrip("…"))
+    assert description.rstrip("…") and rendered_text(paper.file_body).startswith(
+        description.rstrip("…")
+    )
     assert meta(soup, "citation_author") == list(paper.authors)
     date = [f"{paper.date:%Y/%m/%d}"] if paper.date else []
     assert meta(soup, "citation_publication_date") == date
@@ -271,7 +273,7 @@ def test_the_feed_is_valid_atom_with_full_abstracts(fixture: str, request) -> No
     for entry, slug in zip(feed.entries, slugs, strict=True):
         paper = PAPERS[slug]
         assert entry.title == paper.title
-        assert entry.content[0].value == rendered_text(paper.body)
+        assert entry.content[0].value == rendered_text(paper.file_body)
         assert entry.updated.startswith(listed_on(paper).isoformat())
         if fixture == "published_site":
             assert entry.link == f"{BASE_URL}papers/{slug}.html" == entry.id
@@ -301,7 +303,7 @@ def test_every_organization_and_topic_has_a_feed_its_pages_advertise(fixture: st
             50, int(re.match(r"(\d+)", soup_of(page).select_one(".lead").text)[1])
         )
         for entry, slug in zip(feed.entries, slugs, strict=True):
-            assert entry.content[0].value == rendered_text(PAPERS[slug].body)
+            assert entry.content[0].value == rendered_text(PAPERS[slug].file_body)
             if fixture == "published_site":
                 assert entry.link == f"{BASE_URL}papers/{slug}.html"
             else:

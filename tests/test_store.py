@@ -158,7 +158,7 @@ def test_collisions_get_numbered_within_80_characters() -> None:
 
 DEI = Paper(
     title="DEI: Diversity in Evolutionary Inference for Quality-Diversity Search",
-    abstract="We present DEI: Diversity in Evolutionary Inference, a distributed "
+    listed_abstract="We present DEI: Diversity in Evolutionary Inference, a distributed "
     "Quality-Diversity (QD) search framework.",
     slug="dei-diversity-in-evolutionary-inference-for-quality-diversity-search",
     date=dt.date(2026, 5, 25),
@@ -187,7 +187,7 @@ def test_the_design_example_is_written_exactly() -> None:
 def test_every_key_in_order_and_lists_one_item_a_line() -> None:
     paper = Paper(
         title="T",
-        abstract="See https://x.org/a.",
+        listed_abstract="See https://x.org/a.",
         slug="t",
         date=dt.date(2025, 1, 2),
         authors=("Ada Lovelace", "Alan Turing"),
@@ -235,7 +235,7 @@ HOSTILE_TITLES = [
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 def test_yaml_special_titles_stay_plain_strings(title: str) -> None:
-    paper = Paper(title=title, abstract="--- not a fence\n", slug="x")
+    paper = Paper(title=title, listed_abstract="--- not a fence\n", slug="x")
     loaded, doc = parse_paper(format_paper(paper), "x.md", "x")
     assert loaded.title == title
     assert isinstance(doc.data["title"], str)
@@ -247,7 +247,7 @@ def test_any_printable_text_survives_the_paper_file(
 ) -> None:
     paper = Paper(
         title=title,
-        abstract=abstract,
+        listed_abstract=abstract,
         slug=make_slug(title, set()),
         authors=(author,),
         organization=Organization(org, org),
