@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import functools
 import hashlib
 import io
@@ -176,25 +177,42 @@ def build_seed_site(root: Path, **overrides: object) -> Path:
     return root / "output"
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable) -> Path:
+    """Return the folder `name`, made by `make(folder)` once in a test run: when the run is
+    spread over workers (make test), the first to ask makes it and the others wait for it."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which holds each worker's own
+    folder = base / name
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (base / f"{name}.made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (base / f"{name}.made").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds built once with the shipped site.yaml (no base_url): read-only for tests."""
-    return build_seed_site(tmp_path_factory.mktemp("site"))
+    return made_once(tmp_path_factory, "site", build_seed_site) / "output"
 
 
 @pytest.fixture(scope="session")
 def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds built once with base_url set, as GitHub Pages builds them: read-only."""
-    return build_seed_site(tmp_path_factory.mktemp("published"), base_url=BASE_URL)
+    make = functools.partial(build_seed_site, base_url=BASE_URL)
+    return made_once(tmp_path_factory, "published", make) / "output"
 
 
 @pytest.fixture(scope="session")
-def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Paper]]:
-    """1,500 synthetic paper files written once: their folder (read-only) and the papers."""
+def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,500 synthetic paper files written once: their folder (read-only)."""
     from benchmarks.corpus import write_corpus
 
-    folder = tmp_path_factory.mktemp("synthetic") / "papers"
-    return folder, write_corpus(folder, 1500, seed=3)
+    return made_once(tmp_path_factory, "synthetic", lambda d: write_corpus(d, 1500, seed=3))
 
 
 @pytest.fixture(scope="session")
@@ -202,12 +220,17 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The hostile corpus built once into `site/`: its root and what the build printed."""
     from tests import hostile
 
-    root = tmp_path_factory.mktemp("hostile")
-    hostile.write_corpus(root)
-    (root / "site.yaml").write_text("feed_size: 500  # every paper in the feed\n")
-    code, _, err = run_cli(hostile.command("build"), cwd=root)
-    assert code == 0, err
-    return root, err
+    def make(folder: Path) -> None:
+        root = folder / "project"
+        root.mkdir()
+        hostile.write_corpus(root)
+        (root / "site.yaml").write_text("feed_size: 500  # every paper in the feed\n")
+        code, _, err = run_cli(hostile.command("build"), cwd=root)
+        assert code == 0, err
+        (folder / "build.log").write_text(err, encoding="utf-8")
+
+    folder = made_once(tmp_path_factory, "hostile", make)
+    return folder / "project", (folder / "build.log").read_text(encoding="utf-8")
 
 
 def html_pages(site: Path) -> list[Path]:

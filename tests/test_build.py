@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.corpus import make_papers
 from builder.build import build, build_lock, ingest
 from builder.config import SiteConfig, load_config
 from builder.killpoint import KILL_AT
@@ -379,7 +380,7 @@ def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
 ) -> None:
     (tmp_path / "snapshots").mkdir()
     (tmp_path / "papers").mkdir()
-    for path in sorted(synthetic_corpus[0].iterdir())[:40]:
+    for path in sorted(synthetic_corpus.iterdir())[:40]:
         shutil.copy(path, tmp_path / "papers")
     for name in ("a", "b"):
         (tmp_path / f"{name}.yaml").write_text(
@@ -450,12 +451,12 @@ def test_a_second_build_waits_for_the_first_and_then_builds(tmp_path: Path) -> N
         pass
 
 
-def test_a_killed_ingest_leaves_every_paper_file_whole(tmp_path: Path, synthetic_corpus) -> None:
+def test_a_killed_ingest_leaves_every_paper_file_whole(tmp_path: Path) -> None:
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
     (tmp_path / "site.yaml").write_text("snapshots: snapshots\npapers: papers\n")
     papers = tmp_path / "papers"
-    synthetic = synthetic_corpus[1][:30]
+    synthetic = make_papers(30, seed=3)
 
     def snapshot(name: str, day: int, more: int) -> None:
         """An API snapshot of the synthetic papers, captured on `day` July 2026."""

@@ -49,7 +49,7 @@ def test_the_seeds_give_lunr_py_s_index_exactly() -> None:
 
 
 def test_a_synthetic_corpus_gives_lunr_py_s_index_exactly(synthetic_corpus) -> None:
-    stored, _ = load_papers(synthetic_corpus[0])
+    stored, _ = load_papers(synthetic_corpus)
     docs = documents([s.paper for s in stored[:300]])
     assert all(doc["abstract"] for doc in docs)
     assert same(computed(docs), build_index(docs).serialize())

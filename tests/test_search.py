@@ -368,14 +368,14 @@ def compare(page, index: dict, queries: list[str]) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def synthetic_site(
-    tmp_path_factory: pytest.TempPathFactory, synthetic_corpus: tuple[Path, list]
+    tmp_path_factory: pytest.TempPathFactory, synthetic_corpus: Path
 ) -> Iterator[tuple[Path, list]]:
     """The 1,500 synthetic papers built into a site, with their pages (for the whole index)."""
     from builder.build import build
 
     root = tmp_path_factory.mktemp("synthetic-site")
     (root / "snapshots").mkdir()
-    papers = synthetic_corpus[0]
+    papers = synthetic_corpus
     config = site_config(root, snapshots=root / "snapshots", papers=papers, output=root / "site")
     build(config)
     stored, _ = load_papers(config.papers)
