@@ -286,8 +286,27 @@ def each_site_url(request, built_site: Path) -> str:
     return request.getfixturevalue("served_site")
 
 
+# The longest test files, longest first: `make test` hands whole files to its workers in this
+# order, so that no worker starts a long one when the others are nearly done.
+LONGEST_FIRST = (
+    "test_browser.py",
+    "test_search.py",
+    "test_search_browser.py",
+    "test_cache.py",
+    "test_build.py",
+    "test_hostile.py",
+    "test_site.py",
+    "test_serve.py",
+    "test_saved_browser.py",
+    "test_fetch.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuse a test that drives Chromium without the `browser` marker."""
+    """Refuse a test that drives Chromium without the `browser` marker; run the longest files
+    first (each file's tests keep their order)."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     unmarked = [
         item.nodeid
         for item in items
