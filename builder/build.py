@@ -35,7 +35,7 @@ from builder.cache import (
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
 from builder.files import clear_temporary_siblings
-from builder.write import check_output
+from builder.write import check_output, finish_swap
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
@@ -381,6 +381,7 @@ def read_state(config: SiteConfig, cache: BuildCache) -> State:
 def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     """Build without taking the lock (the caller holds it)."""
     started = time.perf_counter()
+    finish_swap(config.output.resolve())  # what a build killed midway through a swap began
     table = cache.table("state")
     state = read_state(config, cache)
     last = table.get("build")

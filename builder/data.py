@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from builder.models import KEY_ORDER, Paper, capture_text, listed_on
+from builder.urls import PAGES
 
-SCHEMA_PATH = "data/papers.schema.json"
-INDEX_PATH = "data/index.json"
+SCHEMA_PATH = PAGES["schema"]
+INDEX_PATH = PAGES["data"]
 CSV_COLUMNS = (
     "slug",
     "title",

@@ -30,8 +30,8 @@ def entry_id(paper: Paper, config: SiteConfig) -> str:
 def atom_feed(
     papers: Sequence[Paper],
     config: SiteConfig,
-    pages: Mapping[str, Any],
-    path: str = "feed.xml",
+    page_of: Mapping[str, Any],
+    path: str = urls.PAGES["feed"],
     html_page: str = urls.HOME,
     title: str | None = None,
 ) -> bytes:
@@ -42,7 +42,7 @@ def atom_feed(
 
     base = config.base_url
     fg = FeedGenerator()
-    if path == "feed.xml":
+    if path == urls.PAGES["feed"]:
         fg.id(base or "urn:paper-digest:feed")
     else:
         fg.id(urls.published(base, path) if base else f"urn:paper-digest:{path}")
@@ -52,18 +52,18 @@ def atom_feed(
     # The feed links to itself by its published URL, else by its own file name.
     self_href = urls.published(base, path) if base else path.rsplit("/", 1)[-1]
     fg.link(href=self_href, rel="self", type="application/atom+xml")
-    fg.link(href=urls.link(base, path, html_page), rel="alternate", type="text/html")
+    fg.link(href=urls.feed_link(base, path, html_page), rel="alternate", type="text/html")
     fg.language(config.language)
     fg.generator("paper-digest", version=__version__)
-    days = [pages[p.slug].day for p in papers if pages[p.slug].day]
+    days = [page_of[p.slug].day for p in papers if page_of[p.slug].day]
     # Never "now": the feed changes only when its papers do.
     fg.updated(_moment(max(days)) if days else _moment(dt.date(1970, 1, 1)))
     for paper in papers:
-        page = pages[paper.slug]
+        page = page_of[paper.slug]
         entry = fg.add_entry(order="append")
         entry.id(entry_id(paper, config))
         entry.title(paper.title)
-        entry.link(href=urls.link(base, path, page.url), rel="alternate", type="text/html")
+        entry.link(href=urls.feed_link(base, path, page.url), rel="alternate", type="text/html")
         updated = _moment(page.day) if page.day else _moment(dt.date(1970, 1, 1))
         entry.updated(updated)
         if paper.date:

@@ -36,9 +36,10 @@ def temporary_file(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def temporary_sibling(folder: Path, kind: str) -> Path:
-    """Return a folder's sibling of this process: `<folder>.tmp-<PID>` or `<folder>.old-<PID>`."""
-    return folder.with_name(f"{folder.name}.{kind}-{os.getpid()}")
+def temporary_sibling(folder: Path, kind: str, pid: int | None = None) -> Path:
+    """Return a folder's sibling of this process (or of `pid`): `<folder>.tmp-<PID>` or
+    `<folder>.old-<PID>`."""
+    return folder.with_name(f"{folder.name}.{kind}-{pid or os.getpid()}")
 
 
 def _left_by_the_dead(pid: str) -> bool:
@@ -55,14 +56,21 @@ def clear_temporary_files(folder: Path) -> list[Path]:
     return removed
 
 
+def dead_siblings(folder: Path, kind: str) -> list[tuple[Path, int]]:
+    """List the sibling folders of `kind` ("tmp", "old") that runs now dead left: (path, PID)."""
+    found = []
+    for sibling in sorted(folder.parent.glob(f"{glob.escape(folder.name)}.{kind}-*")):
+        pid = sibling.name[len(folder.name) + len(kind) + 2 :]
+        if _left_by_the_dead(pid):
+            found.append((sibling, int(pid)))
+    return found
+
+
 def clear_temporary_siblings(folder: Path) -> list[Path]:
     """Remove the sibling folders (`<folder>.tmp-PID`, `<folder>.old-PID`) of runs that died."""
-    removed = []
-    for sibling in folder.parent.glob(f"{glob.escape(folder.name)}.*-*"):
-        kind, _, pid = sibling.name[len(folder.name) + 1 :].partition("-")
-        if kind in ("tmp", "old") and _left_by_the_dead(pid):
-            shutil.rmtree(sibling, ignore_errors=True)
-            removed.append(sibling)
+    removed = [path for kind in ("tmp", "old") for path, _pid in dead_siblings(folder, kind)]
+    for sibling in removed:
+        shutil.rmtree(sibling, ignore_errors=True)
     return removed
 
 

@@ -13,10 +13,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 FOLDER = "assets/library/"
 PER_CHUNK = 256  # papers per chunk, about (a chunk is 100-300 KB)
 FORMAT = 1  # bumped when the chunks change shape; saved.js checks it
+
+
+def script_values() -> dict[str, Any]:
+    """What saved.js takes from here (its `library` mark): the chunks' folder and FORMAT."""
+    return {"folder": FOLDER, "format": FORMAT}
 
 
 def chunk_count(papers: int) -> int:

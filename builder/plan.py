@@ -8,9 +8,11 @@ Nothing is rendered here; `Renderer` (render.py) renders when a file's `make` is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from functools import partial
 
+from builder import library
 from builder.archives import (
     Archive,
     ArchivePage,
@@ -26,13 +28,25 @@ from builder.config import SiteConfig
 from builder.feed import Feed
 from builder.models import Output, Paper, capture_order
 from builder.prepare import PaperPage
-from builder.render import Renderer, links_out, static_files
-from builder.search import ENGINE_FILE, engine_script
+from builder.render import Renderer, fill_script, links_out, static_files
+from builder.search import ENGINE_FILE, engine_rules
 from builder.top import TopList, TopPapers, top_papers
 from builder.trends import Trend, draw, trends
-from builder.urls import HOME, SECTIONS, bib_url, feed_url, index_url, is_web, published
+from builder.urls import (
+    HOME,
+    PAGES,
+    PATTERNS,
+    SECTIONS,
+    bib_url,
+    feed_url,
+    index_url,
+    is_web,
+    published,
+)
 
 __all__ = ["Output", "plan_site"]
+
+log = logging.getLogger(__name__)
 
 
 def _ids(papers: Sequence[Paper], page_of: dict[str, PaperPage]) -> tuple[str, ...]:
@@ -67,9 +81,19 @@ def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Rendere
 
 
 def _static_outputs(config: SiteConfig) -> list[Output]:
-    """Plan the theme's static files; search.js gets the search rules written in."""
+    """Plan the theme's static files, the scripts with the values they take from the build."""
+    values = {
+        "rules": engine_rules(),
+        "paper-url": PATTERNS["paper"],
+        "library": library.script_values(),
+    }
     files = static_files(config)
-    files[ENGINE_FILE] = engine_script(files[ENGINE_FILE])
+    if b"/* paper-digest: rules */ null" not in files[ENGINE_FILE]:
+        log.warning(
+            "the theme's static/search.js has no '/* paper-digest: rules */ null': it keeps "
+            "rules of its own, which may not be this builder's; copy it anew from templates/"
+        )
+    files = {d: fill_script(b, values) if d.endswith(".js") else b for d, b in files.items()}
     return [Output(dest, sha(data), partial(lambda d: d, data)) for dest, data in files.items()]
 
 
@@ -126,11 +150,11 @@ def _overview_outputs(render: Renderer, shown: list[Trend], tops: TopPapers) -> 
     )
     return [
         Output(
-            "trends.html",
+            PAGES["trends"],
             key_of(render.base, "trends", shown),
             partial(_trends_page, render, shown),
         ),
-        Output("top.html", top_key, partial(render, "top.html", "top.html", "top", tops=tops)),
+        Output(PAGES["top"], top_key, partial(render, "top.html", PAGES["top"], "top", tops=tops)),
     ]
 
 
@@ -145,22 +169,22 @@ def _site_outputs(
     newest = papers[: config.feed_size]
     outputs = [
         Output(
-            "search.html",
+            PAGES["search"],
             key_of(base, "search", len(papers)),
-            partial(render, "search.html", "search.html", "search"),
+            partial(render, "search.html", PAGES["search"], "search"),
         ),
-        Output("404.html", key_of(base, "404"), partial(render, "404.html", "404.html", "404")),
+        Output(PAGES["404"], key_of(base, "404"), partial(render, "404.html", PAGES["404"], "404")),
         Output(
-            "feed.xml",
+            PAGES["feed"],
             key_of(base, "feed", _ids(newest, render.page_of)),
             partial(atom_feed, newest, config, render.page_of),
         ),
     ]
     html = [o.dest for o in planned + outputs if o.dest.endswith(".html")]
-    outputs += _sitemaps(render, sorted(p for p in html if p != "404.html"))
-    robots = partial(render, "robots.txt", "robots.txt", "")
-    outputs.append(Output("robots.txt", key_of(base, "robots"), robots))
-    outputs.append(Output(".nojekyll", "", partial(lambda: b"")))
+    outputs += _sitemaps(render, sorted(p for p in html if p != PAGES["404"]))
+    robots = partial(render, "robots.txt", PAGES["robots"], "")
+    outputs.append(Output(PAGES["robots"], key_of(base, "robots"), robots))
+    outputs.append(Output(PAGES["nojekyll"], "", partial(lambda: b"")))
     return outputs
 
 
@@ -169,7 +193,7 @@ def _trends_page(render: Renderer, shown: list[Trend]) -> str:
     from markupsafe import Markup
 
     charts = [(trend, Markup(draw(trend))) for trend in shown]
-    return render("trends.html", "trends.html", "trends", charts=charts)
+    return render("trends.html", PAGES["trends"], "trends", charts=charts)
 
 
 def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
@@ -216,18 +240,18 @@ def _sitemaps(render: Renderer, urls: list[str]) -> list[Output]:
     """Plan sitemap.xml: the URLs themselves, or an index of sitemaps/<n>.xml when many."""
     base = render.base
     if len(urls) <= URLS_PER_SITEMAP:
-        make = partial(render, "sitemap.xml", "sitemap.xml", "", urls=urls)
-        return [Output("sitemap.xml", key_of(base, "sitemap", urls), make)]
+        make = partial(render, "sitemap.xml", PAGES["sitemap"], "", urls=urls)
+        return [Output(PAGES["sitemap"], key_of(base, "sitemap", urls), make)]
     outputs = []
     parts = []
     for n, start in enumerate(range(0, len(urls), URLS_PER_SITEMAP), start=1):
-        dest = f"sitemaps/{n}.xml"
+        dest = PAGES["sitemaps"].format(num=n)
         chunk = urls[start : start + URLS_PER_SITEMAP]
         make = partial(render, "sitemap.xml", dest, "", urls=chunk)
         outputs.append(Output(dest, key_of(base, "sitemap", chunk), make))
         parts.append(dest)
-    make = partial(render, "sitemap-index.xml", "sitemap.xml", "", parts=parts)
-    outputs.append(Output("sitemap.xml", key_of(base, "sitemap-index", parts), make))
+    make = partial(render, "sitemap-index.xml", PAGES["sitemap"], "", parts=parts)
+    outputs.append(Output(PAGES["sitemap"], key_of(base, "sitemap-index", parts), make))
     return outputs
 
 
@@ -311,8 +335,6 @@ def _archive_output(
 
 def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
     """Plan saved.html and the chunks of what it shows of each paper."""
-    from builder import library
-
     titles = {slug: page.paper.title for slug, page in render.page_of.items()}
     grouped = library.entries(titles, bibs, render.related)
     chunks = len(grouped)
@@ -321,8 +343,8 @@ def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
         key = key_of(render.base, "library", number, chunks, papers)
         make = partial(library.script, number, chunks, papers)
         outputs.append(Output(f"{library.FOLDER}{number}.js", key, make))
-    page = partial(render, "saved.html", "saved.html", "saved", chunks=chunks)
-    outputs.append(Output("saved.html", key_of(render.base, "saved", chunks), page))
+    page = partial(render, "saved.html", PAGES["saved"], "saved", chunks=chunks)
+    outputs.append(Output(PAGES["saved"], key_of(render.base, "saved", chunks), page))
     return outputs
 
 
@@ -361,7 +383,7 @@ def _feed_outputs(
     """Plan the feed of each organization and topic, feeds.html and feeds.opml."""
     from builder.feed import atom_feed, opml
 
-    feeds = [Feed("feed.xml", "Latest papers", HOME, "site")]
+    feeds = [Feed(PAGES["feed"], "Latest papers", HOME, "site")]
     outputs = []
     for kind in ("org", "topic"):
         for archive in archives[kind]:
@@ -376,12 +398,12 @@ def _feed_outputs(
     listed = tuple(feeds)
     outputs.append(
         Output(
-            "feeds.html",
+            PAGES["feeds"],
             key_of(render.base, "feeds", listed),
-            partial(render, "feeds.html", "feeds.html", "feeds", feeds=feeds),
+            partial(render, "feeds.html", PAGES["feeds"], "feeds", feeds=feeds),
         )
     )
     outputs.append(
-        Output("feeds.opml", key_of(render.base, "opml", listed), partial(opml, feeds, config))
+        Output(PAGES["opml"], key_of(render.base, "opml", listed), partial(opml, feeds, config))
     )
     return outputs

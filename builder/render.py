@@ -8,7 +8,9 @@ plan.py honest.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,9 @@ def make_environment(config: SiteConfig) -> Environment:
         org_key=urls.org_key,
         index_url=urls.index_url,
         arxiv_pdf=urls.arxiv_pdf,
+        page_url=urls.page_url,
+        relative=urls.relative,
+        published=partial(urls.published, config.base_url),
         byline_text=byline,
         group_days=group_days,
         version=__version__,
@@ -136,6 +141,23 @@ def links_out(paper: Paper) -> list[tuple[str, str]]:
     if paper.project_page and urls.is_web(paper.project_page):
         links.append(("Project page", paper.project_page))
     return links
+
+
+# Where a theme's script takes a value only the build knows (a URL pattern, the shape of data
+# files, the term rule): the build writes the value, as JSON, in place of the mark.
+SCRIPT_MARK = re.compile(rb"/\* paper-digest: ([a-z-]+) \*/ null")
+
+
+def fill_script(source: bytes, values: Mapping[str, Any]) -> bytes:
+    """Write the values a script's marks name into it; a mark of no known value stays."""
+
+    def value(mark: re.Match[bytes]) -> bytes:
+        name = mark.group(1).decode("ascii")
+        if name not in values:
+            return mark.group(0)
+        return json.dumps(values[name], separators=(",", ":")).encode("ascii")
+
+    return SCRIPT_MARK.sub(value, source)
 
 
 def static_files(config: SiteConfig) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ all in `assets/search/`, each a script that hands its data to `PaperDigestSearch
 Refs are numbers in base 36, in the order papers were first captured (then by slug), so adding
 papers leaves the refs and record files of the others as they were. Python and JavaScript turn
 a word into an index term with one pipeline step, registered under one label (`terms.py`);
-search.js gets that rule and FORMAT written into it as the build copies it (`engine_script`).
+search.js gets that rule and FORMAT written into it as the build copies it (`engine_rules`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ BOOSTS = {"title": 10, "org": 2, "topic": 2}
 LUNR_FILE = "assets/lunr.min.js"
 ENGINE_FILE = "assets/search.js"  # the theme's engine, which the build writes the rules into
 DATA = "assets/search/"
-FORMAT = 1  # bumped when the files change shape; search.js checks it (see `engine_script`)
+FORMAT = 1  # bumped when the files change shape; search.js checks it (see `engine_rules`)
 SHARD_BYTES = 12_000  # a shard closes once its postings pass this (a big term stands alone)
 VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk
 RECORDS_PER_FILE = 1  # result records per `r/<n>.js` (meta.js calls it "chunk")
@@ -291,14 +291,9 @@ def compact_file(pages: Sequence[PaperPage]) -> bytes:
     return payload("p", 0, data)
 
 
-# Where search.js takes its rules: the build writes them in place of this.
-RULES_MARK = b"/* paper-digest: rules */ null"
-
-
-def engine_script(source: bytes) -> bytes:
-    """Write the files' FORMAT and the term rule into search.js, where it marks their place."""
-    rules = json.dumps({"format": FORMAT, **script_rules()}, separators=(",", ":"))
-    return source.replace(RULES_MARK, rules.encode("ascii"))
+def engine_rules() -> dict[str, Any]:
+    """What search.js takes from here (its `rules` mark): the files' FORMAT, the term rule."""
+    return {"format": FORMAT, **script_rules()}
 
 
 def lunr_js() -> bytes:

@@ -31,13 +31,32 @@ PATTERNS = {
 SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
 HOME = PATTERNS["digest"]
 DIGEST_PAGES = PATTERNS["page"].replace("{key}", "{num}")  # digest pages 2 on
+# The files a site has one of, by name (the data files of each year, the search files and the
+# reading list's are named by the modules that write them: data.py, search.py, library.py).
+PAGES = {
+    "home": HOME,
+    "search": "search.html",
+    "top": "top.html",
+    "trends": "trends.html",
+    "saved": "saved.html",
+    "feeds": "feeds.html",
+    "opml": "feeds.opml",
+    "feed": "feed.xml",
+    "sitemap": "sitemap.xml",
+    "sitemaps": "sitemaps/{num}.xml",  # the parts of a long sitemap
+    "robots": "robots.txt",
+    "404": "404.html",
+    "nojekyll": ".nojekyll",
+    "data": "data/index.json",  # what data files there are
+    "schema": "data/papers.schema.json",  # the JSON Schema of a data file
+}
 
 # Schemes of links: a page links out only to the web (http, https) or to mail.
 WEB_SCHEMES = ("http://", "https://")
 SAFE_SCHEMES = (*WEB_SCHEMES, "mailto:")
 
 # A value that is an http(s) URL and nothing else (a paper's code or project page).
-WEB_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+WEB_URL = re.compile(r"^https?://[^\s/<>\"]+[^\s<>\"]*$", re.IGNORECASE)
 # An http(s) URL inside running text (an abstract); `url_spans` trims what follows it.
 URL_IN_TEXT = re.compile(r"https?://[^\s{(<>\"]+", re.IGNORECASE)
 URL_TRAILING = ".,;:)]}"
@@ -51,6 +70,11 @@ SITE_URL = re.compile(
 def url_for(kind: str, key: str | int = "") -> str:
     """Return the site path of one page, such as `orgs/berkeley.html`."""
     return PATTERNS[kind].format(key=key)
+
+
+def page_url(name: str) -> str:
+    """Return the site path of a file the site has one of, such as `top.html`."""
+    return PAGES[name]
 
 
 def paper_url(slug: str) -> str:
@@ -102,6 +126,13 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
+def relative(page: str, path: str) -> str:
+    """Return how the page at site path `page` links to site path `path`: by file name within
+    its own folder, else up to the site root and down (`../papers/a.html`)."""
+    folder, _, name = path.rpartition("/")
+    return name if folder == page.rpartition("/")[0] else root_of(page) + path
+
+
 def published(base_url: str, path: str) -> str:
     """Return where a site path is published: `base_url` itself for the home page.
 
@@ -110,10 +141,11 @@ def published(base_url: str, path: str) -> str:
     return base_url if base_url and path == HOME else base_url + path
 
 
-def link(base_url: str, page: str, path: str) -> str:
-    """Return how the file at site path `page` links to site path `path`: its published URL
-    when base_url is set, else relative to the file's folder."""
-    return published(base_url, path) if base_url else root_of(page) + path
+def feed_link(base_url: str, feed: str, path: str) -> str:
+    """Return how the feed at site path `feed` links to site path `path`: by its published URL
+    when base_url is set (a feed reader has no page to be relative to), else relative to the
+    feed's folder through the site root. Pages always link relatively (`relative`)."""
+    return published(base_url, path) if base_url else root_of(feed) + path
 
 
 def absolute(base_url: str, path: str) -> str | None:

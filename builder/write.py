@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import glob
 import os
 import shutil
 import stat
@@ -12,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from builder.errors import OutputError, display_path
-from builder.files import clear_temporary_siblings, pid_alive, temporary_sibling
+from builder.files import clear_temporary_siblings, dead_siblings, temporary_sibling
 from builder.killpoint import kill_point
 
 MARKER = ".paper-digest-output"
@@ -94,13 +93,13 @@ def finish_swap(out: Path) -> None:
     yet renamed into place (`<out>.tmp-PID`), so no site is at `out`."""
     if out.exists():
         return
-    for old in sorted(out.parent.glob(f"{glob.escape(out.name)}.old-*")):
-        pid = old.name.rpartition("-")[2]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            new = out.with_name(f"{out.name}.tmp-{pid}")
-            # The marker goes in before the swap begins: with it, the new site is whole.
-            os.rename(new if (new / MARKER).is_file() else old, out)
-            return
+    for old, pid in dead_siblings(out, "old"):
+        new = temporary_sibling(out, "tmp", pid)
+        # The marker goes in before the swap begins: with it, the new site is whole. Without it
+        # (no such build of ours), the old site goes back: with no site at `out`, the swap had
+        # not ended, so nothing had begun to remove the old one.
+        os.rename(new if (new / MARKER).is_file() else old, out)
+        return
 
 
 class Staging:
@@ -115,7 +114,7 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        finish_swap(self.out)
+        finish_swap(self.out)  # (the build did already; a Staging of its own must too)
         clear_temporary_siblings(self.out)
         self.previous = str(self.out) if (self.out / MARKER).is_file() else None
         self.tmp = temporary_sibling(self.out, "tmp")

@@ -353,6 +353,21 @@ def test_a_theme_folder_overrides_single_files(tmp_path: Path) -> None:
     assert "<p class=mine>" in (out / "index.html").read_text()
 
 
+def test_a_theme_search_js_without_the_rules_mark_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static" / "search.js").write_text("// an old copy, with rules of its own\n")
+    out = tmp_path / "site"
+    with caplog.at_level(logging.WARNING, logger="builder"):
+        build(config_for(SEEDS, papers, output=out, theme_dirs=(theme,)))
+    assert "static/search.js has no '/* paper-digest: rules */ null'" in caplog.text
+    assert (out / "assets" / "search.js").read_text() == "// an old copy, with rules of its own\n"
+
+
 NO_EXCHANGE = """import sys
 import builder.write
 builder.write._exchange = lambda a, b: False  # as on a system without renameat2

@@ -8,6 +8,7 @@ import random
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from builder.search import (
     search_records,
     short_ref,
 )
-from builder.terms import term_of
+from builder.terms import LETTERS, split_words, term_of
 from tests.conftest import REPO, SEEDS, make_paper, site_config
 from tests.lunr_reference import build_index
 
@@ -294,6 +295,36 @@ def test_python_and_javascript_turn_words_into_the_same_terms(built_site: Path, 
     differ = [(w, term_of(w), j) for w, j in zip(words, js, strict=True) if term_of(w) != j]
     assert differ == []
     assert sum(1 for t in js if t) > 2000  # most words leave a term: the comparison is real
+
+
+@pytest.mark.browser
+def test_python_and_javascript_split_text_into_the_same_words(built_site: Path, browser) -> None:
+    separators = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f"
+    separators += "\u205f\u3000\ufeff-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/\\|"
+    rng = random.Random(8)
+    pieces = [w for w in random_words(400) if w.strip() and "~" not in w] + list(separators)
+    texts = [separators.join("abc")]
+    texts += ["".join(rng.choice(pieces) for _ in range(12)) for _ in range(300)]
+    page = search_page(browser, built_site)
+    split = page.evaluate(
+        "texts => texts.map(t => [PaperDigestSearch.forTests.words(t),"
+        " PaperDigestSearch.forTests.queryWords(t)])",
+        texts,
+    )
+    page.close()
+    assert split[0][0] == ["a", "b", "c"]
+    for text, (words, query) in zip(texts, split, strict=True):
+        assert words == split_words(text).split(), text
+        # A query is folded whole, then split (lunr splits at spaces and '-' itself).
+        assert query == split_words(folded(text)).split(), text
+
+
+def folded(text: str) -> str:
+    """Text as search.js folds a query: lowercase, no marks, the letters NFKD keeps whole."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").translate(
+        str.maketrans(LETTERS)
+    )
 
 
 def parity_queries(texts: list[str], orgs: list[str], count: int, seed: int) -> list[str]:

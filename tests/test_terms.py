@@ -44,13 +44,28 @@ def test_words_split_at_every_separator_python_or_javascript_knows() -> None:
     assert split_words(text).split() == list("abcdefghijk")
 
 
-def test_search_js_gets_the_format_and_the_rule_written_in(built_site: Path) -> None:
-    theme = (Path(terms.__file__).parent.parent / "templates/static/search.js").read_bytes()
-    assert theme.count(search.RULES_MARK) == 1
-    built = (built_site / "assets" / "search.js").read_bytes()
-    assert search.RULES_MARK not in built
-    found = re.search(rb"var RULES = (\{.*?\});\n", built)
-    assert found is not None
-    rules = json.loads(found.group(1))
-    assert rules == {"format": search.FORMAT, **terms.script_rules()}
-    assert built == theme.replace(search.RULES_MARK, found.group(1))
+def test_the_scripts_get_the_values_they_take_from_the_build_written_in(built_site: Path) -> None:
+    from builder import library, urls
+    from builder.render import SCRIPT_MARK, fill_script
+
+    values = {
+        "rules": search.engine_rules(),
+        "paper-url": urls.PATTERNS["paper"],
+        "library": library.script_values(),
+    }
+    static = Path(terms.__file__).parent.parent / "templates" / "static"
+    marks = {}
+    for name in ("search.js", "saved.js", "site.js"):
+        theme = (static / name).read_bytes()
+        marks[name] = sorted(m.decode() for m in SCRIPT_MARK.findall(theme))
+        built = (built_site / "assets" / name).read_bytes()
+        assert not SCRIPT_MARK.search(built)
+        assert built == fill_script(theme, values)
+    assert marks == {
+        "search.js": ["paper-url", "rules"],
+        "saved.js": ["library", "paper-url"],
+        "site.js": ["paper-url"],
+    }
+    rules = re.search(rb"var RULES = (\{.*?\});\n", (built_site / "assets/search.js").read_bytes())
+    assert rules is not None
+    assert json.loads(rules.group(1)) == {"format": search.FORMAT, **terms.script_rules()}

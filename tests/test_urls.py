@@ -21,9 +21,13 @@ def test_every_kind_of_page_has_its_file() -> None:
 def test_links_are_relative_without_base_url_and_the_home_page_is_the_site_root() -> None:
     base = "https://reader.example.org/digest/"
     assert urls.root_of("orgs/berkeley/2.html") == "../../"
-    assert urls.link("", "orgs/berkeley.xml", "index.html") == "../index.html"
-    assert urls.link(base, "orgs/berkeley.xml", "index.html") == base
-    assert urls.link(base, "feed.xml", "papers/a.html") == base + "papers/a.html"
+    assert urls.feed_link("", "orgs/berkeley.xml", "index.html") == "../index.html"
+    assert urls.feed_link(base, "orgs/berkeley.xml", "index.html") == base
+    assert urls.feed_link(base, "feed.xml", "papers/a.html") == base + "papers/a.html"
+    assert urls.relative("papers/a.html", "papers/b.html") == "b.html"
+    assert urls.relative("papers/a.html", "top.html") == "../top.html"
+    assert urls.relative("search.html", "months/index.html") == "months/index.html"
+    assert urls.page_url("opml") == "feeds.opml"
     assert urls.absolute("", "top.html") is None
     assert urls.absolute(base, "index.html") == base
     assert urls.published("", "papers/a.html") == "papers/a.html"
@@ -46,6 +50,7 @@ def test_a_paper_is_read_on_arxiv_and_the_listing() -> None:
         ("https://a b", None),
         ('https://a"onmouseover="x', None),
         ("ftp://example.org", None),
+        ("https:///no-host", None),
         (42, None),
     ],
 )

@@ -4,7 +4,11 @@
 (function () {
   "use strict";
 
-  var FORMAT = 1;
+  // The reading list's files and a paper's page, as builder/library.py and builder/urls.py have
+  // them: the build writes them in as it copies this file into the site.
+  var LIBRARY = /* paper-digest: library */ null;
+  var PAPER_URL = /* paper-digest: paper-url */ null;
+  var FORMAT = LIBRARY.format;
   var EXPORT = "paper-digest-saved";
   var RECOMMEND = 10;
   var MAX_IMPORT = 5 * 1024 * 1024;
@@ -17,7 +21,7 @@
   var suggestions = document.getElementById("recommended-list");
   var chunks = parseInt(app.getAttribute("data-chunks"), 10) || 1;
   var root = saved ? saved.root : new URL("..", document.currentScript.src).href;
-  var library = new URL("assets/library/", root).href;
+  var library = new URL(LIBRARY.folder, root).href;
 
   // Chunks arrive as scripts that call PaperDigestLibrary.receive (fetch is refused on file://).
   var loaded = {};
@@ -69,7 +73,7 @@
   }
 
   function say(text) { status.textContent = text; }
-  function paperUrl(slug) { return new URL("papers/" + slug + ".html", root).href; }
+  function paperUrl(slug) { return new URL(PAPER_URL.replace("{key}", slug), root).href; }
   function row(slug, title, extra) {
     var item = document.createElement("li");
     item.className = "card row";

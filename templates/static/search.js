@@ -19,7 +19,8 @@
   var MARKS = new RegExp("\\p{" + RULES.marks + "}", "gu");
   var POSSESSIVE = new RegExp(RULES.possessive + "$");
   var LETTERS = RULES.letters;
-  var SPECIAL = new RegExp("[" + Object.keys(LETTERS).join("") + "]", "g");
+  var SPECIAL = new RegExp("[" + Object.keys(LETTERS).join("").replace(/[\\\]^-]/g, "\\$&") + "]", "g");
+  var PAPER_URL = /* paper-digest: paper-url */ null; // a paper's page, {key} its slug
   var MAX_QUERY = 300; // characters; longer queries are cut
   var MAX_EDITS = 2; // lunr's fuzzy matching grows fast with the edit distance
   var MIN_PREFIX = 2; // letters before a * (fewer would load most of the index)
@@ -535,7 +536,7 @@
             ref: result.ref,
             score: result.score,
             title: r[0],
-            url: new URL("papers/" + r[1] + ".html", root).href,
+            url: new URL(PAPER_URL.replace("{key}", r[1]), root).href,
             day: r[2],
             dated: r[3] === 1,
             byline: r[4],
@@ -679,6 +680,10 @@
     forTests: {
       // The index term of a word, as the pipeline makes it (Python's terms.term_of must agree).
       term: termOf,
+      // The words of a text, as highlights split it (Python's terms.split_words must agree),
+      // and as a query is split (lunr splits what `prepare` left on spaces and "-").
+      words: function (text) { return text.match(WORD) || []; },
+      queryWords: function (text) { return prepare(text).split(/[\s-]+/).filter(Boolean); },
       // The raw lunr matches of the engine.
       matches: function (query) {
         return ready().then(function () { return match(prepare(query).trim()); });

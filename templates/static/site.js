@@ -3,6 +3,12 @@
   "use strict";
 
   var assets = new URL(".", document.currentScript.src);
+  // A link to a paper's page, its slug caught: builder/urls.py's pattern, which the build writes
+  // in as it copies this file into the site.
+  var PAPER_URL = /* paper-digest: paper-url */ null;
+  var PAPER_LINK = new RegExp(
+    PAPER_URL.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&").replace("\\{key\\}", "([a-z0-9-]+)") + "$"
+  );
 
   // Search loads only when it is used: the box is focused, `/` is pressed or a ?q= is opened.
   var searchLoaded = false;
@@ -111,7 +117,7 @@
     readSaved().forEach(function (item) { saved[item.slug] = true; });
     scope.querySelectorAll(".card-title").forEach(function (heading) {
       var link = heading.querySelector("a");
-      var found = link && /papers\/([a-z0-9-]+)\.html$/.exec(link.getAttribute("href") || "");
+      var found = link && PAPER_LINK.exec(link.getAttribute("href") || "");
       if (!found || heading.parentNode.querySelector(".star")) { return; }
       heading.parentNode.insertBefore(star(found[1], link.textContent, saved), heading);
     });
