@@ -31,6 +31,7 @@ from builder import __version__
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.files import clear_temporary_files, write_atomic
+from builder.models import capture_text
 from builder.urls import web_url
 
 log = logging.getLogger("builder")
@@ -251,7 +252,7 @@ def snapshot_text(request: Request, endpoint: str, items: list[Any], captured: d
     """Write a snapshot: the request, when it was answered (UTC, to the second), the items."""
     data = {
         "request": {"endpoint": endpoint, "path": request.path, "params": request.params},
-        "captured": captured.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "captured": capture_text(captured),
         "items": items,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
@@ -410,7 +411,7 @@ def save_resolved(folder: Path, endpoint: str, items: list[Any], now: dt.datetim
             "path": SEARCH_PATH,
             "resolve": "titles of papers without an arXiv id",
         },
-        "captured": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "captured": capture_text(now),
         "items": list(kept.values()),
     }
     save(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")

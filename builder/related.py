@@ -63,11 +63,6 @@ def paper_key(page: PaperPage) -> str:
 Related = dict[str, tuple[tuple[str, float], ...]]  # slug -> (slug, cosine) pairs, best first
 
 
-def slugs_of(related: Related) -> dict[str, tuple[str, ...]]:
-    """The lists without their cosines."""
-    return {slug: tuple(s for s, _ in pairs) for slug, pairs in related.items()}
-
-
 def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> Related:
     """Return slug -> its most similar papers (slug, cosine), most similar first."""
     if len(pages) < 2:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -159,18 +158,6 @@ def payload(kind: str, number: int, data: Any) -> bytes:
     return (
         f"PaperDigestSearch.receive({json.dumps(kind)},{number},JSON.parse('{text}'));\n".encode()
     )
-
-
-def read_payload(script: bytes) -> tuple[str, int, Any]:
-    """Read back what `payload` wrote (for the tests and the benchmark)."""
-    match = re.fullmatch(
-        rb"PaperDigestSearch\.receive\((\"\w+\"),(\d+),JSON\.parse\('(.*)'\)\);\n", script, re.S
-    )
-    if match is None:
-        raise ValueError("not a paper-digest search script")
-    quoted = match.group(3).decode()
-    data = json.loads(re.sub(r"\\(.)", r"\1", quoted, flags=re.S))
-    return json.loads(match.group(1)), int(match.group(2)), data
 
 
 def decimal_text(values: np.ndarray, block: int = 1 << 20) -> tuple[str, np.ndarray]:

@@ -54,6 +54,12 @@ settings.register_profile("thorough", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def examples(times: int) -> settings:
+    """Settings for a property test that is worth `times` the profile's examples: the proof of
+    an escaper or a parser the paper files rely on."""
+    return settings(max_examples=times * settings().max_examples)
+
+
 def rendered_text(body: str) -> str:
     """Render a Markdown body with python-markdown and return its text, as a reader sees it."""
     html = markdown.markdown(body)

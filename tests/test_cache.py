@@ -79,7 +79,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture
 def project(built: tuple[Path, Path]) -> Path:
     """The built project for this test alone, restored at the path it was built at."""
-    # The cache keys on absolute paths: a project elsewhere would render every page again.
+    # At the same path: the no-op test and the table of file hashes know files by their path
+    # (the pages' keys do not), so a copy elsewhere would read and hash every file again.
     root, saved = built
     copy_project(saved, root)
     return root

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -82,8 +83,16 @@ def test_good_entries_beside_broken_ones_still_come_through(corpus) -> None:
     assert len(undated) == 1 and undated[0].date is None
 
 
-def test_strict_turns_warnings_into_exit_1(corpus, cli) -> None:
-    root, _ = corpus
+def own_copy(root: Path, tmp_path: Path) -> Path:
+    """A copy of the built hostile project for a test that builds again (the shared one is
+    read by tests in other workers)."""
+    copy = tmp_path / "project"
+    shutil.copytree(root, copy, symlinks=True)
+    return copy
+
+
+def test_strict_turns_warnings_into_exit_1(corpus, cli, tmp_path: Path) -> None:
+    root = own_copy(corpus[0], tmp_path)
     code, _, err = cli(*hostile.command("build", "--strict"), cwd=root)
     assert code == 1
     assert "warning(s) and --strict is set" in err
@@ -144,8 +153,10 @@ def test_yaml_and_path_titles_round_trip_as_plain_strings(corpus) -> None:
         assert clean_text(f"Hostile {i} {attack}") in titles
 
 
-def test_alike_titles_get_distinct_stable_slugs_and_one_paper_per_title(corpus, cli) -> None:
-    root, _ = corpus
+def test_alike_titles_get_distinct_stable_slugs_and_one_paper_per_title(
+    corpus, cli, tmp_path: Path
+) -> None:
+    root = own_copy(corpus[0], tmp_path)
     stored, _ = load_papers(root / "papers")
     by_key: dict[str, list[str]] = {}
     for s in stored:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from builder.load import load_papers
 from builder.prepare import make_markdown, plain_html, plain_text, render_markdown
-from tests.conftest import REPO, rendered_text
+from tests.conftest import REPO, examples, rendered_text
 
 
 def test_markdown_bodies_render_as_html_paragraphs() -> None:
@@ -60,6 +60,7 @@ def test_unsafe_links_and_images_in_a_body_are_made_inert() -> None:
 TRICKY = "ab Z09 é.,;:?!'\"%()/+-=#~|{}$^@\\`*_[]<>&\t\u00a0\u2003\u2028\x02\x85" + "\n" * 4
 
 
+@examples(5)
 @given(st.text(alphabet=TRICKY, max_size=40))
 def test_plain_bodies_render_as_python_markdown_renders_them(body: str) -> None:
     html = plain_html(body)

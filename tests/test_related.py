@@ -21,7 +21,8 @@ def pages(sample_pages: list) -> list:
 
 def related_slugs(pages: list, cache: BuildCache | None = None) -> dict[str, tuple[str, ...]]:
     """The related lists, without their cosines."""
-    return related.slugs_of(related.related_papers(pages, cache))
+    lists = related.related_papers(pages, cache)
+    return {slug: tuple(s for s, _ in pairs) for slug, pairs in lists.items()}
 
 
 def brute_force(pages: list, fitted_on: list | None = None) -> dict[str, tuple[str, ...]]:

@@ -11,6 +11,7 @@ import subprocess
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,6 @@ from builder.prepare import prepare_papers
 from builder.search import (
     DATA,
     compute_index,
-    read_payload,
     record_outputs,
     ref_order,
     search_documents,
@@ -37,6 +37,18 @@ from tests.conftest import REPO, SEEDS, make_paper, site_config
 from tests.lunr_reference import build_index
 
 DAY = dt.date(2026, 6, 16)
+
+
+def read_payload(script: bytes) -> tuple[str, int, Any]:
+    """Read back what `search.payload` wrote: (kind, number, data)."""
+    match = re.fullmatch(
+        rb"PaperDigestSearch\.receive\((\"\w+\"),(\d+),JSON\.parse\('(.*)'\)\);\n", script, re.S
+    )
+    if match is None:
+        raise ValueError("not a paper-digest search script")
+    quoted = match.group(3).decode()
+    data = json.loads(re.sub(r"\\(.)", r"\1", quoted, flags=re.S))
+    return json.loads(match.group(1)), int(match.group(2)), data
 
 
 def pages_of(*papers: Paper) -> list:

@@ -22,7 +22,7 @@ from builder.store import (
     match_stored,
 )
 from builder.text import clean_text
-from tests.conftest import rendered_text, seed_entries
+from tests.conftest import examples, rendered_text, seed_entries
 
 MARKDOWN_HEAVY = st.lists(
     st.sampled_from(
@@ -64,6 +64,7 @@ PRINTABLE = (
 )
 
 
+@examples(2)
 @given(MARKDOWN_HEAVY | PRINTABLE)
 @example("1. not a list")
 @example("# not a heading")
