@@ -32,10 +32,14 @@ SITE_YAML = "title: Served Digest\nsnapshots: snapshots\npapers: papers\noutput:
 # The tree under test, whichever checkout the virtual environment was installed from.
 ENV = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
 # `python -m builder ...` with os.fork wrapped: each fork appends to $FORK_LOG the process that
-# forked, its child, and how many threads it had then (Python's, then the system's).
+# forked, its child, and how many threads it had then (Python's, then the system's). Ctrl-C
+# reaches it as it reaches a terminal's foreground job, even when the tests run as a background
+# job (whose shell has it, and every process it starts, ignore SIGINT).
 RECORDING_FORKS = """
-import os, sys, threading
+import os, signal, sys, threading
 from builder.__main__ import main
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 fork = os.fork
 
