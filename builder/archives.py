@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from builder.models import Paper, listed_on, month_key, month_name
 from builder.topics import Topic
-from builder.urls import DIGEST_PAGES, HOME, archive_pages, digest_url, org_key, url_for
+from builder.urls import HOME, archive_pages, day_url, org_key, url_for
 
 
 def newest_first(papers: Sequence[Paper]) -> list[Paper]:
@@ -19,16 +19,18 @@ def newest_first(papers: Sequence[Paper]) -> list[Paper]:
 
 @dataclass(frozen=True)
 class Pagination:
-    """Where one page of a list (the digest, an archive) sits among all of them."""
+    """Where one page of an archive sits among its pages. Pages are numbered from the oldest
+    papers (page 1) up; the newest, page `page_count`, is the archive's own URL, so new papers
+    only ever change that page and the numbered pages keep what they hold."""
 
     page: int
     page_count: int
-    first: str = HOME  # the site path of page 1
-    rest: str = DIGEST_PAGES  # the site path of the others
+    first: str  # the site path of the newest page (the archive's own URL)
+    rest: str  # the pattern of the numbered pages: `orgs/berkeley/{num}.html`
 
     def url(self, num: int) -> str:
         """Return the site path of page `num` of this list."""
-        return self.first if num == 1 else self.rest.format(num=num)
+        return self.first if num == self.page_count else self.rest.format(num=num)
 
     @property
     def pages(self) -> int:
@@ -36,31 +38,48 @@ class Pagination:
         return self.page_count
 
     @property
+    def latest(self) -> bool:
+        """Tell whether this is the newest page (the archive's own URL)."""
+        return self.page == self.page_count
+
+    @property
     def has_prev(self) -> bool:
         """Tell whether there is a newer page."""
-        return self.page > 1
+        return self.page < self.page_count
 
     @property
     def has_next(self) -> bool:
         """Tell whether there is an older page."""
-        return self.page < self.page_count
+        return self.page > 1
 
     @property
     def prev_num(self) -> int:
-        """Return the previous page's number."""
-        return self.page - 1
+        """Return the number of the next newer page."""
+        return self.page + 1
 
     @property
     def next_num(self) -> int:
-        """Return the next page's number."""
-        return self.page + 1
+        """Return the number of the next older page."""
+        return self.page - 1
+
+    def links(self) -> tuple[tuple[str, str | None, bool], ...]:
+        """The pager's links, newest first: (label, site path or None for a gap, current);
+        the newest page is labelled `Newest`, the others by number."""
+        return tuple(
+            (
+                "…" if num is None else "Newest" if num == self.page_count else str(num),
+                None if num is None else self.url(num),
+                num == self.page,
+            )
+            for num in self.iter_pages()
+        )
 
     def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
-        """Yield page numbers to link, None where a run of pages is left out."""
+        """Yield page numbers to link, newest first, None where a run of pages is left out."""
         last = 0
-        for num in range(1, self.page_count + 1):
+        for num in range(self.page_count, 0, -1):
             if num <= edge or num > self.page_count - edge or abs(num - self.page) <= around:
-                if last and num != last + 1:
+                if last and num != last - 1:
                     yield None
                 yield num
                 last = num
@@ -68,14 +87,14 @@ class Pagination:
 
 @dataclass(frozen=True)
 class Day:
-    """Papers under one day (their date, or the capture date of undated ones)."""
+    """The papers a listing day showed (see `models.listed_on`)."""
 
     day: dt.date | None
     papers: tuple[Paper, ...]
 
 
 def group_days(papers: Sequence[Paper]) -> list[Day]:
-    """Group papers (already in order) into runs of the same day."""
+    """Group papers (already in order) into runs of the same listing day."""
     days: list[Day] = []
     run: list[Paper] = []
     for paper in papers:
@@ -89,26 +108,61 @@ def group_days(papers: Sequence[Paper]) -> list[Day]:
 
 
 @dataclass(frozen=True)
-class DigestPage:
-    """One page of the digest."""
+class DayPage:
+    """One listing day's page, with the days before and after it that have papers."""
 
-    pagination: Pagination
+    day: Day
     dest: str
-    days: tuple[Day, ...]
+    newer: Day | None
+    older: Day | None
+
+    @property
+    def month(self) -> str:
+        """The key of the month the day is in."""
+        assert self.day.day is not None
+        return month_key(self.day.day)
+
+    @property
+    def month_title(self) -> str:
+        """The month the day is in, as shown: `March 2026`."""
+        return month_name(self.month)
 
 
-def chunks(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
-    """Cut papers into runs of `size`; there is always a first (maybe empty) run."""
-    return [papers[i : i + size] for i in range(0, len(papers), size)] or [papers[:0]]
-
-
-def paginate(papers: Sequence[Paper], page_size: int) -> list[DigestPage]:
-    """Cut the papers (newest first) into digest pages; there is always a first page."""
-    runs = chunks(papers, page_size)
+def day_pages(papers: Sequence[Paper]) -> list[DayPage]:
+    """Give each listing day its page, newest first (papers newest first)."""
+    days = [d for d in group_days(papers) if d.day is not None]
     return [
-        DigestPage(Pagination(n, len(runs)), digest_url(n), tuple(group_days(run)))
-        for n, run in enumerate(runs, start=1)
+        DayPage(
+            day,
+            day_url(day.day),
+            days[i - 1] if i > 0 else None,
+            days[i + 1] if i + 1 < len(days) else None,
+        )
+        for i, day in enumerate(days)
+        if day.day is not None
     ]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The front page: the newest whole listing days, and the day before them."""
+
+    days: tuple[Day, ...]
+    older: Day | None
+    dest: str = HOME
+
+
+def digest(papers: Sequence[Paper], page_size: int) -> Digest:
+    """Show the newest whole days with at least `page_size` papers between them (all when
+    there are fewer); papers newest first."""
+    days = group_days(papers)
+    shown = 0
+    count = 0
+    while shown < len(days) and (count < page_size or shown == 0):
+        count += len(days[shown].papers)
+        shown += 1
+    older = next((d for d in days[shown:] if d.day is not None), None)
+    return Digest(tuple(days[:shown]), older)
 
 
 @dataclass(frozen=True)
@@ -137,13 +191,20 @@ class ArchivePage:
 
 
 def paginate_archive(archive: Archive, page_size: int) -> list[ArchivePage]:
-    """Cut an archive into pages of `page_size` papers: page 1 at its URL, then `<key>/2.html`."""
+    """Cut an archive into pages, newest first: its own URL shows the newest papers (at least
+    `page_size`, fewer than twice that), then `<key>/<n>.html` holds the n-th `page_size`
+    papers counted from the oldest."""
+    papers = archive.papers
+    numbered = max(0, len(papers) // page_size - 1)
+    newest = len(papers) - numbered * page_size
+    count = numbered + 1
     rest = archive_pages(archive.kind, archive.key)
-    runs = chunks(archive.papers, page_size)
-    return [
-        ArchivePage(archive, Pagination(n, len(runs), archive.dest, rest), tuple(run))
-        for n, run in enumerate(runs, start=1)
-    ]
+    pages = [ArchivePage(archive, Pagination(count, count, archive.dest, rest), papers[:newest])]
+    for num in range(numbered, 0, -1):
+        start = len(papers) - num * page_size
+        pagination = Pagination(num, count, archive.dest, rest)
+        pages.append(ArchivePage(archive, pagination, papers[start : start + page_size]))
+    return pages
 
 
 def _archives(

@@ -1,6 +1,7 @@
-"""The collection as data: `data/papers-<year>.json` and `.csv`, their schema and an index; pure.
+"""The collection as data: `data/papers-<month>.json` and `.csv`, their schema and an index; pure.
 
-A paper goes under the year of its date, else of its first capture. JSON carries every field
+A paper goes under the month of its listing day (`models.listed_on`), so a new day of papers
+changes one month's files. JSON carries every field
 exactly; CSV is for spreadsheets, so a cell that a spreadsheet would run as a formula (one that
 starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises:
 the JSON files are the exact record.
@@ -15,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from builder.models import KEY_ORDER, Paper, capture_text, listed_on
+from builder.models import KEY_ORDER, Paper, capture_text, listed_on, month_key
 from builder.urls import PAGES
 
 SCHEMA_PATH = PAGES["schema"]
@@ -24,6 +25,7 @@ CSV_COLUMNS = (
     "slug",
     "title",
     "date",
+    "listed",
     "authors",
     "authors_count",
     "organization_id",
@@ -45,10 +47,10 @@ LIST_SEPARATOR = "; "  # between the items of a list in one CSV cell
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def year_of(paper: Paper) -> int | None:
-    """The year a paper is filed under: its date's, else its first capture's."""
+def month_of(paper: Paper) -> str | None:
+    """The month a paper is filed under (`2026-11`): its listing day's."""
     day = listed_on(paper)
-    return day.year if day else None
+    return month_key(day) if day else None
 
 
 def record(paper: Paper, url: str) -> dict[str, Any]:
@@ -58,6 +60,7 @@ def record(paper: Paper, url: str) -> dict[str, Any]:
         "slug": paper.slug,
         "title": paper.title,
         "date": paper.date.isoformat() if paper.date else None,
+        "listed": paper.listed.isoformat() if paper.listed else None,
         "authors": list(paper.authors),
         "authors_count": paper.authors_count,
         "organization": {"id": org.id, "name": org.name} if org else None,
@@ -74,28 +77,28 @@ def record(paper: Paper, url: str) -> dict[str, Any]:
     }
 
 
-def by_year(papers: Sequence[Paper]) -> dict[int | None, list[Paper]]:
-    """Group papers by the year they are filed under, each group in slug order."""
-    groups: dict[int | None, list[Paper]] = defaultdict(list)
+def by_month(papers: Sequence[Paper]) -> dict[str | None, list[Paper]]:
+    """Group papers by the month they are filed under, each group in slug order."""
+    groups: dict[str | None, list[Paper]] = defaultdict(list)
     for paper in sorted(papers, key=lambda p: p.slug):
-        groups[year_of(paper)].append(paper)
+        groups[month_of(paper)].append(paper)
     return dict(groups)
 
 
-# A year with more papers than this is cut into parts (`papers-2025-1.json`, ...), so that no
-# data file passes ~20 MB (GitHub warns from 50 MB, and editors choke well before).
+# A month with more papers than this is cut into parts (`papers-2025-06-part1.json`, ...), so
+# that no data file passes ~20 MB (GitHub warns from 50 MB, and editors choke well before).
 PART_SIZE = 10_000
 
 
-def file_stem(year: int | None, part: int = 0) -> str:
-    """`papers-2026` (`papers-2026-2` for a part), or `papers-undated` for papers with neither
-    a date nor a capture."""
-    stem = f"papers-{year}" if year is not None else "papers-undated"
-    return f"{stem}-{part}" if part else stem
+def file_stem(month: str | None, part: int = 0) -> str:
+    """`papers-2026-11` (`papers-2026-11-part2` for a part), or `papers-undated` for papers
+    with no day at all."""
+    stem = f"papers-{month}" if month is not None else "papers-undated"
+    return f"{stem}-part{part}" if part else stem
 
 
 def parts(papers: Sequence[Paper]) -> list[tuple[int, Sequence[Paper]]]:
-    """Cut a year's papers (in slug order) into files: (0, all) when they fit in one."""
+    """Cut a month's papers (in slug order) into files: (0, all) when they fit in one."""
     if len(papers) <= PART_SIZE:
         return [(0, papers)]
     return [
@@ -105,7 +108,7 @@ def parts(papers: Sequence[Paper]) -> list[tuple[int, Sequence[Paper]]]:
 
 
 def to_json(records: Sequence[dict[str, Any]]) -> bytes:
-    """A year's records as a JSON array, one paper per line."""
+    """A month's records as a JSON array, one paper per line."""
     lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
@@ -121,7 +124,7 @@ def _cell(value: Any) -> str:
 
 
 def to_csv(records: Sequence[dict[str, Any]]) -> bytes:
-    """A year's records as CSV (RFC 4180, UTF-8 with a BOM so spreadsheets read it as UTF-8)."""
+    """A month's records as CSV (RFC 4180, UTF-8 with a BOM so spreadsheets read it as UTF-8)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -138,17 +141,17 @@ def to_csv(records: Sequence[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def index(files: Sequence[tuple[int | None, int, int]], total: int) -> bytes:
-    """`data/index.json`: every data file, its year (and part) and how many papers it holds."""
+def index(files: Sequence[tuple[str | None, int, int]], total: int) -> bytes:
+    """`data/index.json`: every data file, its month (and part) and how many papers it holds."""
     listed = [
         {
-            "year": year,
+            "month": month,
             **({"part": part} if part else {}),
             "papers": count,
-            "json": f"{file_stem(year, part)}.json",
-            "csv": f"{file_stem(year, part)}.csv",
+            "json": f"{file_stem(month, part)}.json",
+            "csv": f"{file_stem(month, part)}.csv",
         }
-        for year, part, count in files
+        for month, part, count in files
     ]
     body = {"schema": "papers.schema.json", "papers": total, "files": listed}
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -159,7 +162,7 @@ def _strings() -> dict[str, Any]:
 
 
 def schema() -> bytes:
-    """The JSON Schema (2020-12) of a `papers-<year>.json` file."""
+    """The JSON Schema (2020-12) of a `papers-<month>.json` file."""
     nullable = {"type": ["string", "null"]}
     count = {"type": ["integer", "null"], "minimum": 0}
     paper = {
@@ -170,6 +173,11 @@ def schema() -> bytes:
             "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
             "title": {"type": "string", "minLength": 1},
             "date": {"type": ["string", "null"], "format": "date"},
+            "listed": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "the day the listing first showed the paper",
+            },
             "authors": _strings(),
             "authors_count": count,
             "organization": {
@@ -207,8 +215,11 @@ def schema() -> bytes:
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "papers.schema.json",
-        "title": "Papers of one year",
-        "description": "Every paper filed under one year (its date's, else its first capture's).",
+        "title": "Papers of one month",
+        "description": (
+            "Every paper filed under one month: its listing day's (else its first capture's, "
+            "else its date's)."
+        ),
         "type": "array",
         "items": paper,
     }

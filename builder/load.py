@@ -6,13 +6,13 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from slugify import slugify
 
-from builder.cache import BuildCache, Stat, folder_stats, sha
+from builder.cache import BuildCache, Stat, folder_stats, key_of, sha
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
@@ -162,6 +162,7 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
         file_body=doc.body,
         slug=slug,
         date=f.get("date", _date, "YYYY-MM-DD"),
+        listed=f.get("listed", _date, "YYYY-MM-DD"),
         authors=f.text_list("authors"),
         authors_count=f.get("authors_count", _count, "a whole number"),
         organization=f.get("organization", _organization, "{id: ..., name: ...}"),
@@ -217,7 +218,21 @@ def load_papers(
         return [], []
     stats = stats if stats is not None else folder_stats(folder, (".md",))
     found = _parsed_files(folder, sorted(stats), stats, cache)
-    return _one_file_per_slug(folder, found)
+    stored, problems = _one_file_per_slug(folder, found)
+    return [_with_appeared(s, stats) for s in stored], problems
+
+
+def _with_appeared(stored: StoredPaper, stats: dict[str, Stat]) -> StoredPaper:
+    """Give a paper with no listing day, capture or date the day its file appeared (its
+    modification day, UTC), and count that day in its content id."""
+    paper = stored.paper
+    if paper.listed or paper.sources or paper.date:
+        return stored
+    mtime_ns = stats[os.path.basename(stored.fs_path)][1]
+    day = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC).date()
+    return replace(
+        stored, paper=replace(paper, appeared=day), sha=key_of(stored.sha, day.isoformat())
+    )
 
 
 def _parsed_files(

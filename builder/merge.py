@@ -72,6 +72,7 @@ def merge_group(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
         title=newest.title,
         listed_abstract=abstract,
         date=_newest(sightings, lambda e: e.date),
+        listed=min((e.listed for e in sightings if e.listed), default=None),
         authors=authors,
         authors_count=None if authors else _newest(sightings, lambda e: e.authors_count),
         organization=_newest(sightings, lambda e: e.organization),

@@ -15,6 +15,7 @@ KEY_ORDER = (
     "title",
     "slug",
     "date",
+    "listed",
     "authors",
     "authors_count",
     "organization",
@@ -98,6 +99,7 @@ class ListingEntry:
     source: Source
     line: int
     date: dt.date | None = None
+    listed: dt.date | None = None  # the listing day that showed it; None in search results
     upvotes: int | None = None  # None: the snapshot shows no count at all (no meta block)
     organization: Organization | None = None
     authors: tuple[str, ...] = ()
@@ -120,6 +122,7 @@ class Paper:
     file_body: str = ""  # the paper file's Markdown body: load sets it, merge not
     slug: str = ""  # assigned once by store; "" until then
     date: dt.date | None = None
+    listed: dt.date | None = None  # the day the listing first showed it; set once
     authors: tuple[str, ...] = ()
     authors_count: int | None = None
     organization: Organization | None = None
@@ -131,6 +134,9 @@ class Paper:
     links: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     tags: tuple[str, ...] = ()
+    # The day its file first appeared (its modification day), for a paper written by hand with
+    # no listing day, capture or date (not stored; load sets it).
+    appeared: dt.date | None = None
     # Capture date of the sighting that gave `upvotes` (not stored; lets a re-ingest decide
     # whether a paper file's count is older than what the snapshots show).
     upvotes_captured: dt.date | None = field(default=None, compare=False)
@@ -155,8 +161,10 @@ def first_capture(paper: Paper) -> dt.date | None:
 
 
 def listed_on(paper: Paper) -> dt.date | None:
-    """Return the day a paper sits under: its date, else its first capture."""
-    return paper.date or first_capture(paper)
+    """Return the listing day a paper sits under: the day the listing first showed it, else
+    its first capture (a paper seen only in search results), else its date, else the day its
+    file appeared (a paper written by hand)."""
+    return paper.listed or first_capture(paper) or paper.date or paper.appeared
 
 
 def capture_order(paper: Paper) -> tuple[dt.date, str]:

@@ -16,9 +16,11 @@ from builder import library
 from builder.archives import (
     Archive,
     ArchivePage,
+    day_pages,
+    digest,
+    group_days,
     month_archives,
     org_archives,
-    paginate,
     paginate_archive,
     topic_archives,
 )
@@ -98,20 +100,27 @@ def _static_outputs(config: SiteConfig) -> list[Output]:
 
 
 def _digest_outputs(render: Renderer, papers: Sequence[Paper], page_size: int) -> list[Output]:
-    """Plan the digest: the papers newest first, a page at a time."""
-    outputs = []
-    for digest in paginate(papers, page_size):
-        shown = [p for day in digest.days for p in day.papers]
+    """Plan the front page (the newest listing days) and a page per listing day."""
+    front = digest(papers, page_size)
+    key = key_of(
+        render.base,
+        "digest",
+        len(papers),
+        tuple((d.day, _ids(d.papers, render.page_of)) for d in front.days),
+        front.older and front.older.day,
+    )
+    make = partial(render, "index.html", front.dest, "digest", digest=front)
+    outputs = [Output(front.dest, key, make)]
+    for page in day_pages(papers):
         key = key_of(
             render.base,
-            "digest",
-            digest.dest,
-            digest.pagination.page_count,
-            len(papers),
-            _ids(shown, render.page_of),
+            "day",
+            page.dest,
+            _ids(page.day.papers, render.page_of),
+            tuple(d and (d.day, len(d.papers)) for d in (page.newer, page.older)),
         )
-        make = partial(render, "index.html", digest.dest, "digest", digest=digest)
-        outputs.append(Output(digest.dest, key, make))
+        make = partial(render, "day.html", page.dest, "digest", page=page)
+        outputs.append(Output(page.dest, key, make))
     return outputs
 
 
@@ -275,7 +284,7 @@ def _archive_outputs(
         feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
         feed_of = feed if kind != "month" else None
         for listing in paginate_archive(archive, page_size):
-            shown = top if listing.pagination.page == 1 else None
+            shown = top if listing.pagination.latest else None
             outputs.append(
                 _archive_output(render, section, listing, newer, older, around, shown, feed_of)
             )
@@ -302,17 +311,34 @@ def _archive_output(
     feed: Feed | None = None,
 ) -> Output:
     archive = listing.archive
+    pagination = listing.pagination
+    # The newest page shows the whole archive's count, its top papers and its days; the
+    # numbered pages only their own papers and the pager around them, so they seldom change.
+    latest = (
+        (
+            len(archive.papers),
+            pagination.page_count,
+            _ids(top.papers, render.page_of) if top else None,
+            tuple((d.day, len(d.papers)) for d in group_days(archive.papers))
+            if archive.kind == "month"
+            else None,
+        )
+        if pagination.latest
+        else None
+    )
     key = key_of(
-        _ids(top.papers, render.page_of) if top else None,
-        feed,
         render.base,
         "archive",
         listing.dest,
+        archive.kind,
+        archive.key,
         archive.title,
-        len(archive.papers),
-        listing.pagination.page_count,
+        pagination.page,
+        pagination.links(),
         _ids(listing.papers, render.page_of),
         around,
+        feed,
+        latest,
     )
     return Output(
         listing.dest,
@@ -351,7 +377,7 @@ def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
 def _data_outputs(
     render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
 ) -> list[Output]:
-    """Plan the data files: JSON and CSV per year, their schema and their index."""
+    """Plan the data files: JSON and CSV per month of listing, their schema and their index."""
     from builder import data
 
     def records(papers: list[Paper]) -> list[dict]:
@@ -359,17 +385,17 @@ def _data_outputs(
             data.record(p, published(config.base_url, render.page_of[p.slug].url)) for p in papers
         ]
 
-    groups = data.by_year([page.paper for page in prepared])
-    years = sorted(groups, key=lambda y: (y is None, y or 0))
+    groups = data.by_month([page.paper for page in prepared])
+    months = sorted(groups, key=lambda m: (m is None, m or ""))
     outputs = []
     counts = []
-    for year in years:
-        for part, papers in data.parts(groups[year]):
-            key = key_of(render.base, "data", year, part, _ids(papers, render.page_of))
-            stem = f"data/{data.file_stem(year, part)}"
+    for month in months:
+        for part, papers in data.parts(groups[month]):
+            key = key_of(render.base, "data", month, part, _ids(papers, render.page_of))
+            stem = f"data/{data.file_stem(month, part)}"
             outputs.append(Output(f"{stem}.json", key, lambda p=papers: data.to_json(records(p))))
             outputs.append(Output(f"{stem}.csv", key, lambda p=papers: data.to_csv(records(p))))
-            counts.append((year, part, len(papers)))
+            counts.append((month, part, len(papers)))
     total = len(prepared)
     index_key = key_of(render.base, "data-index", counts)
     outputs.append(Output(data.INDEX_PATH, index_key, partial(data.index, counts, total)))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from builder.errors import Problem
 from builder.listing import ListingFile
-from builder.models import ListingEntry, Source
+from builder.models import ListingEntry, Source, capture_day
 from builder.read_json import props_result
 from builder.text import clean_text
 
@@ -37,7 +37,14 @@ def _visible_cards(soup: BeautifulSoup, name: str, mtime: dt.date) -> ListingFil
         seen.add(arxiv_id)
         line = link.sourceline or 1
         result.entries.append(
-            ListingEntry(title=title, abstract="", source=source, line=line, arxiv_id=arxiv_id)
+            ListingEntry(
+                title=title,
+                abstract="",
+                source=source,
+                line=line,
+                arxiv_id=arxiv_id,
+                listed=capture_day(mtime),  # a daily page's cards, captured the day it showed
+            )
         )
     if result.entries:
         result.problems.append(

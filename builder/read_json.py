@@ -11,7 +11,7 @@ from typing import Any
 
 from builder.errors import Problem
 from builder.listing import ListingFile, quote
-from builder.models import ListingEntry, Organization, Source
+from builder.models import ListingEntry, Organization, Source, capture_day
 from builder.text import clean_text
 from builder.urls import web_url
 
@@ -117,11 +117,17 @@ class _Item:
         """The paper's date: the day of its `publishedAt` (the paper's, else the item's)."""
         return _iso_date(self.paper.get("publishedAt")) or _iso_date(self.item.get("publishedAt"))
 
+    def listed(self) -> dt.date | None:
+        """The listing day the API says showed the paper: `paper.submittedOnDailyAt` (since
+        2025; the item-level `publishedAt` is not it: that is the evening before the date)."""
+        return _iso_date(self.paper.get("submittedOnDailyAt"))
+
 
 def parse_item(
-    item: Any, source: Source, line: int, label: str
+    item: Any, source: Source, line: int, label: str, listed: dt.date | None = None
 ) -> tuple[ListingEntry | None, list[Problem]]:
-    """Turn one `dailyPapers[]`-shaped item into an entry, reporting missing or mistyped fields."""
+    """Turn one `dailyPapers[]`-shaped item into an entry, reporting missing or mistyped fields;
+    `listed` is the listing day of the snapshot, when it is one (an item may say its own)."""
     problems: list[Problem] = []
 
     def problem(message: str, skipped: bool = False) -> None:
@@ -156,6 +162,7 @@ def parse_item(
         github=fields.url("githubRepo", title),
         project_page=fields.url("projectPage", title),
         date=fields.date(),
+        listed=fields.listed() or listed,
     )
     return entry, problems
 
@@ -179,10 +186,12 @@ def _json_array_items(text: str, start: int) -> Iterator[tuple[Any, int] | json.
         pos = ws.match(text, end).end()
 
 
-def _items_result(items: Iterable[tuple[Any, int]], source: Source) -> ListingFile:
+def _items_result(
+    items: Iterable[tuple[Any, int]], source: Source, listed: dt.date | None, first: int = 1
+) -> ListingFile:
     result = ListingFile()
-    for n, (item, line) in enumerate(items, 1):
-        entry, problems = parse_item(item, source, line, f"item {n}")
+    for n, (item, line) in enumerate(items, first):
+        entry, problems = parse_item(item, source, line, f"item {n}", listed)
         result.problems += problems
         if entry:
             result.entries.append(entry)
@@ -209,7 +218,7 @@ def parse_json_listing(text: str, name: str, mtime: dt.date) -> ListingFile:
                 )
                 break
             items.append((got[0], _line_at(text, got[1])))
-        parsed = _items_result(items, source)
+        parsed = _items_result(items, source, capture_day(mtime))  # a saved daily list
         parsed.problems[:0] = result.problems
         return parsed
     try:
@@ -267,11 +276,22 @@ def fetched_result(data: dict, text: str, name: str, mtime: dt.date) -> ListingF
         ]
         if len(offsets) == len(items):
             lines = [_line_at(text, offset) for offset in offsets]
-    result = _items_result(
-        list(zip(items, lines, strict=True)), Source(captured=moment or mtime, file=name)
-    )
+    source = Source(captured=moment or mtime, file=name)
+    pairs = list(zip(items, lines, strict=True))
+    result = _items_result(pairs, source, _asked_day(data.get("request"), source))
     result.problems[:0] = problems
     return result
+
+
+def _asked_day(request: Any, source: Source) -> dt.date | None:
+    """The listing day a fetched snapshot holds: the day a daily request asked for; the
+    capture's day for a week or a month (their items say their own day since 2025); none for
+    a search."""
+    request = request if isinstance(request, dict) else {}
+    params = request.get("params") if isinstance(request.get("params"), dict) else {}
+    if "q" in params or str(request.get("path", "")).endswith("/search"):
+        return None
+    return _iso_date(params.get("date")) or capture_day(source.captured)
 
 
 def props_result(data: Any, name: str, mtime: dt.date, line: int) -> ListingFile:
@@ -284,11 +304,11 @@ def props_result(data: Any, name: str, mtime: dt.date, line: int) -> ListingFile
         )
     captured = _iso_date(data.get("date")) or mtime
     source = Source(captured=captured, file=name)
-    items = []
+    daily, found = [], []
     for key in ("dailyPapers", "searchResults"):
         value = data.get(key)
         if isinstance(value, list):
-            items += [(item, line) for item in value]
+            (daily if key == "dailyPapers" else found).extend((item, line) for item in value)
         elif value is not None:
             return ListingFile(problems=[Problem(name, line, f"expected '{key}' to be a list")])
     if "dailyPapers" not in data and "searchResults" not in data:
@@ -297,4 +317,9 @@ def props_result(data: Any, name: str, mtime: dt.date, line: int) -> ListingFile
                 Problem(name, line, "expected 'dailyPapers' or 'searchResults' in the page data")
             ]
         )
-    return _items_result(items, source)
+    # The day's papers were listed on the page's day; search results on none of their own.
+    result = _items_result(daily, source, capture_day(captured))
+    results = _items_result(found, source, None, first=len(daily) + 1)
+    result.entries += results.entries
+    result.problems += results.problems
+    return result

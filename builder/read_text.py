@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from builder.errors import Problem
 from builder.listing import ListingFile, quote
-from builder.models import ListingEntry, Organization, Source
+from builder.models import ListingEntry, Organization, Source, capture_day
 from builder.text import clean_text
 
 MONTHS = {
@@ -255,6 +255,7 @@ def _entry(e: _TextEntry, source: Source, year: int, problems: list[Problem]) ->
         upvotes=e.meta.upvotes if e.meta else None,
         organization=e.meta.organization if e.meta else None,
         authors_count=e.meta.authors_count if e.meta else None,
+        listed=capture_day(source.captured),  # the day in the dump's header
     )
 
 

@@ -95,7 +95,7 @@ def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
     records = []
     for page in pages:
         paper = page.paper
-        day = listed_on(paper)
+        day = paper.date or listed_on(paper)  # shown as on its card: its date, else "listed"
         records.append(
             [
                 paper.title,

@@ -27,6 +27,7 @@ from builder.text import title_key
 # Keys ingest fills when they are missing; `upvotes` and `sources` it also keeps current.
 FILLED_KEYS = (
     "date",
+    "listed",  # once set, never changed: a day's page changes only when its papers do
     "authors",
     "authors_count",
     "organization",
@@ -129,6 +130,7 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
         "title": paper.title,
         "slug": paper.slug,
         "date": paper.date,
+        "listed": paper.listed,
         "authors": list(paper.authors),
         "authors_count": paper.authors_count,
         "organization": (

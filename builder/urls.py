@@ -10,6 +10,7 @@ server and from `file://`. With `base_url` set, pages also carry absolute addres
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
@@ -21,16 +22,15 @@ from slugify import slugify
 # Each kind of page pairs its URL pattern with its file (they are the same: every URL is a file).
 PATTERNS = {
     "digest": "index.html",
-    "page": "page/{key}.html",
+    "day": "days/{key}.html",
     "paper": "papers/{key}.html",
     "month": "months/{key}.html",
     "org": "orgs/{key}.html",
     "topic": "topics/{key}.html",
 }
-# The folder of each kind of archive, which also holds its index page and its pages 2 on.
+# The folder of each kind of archive, which also holds its index page and its numbered pages.
 SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
 HOME = PATTERNS["digest"]
-DIGEST_PAGES = PATTERNS["page"].replace("{key}", "{num}")  # digest pages 2 on
 # The files a site has one of, by name (the data files of each year, the search files and the
 # reading list's are named by the modules that write them: data.py, search.py, library.py).
 PAGES = {
@@ -82,13 +82,14 @@ def paper_url(slug: str) -> str:
     return url_for("paper", slug)
 
 
-def digest_url(num: int) -> str:
-    """Return the site path of digest page `num` (page 1 is the front page)."""
-    return HOME if num == 1 else url_for("page", num)
+def day_url(day: dt.date) -> str:
+    """Return the site path of a listing day's page: `days/2026-11-20.html`."""
+    return url_for("day", day.isoformat())
 
 
 def archive_pages(kind: str, key: str) -> str:
-    """Return the pattern of an archive's pages 2 on: `months/2026-03/{num}.html`."""
+    """Return the pattern of an archive's numbered pages, counted from its oldest papers:
+    `orgs/berkeley/{num}.html` (its newest papers are at its own URL)."""
     return f"{SECTIONS[kind]}/{key}/{{num}}.html"
 
 

@@ -13,11 +13,11 @@ pytestmark = pytest.mark.browser
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PAGE_TYPES = [
     "index.html",
-    "page/2.html",
+    "days/2026-04-15.html",
     "papers/dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html",
     "papers/equiformerv3-scaling-efficient-expressive-and-general-se-3-equivariant-graph.html",
     "months/index.html",
-    "months/2026-05.html",
+    "months/2026-06.html",
     "orgs/index.html",
     "orgs/gensyn.html",
     "topics/index.html",

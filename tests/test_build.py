@@ -146,6 +146,7 @@ def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
         "title: 'DEI: Diversity in Evolutionary Inference'  # shorter\n"
         "slug: dei-diversity-in-evolutionary-inference-for-quality-diversity-search\n"
         "date: 2026-05-25\n"
+        "listed: 2026-06-10\n"
         "authors:\n"
         "- Ada Lovelace\n"
         "organization: {id: Gensyn, name: Gensyn}\n"
@@ -250,7 +251,7 @@ def test_build_renders_a_page_per_paper(tmp_path: Path) -> None:
     assert report.papers == 134
     pages = sorted((out / "papers").glob("*.html"))
     assert len(pages) == 134
-    assert (out / "index.html").read_text().count('class="card-title"') == 30
+    assert (out / "index.html").read_text().count('class="card-title"') == 59  # two days
     assert (out / "assets" / "style.css").is_file()
 
 
@@ -278,10 +279,10 @@ def test_an_unchanged_rebuild_writes_nothing_and_a_change_rewrites_only_its_page
         "papers/dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
         in changed
     )
-    assert "index.html" in changed or any(c.startswith("page/") for c in changed)  # its card
+    assert "index.html" in changed and "days/2026-06-10.html" in changed  # its card
     assert "topics/my-list.html" in changed
     # Archives list rows without tags: the paper's month and organization look the same.
-    assert "months/2026-05.html" not in changed and "orgs/gensyn.html" not in changed
+    assert "months/2026-06.html" not in changed and "orgs/gensyn.html" not in changed
     assert not any(c.startswith("papers/") for c in changed if "dei-" not in c)
     assert third.files - third.unchanged == len(changed)
     pages = {c for c in changed if not c.startswith("assets/search/")}

@@ -1,4 +1,4 @@
-"""The data exports: every paper once, in its year's JSON and CSV, valid against the schema."""
+"""The data exports: every paper once, in its month's JSON and CSV, valid against the schema."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import jsonschema
 
 from builder import data
 from builder.load import load_papers
-from builder.models import Organization, Paper, Source, first_capture
+from builder.models import Organization, Paper, Source, listed_on
 from tests.conftest import REPO, html_pages
 
 PAPERS = {s.paper.slug: s.paper for s in load_papers(REPO / "content" / "papers")[0]}
 
 
-def test_every_paper_is_in_its_years_json_and_csv_exactly_once(built_site: Path) -> None:
+def test_every_paper_is_in_its_listing_months_json_and_csv_exactly_once(built_site: Path) -> None:
     folder = built_site / "data"
     listing = json.loads((folder / "index.json").read_text())
     schema = json.loads((folder / "papers.schema.json").read_text())
@@ -35,9 +35,9 @@ def test_every_paper_is_in_its_years_json_and_csv_exactly_once(built_site: Path)
         assert [r["slug"] for r in rows] == [r["slug"] for r in records]
         for r, row in zip(records, rows, strict=True):
             paper = PAPERS[r["slug"]]
-            seen[r["slug"]] = item["year"]
-            year = paper.date.year if paper.date else first_capture(paper).year
-            assert item["year"] == year
+            seen[r["slug"]] = item["month"]
+            assert item["month"] == f"{listed_on(paper):%Y-%m}"
+            assert r["listed"] == (paper.listed.isoformat() if paper.listed else None)
             assert r["title"] == paper.title and r["abstract"] == paper.file_body
             assert r["authors"] == list(paper.authors) and r["upvotes"] == paper.upvotes
             assert r["sources"] == [
@@ -74,11 +74,11 @@ def test_a_cell_a_spreadsheet_would_run_is_defused_and_json_keeps_it_exact() -> 
     assert row["abstract"] == "'+1 or -1\n\n@cmd"
     assert row["authors"] == "'-Ada; Bob"
     assert row["organization_id"] == "'@org" and row["organization_name"] == "'=Org"
-    assert data.year_of(paper) == 2026
-    assert data.year_of(Paper(title="t", slug="t")) is None
+    assert data.month_of(paper) == "2026-01"
+    assert data.month_of(Paper(title="t", slug="t")) is None
 
 
-def test_a_big_year_is_cut_into_parts_listed_in_the_index(monkeypatch) -> None:
+def test_a_big_month_is_cut_into_parts_listed_in_the_index(monkeypatch) -> None:
     monkeypatch.setattr(data, "PART_SIZE", 2)
     papers = [Paper(title=f"t{i}", slug=f"p{i}", date=dt.date(2025, 1, 1)) for i in range(5)]
     cut = data.parts(papers)
@@ -87,10 +87,10 @@ def test_a_big_year_is_cut_into_parts_listed_in_the_index(monkeypatch) -> None:
         (2, ["p2", "p3"]),
         (3, ["p4"]),
     ]
-    listed = json.loads(data.index([(2025, n, len(part)) for n, part in cut], 5))["files"]
+    listed = json.loads(data.index([("2025-01", n, len(part)) for n, part in cut], 5))["files"]
     assert [f["json"] for f in listed] == [
-        "papers-2025-1.json",
-        "papers-2025-2.json",
-        "papers-2025-3.json",
+        "papers-2025-01-part1.json",
+        "papers-2025-01-part2.json",
+        "papers-2025-01-part3.json",
     ]
     assert data.parts(papers[:2]) == [(0, papers[:2])]

@@ -97,3 +97,24 @@ def test_load_papers_skips_bad_files_and_duplicate_slugs(tmp_path: Path) -> None
         "DIR/c.md:1: expected '---' to open the front matter, found 'no front matter'",
         "DIR/d.md: cannot read: not UTF-8 text",
     ]
+
+
+def test_a_paper_with_no_day_at_all_sits_under_the_day_its_file_appeared(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "mine.md").write_text("---\ntitle: Mine\n---\nMy notes.\n")
+    (tmp_path / "dated.md").write_text("---\ntitle: Dated\ndate: 2026-01-02\n---\n")
+    (tmp_path / "listed.md").write_text("---\ntitle: Listed\nlisted: 2026-01-03\n---\n")
+    noon = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC).timestamp()
+    for name in ("mine.md", "dated.md", "listed.md"):
+        os.utime(tmp_path / name, (noon, noon))
+    stored = {s.paper.slug: s for s in load_papers(tmp_path)[0]}
+    assert stored["mine"].paper.appeared == dt.date(2026, 7, 1)
+    assert stored["dated"].paper.appeared is None and stored["listed"].paper.appeared is None
+    assert stored["listed"].paper.listed == dt.date(2026, 1, 3)
+    # The day is part of what its pages show: a touch that moves it changes its content id.
+    before = stored["mine"].sha
+    later = noon + 86400
+    os.utime(tmp_path / "mine.md", (later, later))
+    again = {s.paper.slug: s for s in load_papers(tmp_path)[0]}["mine"]
+    assert again.paper.appeared == dt.date(2026, 7, 2) and again.sha != before

@@ -47,6 +47,18 @@ def test_the_newest_capture_wins_and_every_source_is_kept() -> None:
     assert paper.sources == (Source(JAN, "a.txt"), Source(FEB, "b.txt"), Source(MAR, "c.txt"))
 
 
+def test_the_listing_day_is_the_first_day_a_listing_showed_the_paper() -> None:
+    entries = [
+        entry("Grokking", MAR, "c.txt", listed=MAR),
+        entry("Grokking", JAN, "search.json"),  # a search result: no listing day
+        entry("Grokking", FEB, "b.txt", listed=FEB),
+    ]
+    (paper,), _ = merge_entries(entries)
+    assert paper.listed == FEB
+    (found_only,), _ = merge_entries(entries[1:2])
+    assert found_only.listed is None
+
+
 def test_a_sighting_without_a_count_does_not_erase_one() -> None:
     entries = [entry("T", JAN, upvotes=5), entry("T", FEB, "b.txt", upvotes=None)]
     (paper,), _ = merge_entries(entries)

@@ -26,10 +26,13 @@ def paper(slug: str, day: D | None = None, *captured: dt.date) -> Paper:
     )
 
 
-def test_undated_papers_sit_under_their_first_capture() -> None:
-    assert listed_on(paper("a", None, D(2026, 6, 16))) == D(2026, 6, 16)
-    assert listed_on(paper("b", D(2026, 5, 1), D(2026, 6, 16))) == D(2026, 5, 1)
-    assert listed_on(paper("c")) is None
+def test_papers_sit_under_their_listing_day_else_first_capture_else_date_else_file_day() -> None:
+    listed = make_paper("a", D(2026, 5, 1), listed=D(2026, 6, 17), captured=D(2026, 6, 16))
+    assert listed_on(listed) == D(2026, 6, 17)
+    assert listed_on(paper("b", D(2026, 5, 1), D(2026, 6, 16))) == D(2026, 6, 16)
+    assert listed_on(paper("c", D(2026, 5, 1))) == D(2026, 5, 1)
+    assert listed_on(make_paper("d", appeared=D(2026, 7, 1))) == D(2026, 7, 1)
+    assert listed_on(paper("e")) is None
 
 
 def test_the_first_capture_is_the_earliest_whatever_the_order_of_sources() -> None:

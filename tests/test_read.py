@@ -244,6 +244,40 @@ def test_api_json_items() -> None:
     assert [p.skipped for p in result.problems] == [False, False, True]
 
 
+def _item(title: str, **paper: object) -> dict:
+    return {"paper": {"id": "2606.00001", "title": title, "summary": "S.", **paper}}
+
+
+def test_each_format_gives_the_listing_day_and_search_results_none() -> None:
+    day = "2026-06-01T00:00:00.000Z"
+    items = [_item("Says its day", submittedOnDailyAt=day), _item("Says nothing")]
+    # A saved API list: an item's own day, else the capture day (the file's date).
+    saved = parse_json_listing(json.dumps(items), "list.json", MTIME).entries
+    assert [e.listed for e in saved] == [dt.date(2026, 6, 1), MTIME]
+
+    def fetched(params: dict, path: str = "/api/daily_papers") -> list:
+        data = {"request": {"path": path, "params": params}, "captured": "2026-06-03T06:00:00Z"}
+        return parse_json_listing(json.dumps({**data, "items": items}), "f.json", MTIME).entries
+
+    # A fetched day: the day asked for; a week: the capture's day; a search: none.
+    assert [e.listed for e in fetched({"date": "2026-06-02"})] == [
+        dt.date(2026, 6, 1),
+        dt.date(2026, 6, 2),
+    ]
+    assert fetched({"week": "2026-W23"})[1].listed == dt.date(2026, 6, 3)
+    assert [e.listed for e in fetched({"q": "x"}, "/api/papers/search")] == [
+        dt.date(2026, 6, 1),
+        None,
+    ]
+    # A page's data: its day for the day's papers, none for its search results.
+    props = {"date": "2026-06-04", "dailyPapers": [items[1]], "searchResults": [items[1]]}
+    page = parse_json_listing(json.dumps(props), "page.json", MTIME).entries
+    assert [e.listed for e in page] == [dt.date(2026, 6, 4), None]
+    # A text dump: the day in its header.
+    text = parse_text_listing(SEED_EXCERPT, "003.txt", MTIME, 2026).entries
+    assert {e.listed for e in text} == {dt.date(2026, 6, 10)}
+
+
 def test_truncated_json_keeps_the_items_before_the_break() -> None:
     text = (LISTINGS / "api.json").read_text()
     cut = text[: text.index('"A Paper From An Organization"')]

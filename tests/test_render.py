@@ -81,10 +81,10 @@ def test_every_abstract_reads_exactly_in_chromium(built_site: Path, browser) -> 
     for s, (title, heading, shown) in zip(stored, read, strict=True):
         assert title.startswith(s.paper.title) and heading == s.paper.title
         assert shown == abstracts[title_key(s.paper.title)], s.paper.slug
-    # Every digest page opened for real, and a paper page in ten (their scripts run, nothing
-    # loads from another host); every paper is linked once from the digest.
+    # Every day's page opened for real, and a paper page in ten (their scripts run, nothing
+    # loads from another host); every paper is linked once from the days.
     links: list[str] = []
-    for digest in [built_site / "index.html", *sorted((built_site / "page").glob("*.html"))]:
+    for digest in sorted((built_site / "days").glob("*.html")):
         page.goto(digest.as_uri())
         links += page.eval_on_selector_all(".card-title a", "as => as.map(a => a.href)")
     assert len(links) == len(set(links)) == len(stored) == 134

@@ -9,6 +9,9 @@ from urllib.parse import quote
 
 import pytest
 
+from builder.load import load_papers
+from builder.models import listed_on
+from tests.conftest import REPO
 from tests.hostile import SEARCHED_TITLE
 from tests.test_browser import AXE
 
@@ -169,9 +172,12 @@ def test_all_words_must_match_and_minus_excludes(page, site_url: str) -> None:
 def test_sorting_by_newest_and_by_upvotes(page, site_url: str) -> None:
     open_search(page, site_url, "reasoning", sort="newest")
     assert page.input_value("#search-sort") == "newest"
-    days = page.locator("#search-results time").evaluate_all(
-        "nodes => nodes.map(n => n.getAttribute('datetime'))"
+    # Newest: the most recently listed first (a card shows the paper's own date).
+    links = page.locator("#search-results .card-title a").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('href'))"
     )
+    listed = {s.paper.slug: listed_on(s.paper) for s in load_papers(REPO / "content" / "papers")[0]}
+    days = [listed[Path(link).stem] for link in links]
     assert len(days) > 10 and days == sorted(days, reverse=True)
     page.select_option("#search-sort", "upvotes")
     page.wait_for_function("location.search.includes('sort=upvotes')")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import example, given
@@ -20,6 +21,7 @@ from builder.store import (
     format_paper,
     make_slug,
     match_stored,
+    update_fields,
 )
 from builder.text import clean_text
 from tests.conftest import examples, rendered_text, seed_entries
@@ -191,6 +193,7 @@ def test_every_key_in_order_and_lists_one_item_a_line() -> None:
         listed_abstract="See https://x.org/a.",
         slug="t",
         date=dt.date(2025, 1, 2),
+        listed=dt.date(2026, 1, 3),
         authors=("Ada Lovelace", "Alan Turing"),
         organization=Organization("meituan-longcat", "LongCat"),
         upvotes=0,
@@ -298,3 +301,21 @@ def test_seed_papers_merge_into_files_once() -> None:
     for p in papers:
         slugs.add(make_slug(p.title, slugs))
     assert len(slugs) == 134
+
+
+def test_ingest_sets_the_listing_day_once_and_never_moves_it() -> None:
+    stored = Paper(title="T", slug="t", sources=(Source(dt.date(2026, 3, 1), "c.txt"),))
+    merged = Paper(title="T", listed=dt.date(2026, 3, 1), sources=stored.sources)
+    assert update_fields(stored, frozenset({"title", "sources"}), merged) == {
+        "listed": dt.date(2026, 3, 1)
+    }
+    # A snapshot that lists it earlier, once the file has its day, changes nothing but sources.
+    earlier = Paper(
+        title="T", listed=dt.date(2026, 2, 1), sources=(Source(dt.date(2026, 2, 1), "b.txt"),)
+    )
+    kept = update_fields(
+        replace(stored, listed=dt.date(2026, 3, 1)),
+        frozenset({"title", "listed", "sources"}),
+        earlier,
+    )
+    assert "listed" not in kept and "sources" in kept

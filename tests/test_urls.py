@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from builder import urls
@@ -11,7 +13,7 @@ from builder.urls import extract_links, key_slug, org_key
 def test_every_kind_of_page_has_its_file() -> None:
     assert urls.paper_url("a-paper") == "papers/a-paper.html"
     assert urls.url_for("org", "berkeley") == "orgs/berkeley.html"
-    assert [urls.digest_url(n) for n in (1, 2)] == ["index.html", "page/2.html"]
+    assert urls.day_url(dt.date(2026, 11, 20)) == "days/2026-11-20.html"
     assert urls.archive_pages("month", "2026-03").format(num=2) == "months/2026-03/2.html"
     assert urls.index_url("topic") == "topics/index.html"
     assert urls.feed_url("orgs/berkeley.html") == "orgs/berkeley.xml"
