@@ -15,6 +15,7 @@ import importlib.util
 import logging
 import os
 import pickle
+import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,7 +25,8 @@ from typing import Any
 
 from builder.config import SiteConfig
 from builder.errors import display_path
-from builder.files import atomic_file, clear_temporary_files
+from builder.files import clear_temporary_files
+from builder.killpoint import kill_point
 from builder.listing import SNAPSHOT_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -211,19 +213,15 @@ def folder_tree(out: Path) -> list[tuple[str, Stat]]:
 
 @dataclass
 class Table:
-    """One table of the cache: a dict kept in one file, pruned to what the last run used.
-
-    The file is a run of pickled frames: the whole table, then the entries each later run
-    added or changed (so a build that adds 50 papers writes 50 entries, not 10,000). Once
-    unused entries or frames pile up, the next save writes the table anew, whole.
-    """
+    """One table of the cache: a dict, loaded whole on first use and pruned to what the last
+    run used. Its rows live in the cache's SQLite database; a save writes only the entries that
+    changed (so a build that adds 50 papers writes 50 rows, not 10,000)."""
 
     name: str
     data: dict[Any, Any] = field(default_factory=dict)
     used: set[Any] = field(default_factory=set)
     dirty: set[Any] = field(default_factory=set)  # put since the load
     whole: bool = False  # replaced, or never saved: the next save writes it whole
-    frames: int = 0  # frames in its file
 
     def get(self, key: Any) -> Any:
         """Return the entry for `key` (None when there is none), and keep it."""
@@ -248,23 +246,61 @@ class Table:
 # Tables of what was learnt from outside, not made by the builder's code: they outlive a change
 # of that code (what the API did not know when `fetch --resolve` asked).
 LASTING = frozenset({"resolve-misses"})
-# A table is written anew once this share of its entries went unused, or it has this many frames.
+# A save prunes a table's unused entries once they are this share of it.
 GARBAGE = 0.3
-FRAMES = 30
+DATABASE = "build.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, code TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    tbl TEXT NOT NULL,
+    key TEXT NOT NULL,  -- repr() of the entry's key: the same for equal keys
+    item BLOB NOT NULL,  -- pickle of (key, value)
+    PRIMARY KEY (tbl, key)
+);
+"""
+
+
+def _row_key(key: Any) -> str:
+    """The text a key is stored under (keys are strings, numbers and tuples of them)."""
+    return repr(key)
 
 
 class BuildCache:
-    """The `.cache/` folder: tables loaded on first use and saved at the end.
-
-    A save writes a whole table to a temporary file renamed over the old one, or appends one
-    frame; a frame cut short by a kill is dropped on load (and the table then written whole).
-    """
+    """The `.cache/` folder: tables in one SQLite database (`build.sqlite`), loaded on first use
+    and saved at the end, each save one transaction: a save killed midway leaves the tables as
+    the last whole save left them. Inspect it with `sqlite3 .cache/build.sqlite`."""
 
     def __init__(self, folder: Path | None, code: str | None = None) -> None:
         self.folder = folder
         self.code = code or code_version()
         self.tables: dict[str, Table] = {}
         self.frozen = False  # a build with nothing to do saves nothing
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """Open the database (once); a broken one is set aside and started afresh."""
+        if self._db is not None or self.folder is None:
+            return self._db
+        path = self.folder / DATABASE
+        for attempt in (1, 2):
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, isolation_level=None)
+                db.execute("PRAGMA synchronous=NORMAL")  # a lost save only costs time
+                db.executescript(SCHEMA)
+                db.execute("SELECT count(*) FROM tables").fetchone()
+                self._db = db
+                return db
+            except sqlite3.DatabaseError as error:  # not a database, or a damaged one
+                log.debug("cache %s unreadable (%s); starting it afresh", path, error)
+                if attempt == 2:
+                    return None
+                for suffix in ("", "-journal"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            except OSError as error:
+                log.info("cache not kept in %s: %s", display_path(self.folder), error)
+                return None
+        return None
 
     def table(self, name: str) -> Table:
         """Return a table, loading it on first use (empty when missing, broken or stale)."""
@@ -272,35 +308,32 @@ class BuildCache:
             self.tables[name] = self._load(name)
         return self.tables[name]
 
-    def _path(self, name: str) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{name}.pickle"
-
     def _load(self, name: str) -> Table:
-        table = Table(name, whole=True)
-        if self.folder is None:
-            return table
+        db = self._connect()
+        if db is None:
+            return Table(name, whole=True)
         try:
-            with open(self._path(name), "rb") as f:
-                code, data = pickle.load(f)
-                if (code != self.code and name not in LASTING) or not isinstance(data, dict):
-                    return table
-                frames = 1
-                while True:
-                    try:
-                        data.update(pickle.load(f))
-                    except EOFError:
-                        break
-                    except Exception:  # a frame cut short: drop it, write the table anew
-                        frames = FRAMES
-                        break
-                    frames += 1
-        except FileNotFoundError:
-            return table
+            row = db.execute("SELECT code FROM tables WHERE name = ?", (name,)).fetchone()
+            if row is None or (row[0] != self.code and name not in LASTING):
+                return Table(name, whole=True)
+            rows = db.execute("SELECT item FROM entries WHERE tbl = ?", (name,))
+            data = dict(pickle.loads(item) for (item,) in rows)
         except Exception as error:  # a broken cache only costs time
             log.debug("cache %s unreadable (%s); starting it afresh", name, error)
-            return table
-        return Table(name, data, frames=frames)
+            if isinstance(error, sqlite3.DatabaseError):
+                self._reset()
+            return Table(name, whole=True)
+        return Table(name, data)
+
+    def _reset(self) -> None:
+        """Set a damaged database aside: the next use starts a new one, into which every table
+        loaded so far is written whole."""
+        self.close()
+        if self.folder is not None:
+            for suffix in ("", "-journal"):
+                Path(f"{self.folder / DATABASE}{suffix}").unlink(missing_ok=True)
+        for table in self.tables.values():
+            table.whole = True
 
     def save(self) -> None:
         """Write every table that changed or lost entries; never fail the build for it."""
@@ -316,31 +349,68 @@ class BuildCache:
             self._save(table)
 
     def _save(self, table: Table) -> None:
-        """Write a table whole, or append a frame of what changed, or leave it."""
-        assert self.folder is not None
-        unused = len(table.data) - len(table.used & table.data.keys())
-        if not (table.whole or table.dirty or unused or table.frames >= FRAMES):
-            return
-        path = self._path(table.name)
+        """Write what changed in a table, in one transaction, or leave it."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            whole = (
-                table.whole or table.frames >= FRAMES or unused > GARBAGE * max(1, len(table.data))
-            )
-            if whole:
-                self._write_whole(table, path)
-            elif table.dirty:
-                with open(path, "ab") as f:
-                    frame = {k: table.data[k] for k in table.dirty}
-                    pickle.dump(frame, f, protocol=pickle.HIGHEST_PROTOCOL)
-        except OSError as error:
-            log.info("cache %s not saved in %s: %s", table.name, display_path(path), error)
+            self._write(table)
+        except sqlite3.DatabaseError as error:  # damaged: start a new database, once
+            log.debug("cache %s unwritable (%s); starting it afresh", table.name, error)
+            self._reset()
+            try:
+                self._write(table)
+            except sqlite3.Error as again:
+                log.info("cache %s not saved: %s", table.name, again)
 
-    def _write_whole(self, table: Table, path: Path) -> None:
-        """Write a table's used entries as its only frame, whole or not at all."""
-        keep = {k: v for k, v in table.data.items() if k in table.used}
-        with atomic_file(path, durable=False) as f:
-            pickle.dump((self.code, keep), f, protocol=pickle.HIGHEST_PROTOCOL)
+    def _write(self, table: Table) -> None:
+        unused = table.data.keys() - table.used
+        prune = len(unused) > GARBAGE * max(1, len(table.data))
+        if not (table.whole or table.dirty or prune):
+            return
+        db = self._connect()
+        if db is None:
+            return
+        name = table.name
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            if table.whole:
+                db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
+                keys: Iterable[Any] = table.used & table.data.keys()
+            else:
+                keys = table.dirty & table.data.keys()
+                if prune:
+                    db.executemany(
+                        "DELETE FROM entries WHERE tbl = ? AND key = ?",
+                        [(name, _row_key(k)) for k in unused],
+                    )
+            db.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                [
+                    (name, _row_key(k), pickle.dumps((k, table.data[k]), pickle.HIGHEST_PROTOCOL))
+                    for k in keys
+                ],
+            )
+            db.execute("INSERT OR REPLACE INTO tables VALUES (?, ?)", (name, self.code))
+            kill_point("cache-saving")
+            db.execute("COMMIT")
+        except (sqlite3.Error, OSError) as error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.DatabaseError) and not isinstance(
+                error, sqlite3.OperationalError
+            ):
+                raise
+            log.info("cache %s not saved in %s: %s", name, display_path(self.folder), error)
+            return
+        table.dirty.clear()
+        table.whole = False
+        if prune:
+            for key in unused:
+                del table.data[key]
+
+    def close(self) -> None:
+        """Close the database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def clean(self) -> None:
         """Remove the temporary files of cache writes that were killed midway."""

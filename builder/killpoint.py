@@ -13,6 +13,8 @@ The points (each named where it is called):
   the old site is renamed away and the new one not yet renamed into place.
 - `temp-written` (`files.atomic_file`): a temporary file is written whole, not yet moved in.
 - `paper-written` (`store.write_papers`): one more paper file is created or updated.
+- `cache-saving` (`cache.BuildCache`): a table's rows are written, its transaction not
+  committed.
 """
 
 from __future__ import annotations

@@ -289,12 +289,9 @@ def test_a_change_within_the_same_clock_tick_is_still_seen(
 
 def test_a_broken_cache_only_costs_time(project: Path, fresh) -> None:
     before = file_hashes(project / "output")
-    tables = list((project / ".cache").glob("*.pickle"))
-    assert len(tables) >= 6
-    for i, table in enumerate(tables):
-        table.write_bytes(
-            b"not a pickle" if i % 2 else table.read_bytes()[: table.stat().st_size // 2]
-        )
+    database = project / ".cache" / "build.sqlite"
+    assert database.stat().st_size > 100_000
+    database.write_bytes(database.read_bytes()[: database.stat().st_size // 2])
     original = (project / DEI).read_text()
     (project / DEI).write_text(original + "\nA note by hand.\n")
     run(project)
@@ -318,28 +315,37 @@ def test_tables_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
     assert BuildCache(tmp_path, code="other").table("t").data == {}
 
 
-def test_tables_grow_by_frames_and_a_cut_frame_is_dropped(tmp_path: Path) -> None:
+def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
     cache = BuildCache(tmp_path)
     cache.table("t").put("a", 1)
+    cache.table("t").put(("k", "k"), [2])
     cache.save()
-    size = (tmp_path / "t.pickle").stat().st_size
+    cache.close()
     again = BuildCache(tmp_path)
-    table = again.table("t")
-    assert table.get("a") == 1
-    table.put("b", 2)
+    assert again.table("t").data == {"a": 1, ("k", "k"): [2]}
+    again.table("t").get("a")
+    again.table("t").get(("k", "k"))
+    again.table("t").put("b", 3)
     again.save()
-    assert (tmp_path / "t.pickle").stat().st_size > size  # appended, not rewritten
-    third = BuildCache(tmp_path)
-    assert third.table("t").data == {"a": 1, "b": 2} and third.table("t").frames == 2
-    # A save killed midway leaves half a frame: the rest of the table still loads.
-    with open(tmp_path / "t.pickle", "ab") as f:
-        f.write(b"\x80\x05\x95 cut short")
-    fourth = BuildCache(tmp_path)
-    assert fourth.table("t").data == {"a": 1, "b": 2}
-    fourth.table("t").get("a")
-    fourth.table("t").get("b")
-    fourth.save()  # written whole again
-    assert BuildCache(tmp_path).table("t").frames == 1
+    again.close()
+    rows = sqlite3.connect(tmp_path / "build.sqlite").execute("SELECT key FROM entries")
+    assert sorted(k for (k,) in rows) == ["'a'", "'b'", "('k', 'k')"]
+    # A save killed inside its transaction (SIGKILL: no clean-up at all) changes nothing.
+    script = (
+        "import sys; from pathlib import Path; from builder.cache import BuildCache\n"
+        "c = BuildCache(Path(sys.argv[1]))\n"
+        "t = c.table('t'); t.put('a', 'new'); t.put('c', 4); c.save()\n"
+    )
+    env = {**os.environ, "PAPER_DIGEST_KILL_AT": "cache-saving"}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, cwd=REPO)
+    assert done.returncode == -9
+    assert BuildCache(tmp_path).table("t").data == {"a": 1, "b": 3, ("k", "k"): [2]}
 
 
 def test_a_file_removed_from_the_site_comes_back_on_the_next_build(project: Path) -> None:
