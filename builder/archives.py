@@ -74,6 +74,17 @@ class Pagination:
             for num in self.iter_pages()
         )
 
+    def pager(self) -> Pager:
+        """What a page's pager shows (and nothing that changes as the archive grows)."""
+        return Pager(
+            self.page,
+            self.latest,
+            self.page_count > 1,
+            self.links(),
+            self.url(self.prev_num) if self.has_prev else None,
+            self.url(self.next_num) if self.has_next else None,
+        )
+
     def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
         """Yield page numbers to link, newest first, None where a run of pages is left out."""
         last = 0
@@ -83,6 +94,19 @@ class Pagination:
                     yield None
                 yield num
                 last = num
+
+
+@dataclass(frozen=True)
+class Pager:
+    """The pager of one archive page: its number, whether it is the newest, the links around
+    it (label, site path or None for a gap, current) and its newer and older pages."""
+
+    page: int
+    latest: bool
+    several: bool  # the archive has more than one page
+    links: tuple[tuple[str, str | None, bool], ...]
+    newer: str | None
+    older: str | None
 
 
 @dataclass(frozen=True)
@@ -113,8 +137,8 @@ class DayPage:
 
     day: Day
     dest: str
-    newer: Day | None
-    older: Day | None
+    newer: dt.date | None  # the next listing day with papers
+    older: dt.date | None
 
     @property
     def month(self) -> str:
@@ -135,8 +159,8 @@ def day_pages(papers: Sequence[Paper]) -> list[DayPage]:
         DayPage(
             day,
             day_url(day.day),
-            days[i - 1] if i > 0 else None,
-            days[i + 1] if i + 1 < len(days) else None,
+            days[i - 1].day if i > 0 else None,
+            days[i + 1].day if i + 1 < len(days) else None,
         )
         for i, day in enumerate(days)
         if day.day is not None
@@ -148,7 +172,7 @@ class Digest:
     """The front page: the newest whole listing days, and the day before them."""
 
     days: tuple[Day, ...]
-    older: Day | None
+    older: dt.date | None  # the listing day before them
     dest: str = HOME
 
 
@@ -161,7 +185,7 @@ def digest(papers: Sequence[Paper], page_size: int) -> Digest:
     while shown < len(days) and (count < page_size or shown == 0):
         count += len(days[shown].papers)
         shown += 1
-    older = next((d for d in days[shown:] if d.day is not None), None)
+    older = next((d.day for d in days[shown:] if d.day is not None), None)
     return Digest(tuple(days[:shown]), older)
 
 
@@ -174,6 +198,26 @@ class Archive:
     title: str
     papers: tuple[Paper, ...]
     dest: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """What names an archive on its pages and in its index: kind, key, title, URL, and (in the
+    index and on its own page only) how many papers it holds."""
+
+    kind: str
+    key: str
+    title: str
+    dest: str
+    count: int | None = None
+
+    @staticmethod
+    def of(archive: Archive | None, counted: bool = False) -> Head | None:
+        """The head of an archive (None for none)."""
+        if archive is None:
+            return None
+        count = len(archive.papers) if counted else None
+        return Head(archive.kind, archive.key, archive.title, archive.dest, count)
 
 
 @dataclass(frozen=True)

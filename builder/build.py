@@ -35,7 +35,7 @@ from builder.cache import (
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
 from builder.files import clear_temporary_siblings
-from builder.write import check_output, finish_swap
+from builder.write import Moves, apply_moves, check_output
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
@@ -373,6 +373,33 @@ class State:
         return settled(stats, time.time_ns())
 
 
+class CacheJournal:
+    """The journal of a build's moves into the site, kept in the build cache."""
+
+    TABLE = "journal"
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+
+    def begin(self, moves: Moves) -> None:
+        """Record the moves (saved at once, in one transaction) before the first."""
+        self.cache.table(self.TABLE).replace({"moves": moves})
+        self.cache.release(self.TABLE)
+
+    def end(self) -> None:
+        """Forget the moves, all made."""
+        self.cache.table(self.TABLE).replace({})
+        self.cache.release(self.TABLE)
+
+    def finish(self) -> None:
+        """Complete the moves a killed build recorded and did not end."""
+        moves = self.cache.table(self.TABLE).get("moves")
+        if moves is not None:
+            log.info("completing the moves of a build that was stopped midway through them")
+            apply_moves(moves)
+            self.end()
+
+
 def read_state(config: SiteConfig, cache: BuildCache) -> State:
     """Stat every input, and every folder of the current site."""
     return State(read_inputs(config, config.themes, cache.code), folder_tree(config.output))
@@ -381,7 +408,7 @@ def read_state(config: SiteConfig, cache: BuildCache) -> State:
 def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     """Build without taking the lock (the caller holds it)."""
     started = time.perf_counter()
-    finish_swap(config.output.resolve())  # what a build killed midway through a swap began
+    CacheJournal(cache).finish()  # the moves a build killed midway through them began
     table = cache.table("state")
     state = read_state(config, cache)
     last = table.get("build")
@@ -541,7 +568,7 @@ def _plan_and_write(
             more_written, more_linked, more_stats = _render(more, staging, renderer, cards)
             kept, written, linked = kept + more_kept, written + more_written, linked + more_linked
             stats.update(more_stats)
-        staging.commit()
+        staging.commit((o.dest for o in plan), old_site, CacheJournal(cache))
     finally:
         staging.close()
     stats.update(staging.stats)

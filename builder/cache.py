@@ -245,7 +245,8 @@ class Table:
 
 # Tables of what was learnt from outside, not made by the builder's code: they outlive a change
 # of that code (what the API did not know when `fetch --resolve` asked).
-LASTING = frozenset({"resolve-misses"})
+# The journal of a build's moves into the site outlives it too: the next build completes them.
+LASTING = frozenset({"resolve-misses", "journal"})
 # A save prunes a table's unused entries once they are this share of it.
 GARBAGE = 0.3
 DATABASE = "build.sqlite"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,16 +28,15 @@ def entry_id(paper: Paper, config: SiteConfig) -> str:
 
 
 def atom_feed(
-    papers: Sequence[Paper],
+    pages: Sequence[Any],
     config: SiteConfig,
-    page_of: Mapping[str, Any],
     path: str = urls.PAGES["feed"],
     html_page: str = urls.HOME,
     title: str | None = None,
 ) -> bytes:
-    """Render the Atom feed at site path `path` of `papers` (newest first): the feed of the
-    digest, or of an organization's or topic's page `html_page` named `title`; without
-    base_url, links are relative to the feed's folder."""
+    """Render the Atom feed at site path `path` of the papers' `pages` (newest first): the
+    feed of the digest, or of an organization's or topic's page `html_page` named `title`;
+    without base_url, links are relative to the feed's folder."""
     from feedgen.feed import FeedGenerator  # imported here: only a changed feed needs it
 
     base = config.base_url
@@ -55,11 +54,11 @@ def atom_feed(
     fg.link(href=urls.feed_link(base, path, html_page), rel="alternate", type="text/html")
     fg.language(config.language)
     fg.generator("paper-digest", version=__version__)
-    days = [page_of[p.slug].day for p in papers if page_of[p.slug].day]
+    days = [page.day for page in pages if page.day]
     # Never "now": the feed changes only when its papers do.
     fg.updated(_moment(max(days)) if days else _moment(dt.date(1970, 1, 1)))
-    for paper in papers:
-        page = page_of[paper.slug]
+    for page in pages:
+        paper = page.paper
         entry = fg.add_entry(order="append")
         entry.id(entry_id(paper, config))
         entry.title(paper.title)

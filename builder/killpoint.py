@@ -6,11 +6,10 @@ it kills itself with SIGKILL, as a power cut or the OOM killer would: no `finall
 the disk exactly as that moment left it. Unset, a point costs one environment lookup.
 
 The points (each named where it is called):
-- `rendered` (`write.Staging.commit`): every file of the new site is in the staging folder,
-  the old site is untouched, the swap has not begun.
-- `swap` (`write.Staging.commit`): midway through the swap; with renameat2, the folders are
-  exchanged and the old site (now in the staging folder's place) is not yet removed; without it,
-  the old site is renamed away and the new one not yet renamed into place.
+- `rendered` (`write.Staging.commit`): every changed file of the new site is in the staging
+  folder, the site is untouched, no move has begun.
+- `moving` (`write.apply_moves`): the first changed file is moved into the site, the others not
+  yet (the moves are in the journal: the next build completes them).
 - `temp-written` (`files.atomic_file`): a temporary file is written whole, not yet moved in.
 - `paper-written` (`store.write_papers`): one more paper file is created or updated.
 - `cache-saving` (`cache.BuildCache`): a table's rows are written, its transaction not

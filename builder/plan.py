@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from builder import library
 from builder.archives import (
     Archive,
-    ArchivePage,
+    Head,
     day_pages,
     digest,
     group_days,
@@ -24,7 +25,7 @@ from builder.archives import (
     paginate_archive,
     topic_archives,
 )
-from builder.cache import key_of, sha
+from builder.cache import sha
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.feed import Feed
@@ -51,11 +52,6 @@ __all__ = ["Output", "plan_site"]
 log = logging.getLogger(__name__)
 
 
-def _ids(papers: Sequence[Paper], page_of: dict[str, PaperPage]) -> tuple[str, ...]:
-    """The content ids of papers, in order: what a page that lists them shows."""
-    return tuple(page_of[p.slug].id for p in papers)
-
-
 def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Renderer) -> list[Output]:
     """List every file of the site (but the search files) with its key, rendering none yet;
     `prepared` are the papers' pages, newest first."""
@@ -75,7 +71,7 @@ def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Rendere
     for kind, group in archives.items():
         plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
     plan += _feed_outputs(render, archives, config)
-    plan += _overview_outputs(render, trends(papers, topics), tops)
+    plan += _overview_outputs(render, trends(papers, topics), tops, len(papers))
     plan += _data_outputs(render, prepared, config)
     plan += _library_outputs(render, bibs)
     plan += _site_outputs(render, papers, config, plan)
@@ -102,26 +98,24 @@ def _static_outputs(config: SiteConfig) -> list[Output]:
 def _digest_outputs(render: Renderer, papers: Sequence[Paper], page_size: int) -> list[Output]:
     """Plan the front page (the newest listing days) and a page per listing day."""
     front = digest(papers, page_size)
-    key = key_of(
-        render.base,
-        "digest",
-        len(papers),
-        tuple((d.day, _ids(d.papers, render.page_of)) for d in front.days),
-        front.older and front.older.day,
-    )
-    make = partial(render, "index.html", front.dest, "digest", digest=front)
-    outputs = [Output(front.dest, key, make)]
-    for page in day_pages(papers):
-        key = key_of(
-            render.base,
-            "day",
-            page.dest,
-            _ids(page.day.papers, render.page_of),
-            tuple(d and (d.day, len(d.papers)) for d in (page.newer, page.older)),
-        )
-        make = partial(render, "day.html", page.dest, "digest", page=page)
-        outputs.append(Output(page.dest, key, make))
+    outputs = [
+        render.page("index.html", front.dest, "digest", digest=front, paper_count=len(papers))
+    ]
+    outputs += [render.page("day.html", p.dest, "digest", page=p) for p in day_pages(papers)]
     return outputs
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another page: where, and its title."""
+
+    url: str
+    title: str
+
+    @staticmethod
+    def to(page: PaperPage | None) -> Link | None:
+        """The link to a paper's page (None for none)."""
+        return Link(page.url, page.paper.title) if page else None
 
 
 def _paper_outputs(
@@ -129,7 +123,6 @@ def _paper_outputs(
 ) -> tuple[list[Output], dict[str, str]]:
     """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
     beside it; return them and the BibTeX entries by slug."""
-    page_of = render.page_of
     by_capture = sorted((page.paper for page in prepared), key=capture_order)
     keys = cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
     outputs = []
@@ -137,33 +130,23 @@ def _paper_outputs(
     for i, page in enumerate(prepared):
         newer = prepared[i - 1] if i > 0 else None
         older = prepared[i + 1] if i + 1 < len(prepared) else None
-        shown = [page_of[s] for s, _ in render.related.get(page.paper.slug, ())]
-        around = tuple((p.url, p.paper.title) for p in shown)
         entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
         bibs[page.paper.slug] = entry
-        key = key_of(
-            render.base, "paper", page.id, newer and newer.id, older and older.id, around, entry
-        )
-        make = partial(_paper_page, render, page, newer, older, entry)
-        outputs.append(Output(page.url, key, make))
+        outputs.append(_paper_page(render, page, newer, older, entry))
         bib = bib_url(page.url)
         outputs.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
     return outputs, bibs
 
 
-def _overview_outputs(render: Renderer, shown: list[Trend], tops: TopPapers) -> list[Output]:
+def _overview_outputs(
+    render: Renderer, shown: list[Trend], tops: TopPapers, count: int
+) -> list[Output]:
     """Plan trends.html and top.html."""
-    lists = (tops.all_time, *tops.months, *tops.weeks)
-    top_key = key_of(
-        render.base, "top", tuple((t.title, _ids(t.papers, render.page_of)) for t in lists)
-    )
+    trends_key = render.key("trends.html", PAGES["trends"], "trends", trends=shown, count=count)
     return [
-        Output(
-            PAGES["trends"],
-            key_of(render.base, "trends", shown),
-            partial(_trends_page, render, shown),
-        ),
-        Output(PAGES["top"], top_key, partial(render, "top.html", PAGES["top"], "top", tops=tops)),
+        # Keyed by the trends its charts are drawn from (drawing is a function of them alone).
+        Output(PAGES["trends"], trends_key, partial(_trends_page, render, shown, count)),
+        render.page("top.html", PAGES["top"], "top", tops=tops),
     ]
 
 
@@ -174,35 +157,25 @@ def _site_outputs(
     hosts look for."""
     from builder.feed import atom_feed  # feedgen itself loads only when a feed is made
 
-    base = render.base
-    newest = papers[: config.feed_size]
+    newest = [render.page_of[p.slug] for p in papers[: config.feed_size]]
     outputs = [
-        Output(
-            PAGES["search"],
-            key_of(base, "search", len(papers)),
-            partial(render, "search.html", PAGES["search"], "search"),
-        ),
-        Output(PAGES["404"], key_of(base, "404"), partial(render, "404.html", PAGES["404"], "404")),
-        Output(
-            PAGES["feed"],
-            key_of(base, "feed", _ids(newest, render.page_of)),
-            partial(atom_feed, newest, config, render.page_of),
-        ),
+        render.page("search.html", PAGES["search"], "search", paper_count=len(papers)),
+        render.page("404.html", PAGES["404"], "404"),
+        render.made(PAGES["feed"], atom_feed, newest, config),
     ]
     html = [o.dest for o in planned + outputs if o.dest.endswith(".html")]
     outputs += _sitemaps(render, sorted(p for p in html if p != PAGES["404"]))
-    robots = partial(render, "robots.txt", PAGES["robots"], "")
-    outputs.append(Output(PAGES["robots"], key_of(base, "robots"), robots))
+    outputs.append(render.page("robots.txt", PAGES["robots"], ""))
     outputs.append(Output(PAGES["nojekyll"], "", partial(lambda: b"")))
     return outputs
 
 
-def _trends_page(render: Renderer, shown: list[Trend]) -> str:
+def _trends_page(render: Renderer, shown: list[Trend], count: int) -> str:
     """Render trends.html, drawing its charts."""
     from markupsafe import Markup
 
     charts = [(trend, Markup(draw(trend))) for trend in shown]
-    return render("trends.html", PAGES["trends"], "trends", charts=charts)
+    return render("trends.html", PAGES["trends"], "trends", charts=charts, paper_count=count)
 
 
 def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
@@ -222,10 +195,10 @@ def _paper_page(
     newer: PaperPage | None,
     older: PaperPage | None,
     entry: str = "",
-) -> str:
-    """Render one paper's page."""
+) -> Output:
+    """Plan one paper's page."""
     paper = page.paper
-    return render(
+    return render.page(
         "paper.html",
         page.url,
         "paper",
@@ -233,8 +206,8 @@ def _paper_page(
         bibtex=entry,
         bib=bib_url(page.url).split("/")[-1],
         links_out=links_out(paper),
-        newer=newer,
-        older=older,
+        newer=Link.to(newer),
+        older=Link.to(older),
         related=[render.page_of[s] for s, _ in render.related.get(paper.slug, ())],
         citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
     )
@@ -247,20 +220,17 @@ URLS_PER_SITEMAP = 5000
 
 def _sitemaps(render: Renderer, urls: list[str]) -> list[Output]:
     """Plan sitemap.xml: the URLs themselves, or an index of sitemaps/<n>.xml when many."""
-    base = render.base
     if len(urls) <= URLS_PER_SITEMAP:
-        make = partial(render, "sitemap.xml", PAGES["sitemap"], "", urls=urls)
-        return [Output(PAGES["sitemap"], key_of(base, "sitemap", urls), make)]
+        return [render.page("sitemap.xml", PAGES["sitemap"], "", urls=urls)]
     outputs = []
     parts = []
     for n, start in enumerate(range(0, len(urls), URLS_PER_SITEMAP), start=1):
         dest = PAGES["sitemaps"].format(num=n)
-        chunk = urls[start : start + URLS_PER_SITEMAP]
-        make = partial(render, "sitemap.xml", dest, "", urls=chunk)
-        outputs.append(Output(dest, key_of(base, "sitemap", chunk), make))
+        outputs.append(
+            render.page("sitemap.xml", dest, "", urls=urls[start : start + URLS_PER_SITEMAP])
+        )
         parts.append(dest)
-    make = partial(render, "sitemap-index.xml", PAGES["sitemap"], "", parts=parts)
-    outputs.append(Output(PAGES["sitemap"], key_of(base, "sitemap-index", parts), make))
+    outputs.append(render.page("sitemap-index.xml", PAGES["sitemap"], "", parts=parts))
     return outputs
 
 
@@ -273,90 +243,38 @@ def _archive_outputs(
 ) -> list[Output]:
     """Plan one kind of archive: its pages and the index listing them all."""
     section = SECTIONS[kind]
-    base = render.base
     outputs = []
     for i, archive in enumerate(archives):
         # Months link to the month before and after; the others have no order to walk.
         newer = archives[i - 1] if kind == "month" and i > 0 else None
         older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
-        around = tuple((a.dest, a.title) if a else None for a in (newer, older))
         top = (tops or {}).get(archive.key) if kind == "month" else None
         feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
-        feed_of = feed if kind != "month" else None
         for listing in paginate_archive(archive, page_size):
-            shown = top if listing.pagination.latest else None
-            outputs.append(
-                _archive_output(render, section, listing, newer, older, around, shown, feed_of)
+            latest = listing.pagination.latest
+            # The newest page shows the archive's count, its top papers and its days; the
+            # numbered pages only their own papers and their pager, so they seldom change.
+            days = None
+            if latest and kind == "month":
+                days = tuple((d.day, len(d.papers)) for d in group_days(archive.papers) if d.day)
+            page = render.page(
+                "archive.html",
+                listing.dest,
+                section,
+                archive=Head.of(archive, counted=latest),
+                pagination=listing.pagination.pager(),
+                papers=listing.papers,
+                newer=Head.of(newer),
+                older=Head.of(older),
+                top=top if latest else None,
+                feed=feed if kind != "month" else None,
+                days=days,
             )
+            outputs.append(page)
     index = index_url(kind)
-    summary = tuple((a.dest, a.title, len(a.papers)) for a in archives)
-    outputs.append(
-        Output(
-            index,
-            key_of(base, "index", index, summary),
-            partial(render, f"{section}.html", index, section, archives=archives),
-        )
-    )
+    heads = [Head.of(a, counted=True) for a in archives]
+    outputs.append(render.page(f"{section}.html", index, section, archives=heads))
     return outputs
-
-
-def _archive_output(
-    render: Renderer,
-    section: str,
-    listing: ArchivePage,
-    newer: Archive | None,
-    older: Archive | None,
-    around: tuple,
-    top: TopList | None = None,
-    feed: Feed | None = None,
-) -> Output:
-    archive = listing.archive
-    pagination = listing.pagination
-    # The newest page shows the whole archive's count, its top papers and its days; the
-    # numbered pages only their own papers and the pager around them, so they seldom change.
-    latest = (
-        (
-            len(archive.papers),
-            pagination.page_count,
-            _ids(top.papers, render.page_of) if top else None,
-            tuple((d.day, len(d.papers)) for d in group_days(archive.papers))
-            if archive.kind == "month"
-            else None,
-        )
-        if pagination.latest
-        else None
-    )
-    key = key_of(
-        render.base,
-        "archive",
-        listing.dest,
-        archive.kind,
-        archive.key,
-        archive.title,
-        pagination.page,
-        pagination.links(),
-        _ids(listing.papers, render.page_of),
-        around,
-        feed,
-        latest,
-    )
-    return Output(
-        listing.dest,
-        key,
-        partial(
-            render,
-            "archive.html",
-            listing.dest,
-            section,
-            archive=archive,
-            pagination=listing.pagination,
-            papers=listing.papers,
-            newer=newer,
-            older=older,
-            top=top,
-            feed=feed,
-        ),
-    )
 
 
 def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
@@ -364,14 +282,32 @@ def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
     titles = {slug: page.paper.title for slug, page in render.page_of.items()}
     grouped = library.entries(titles, bibs, render.related)
     chunks = len(grouped)
-    outputs = []
-    for number, papers in grouped.items():
-        key = key_of(render.base, "library", number, chunks, papers)
-        make = partial(library.script, number, chunks, papers)
-        outputs.append(Output(f"{library.FOLDER}{number}.js", key, make))
-    page = partial(render, "saved.html", PAGES["saved"], "saved", chunks=chunks)
-    outputs.append(Output(PAGES["saved"], key_of(render.base, "saved", chunks), page))
+    outputs = [
+        render.made(f"{library.FOLDER}{number}.js", library.script, number, chunks, papers)
+        for number, papers in grouped.items()
+    ]
+    outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
     return outputs
+
+
+def _records(pages: Sequence[PaperPage], base_url: str) -> list[dict]:
+    from builder import data
+
+    return [data.record(page.paper, published(base_url, page.url)) for page in pages]
+
+
+def data_json(pages: Sequence[PaperPage], base_url: str) -> bytes:
+    """One data file as JSON."""
+    from builder import data
+
+    return data.to_json(_records(pages, base_url))
+
+
+def data_csv(pages: Sequence[PaperPage], base_url: str) -> bytes:
+    """One data file as CSV."""
+    from builder import data
+
+    return data.to_csv(_records(pages, base_url))
 
 
 def _data_outputs(
@@ -380,26 +316,19 @@ def _data_outputs(
     """Plan the data files: JSON and CSV per month of listing, their schema and their index."""
     from builder import data
 
-    def records(papers: list[Paper]) -> list[dict]:
-        return [
-            data.record(p, published(config.base_url, render.page_of[p.slug].url)) for p in papers
-        ]
-
     groups = data.by_month([page.paper for page in prepared])
     months = sorted(groups, key=lambda m: (m is None, m or ""))
     outputs = []
     counts = []
     for month in months:
         for part, papers in data.parts(groups[month]):
-            key = key_of(render.base, "data", month, part, _ids(papers, render.page_of))
             stem = f"data/{data.file_stem(month, part)}"
-            outputs.append(Output(f"{stem}.json", key, lambda p=papers: data.to_json(records(p))))
-            outputs.append(Output(f"{stem}.csv", key, lambda p=papers: data.to_csv(records(p))))
+            pages = [render.page_of[p.slug] for p in papers]
+            outputs.append(render.made(f"{stem}.json", data_json, pages, config.base_url))
+            outputs.append(render.made(f"{stem}.csv", data_csv, pages, config.base_url))
             counts.append((month, part, len(papers)))
-    total = len(prepared)
-    index_key = key_of(render.base, "data-index", counts)
-    outputs.append(Output(data.INDEX_PATH, index_key, partial(data.index, counts, total)))
-    outputs.append(Output(data.SCHEMA_PATH, key_of(render.base, "schema"), data.schema))
+    outputs.append(render.made(data.INDEX_PATH, data.index, counts, len(prepared)))
+    outputs.append(render.made(data.SCHEMA_PATH, data.schema))
     return outputs
 
 
@@ -414,22 +343,10 @@ def _feed_outputs(
     for kind in ("org", "topic"):
         for archive in archives[kind]:
             feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
-            newest = archive.papers[: config.feed_size]
-            make = partial(
-                atom_feed, newest, config, render.page_of, feed.path, archive.dest, archive.title
-            )
-            key = key_of(render.base, "feed", feed, _ids(newest, render.page_of))
-            outputs.append(Output(feed.path, key, make))
+            newest = [render.page_of[p.slug] for p in archive.papers[: config.feed_size]]
+            args = (newest, config, feed.path, archive.dest, archive.title)
+            outputs.append(render.made(feed.path, atom_feed, *args))
             feeds.append(feed)
-    listed = tuple(feeds)
-    outputs.append(
-        Output(
-            PAGES["feeds"],
-            key_of(render.base, "feeds", listed),
-            partial(render, "feeds.html", PAGES["feeds"], "feeds", feeds=feeds),
-        )
-    )
-    outputs.append(
-        Output(PAGES["opml"], key_of(render.base, "opml", listed), partial(opml, feeds, config))
-    )
+    outputs.append(render.page("feeds.html", PAGES["feeds"], "feeds", feeds=feeds))
+    outputs.append(render.made(PAGES["opml"], opml, feeds, config))
     return outputs

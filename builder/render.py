@@ -1,16 +1,17 @@
 """Render pages with Jinja2: the environment, its filters, and the Renderer every page goes
 through (cards and rows rendered once per paper). What the site holds is planned in plan.py.
 
-Templates see only what is passed to them (never every paper), which keeps the keys of
-plan.py honest.
+Templates see only what is passed to them (never every paper), and a page's key is derived
+from exactly that (`Renderer.key`): a page whose context did not change is not rendered again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from builder.archives import group_days
 from builder.cache import Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
-from builder.models import Paper, capture_moment, capture_text
+from builder.models import Output, Paper, capture_moment, capture_text
 from builder.prepare import PaperPage, byline
 from builder.workers import fork_map
 
@@ -204,7 +205,7 @@ class Renderer:
         self.related = related or {}
         self.env = make_environment(config)
         self.page_of = page_of  # every paper's page, by slug
-        self.paper_count = len(page_of)
+        self._digests: dict[int, tuple[Any, str]] = {}
         self.base = base
         self.cards = cards
         self.new_cards: dict[tuple[str, str, str], str] = {}
@@ -268,6 +269,49 @@ class Renderer:
             html = self._item_html(kind, root, page, heading)
         return Markup(html)
 
+    def digest(self, value: Any) -> str:
+        """Hash a value a page is made from: a paper (its page) by its content id, records
+        by their fields, lists by their items, plain values as they are. Each object is hashed
+        once per build (a paper list shared by many pages costs one pass)."""
+        if value is None or isinstance(value, (str, int, float, dt.date)):
+            return repr(value)  # (Markup is a str; a datetime a date)
+        if isinstance(value, SiteConfig):
+            return "config"  # in `base` already, with paths as the project sees them
+        known = self._digests.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        if isinstance(value, PaperPage):
+            found = "page:" + value.id
+        elif isinstance(value, Paper):
+            found = "page:" + self.page_of[value.slug].id
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            parts = [self.digest(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            found = sha(f"{type(value).__qualname__}({','.join(parts)})".encode())
+        elif isinstance(value, (tuple, list)):
+            found = sha(f"[{','.join(self.digest(v) for v in value)}]".encode())
+        elif isinstance(value, dict):
+            items = sorted((self.digest(k), self.digest(v)) for k, v in value.items())
+            found = sha(repr(items).encode())
+        else:
+            raise TypeError(f"a page cannot be keyed by a {type(value).__name__}: {value!r:.80}")
+        self._digests[id(value)] = (value, found)
+        return found
+
+    def key(self, template: str, path: str, section: str, **context: Any) -> str:
+        """The key of a page: what `__call__` renders it from (the template, its path and
+        section, its context) with the settings, theme and code (`base`), hashed."""
+        return key_of(self.base, template, path, section, self.digest(context))
+
+    def page(self, template: str, path: str, section: str, **context: Any) -> Output:
+        """A page of the site, keyed by exactly what it is rendered from."""
+        key = self.key(template, path, section, **context)
+        return Output(path, key, partial(self, template, path, section, **context))
+
+    def made(self, path: str, make: Callable[..., str | bytes], *args: Any) -> Output:
+        """A file made by a function of `args` (a feed, a data file), keyed by them."""
+        key = key_of(self.base, make.__module__, make.__qualname__, path, self.digest(args))
+        return Output(path, key, partial(make, *args))
+
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
         """Render `template` as the page at site path `path`."""
         root = urls.root_of(path)
@@ -277,7 +321,6 @@ class Renderer:
             path=path,
             section=section,
             canonical=urls.absolute(self.config.base_url, path),
-            paper_count=self.paper_count,
             card=partial(self.item, "card", root),
             row=partial(self.item, "row", root),
             **context,

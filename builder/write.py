@@ -1,21 +1,23 @@
-"""The only writer of the output folder: refuses dangerous targets and swaps the site in whole."""
+"""The only writer of the output folder: refuses dangerous targets, and moves changed files in
+one by one once every file is rendered, with a journal that completes a killed build's moves."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import contextlib
 import os
 import shutil
 import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from builder.errors import OutputError, display_path
-from builder.files import clear_temporary_siblings, dead_siblings, temporary_sibling
+from builder.files import clear_temporary_siblings, temporary_sibling
 from builder.killpoint import kill_point
 
 MARKER = ".paper-digest-output"
-MARKER_TEXT = "This folder is a site built by paper-digest; a build replaces it whole.\n"
+MARKER_TEXT = "This folder is a site built by paper-digest; a build rewrites what it holds.\n"
 
 
 def check_output(out: Path, protected: Iterable[Path], contents: Iterable[Path]) -> None:
@@ -52,20 +54,6 @@ def check_output(out: Path, protected: Iterable[Path], contents: Iterable[Path])
         )
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2); False where the system cannot."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
-
-
 def _same_bytes(old: Path, data: bytes) -> bool:
     """Tell whether the file at `old` holds exactly `data`."""
     try:
@@ -87,34 +75,73 @@ def plain_path(relative: str) -> str:
     return relative
 
 
-def finish_swap(out: Path) -> None:
-    """Complete the swap of a build killed midway through it, where folders cannot be exchanged
-    in one step: its old site was renamed away (`<out>.old-PID`) and its new one, whole, not
-    yet renamed into place (`<out>.tmp-PID`), so no site is at `out`."""
-    if out.exists():
-        return
-    for old, pid in dead_siblings(out, "old"):
-        new = temporary_sibling(out, "tmp", pid)
-        # The marker goes in before the swap begins: with it, the new site is whole. Without it
-        # (no such build of ours), the old site goes back: with no site at `out`, the swap had
-        # not ended, so nothing had begun to remove the old one.
-        os.rename(new if (new / MARKER).is_file() else old, out)
-        return
+@dataclass(frozen=True)
+class Moves:
+    """What a build moves into the site once every file is rendered: the files staged in
+    `staging` (paths relative to the site), and the site's files it no longer has. The build
+    records it (its journal) before the first move, so a build killed midway is completed by
+    the next one."""
+
+    out: str
+    staging: str
+    moved: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def apply_moves(moves: Moves) -> None:
+    """Move each staged file into the site, one atomic rename each (a reader sees the old file
+    or the new one, never half), then delete the removed files and the folders they leave
+    empty, then the staging folder. Safe to run again: a file already moved is skipped."""
+    made: set[str] = set()
+    for n, relative in enumerate(moves.moved):
+        source = os.path.join(moves.staging, relative)
+        target = os.path.join(moves.out, relative)
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            os.replace(source, target)
+        except FileNotFoundError:
+            continue  # moved by the build that began this
+        if n == 0:
+            kill_point("moving")
+    emptied: set[str] = set()
+    for relative in moves.removed:
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            os.unlink(os.path.join(moves.out, relative))
+            emptied.add(os.path.dirname(relative))
+    for folder in sorted(emptied, key=lambda f: -f.count("/")):
+        while folder:
+            try:
+                os.rmdir(os.path.join(moves.out, folder))
+            except OSError:
+                break  # not empty (or gone): its parents are not either
+            folder = os.path.dirname(folder)
+    shutil.rmtree(moves.staging, ignore_errors=True)
+
+
+class Journal(Protocol):
+    """Where the build records the moves it is about to make (the build state)."""
+
+    def begin(self, moves: Moves) -> None:
+        """Record the moves, durably, before the first."""
+
+    def end(self) -> None:
+        """Forget them, once all are made."""
 
 
 class Staging:
-    """A new site written into a sibling folder of the output, then swapped in whole.
-
-    Files whose bytes equal the current site's are hard-linked from it, not written again, and
-    `keep` carries a file over unchanged without reading it. Forked workers may `put` files
-    too: each call touches only its own path. `stats` records the stat of every file placed
-    (by this process), for the next build's no-op test.
+    """The files a build changes, written into a sibling folder of the site, then moved into
+    it one by one once all are rendered; the files it no longer has are then deleted. A file
+    whose bytes equal the site's is left in place, and `keep` leaves one without reading it.
+    Forked workers may `put` files too: each call touches only its own path. `stats` records
+    the stat of every file of the new site this process placed or left, for the next build.
     """
 
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        finish_swap(self.out)  # (the build did already; a Staging of its own must too)
         clear_temporary_siblings(self.out)
         self.previous = str(self.out) if (self.out / MARKER).is_file() else None
         self.tmp = temporary_sibling(self.out, "tmp")
@@ -132,21 +159,21 @@ class Staging:
         return os.path.join(self.root, relative)
 
     def put(self, relative: str, content: str | bytes) -> bool:
-        """Write one file; return True when it was linked from the current site instead."""
+        """Stage one file; return True when the site already has exactly these bytes (the file
+        is left as it is)."""
         plain_path(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
-        path = self._target(relative)
         if self.previous is not None:
-            old = Path(self.previous, relative)
-            if _same_bytes(old, data):
+            old = os.path.join(self.previous, relative)
+            if _same_bytes(Path(old), data):
                 try:
-                    os.link(old, path, follow_symlinks=False)
-                    st = os.stat(path)
-                    self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
-                    return True
+                    st = os.stat(old)
                 except OSError:
                     pass
-        with open(path, "wb") as f:
+                else:
+                    self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    return True
+        with open(self._target(relative), "wb") as f:
             f.write(data)
             f.flush()  # the size and time to record are those after the write
             st = os.fstat(f.fileno())
@@ -154,36 +181,42 @@ class Staging:
         return False
 
     def keep(self, relative: str, known: tuple[int, int, int]) -> bool:
-        """Carry the current site's file over as it is (its stat `known`); False when it cannot."""
+        """Leave the site's file as it is (its stat `known`); False when there is no site."""
         if self.previous is None:
             return False
         plain_path(relative)
-        try:
-            os.link(
-                os.path.join(self.previous, relative), self._target(relative), follow_symlinks=False
-            )
-        except OSError:
-            return False
         self.stats[relative] = known
         return True
 
-    def commit(self) -> None:
-        """Swap the new site in for the old one in one step where the system can."""
-        if not (self.tmp / MARKER).exists():
+    def commit(self, planned: Iterable[str], site: Iterable[str], journal: Journal) -> None:
+        """Move the staged files into the site and delete those of `site` (its files before)
+        that are not `planned` (the new site's); a first site is renamed into place whole."""
+        if self.previous is None:
             self.put(MARKER, MARKER_TEXT)
-        kill_point("rendered")
-        if self.out.exists():
-            if _exchange(self.tmp, self.out):
-                kill_point("swap")
-            else:
-                old = temporary_sibling(self.out, "old")
-                os.rename(self.out, old)
-                kill_point("swap")
-                os.rename(self.tmp, self.out)
-                self.tmp = old
-        else:
+            kill_point("rendered")
+            if self.out.is_dir():
+                self.out.rmdir()  # an empty folder (check_output refuses any other)
             os.rename(self.tmp, self.out)
+            self.tmp = temporary_sibling(self.out, "tmp")  # nothing left to remove
+            return
+        kept = {*planned, MARKER}
+        moved = []
+        for dirpath, _dirs, files in os.walk(self.root):
+            folder = os.path.relpath(dirpath, self.root)
+            for name in files:
+                moved.append(name if folder == "." else f"{folder}/{name}")
+        moves = Moves(
+            str(self.out),
+            self.root,
+            tuple(sorted(moved)),
+            tuple(sorted(f for f in site if f not in kept)),
+        )
+        kill_point("rendered")
+        if moves.moved or moves.removed:
+            journal.begin(moves)
+            apply_moves(moves)
+            journal.end()
 
     def close(self) -> None:
-        """Remove the temporary folder (after a commit: the old site)."""
+        """Remove the staging folder, if a commit left it (or none was made)."""
         shutil.rmtree(self.tmp, ignore_errors=True)

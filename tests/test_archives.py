@@ -78,7 +78,7 @@ def test_the_digest_shows_whole_newest_days_and_each_day_has_a_page() -> None:
     )
     front = digest(papers, 3)
     assert [d.day for d in front.days] == [D(2026, 1, 5), D(2026, 1, 4)]
-    assert front.older.day == D(2026, 1, 2)
+    assert front.older == D(2026, 1, 2)
     assert digest(papers, 100).older is None
     assert digest(papers, 1).days[0].day == D(2026, 1, 5) and len(digest(papers, 1).days) == 1
     pages = day_pages(papers)
@@ -88,8 +88,8 @@ def test_the_digest_shows_whole_newest_days_and_each_day_has_a_page() -> None:
         "days/2026-01-02.html",
         "days/2026-01-01.html",
     ]
-    assert pages[0].newer is None and pages[0].older.day == D(2026, 1, 4)
-    assert pages[2].newer.day == D(2026, 1, 4) and pages[2].month_title == "January 2026"
+    assert pages[0].newer is None and pages[0].older == D(2026, 1, 4)
+    assert pages[2].newer == D(2026, 1, 4) and pages[2].month_title == "January 2026"
     assert digest([], 30).days == () and day_pages([]) == []
 
 

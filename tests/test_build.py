@@ -23,7 +23,6 @@ from builder.killpoint import KILL_AT
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.text import title_key
-from builder.write import Staging
 from tests.conftest import LISTINGS, REPO, SEEDS, file_hashes, rendered_text, seed_entries
 
 
@@ -369,19 +368,10 @@ def test_a_theme_search_js_without_the_rules_mark_is_warned_about(
     assert (out / "assets" / "search.js").read_text() == "// an old copy, with rules of its own\n"
 
 
-NO_EXCHANGE = """import sys
-import builder.write
-builder.write._exchange = lambda a, b: False  # as on a system without renameat2
-from builder.__main__ import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def run_killed(point: str, *args: str, exchange: bool = True) -> None:
+def run_killed(point: str, *args: str) -> None:
     """Run the CLI in a process of its own that kills itself at `point`; check that it did."""
-    start = ["-m", "builder"] if exchange else ["-c", NO_EXCHANGE]
     done = subprocess.run(
-        [sys.executable, *start, *args],
+        [sys.executable, "-m", "builder", *args],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), KILL_AT: point},
         capture_output=True,
@@ -391,7 +381,7 @@ def run_killed(point: str, *args: str, exchange: bool = True) -> None:
     assert done.returncode == -signal.SIGKILL, f"not killed at {point}: {done.stderr}"
 
 
-def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
+def test_a_killed_build_leaves_every_file_whole_and_the_next_one_completes_it(
     tmp_path: Path, synthetic_corpus
 ) -> None:
     (tmp_path / "snapshots").mkdir()
@@ -408,35 +398,29 @@ def test_a_killed_build_leaves_the_whole_old_site_or_the_whole_new_one(
         build(load_config(tmp_path / f"{name}.yaml", {})[0])
         return file_hashes(out)
 
-    def build_killed(name: str, point: str, exchange: bool = True) -> None:
-        run_killed(point, "build", "--config", str(tmp_path / f"{name}.yaml"), exchange=exchange)
+    def build_killed(name: str, point: str) -> None:
+        run_killed(point, "build", "--config", str(tmp_path / f"{name}.yaml"))
 
-    def beside() -> list[tuple[str, dict[str, str]]]:
-        """The folders left beside the site (`site.tmp-PID`, `site.old-PID`): kind, files."""
-        return sorted((p.name[5:8], file_hashes(p)) for p in tmp_path.glob("site.*"))
+    def beside() -> list[str]:
+        """The folders left beside the site (`site.tmp-PID`)."""
+        return sorted(p.name[:8] for p in tmp_path.glob("site.*"))
 
     sites = {"b": build_now("b"), "a": build_now("a")}
     assert sites["a"] != sites["b"] and beside() == []
 
-    # Every page rendered: the new site whole beside the old one, which is untouched.
+    # Every page rendered, none moved in: the site untouched, the new files beside it.
     build_killed("b", "rendered")
     assert file_hashes(out) == sites["a"]
-    assert beside() == [("tmp", sites["b"])]
-    # Midway through the swap (renameat2): the new site in place, the old one whole beside it;
-    # what the killed build before left is gone.
-    build_killed("b", "swap")
-    assert file_hashes(out) == sites["b"]
-    assert beside() == [("tmp", sites["a"])]
-    # Midway through the swap where folders cannot be exchanged (two renames): no site in
-    # place for a moment, but the old one and the new one whole beside it.
-    build_killed("a", "swap", exchange=False)
-    assert not out.exists()
-    assert beside() == [("old", sites["b"]), ("tmp", sites["a"])]
-    # The next build completes that move before anything else, then clears what is left.
-    Staging(out).close()
-    assert file_hashes(out) == sites["a"]
+    assert beside() == ["site.tmp"]
+    # Midway through the moves: every file whole, the old site's or the new one's.
+    build_killed("b", "moving")
+    now = file_hashes(out)
+    assert now != sites["a"] and now != sites["b"]
+    assert all(digest in (sites["a"].get(f), sites["b"].get(f)) for f, digest in now.items())
+    # The next build completes those moves first (whichever site it builds), then its own.
+    assert build_now("b") == sites["b"]
     assert beside() == []
-    build_killed("b", "swap", exchange=False)
+    build_killed("a", "moving")
     assert build_now("a") == sites["a"]
     assert beside() == []
 

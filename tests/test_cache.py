@@ -58,7 +58,7 @@ def settle(root: Path) -> None:
 def copy_project(source: Path, dest: Path) -> None:
     """Copy a built project, its site's files as hard links (they keep their recorded stats)."""
     # Inputs and cache are copied: tests edit them in place. A build never writes into a site
-    # file (it writes a new site beside the old one and swaps it in), so links are safe.
+    # file (it renames a new file over it), so links are safe.
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(source, dest, symlinks=True, ignore=shutil.ignore_patterns("output"))
     shutil.copytree(source / "output", dest / "output", copy_function=os.link)
@@ -154,6 +154,14 @@ def hand_written(root: Path) -> None:
     os.utime(path, (written, written))  # the same file in every test: one build without cache
 
 
+def hand_written_bare(root: Path) -> None:
+    """A paper with a title alone: no date, organization or topic (counted on trends.html)."""
+    path = root / "papers" / "bare.md"
+    path.write_text("---\ntitle: A Bare Note\n---\nNothing but words.\n")
+    written = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (written, written))
+
+
 def theme_template(root: Path) -> None:
     theme = root / "theme"
     theme.mkdir()
@@ -203,6 +211,7 @@ CHANGES: dict[str, list[Callable[[Path], None]]] = {
     "hand_edit_breaking_the_file": [hand_edit_breaking_the_file],
     "delete_paper": [delete_paper],
     "hand_written": [hand_written],
+    "hand_written_bare": [hand_written_bare],
     "theme": [theme_template, theme_card, theme_static, remove_theme],
     "settings_page_size": [settings_page_size],
     "settings_topics": [settings_topics],
@@ -238,6 +247,23 @@ def contents(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
     }
+
+
+def test_every_page_that_counts_the_papers_counts_a_bare_hand_written_one(project: Path) -> None:
+    said = {
+        "trends.html": r"What the collection holds over time: (\d+) paper",
+        "search.html": r"Search all (\d+) papers",
+        "index.html": r"\. (\d+) papers",
+    }
+
+    def counts() -> set[int]:
+        out = project / "output"
+        return {int(re.search(p, (out / page).read_text()).group(1)) for page, p in said.items()}
+
+    (before,) = counts()
+    hand_written_bare(project)
+    run(project)
+    assert counts() == {before + 1}
 
 
 def test_with_the_cache_only_the_related_lists_may_differ(project: Path, fresh) -> None:

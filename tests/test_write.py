@@ -1,22 +1,37 @@
-"""The output writer: dangerous targets refused, the site swapped in whole."""
+"""The output writer: dangerous targets refused, changed files moved in, removed ones deleted."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from builder.errors import OutputError
-from builder.write import MARKER, Staging, check_output
+from builder.write import MARKER, Moves, Staging, apply_moves, check_output
 
 
 def guard(out: Path, root: Path) -> None:
     check_output(out, protected=[root], contents=[root / "content" / "papers"])
 
 
+class Journal:
+    """A journal kept in memory, as the build keeps it in its cache."""
+
+    def __init__(self) -> None:
+        self.moves: Moves | None = None
+
+    def begin(self, moves: Moves) -> None:
+        self.moves = moves
+
+    def end(self) -> None:
+        self.moves = None
+
+
 def write_site(files: dict[str, str | bytes], out: Path) -> tuple[int, int]:
-    """Stage `files` and swap them in as the build does; return (written, linked)."""
+    """Stage `files` and move them in as the build does; return (written, left as they were)."""
     written = linked = 0
+    before = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
     staging = Staging(out)
     try:
         for relative, content in sorted(files.items()):
@@ -24,7 +39,7 @@ def write_site(files: dict[str, str | bytes], out: Path) -> tuple[int, int]:
                 linked += 1
             else:
                 written += 1
-        staging.commit()
+        staging.commit(files, before, Journal())
     finally:
         staging.close()
     return written, linked
@@ -64,12 +79,13 @@ def test_new_empty_and_earlier_outputs_are_accepted(tmp_path: Path) -> None:
     guard(root / "output", root)
 
 
-def test_the_site_is_replaced_whole(tmp_path: Path) -> None:
+def test_the_new_site_has_exactly_the_new_files(tmp_path: Path) -> None:
     out = tmp_path / "output"
-    write_site({"index.html": "v1", "papers/a.html": "A", "gone.html": "x"}, out)
+    write_site({"index.html": "v1", "papers/a.html": "A", "gone.html": "x", "x/y/z.html": "z"}, out)
     write_site({"index.html": "v2", "papers/b.html": b"B"}, out)
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == [MARKER, "index.html", "papers/b.html"]
+    assert not (out / "x").exists()  # the folders removed files leave empty go too
     assert (out / "index.html").read_text() == "v2"
     assert [p.name for p in tmp_path.iterdir()] == ["output"]  # no temporary folder left
 
@@ -99,15 +115,36 @@ def test_paths_that_would_leave_the_site_are_refused(tmp_path: Path, bad: str) -
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted([MARKER, "index.html", "output"])
 
 
-def test_unchanged_files_are_hard_linked_from_the_last_site(tmp_path: Path) -> None:
+def test_unchanged_files_are_left_in_place_and_changed_ones_replaced_by_a_rename(
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "site"
     first = write_site({"a.html": "same", "b.html": "old"}, out)
-    inode = (out / "a.html").stat().st_ino
+    kept, replaced = (out / "a.html").stat().st_ino, (out / "b.html").stat().st_ino
+    old_b = tmp_path / "b-before.html"
+    os.link(out / "b.html", old_b)  # a reader holding the old file keeps it whole
     second = write_site({"a.html": "same", "b.html": "new"}, out)
     assert (first, second) == ((2, 0), (1, 1))
-    assert (out / "a.html").stat().st_ino == inode
-    assert (out / "a.html").stat().st_nlink == 1  # the old tree is gone
+    assert (out / "a.html").stat().st_ino == kept
+    assert (out / "b.html").stat().st_ino != replaced and old_b.read_text() == "old"
     assert (out / "b.html").read_text() == "new"
+
+
+def test_moves_run_again_complete_what_a_killed_build_began(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site({"a.html": "1", "b.html": "1", "c.html": "1"}, out)
+    staging = tmp_path / "site.tmp-1"
+    staging.mkdir()
+    (staging / "b.html").write_text("2")
+    (out / "a.html").write_text("2")  # the first move was made before the kill
+    moves = Moves(str(out), str(staging), ("a.html", "b.html"), ("c.html",))
+    apply_moves(moves)
+    apply_moves(moves)  # and once more: nothing left to do, nothing breaks
+    assert {p.name: p.read_text() for p in out.iterdir() if p.name != MARKER} == {
+        "a.html": "2",
+        "b.html": "2",
+    }
+    assert not staging.exists()
 
 
 def test_a_new_staging_clears_what_dead_builds_left(tmp_path: Path) -> None:
