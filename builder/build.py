@@ -526,7 +526,7 @@ def _plan_and_write(
     """Plan the site, keep what did not change, render the rest, swap the new site in."""
     from builder import search
     from builder.models import Output
-    from builder.plan import plan_site
+    from builder.plan import check_paths, plan_site
     from builder.render import Renderer, theme_key
     from builder.workers import Background
     from builder.write import Staging
@@ -568,6 +568,7 @@ def _plan_and_write(
             more_written, more_linked, more_stats = _render(more, staging, renderer, cards)
             kept, written, linked = kept + more_kept, written + more_written, linked + more_linked
             stats.update(more_stats)
+        check_paths(plan)  # the search files too
         staging.commit((o.dest for o in plan), old_site, CacheJournal(cache))
     finally:
         staging.close()

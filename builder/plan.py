@@ -28,6 +28,7 @@ from builder.archives import (
 from builder.cache import sha
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
+from builder.errors import BuilderError
 from builder.feed import Feed
 from builder.models import Output, Paper, capture_order
 from builder.prepare import PaperPage
@@ -75,7 +76,32 @@ def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Rendere
     plan += _data_outputs(render, prepared, config)
     plan += _library_outputs(render, bibs)
     plan += _site_outputs(render, papers, config, plan)
+    check_paths(plan)
     return plan
+
+
+def describe(output: Output) -> str:
+    """Say what makes an output: its template, or its function."""
+    make = output.make
+    if isinstance(make, partial):
+        if isinstance(make.func, Renderer) and make.args:
+            return f"the template {make.args[0]}"
+        make = make.func
+    return f"{getattr(make, '__module__', '?')}.{getattr(make, '__qualname__', repr(make))}"
+
+
+def check_paths(plan: Sequence[Output]) -> None:
+    """Refuse a plan in which two outputs write one path (names from the data never collide
+    with the site's own: `urls.TAKEN_KEYS`, slugs' suffixes); name both."""
+    seen: dict[str, Output] = {}
+    for output in plan:
+        other = seen.setdefault(output.dest, output)
+        if other is not output:
+            raise BuilderError(
+                f"two files of the site would be written to {output.dest}: one by "
+                f"{describe(other)}, one by {describe(output)}; a theme or builder bug, "
+                "please report it"
+            )
 
 
 def _static_outputs(config: SiteConfig) -> list[Output]:

@@ -93,9 +93,17 @@ def archive_pages(kind: str, key: str) -> str:
     return f"{SECTIONS[kind]}/{key}/{{num}}.html"
 
 
+# Names an archive's key cannot take: the section's own index page is `<section>/index.html`
+# (an organization or a tag called "index" gets a suffix, as a paper's slug does).
+TAKEN_KEYS = frozenset({"index"})
+
+
 def key_slug(text: str, prefix: str) -> str:
-    """Slugify an organization id or topic name for a URL; `prefix-<hash>` when nothing is left."""
+    """Slugify an organization id or topic name for a URL; `prefix-<hash>` when nothing is left,
+    `<slug>-2` when the slug is a name a section's own page has."""
     slug = slugify(text.lower(), max_length=60, word_boundary=True, save_order=True)
+    if slug in TAKEN_KEYS:
+        return f"{slug}-2"
     if slug:
         return slug
     return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"

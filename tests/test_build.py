@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from benchmarks.corpus import make_papers
 from builder.build import build, build_lock, ingest
 from builder.config import SiteConfig, load_config
+from builder.errors import BuilderError
 from builder.killpoint import KILL_AT
 from builder.load import load_papers
 from builder.merge import merge_entries
@@ -515,3 +517,32 @@ def test_a_killed_ingest_leaves_every_paper_file_whole(tmp_path: Path) -> None:
     assert all(files[name] in (created[name], updated[name]) for name in files)
     ingest(load_config(tmp_path / "site.yaml", {})[0])
     assert file_hashes(papers) == updated
+
+
+def test_an_organization_or_tag_called_index_gets_a_suffix_and_keeps_the_index_pages(
+    tmp_path: Path,
+) -> None:
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "a.md").write_text(
+        "---\ntitle: A\ndate: 2026-01-02\norganization: {id: index, name: Index Lab}\n"
+        "tags: [index]\n---\nAbout an index.\n"
+    )
+    out = tmp_path / "site"
+    (tmp_path / "snapshots").mkdir()
+    build(config_for(tmp_path / "snapshots", papers, output=out))
+    for section in ("orgs", "topics"):
+        assert "<h1>" in (out / section / "index-2.html").read_text()
+        index = (out / section / "index.html").read_text()
+        assert f'href="../{section}/index-2.html"' in index  # the section's own index lists it
+
+
+def test_two_outputs_of_one_path_are_an_error_naming_both() -> None:
+    from builder.models import Output
+    from builder.plan import check_paths
+
+    plan = [Output("a.html", "1", lambda: b""), Output("a.html", "2", partial(str.encode, "x"))]
+    with pytest.raises(
+        BuilderError, match=r"written to a.html: one by .*<lambda>, one by .*encode"
+    ):
+        check_paths(plan)
