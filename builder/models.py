@@ -157,7 +157,12 @@ class Output:
 
 def first_capture(paper: Paper) -> dt.date | None:
     """Return the (UTC) day a paper was first captured; None when no snapshot lists it."""
-    return capture_day(min(paper.sources).captured) if paper.sources else None
+    return _first_capture(paper.sources) if paper.sources else None
+
+
+@lru_cache(maxsize=65536)
+def _first_capture(sources: tuple[Source, ...]) -> dt.date:
+    return capture_day(min(sources).captured)
 
 
 def listed_on(paper: Paper) -> dt.date | None:

@@ -180,6 +180,10 @@ ROOT_MARK = "<\x02root\x02>"
 HEAD_MARK = "<\x02heading\x02>"
 
 
+# Types `Renderer.digest` writes as they are, and the fields of each record type it has met.
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
 # The macros of macros.html that show one paper in a list: a card (digest) and a row (archives).
 ITEMS = ("card", "row")
 
@@ -270,30 +274,41 @@ class Renderer:
         return Markup(html)
 
     def digest(self, value: Any) -> str:
-        """Hash a value a page is made from: a paper (its page) by its content id, records
-        by their fields, lists by their items, plain values as they are. Each object is hashed
-        once per build (a paper list shared by many pages costs one pass)."""
-        if value is None or isinstance(value, (str, int, float, dt.date)):
-            return repr(value)  # (Markup is a str; a datetime a date)
-        if isinstance(value, SiteConfig):
-            return "config"  # in `base` already, with paths as the project sees them
+        """Describe a value a page is made from, in a string that differs when it does: a
+        paper (its page) by its content id, records by their fields, lists by their items,
+        plain values as they are; a long description is hashed. Each record and list is
+        described once per build (a paper list shared by many pages costs one pass)."""
+        kind = type(value)
+        if kind in _PLAIN:
+            return repr(value)
+        if kind is PaperPage:
+            return value.id
+        if kind is Paper:
+            return self.page_of[value.slug].id
         known = self._digests.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        if isinstance(value, PaperPage):
-            found = "page:" + value.id
-        elif isinstance(value, Paper):
-            found = "page:" + self.page_of[value.slug].id
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            parts = [self.digest(getattr(value, f.name)) for f in dataclasses.fields(value)]
-            found = sha(f"{type(value).__qualname__}({','.join(parts)})".encode())
-        elif isinstance(value, (tuple, list)):
-            found = sha(f"[{','.join(self.digest(v) for v in value)}]".encode())
-        elif isinstance(value, dict):
-            items = sorted((self.digest(k), self.digest(v)) for k, v in value.items())
-            found = sha(repr(items).encode())
+        if kind is SiteConfig:
+            return "config"  # in `base` already, with paths as the project sees them
+        if kind is tuple or kind is list:
+            found = "[" + ",".join([self.digest(v) for v in value]) + "]"
+        elif kind is dict:
+            found = "{" + ",".join([f"{k!r}:{self.digest(value[k])}" for k in sorted(value)]) + "}"
+        elif kind in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            names = _FIELDS.get(kind) or _FIELDS.setdefault(
+                kind, tuple(f.name for f in dataclasses.fields(value))
+            )
+            found = (
+                f"{kind.__qualname__}("
+                + ",".join([self.digest(getattr(value, n)) for n in names])
+                + ")"
+            )
+        elif isinstance(value, (str, int, float, dt.date)):
+            found = repr(value)  # a subclass: Markup, a datetime
         else:
-            raise TypeError(f"a page cannot be keyed by a {type(value).__name__}: {value!r:.80}")
+            raise TypeError(f"a page cannot be keyed by a {kind.__name__}: {value!r:.80}")
+        if len(found) > 64:
+            found = sha(found.encode("utf-8", "surrogatepass"))
         self._digests[id(value)] = (value, found)
         return found
 
