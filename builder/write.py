@@ -199,6 +199,8 @@ class Staging:
             os.rename(self.tmp, self.out)
             self.tmp = temporary_sibling(self.out, "tmp")  # nothing left to remove
             return
+        if not _same_bytes(self.out / MARKER, MARKER_TEXT.encode()):
+            self.put(MARKER, MARKER_TEXT)  # a site an older builder made
         kept = {*planned, MARKER}
         moved = []
         for dirpath, _dirs, files in os.walk(self.root):
