@@ -139,6 +139,12 @@ def _add_site_commands(
     build_parser.add_argument(
         "--fetch", action="store_true", help="first fetch today's daily papers (see fetch)"
     )
+    build_parser.add_argument(
+        "--full",
+        action="store_true",
+        help="ignore the build state: read, render and compute everything anew (related "
+        "papers refitted too), then record the new state",
+    )
     serve_parser = commands.add_parser(
         "serve",
         parents=[site],
@@ -274,7 +280,7 @@ def _run(args: argparse.Namespace, counter: _Counter) -> int:
             config = load()
             if args.fetch:
                 log.info("%s", _fetch(args, config).summary())
-            log.info("%s", build(config).summary())
+            log.info("%s", build(config, full=args.full).summary())
         elif args.command == "check":
             report = check(load())
             log.info("%s", report.summary())

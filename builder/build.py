@@ -330,8 +330,9 @@ class BuildReport:
         )
 
 
-def build(config: SiteConfig) -> BuildReport:
-    """Ingest, then render the paper files into the output folder."""
+def build(config: SiteConfig, full: bool = False) -> BuildReport:
+    """Ingest, then render the paper files into the output folder; `full`: with none of the
+    build state (each table starts empty, and is replaced by this build's)."""
     # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
@@ -339,7 +340,7 @@ def build(config: SiteConfig) -> BuildReport:
         contents=[config.snapshots, config.papers, DEFAULT_THEME, *config.theme_dirs],
     )
     with build_lock(config, announce=False) as lock:
-        cache = BuildCache(config.cache_dir)
+        cache = BuildCache(config.cache_dir, fresh=full)
         cache.clean()
         try:
             return _build(config, cache, lock)

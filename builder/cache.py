@@ -271,9 +271,10 @@ class BuildCache:
     and saved at the end, each save one transaction: a save killed midway leaves the tables as
     the last whole save left them. Inspect it with `sqlite3 .cache/build.sqlite`."""
 
-    def __init__(self, folder: Path | None, code: str | None = None) -> None:
+    def __init__(self, folder: Path | None, code: str | None = None, fresh: bool = False) -> None:
         self.folder = folder
         self.code = code or code_version()
+        self.fresh = fresh  # every table but the lasting ones starts empty (`build --full`)
         self.tables: dict[str, Table] = {}
         self.frozen = False  # a build with nothing to do saves nothing
         self._db: sqlite3.Connection | None = None
@@ -315,7 +316,8 @@ class BuildCache:
             return Table(name, whole=True)
         try:
             row = db.execute("SELECT code FROM tables WHERE name = ?", (name,)).fetchone()
-            if row is None or (row[0] != self.code and name not in LASTING):
+            stale = row is not None and row[0] != self.code
+            if row is None or ((stale or self.fresh) and name not in LASTING):
                 return Table(name, whole=True)
             rows = db.execute("SELECT item FROM entries WHERE tbl = ?", (name,))
             data = dict(pickle.loads(item) for (item,) in rows)

@@ -6,10 +6,11 @@ global, so one new paper could shift every list; a full computation would cost s
 of thousands of papers. So the cache keeps the fitted vocabulary and idf, each paper's row and
 its list: papers added since the last full computation are turned into rows with that idf
 (without importing scikit-learn), scored against every paper, and merged into the lists they
-enter. Once the collection has grown by REFIT_GROWTH since the last full computation, or a
-paper was removed or its text changed, the next build computes everything anew. This is the
-one place where a build with `.cache/` deleted may give another site: its lists are those of
-a full computation.
+enter; an edited paper is scored the same way, and the lists a removed or edited paper
+leaves are scored anew. Once the collection has grown by REFIT_GROWTH since the last full
+computation (or on `build --full`), the next build computes everything anew. This is the one
+place where a build with `.cache/` deleted may give another site: its lists are those of a
+full computation.
 """
 
 from __future__ import annotations
@@ -261,10 +262,14 @@ def vectorize(
 
 
 def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top] | None:
-    """Update the cached lists for papers added since the last fit; None: compute anew.
+    """Update the cached lists for papers added, edited or removed since the last fit; None:
+    compute anew.
 
-    The fit's matrix is stored once; each paper added since has its row stored on its own,
-    so a build that adds a few papers writes a few rows, not the whole matrix again.
+    An edited paper is a new one (its key holds its text): scored with the last fit's idf
+    and merged into the lists it enters. A list that names a paper gone (removed, or edited)
+    is scored anew, its paper against every paper. The fit's matrix is stored once; each paper
+    added since has its row stored on its own, so a build that adds a few papers writes a few
+    rows, not the whole matrix again.
     """
     fit = table.get(("fit",))
     stored = table.get(("matrix",))
@@ -279,7 +284,9 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
         return None
     lists, later = cached
     added = [i for i, k in enumerate(keys) if k not in lists]
-    if not added:
+    present = set(keys)
+    stale = [k for k, top in lists.items() if any(n not in present for n, _ in top)]
+    if not added and not stale:
         return lists
     new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]
     old_keys = [k for k in keys if k in fit_row] + list(later)
@@ -288,22 +295,40 @@ def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top
     rows, columns, values = _nonzeros(stored, kept, later, new_rows)
     for i, row in zip(added, new_rows, strict=True):
         table.put(("row", keys[i]), row)
-    scores = _cosines(new_rows, rows, columns, values, len(order), len(idf))
     existing = len(old_keys)
-    for n, i in enumerate(added):
-        scores[n, existing + n] = 0.0  # not related to itself
-        lists[keys[i]] = _best(scores[n], order)
-    _let_new_papers_in(table, lists, scores, order, existing, [keys[i] for i in added])
-    for i in added:
-        table.put(("top", keys[i]), lists[keys[i]])
+    column_of = {k: n for n, k in enumerate(order)}
+    if stale:
+        # The lists a gone paper leaves: each scored anew against every paper here.
+        stale_rows = [_fit_row(stored, fit_row[k]) if k in fit_row else later[k] for k in stale]
+        scores = _cosines(stale_rows, rows, columns, values, len(order), len(idf))
+        for n, key in enumerate(stale):
+            scores[n, column_of[key]] = 0.0  # not related to itself
+            lists[key] = _best(scores[n], order)
+            table.put(("top", key), lists[key])
+    if added:
+        scores = _cosines(new_rows, rows, columns, values, len(order), len(idf))
+        for n, i in enumerate(added):
+            scores[n, existing + n] = 0.0
+            lists[keys[i]] = _best(scores[n], order)
+        new_keys = [keys[i] for i in added]
+        _let_new_papers_in(table, lists, scores, order, existing, new_keys, set(stale))
+        for i in added:
+            table.put(("top", keys[i]), lists[keys[i]])
     return lists
+
+
+def _fit_row(stored: tuple, row: int) -> tuple[np.ndarray, np.ndarray]:
+    """One row of the fit's matrix: (columns, values)."""
+    _keys, indptr, indices, data = stored
+    start, end = indptr[row], indptr[row + 1]
+    return indices[start:end], data[start:end]
 
 
 def _cached_lists(
     table: Any, keys: list[str], fit_row: dict[str, int]
 ) -> tuple[dict[str, Top], dict[str, tuple[np.ndarray, np.ndarray]]] | None:
     """Return the cached list of every paper known to the cache (fitted, or added since, with
-    its row); None when one is missing, or a list names a paper that is gone."""
+    its row); None when one is missing."""
     lists: dict[str, Top] = {}
     later: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # rows of papers added since the fit
     for key in keys:
@@ -315,9 +340,6 @@ def _cached_lists(
             lists[key] = top
             if row is not None:
                 later[key] = row
-    # A paper removed since that is in a list: compute anew (one not in any list just goes).
-    if any(n not in lists for top in lists.values() for n, _ in top):
-        return None
     return lists, later
 
 
@@ -353,14 +375,18 @@ def _let_new_papers_in(
     order: list[str],
     existing: int,
     new_keys: list[str],
+    scored: set[str],
 ) -> None:
     """Merge the new papers into the lists of the `existing` papers (the first of `order`),
-    only where one scores at least a list's last entry (or the list is short)."""
+    only where one scores at least a list's last entry (or the list is short); the lists
+    `scored` anew already hold them."""
     import numpy as np
 
     best_new = scores[:, :existing].max(axis=0) if existing else np.zeros(0)
     for column in np.flatnonzero(best_new > 0).tolist():
         key = order[column]
+        if key in scored:
+            continue
         top = lists[key]
         if len(top) == RELATED and best_new[column] < top[-1][1]:
             continue

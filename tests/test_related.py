@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -118,16 +119,30 @@ def test_a_few_new_papers_update_the_cached_lists_without_a_new_fit(
     assert related_slugs(pages, BuildCache(tmp_path / ".cache")) == lists
 
 
-def test_growth_past_ten_percent_or_a_removed_paper_computes_anew(
-    pages: list, tmp_path: Path
-) -> None:
+def test_growth_past_ten_percent_computes_anew(pages: list, tmp_path: Path) -> None:
     cache = BuildCache(tmp_path / ".cache")
     related_slugs(pages[:100], cache)
     assert related_slugs(pages, cache) == related_slugs(pages)
-    # A paper that is in lists goes away: everything is computed again.
+
+
+def test_a_removed_or_edited_paper_updates_the_lists_with_the_last_fit(
+    pages: list, tmp_path: Path
+) -> None:
+    cache = BuildCache(tmp_path / ".cache")
+    related_slugs(pages, cache)
+    fit = cache.table("related").get(("fit",))
+    # A paper that is in lists goes away: the lists it leaves are scored anew, with the fit.
     named = related_slugs(pages)[pages[0].paper.slug][0]
     fewer = [p for p in pages if p.paper.slug != named]
-    assert related_slugs(fewer, cache) == related_slugs(fewer)
+    assert related_slugs(fewer, cache) == brute_force(fewer, fitted_on=pages)
+    assert cache.table("related").get(("fit",)) is fit  # no new fit
+    # An edited paper is scored like a new one: it leaves lists and enters others.
+    first = fewer[0]
+    paper = replace(first.paper, title=first.paper.title + " and softmax collapse in grokking")
+    edited = [replace(first, paper=paper), *fewer[1:]]
+    lists = related_slugs(edited, cache)
+    assert lists == brute_force(edited, fitted_on=pages)
+    assert lists != related_slugs(fewer, cache) and cache.table("related").get(("fit",)) is fit
 
 
 def test_tiny_or_wordless_collections_have_empty_lists(pages: list) -> None:
