@@ -472,7 +472,7 @@ LOAD_REASONS = frozenset({"unreadable paper file", "duplicate slug"})
 
 def _write(
     config: SiteConfig, cache: BuildCache, stored: list[StoredPaper], old_site: dict[str, Stat]
-) -> tuple[int, int, dict[str, Stat]]:
+) -> tuple[int, int, dict[str, Any]]:
     """Render what changed, carry the rest over from the last site (whose files' stats are
     `old_site`); return (written, kept, the stats of the new site's files)."""
     from builder import search
@@ -523,7 +523,7 @@ def _plan_and_write(
     index_key: str,
     last_index: dict[str, str] | None,
     pending: Any,
-) -> tuple[int, int, dict[str, Stat]]:
+) -> tuple[int, int, dict[str, Any]]:
     """Plan the site, keep what did not change, render the rest, swap the new site in."""
     from builder import search
     from builder.models import Output
@@ -552,7 +552,7 @@ def _plan_and_write(
             cards.put(key, html)
         renderer.new_cards = {}
 
-    site = cache.table("site")  # site path -> (key, stat) of each file of the last site
+    site = cache.table("site")  # site path -> (key, stat, content hash) of the last site's files
     staging = Staging(config.output)
     try:
         kept, todo = _keep(plan, staging, site, old_site)
@@ -575,26 +575,30 @@ def _plan_and_write(
         staging.close()
     stats.update(staging.stats)
     for output in plan:
-        entry = (output.key, stats.get(output.dest))
+        stat, digest = stats.get(output.dest, (None, None))
+        entry = (output.key, stat, digest)
         if site.get(output.dest) != entry:
             site.put(output.dest, entry)
-    return written, kept + linked, stats
+    return written, kept + linked, {dest: stat for dest, (stat, _) in stats.items()}
 
 
 def _keep(
     plan: Sequence[Output], staging: Staging, site: Any, old_site: dict[str, Stat]
 ) -> tuple[int, list[Output]]:
-    """Carry over the files whose key and stat are the last site's; return (kept, the rest)."""
+    """Leave the files whose key is the last site's and whose stat is too (or, when the stat
+    changed, as when a CI cache restores the site, whose bytes still hash the same); return
+    (kept, the rest)."""
     todo: list[Output] = []
     kept = 0
     with Progress(len(plan), "keeping", "files"):
         for output in plan:
             stat = old_site.get(output.dest)
             last = site.get(output.dest)
-            fresh = last is not None and output.key and last == (output.key, stat)
-            if fresh and staging.keep(output.dest, stat):
-                kept += 1
-                continue
+            if stat is not None and output.key and last is not None and last[0] == output.key:
+                same = last[1] == stat or staging.holds(output.dest, last[2])
+                if same and staging.keep(output.dest, stat, last[2]):
+                    kept += 1
+                    continue
             todo.append(output)
     return kept, todo
 
@@ -614,7 +618,7 @@ def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) ->
 
 def _render(
     todo: Sequence[Output], staging: Staging, renderer: Any, cards: Any
-) -> tuple[int, int, dict[str, Stat]]:
+) -> tuple[int, int, dict[str, Any]]:
     """Render the outputs that changed, on every core when there are many."""
     from builder.workers import fork_slices
 

@@ -192,7 +192,7 @@ def _site_outputs(
     html = [o.dest for o in planned + outputs if o.dest.endswith(".html")]
     outputs += _sitemaps(render, sorted(p for p in html if p != PAGES["404"]))
     outputs.append(render.page("robots.txt", PAGES["robots"], ""))
-    outputs.append(Output(PAGES["nojekyll"], "", partial(lambda: b"")))
+    outputs.append(Output(PAGES["nojekyll"], sha(b""), partial(lambda: b"")))
     return outputs
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from builder.cache import sha
 from builder.errors import OutputError, display_path
 from builder.files import clear_temporary_siblings, temporary_sibling
 from builder.killpoint import kill_point
@@ -136,7 +137,8 @@ class Staging:
     it one by one once all are rendered; the files it no longer has are then deleted. A file
     whose bytes equal the site's is left in place, and `keep` leaves one without reading it.
     Forked workers may `put` files too: each call touches only its own path. `stats` records
-    the stat of every file of the new site this process placed or left, for the next build.
+    the stat and content hash of every file of the new site this process placed or left, for
+    the next build.
     """
 
     def __init__(self, out: Path) -> None:
@@ -149,7 +151,7 @@ class Staging:
         self.tmp.mkdir()
         self.root = str(self.tmp)
         self._folders: set[str] = {""}
-        self.stats: dict[str, tuple[int, int, int]] = {}
+        self.stats: dict[str, tuple[tuple[int, int, int], str]] = {}
 
     def _target(self, relative: str) -> str:
         folder = relative.rpartition("/")[0]
@@ -163,6 +165,7 @@ class Staging:
         is left as it is)."""
         plain_path(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
+        digest = sha(data)
         if self.previous is not None:
             old = os.path.join(self.previous, relative)
             if _same_bytes(Path(old), data):
@@ -171,22 +174,33 @@ class Staging:
                 except OSError:
                     pass
                 else:
-                    self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    self.stats[relative] = ((st.st_size, st.st_mtime_ns, st.st_ino), digest)
                     return True
         with open(self._target(relative), "wb") as f:
             f.write(data)
             f.flush()  # the size and time to record are those after the write
             st = os.fstat(f.fileno())
-        self.stats[relative] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        self.stats[relative] = ((st.st_size, st.st_mtime_ns, st.st_ino), digest)
         return False
 
-    def keep(self, relative: str, known: tuple[int, int, int]) -> bool:
-        """Leave the site's file as it is (its stat `known`); False when there is no site."""
+    def keep(self, relative: str, known: tuple[int, int, int], digest: str) -> bool:
+        """Leave the site's file as it is (its stat `known`, its content hash `digest`); False
+        when there is no site."""
         if self.previous is None:
             return False
         plain_path(relative)
-        self.stats[relative] = known
+        self.stats[relative] = (known, digest)
         return True
+
+    def holds(self, relative: str, digest: str) -> bool:
+        """Tell whether the site's file has the content hash `digest` (read to know)."""
+        if self.previous is None:
+            return False
+        try:
+            with open(os.path.join(self.previous, plain_path(relative)), "rb") as f:
+                return sha(f.read()) == digest
+        except OSError:
+            return False
 
     def commit(self, planned: Iterable[str], site: Iterable[str], journal: Journal) -> None:
         """Move the staged files into the site and delete those of `site` (its files before)

@@ -421,3 +421,29 @@ def test_a_moved_project_keeps_its_pages(tmp_path: Path, monkeypatch: pytest.Mon
     assert report.files > 400 and report.unchanged == report.files
     assert rendered == []  # its pages' keys did not change with its place
     assert file_hashes(moved / "output") == built
+
+
+def test_a_site_restored_with_new_stats_is_not_rendered_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import build as build_module
+
+    before = file_hashes(project / "output")
+    # As a CI cache restores it: the same bytes, new inodes and modification times.
+    restored = tmp_path / "restored"
+    shutil.copytree(project / "output", restored)
+    shutil.rmtree(project / "output")
+    restored.rename(project / "output")
+    later = time.time() + 10
+    for path in (project / "output").rglob("*"):
+        os.utime(path, (later, later))
+    rendered: list[str] = []
+    real = build_module._render
+
+    def counting(todo, *args):
+        rendered.extend(o.dest for o in todo)
+        return real(todo, *args)
+
+    monkeypatch.setattr(build_module, "_render", counting)
+    run(project)
+    assert rendered == [] and file_hashes(project / "output") == before
