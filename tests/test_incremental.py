@@ -38,7 +38,8 @@ VOCABULARY = (
 WORDS = tuple(VOCABULARY.split())
 ORGS = (("berkeley", "UC Berkeley"), ("index", "Index Lab"), ("meituan-longcat", "LongCat"))
 FIRST_DAY = dt.date(2026, 6, 1)
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+# The `thorough` profile (thousands of examples a property) runs many long sequences.
+THOROUGH = settings.default.max_examples > 1000
 
 
 def backdate(path: Path) -> None:
