@@ -302,6 +302,7 @@ LONGEST_FIRST = (
     "test_build.py",
     "test_hostile.py",
     "test_site.py",
+    "test_incremental.py",
     "test_serve.py",
     "test_saved_browser.py",
     "test_fetch.py",
