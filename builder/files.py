@@ -105,7 +105,7 @@ def atomic_file(path: Path, *, create: bool = False, durable: bool = True) -> It
         tmp.unlink(missing_ok=True)
 
 
-def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
+def write_atomic(path: Path, text: str, *, create: bool = False, durable: bool = True) -> None:
     """Write `text` (UTF-8, as it is) to `path` whole or not at all (see `atomic_file`)."""
-    with atomic_file(path, create=create) as f:
+    with atomic_file(path, create=create, durable=durable) as f:
         f.write(text.encode("utf-8"))

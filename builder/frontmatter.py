@@ -44,6 +44,35 @@ _Dumper.add_representer(dict, _represent_dict)
 _Dumper.add_representer(list, _represent_list)
 _Dumper.add_representer(tuple, _represent_list)
 
+# libyaml's emitter, when PyYAML was built with it: five times faster, and the same bytes as
+# the Python emitter for plain text (`_plain`); it escapes characters past U+FFFF (🤗 would
+# become "\U0001F917") and some controls, where the Python emitter does not.
+_CDumper: type | None = None
+if hasattr(yaml, "CSafeDumper"):
+
+    class _CDumper(yaml.CSafeDumper):  # type: ignore[no-redef]
+        """`_Dumper` on libyaml's emitter."""
+
+    for _type, _represent in (
+        (_TopLevel, _represent_top),
+        (dict, _represent_dict),
+        (list, _represent_list),
+        (tuple, _represent_list),
+    ):
+        _CDumper.add_representer(_type, _represent)
+
+
+def _plain(value: Any) -> bool:
+    """Tell whether every string in a value is printable text of the Basic Multilingual Plane
+    (where libyaml and the Python emitter write the same bytes)."""
+    if isinstance(value, str):
+        return value.isprintable() and (value.isascii() or max(value) <= "\uffff")
+    if isinstance(value, Mapping):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return True
+
 
 def dump_keys(mapping: Mapping[str, Any]) -> str:
     """Write `mapping` as front matter lines (no fences); values must be plain YAML data."""
@@ -51,7 +80,7 @@ def dump_keys(mapping: Mapping[str, Any]) -> str:
         return ""
     return yaml.dump(
         _TopLevel(mapping),
-        Dumper=_Dumper,
+        Dumper=_CDumper if _CDumper is not None and _plain(mapping) else _Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=1 << 30,  # never fold a long title across lines

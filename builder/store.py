@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -343,6 +344,10 @@ def write_papers(
             _update_file(update, report)
         else:
             report.unchanged.append(update.found.paper.slug)
+    if report.new:
+        # New files reach the disk together, once, not one flush each (thousands on a first
+        # ingest); a file that existed is flushed before it is replaced (`_update_file`).
+        os.sync()
     return report
 
 
@@ -363,7 +368,7 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
         return
     path = folder / f"{paper.slug}.md"
     try:
-        write_atomic(path, format_paper(paper), create=True)
+        write_atomic(path, format_paper(paper), create=True, durable=False)
     except FileExistsError:
         report.blocked.append(paper.title)
         report.problems.append(

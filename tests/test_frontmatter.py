@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from builder.errors import FrontMatterError
 from builder.frontmatter import dump_keys, parse_document, patch_document, split_document
 from builder.models import KEY_ORDER
+from tests.conftest import examples
 
 EDITED = """---
 # my notes on this paper
@@ -126,3 +129,43 @@ def test_patch_of_a_last_key_and_of_an_empty_front_matter() -> None:
 def test_dump_keys_never_folds_long_values() -> None:
     title = "A " * 200
     assert dump_keys({"title": title.strip()}).count("\n") == 1
+
+
+PLAIN_TEXT = st.text(
+    st.characters(
+        max_codepoint=0xFFFF, blacklist_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")
+    ),
+    max_size=60,
+)
+VALUES = st.one_of(
+    PLAIN_TEXT,
+    st.integers(),
+    st.dates(),
+    st.none(),
+    st.lists(PLAIN_TEXT, max_size=4),
+    st.fixed_dictionaries({"id": PLAIN_TEXT, "name": PLAIN_TEXT}),
+)
+
+
+@examples(5)
+@given(st.dictionaries(st.sampled_from(["title", "date", "authors", "organization"]), VALUES))
+def test_libyamls_emitter_writes_plain_front_matter_byte_for_byte_as_pythons(mapping) -> None:
+    import yaml
+
+    from builder import frontmatter
+
+    if frontmatter._CDumper is None or not mapping:
+        return
+    assume(frontmatter._plain(mapping))  # (a no-break space, say, goes through Python's)
+    options = {"sort_keys": False, "allow_unicode": True, "width": 1 << 30}
+    top = frontmatter._TopLevel(mapping)
+    assert yaml.dump(top, Dumper=frontmatter._CDumper, **options) == yaml.dump(
+        top, Dumper=frontmatter._Dumper, **options
+    )
+
+
+def test_text_libyaml_would_escape_goes_through_pythons_emitter() -> None:
+    from builder.frontmatter import dump_keys
+
+    title = "🤗 Transformers and \U0001d465"  # an emoji, a mathematical italic x
+    assert dump_keys({"title": title}) == f"title: {title}\n"
