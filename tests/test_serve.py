@@ -270,7 +270,9 @@ def test_an_edit_rebuilds_without_forking_beside_a_thread_and_ctrl_c_ends_all(
         assert '<h1 itemprop="name">Edited DEI:' in page(f"{server.url}papers/{DEI}.html")
         forks = server.forks()
         assert all(python == 1 for _parent, _child, python, _system in forks), forks
-        assert before > 1  # serve forked its build process, and the first build its workers
+        # serve forked its build process (the first build forks no worker: the copied site's
+        # files have new stats but the same bytes, which their hashes tell).
+        assert before >= 1
         assert len(forks) > before  # the rebuild forked (its search index is computed beside it)
         # serve forked once, its build process, before any thread (the watcher's are no Python
         # threads: count the system's)

@@ -109,7 +109,7 @@ def test_paths_that_would_leave_the_site_are_refused(tmp_path: Path, bad: str) -
         with pytest.raises(OutputError, match="not a plain path inside the site"):
             staging.put(bad, "x")
         with pytest.raises(OutputError, match="not a plain path inside the site"):
-            staging.keep(bad, (1, 1, 1))
+            staging.keep(bad, (1, 1, 1), "0")
     finally:
         staging.close()
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted([MARKER, "index.html", "output"])
