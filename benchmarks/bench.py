@@ -14,7 +14,6 @@ papers and Pagefind indexes Hugo's output, timed the same way; then the search s
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import re
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import browser
-from benchmarks.corpus import LAST_DAY, days_for, write_listing, write_snapshots
+from benchmarks.corpus import LAST_DAY, next_listing_day, write_listing, write_snapshots
 from benchmarks.peers import build_peer, write_hugo_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,7 +144,7 @@ def run(count: int, peers: Path | None, work: Path) -> dict[str, object]:
     results: dict[str, object] = {
         "papers": len(corpus.papers),
         "corpus_seconds": time.perf_counter() - started,
-        "heaps": {"K": corpus.heaps[0], "beta": corpus.heaps[1]},
+        "zipf": {"alpha": corpus.heaps[0], "q": corpus.heaps[1]},
     }
     print(f"corpus: {len(corpus.papers)} papers in {results['corpus_seconds']:.1f} s", flush=True)
     steps: dict[str, dict[str, float]] = {}
@@ -155,7 +154,7 @@ def run(count: int, peers: Path | None, work: Path) -> dict[str, object]:
     steps["noop"] = timed([*python, "build"], work)
     steps["noop_again"] = timed([*python, "build"], work)
     size = site_size(work / "site")
-    day = LAST_DAY + dt.timedelta(days=1)
+    day = next_listing_day(LAST_DAY)
     write_listing(work / "snapshots", day, corpus.day(day, 50))
     steps["plus50"] = timed([*python, "build"], work)
     shutil.rmtree(work / ".cache")
@@ -168,7 +167,7 @@ def run(count: int, peers: Path | None, work: Path) -> dict[str, object]:
         )
     results["steps"] = steps
     results["site"] = size
-    results["days"] = len(days_for(count))
+    results["days"] = len(list((work / "snapshots").glob("daily-*.json")))
     peer_site = None
     if peers is not None:
         from builder.config import load_config
