@@ -8,6 +8,9 @@ with fetch() and WebAssembly, which `file://` refuses):
 - time to first results: from navigation start to that moment, opening `?q=<word>`;
 - new-query latency: from the input event of a new query to its results on screen, for a rare
   word and for a word in most papers (the median of several words each).
+
+And `serve`'s save-to-reload: from saving a paper file to the reload event reaching the open
+page's `EventSource`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import functools
 import gzip
 import statistics
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -197,3 +201,55 @@ def _pagefind_first(page: Page, base: str, root: Path, word: str) -> tuple[float
         if u in timing and (f := _local_file(u, root, base)) is not None
     ]
     return shown, gzip_bytes(files)
+
+
+# Every EventSource the page opens reports each message it receives, with the time, before the
+# page's own handler runs (the page reloads on a new build, and a binding's call is sent at once).
+REPORT_EVENTS = """(() => {
+  const Original = window.EventSource;
+  function Reporting(url, options) {
+    const source = new Original(url, options);
+    source.addEventListener("message", (event) => window.__benchEvent(Date.now(), event.data));
+    return source;
+  }
+  Reporting.prototype = Original.prototype;
+  window.EventSource = Reporting;
+})();"""
+
+
+def save_to_reload(
+    pages: list[str], save: Callable[[int], None], timeout: float = 600
+) -> list[float]:
+    """Open each page (served by `serve`), wait for its reload stream's first message, then
+    call `save(i)` and time (in seconds) from just before it to the next message with a new
+    build reaching the page's EventSource. The times are the wall clocks of this process and
+    of Chromium, on the same machine."""
+    events: list[tuple[float, str]] = []
+    took = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.expose_binding("__benchEvent", lambda _source, at, data: events.append((at, data)))
+        context.add_init_script(REPORT_EVENTS)
+        for i, url in enumerate(pages):
+            page = context.new_page()  # a page of its own: the last one reloads itself
+            seen = len(events)
+            page.goto(url)
+            deadline = time.monotonic() + 60
+            while len(events) == seen:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} never received its reload stream's first message")
+                page.wait_for_timeout(20)
+            version = events[-1][1]
+            started = time.time() * 1000
+            save(i)
+            deadline = time.monotonic() + timeout
+            while not any(data != version for _, data in events[seen:]):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no reload reached {url} within {timeout:.0f} s")
+                page.wait_for_timeout(20)
+            at = next(at for at, data in events[seen:] if data != version)
+            took.append((at - started) / 1000)
+            page.close()
+        browser.close()
+    return took
