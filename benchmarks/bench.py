@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import faulthandler
 import json
 import os
 import re
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -145,8 +147,6 @@ def site_size(site: Path) -> dict[str, object]:
 def words_for(root: Path, besides: str = "generalization") -> tuple[list[str], list[str]]:
     """Pick rare words (in 2-5 papers) and words in most papers (not `besides`, the first
     query, whose data is loaded already), from the paper files."""
-    from collections import Counter
-
     counts: Counter[str] = Counter()
     for path in (root / "papers").glob("*.md"):
         counts.update(set(path.read_text(encoding="utf-8").lower().split()))
@@ -224,9 +224,18 @@ def run_serve(work: Path, papers: list[Path], runs: int) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C ends serve even when the bench runs as a background job (which ignores it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
+    stamps: list[float] = []  # when each line was read, to see where serve's time goes
+
+    def read() -> None:
+        for line in process.stderr or ():
+            stamps.append(time.time())
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         deadline = time.monotonic() + 900
@@ -239,19 +248,29 @@ def run_serve(work: Path, papers: list[Path], runs: int) -> dict[str, Any]:
                 raise RuntimeError("serve did not start:\n" + "".join(lines[-20:]))
             else:
                 time.sleep(0.05)
-        marks: list[int] = []
+        marks: list[tuple[int, float]] = []
 
         def save(i: int) -> None:
-            marks.append(len(lines))
+            marks.append((len(lines), time.time()))
             add_word(papers[i])
 
         pages = [f"{url}papers/{p.stem}.html" for p in papers[:runs]]
-        seconds = browser.save_to_reload(pages, save)
+        try:
+            seconds = browser.save_to_reload(pages, save)
+        except Exception:
+            print("serve said:\n" + "".join(lines[-30:]), file=sys.stderr, flush=True)
+            raise
         time.sleep(0.5)  # the build's summary follows the reload event
-        written = []
-        for mark in marks:
+        written, logs = [], []
+        for mark, saved in marks:
             said = [w for line in lines[mark:] if (w := written_count(line)) is not None]
             written.append(said[0] if said else None)
+            logs.append(
+                [
+                    f"+{t - saved:.2f} s {x.strip()}"
+                    for t, x in zip(stamps[mark:], lines[mark:], strict=False)
+                ][:6]
+            )
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -259,7 +278,39 @@ def run_serve(work: Path, papers: list[Path], runs: int) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    return {"runs": seconds, "seconds": median(seconds), "written": written}
+    return {"runs": seconds, "seconds": median(seconds), "written": written, "log": logs}
+
+
+def site_state(site: Path) -> dict[str, tuple[int, int]]:
+    """Every file of a site with its inode and modification time (a written file changes)."""
+    state = {}
+    for path in site.rglob("*"):
+        st = path.stat()
+        if not path.is_dir():
+            state[path.relative_to(site).as_posix()] = (st.st_ino, st.st_mtime_ns)
+    return state
+
+
+def kind_of(name: str) -> str:
+    """The part of a site a file belongs to: its folder (two levels under assets/), or its
+    name at the top; paper pages and their .bib apart."""
+    parts = name.split("/")
+    if parts[0] == "assets" and len(parts) > 2:
+        return "/".join(parts[:2]) + "/"
+    if parts[0] == "papers":
+        return "papers/*" + Path(name).suffix
+    return parts[0] + "/" if len(parts) > 1 else name
+
+
+def changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict:
+    """Count the files written, added and removed between two states, by part of the site."""
+    counts: Counter[str] = Counter()
+    for name, state in after.items():
+        if before.get(name) != state:
+            counts[kind_of(name)] += 1
+    for name in before.keys() - after.keys():
+        counts[kind_of(name) + " (removed)"] += 1
+    return dict(counts.most_common())
 
 
 def written_count(line: str) -> int | None:
@@ -277,6 +328,7 @@ def runs_of(steps: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_mb": max(s["peak_mb"] for s in steps),
         "phases": steps[len(steps) // 2]["phases"],
         "said": steps[-1]["said"],
+        "changed": [s.get("changed") for s in steps],
     }
 
 
@@ -311,9 +363,14 @@ def run(
     steps: dict[str, Any] = {}
 
     def step(name: str, command: list[str], sample: bool = False) -> dict[str, Any]:
+        site = work / "site"
+        before = site_state(site) if site.is_dir() and not sample else None
         result = timed(command, work, sample)
         written = f", {result['written']:,} written" if result["written"] is not None else ""
         print(f"{name}: {result['seconds']:.2f} s{written}  {result['said']}", flush=True)
+        if before is not None:
+            result["changed"] = changes(before, site_state(site))
+            print(f"  changed: {result['changed']}", flush=True)
         return result
 
     steps["ingest"] = step("ingest", [*python, "ingest"], sample=True)
@@ -606,6 +663,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1: where a run is stuck
     folders = [Path(f).resolve() for arg in args.snapshots for f in re.split(r"[\s:]+", arg) if f]
     for folder in folders:
         if not folder.is_dir():

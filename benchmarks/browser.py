@@ -203,17 +203,22 @@ def _pagefind_first(page: Page, base: str, root: Path, word: str) -> tuple[float
     return shown, gzip_bytes(files)
 
 
-# Every EventSource the page opens reports each message it receives, with the time, before the
-# page's own handler runs (the page reloads on a new build, and a binding's call is sent at once).
-REPORT_EVENTS = """(() => {
+# Every EventSource the page opens keeps each message it receives, with the time, in
+# window.__benchEvents, and stops it there: the page's own handler (which reloads the page on a
+# new build) never runs, so the page stays to be asked.
+KEEP_EVENTS = """(() => {
   const Original = window.EventSource;
-  function Reporting(url, options) {
+  window.__benchEvents = [];
+  function Keeping(url, options) {
     const source = new Original(url, options);
-    source.addEventListener("message", (event) => window.__benchEvent(Date.now(), event.data));
+    source.addEventListener("message", (event) => {
+      window.__benchEvents.push([Date.now(), event.data]);
+      event.stopImmediatePropagation();
+    });
     return source;
   }
-  Reporting.prototype = Original.prototype;
-  window.EventSource = Reporting;
+  Keeping.prototype = Original.prototype;
+  window.EventSource = Keeping;
 })();"""
 
 
@@ -221,35 +226,33 @@ def save_to_reload(
     pages: list[str], save: Callable[[int], None], timeout: float = 600
 ) -> list[float]:
     """Open each page (served by `serve`), wait for its reload stream's first message, then
-    call `save(i)` and time (in seconds) from just before it to the next message with a new
-    build reaching the page's EventSource. The times are the wall clocks of this process and
+    call `save(i)` and time (in seconds) from just before it to the next message, of a new
+    build, reaching the page's EventSource. The times are the wall clocks of this process and
     of Chromium, on the same machine."""
-    events: list[tuple[float, str]] = []
     took = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.expose_binding("__benchEvent", lambda _source, at, data: events.append((at, data)))
-        context.add_init_script(REPORT_EVENTS)
-        for i, url in enumerate(pages):
-            page = context.new_page()  # a page of its own: the last one reloads itself
-            seen = len(events)
-            page.goto(url)
-            deadline = time.monotonic() + 60
-            while len(events) == seen:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url} never received its reload stream's first message")
-                page.wait_for_timeout(20)
-            version = events[-1][1]
-            started = time.time() * 1000
-            save(i)
-            deadline = time.monotonic() + timeout
-            while not any(data != version for _, data in events[seen:]):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no reload reached {url} within {timeout:.0f} s")
-                page.wait_for_timeout(20)
-            at = next(at for at, data in events[seen:] if data != version)
-            took.append((at - started) / 1000)
-            page.close()
-        browser.close()
+        try:
+            context = browser.new_context()
+            context.add_init_script(KEEP_EVENTS)
+            for i, url in enumerate(pages):
+                page = context.new_page()
+                page.goto(url, timeout=120_000)
+                page.wait_for_function("window.__benchEvents.length > 0", timeout=120_000)
+                version = page.evaluate("window.__benchEvents[0][1]")
+                started = time.time() * 1000
+                save(i)
+                at = page.wait_for_function(
+                    """(version) => {
+                      const found = window.__benchEvents.find(([, data]) => data !== version);
+                      return found ? found[0] : null;
+                    }""",
+                    arg=version,
+                    timeout=timeout * 1000,
+                    polling=10,
+                ).json_value()
+                took.append((at - started) / 1000)
+                page.close()
+        finally:
+            browser.close()
     return took
