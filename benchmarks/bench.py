@@ -265,12 +265,12 @@ def run_serve(work: Path, papers: list[Path], runs: int) -> dict[str, Any]:
         for mark, saved in marks:
             said = [w for line in lines[mark:] if (w := written_count(line)) is not None]
             written.append(said[0] if said else None)
-            logs.append(
-                [
-                    f"+{t - saved:.2f} s {x.strip()}"
-                    for t, x in zip(stamps[mark:], lines[mark:], strict=False)
-                ][:6]
-            )
+            log = []
+            for t, line in zip(stamps[mark:], lines[mark:], strict=False):
+                log.append(f"+{t - saved:.2f} s {line.strip()}")
+                if written_count(line) is not None:  # up to this save's build summary
+                    break
+            logs.append(log)
     finally:
         process.send_signal(signal.SIGINT)
         try:
