@@ -60,9 +60,12 @@ lint: setup
 test: setup chromium lint
 	$(PY) -m pytest -n auto --dist loadfile
 
-## bench: N synthetic papers (N=10000; N=50000 also): our builds and search vs Hugo + Pagefind
+## bench: N synthetic papers (N=10000; N=50000 also), or the saved listings of SNAPSHOTS (folders,
+## space- or colon-separated): builds, edits, serve and search vs Hugo + Pagefind
+SNAPSHOTS ?=
 bench: setup chromium $(BENCH)/.installed
-	$(PY) -m benchmarks.bench --n $(N) --peers $(BENCH) --json .bench/results-$(N).json
+	$(PY) -m benchmarks.bench --peers $(BENCH) \
+	  $(if $(strip $(SNAPSHOTS)),--snapshots '$(strip $(SNAPSHOTS))' --json .bench/results-real.json,--n $(N) --json .bench/results-$(N).json)
 
 $(BENCH)/.installed: Makefile
 	@[ -x $(BENCH)/bin/python ] || $(PYTHON) -m venv $(BENCH)

@@ -8,6 +8,9 @@ with fetch() and WebAssembly, which `file://` refuses):
 - time to first results: from navigation start to that moment, opening `?q=<word>`;
 - new-query latency: from the input event of a new query to its results on screen, for a rare
   word and for a word in most papers (the median of several words each).
+
+And `serve`'s save-to-reload: from saving a paper file to the reload event reaching the open
+page's `EventSource`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import functools
 import gzip
 import statistics
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -197,3 +201,58 @@ def _pagefind_first(page: Page, base: str, root: Path, word: str) -> tuple[float
         if u in timing and (f := _local_file(u, root, base)) is not None
     ]
     return shown, gzip_bytes(files)
+
+
+# Every EventSource the page opens keeps each message it receives, with the time, in
+# window.__benchEvents, and stops it there: the page's own handler (which reloads the page on a
+# new build) never runs, so the page stays to be asked.
+KEEP_EVENTS = """(() => {
+  const Original = window.EventSource;
+  window.__benchEvents = [];
+  function Keeping(url, options) {
+    const source = new Original(url, options);
+    source.addEventListener("message", (event) => {
+      window.__benchEvents.push([Date.now(), event.data]);
+      event.stopImmediatePropagation();
+    });
+    return source;
+  }
+  Keeping.prototype = Original.prototype;
+  window.EventSource = Keeping;
+})();"""
+
+
+def save_to_reload(
+    pages: list[str], save: Callable[[int], None], timeout: float = 600
+) -> list[float]:
+    """Open each page (served by `serve`), wait for its reload stream's first message, then
+    call `save(i)` and time (in seconds) from just before it to the next message, of a new
+    build, reaching the page's EventSource. The times are the wall clocks of this process and
+    of Chromium, on the same machine."""
+    took = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.add_init_script(KEEP_EVENTS)
+            for i, url in enumerate(pages):
+                page = context.new_page()
+                page.goto(url, timeout=120_000)
+                page.wait_for_function("window.__benchEvents.length > 0", timeout=120_000)
+                version = page.evaluate("window.__benchEvents[0][1]")
+                started = time.time() * 1000
+                save(i)
+                at = page.wait_for_function(
+                    """(version) => {
+                      const found = window.__benchEvents.find(([, data]) => data !== version);
+                      return found ? found[0] : null;
+                    }""",
+                    arg=version,
+                    timeout=timeout * 1000,
+                    polling=10,
+                ).json_value()
+                took.append((at - started) / 1000)
+                page.close()
+        finally:
+            browser.close()
+    return took

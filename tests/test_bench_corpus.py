@@ -1,0 +1,69 @@
+"""The benchmark's synthetic corpus and its handling of real snapshot folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from benchmarks.bench import add_tag, add_word, copy_snapshot, real_snapshots, written_count
+from benchmarks.corpus import LAST_DAY, NEWER, OLDER, write_snapshots
+from builder.load import load_papers
+from builder.read import read_snapshot
+from builder.store import format_paper
+from tests.conftest import make_paper
+
+
+def test_the_corpus_is_daily_api_answers_the_reader_takes_whole(tmp_path: Path) -> None:
+    corpus = write_snapshots(tmp_path / "a", 400, seed=5)
+    write_snapshots(tmp_path / "b", 400, seed=5)
+    files = sorted((tmp_path / "a").iterdir())
+    assert [f.read_bytes() for f in files] == [
+        f.read_bytes() for f in sorted((tmp_path / "b").iterdir())
+    ]
+    assert files[-1].name == f"daily-{LAST_DAY}.json"
+    entries = []
+    for path in files:
+        day = dt.date.fromisoformat(path.stem.removeprefix("daily-"))
+        assert dt.date.fromtimestamp(path.stat().st_mtime) == day and day.weekday() < 5
+        listing = read_snapshot(path, None)
+        assert listing.problems == []
+        entries += listing.entries
+    assert len(entries) == len({e.arxiv_id for e in entries}) == len(corpus.papers) == 400
+    # The older papers carry what 2024's answers carry; the newer ones the newer fields too.
+    older = [p for p in corpus.papers if p.era is OLDER]
+    newer = [p for p in corpus.papers if p.era is NEWER]
+    assert 100 < len(older) < 200 and max(p.listed for p in older) < min(p.listed for p in newer)
+    assert not any(p.keywords or p.org or p.github or p.ai_summary for p in older)
+    assert sum(bool(p.keywords) for p in newer) > 0.9 * len(newer)
+    assert 0.4 < sum(bool(p.org) for p in newer) / len(newer) < 0.85
+    items = json.loads(files[-1].read_text())
+    assert items[0]["paper"]["submittedOnDailyAt"].startswith(str(LAST_DAY))
+    assert all(e.authors and e.date and e.date < LAST_DAY + dt.timedelta(1) for e in entries)
+
+
+def test_real_answers_are_dated_by_their_name_and_ordered_by_day(tmp_path: Path) -> None:
+    one, two, into = tmp_path / "one", tmp_path / "two", tmp_path / "into"
+    for folder in (one, two, into):
+        folder.mkdir()
+    (one / "daily-2026-06-02.json").write_text("[]")
+    (two / "daily-2024-03-12.json").write_text("[]")
+    (two / "README.md").write_text("not a listing")
+    found = real_snapshots([one, two])
+    assert [p.name for p in found] == ["daily-2024-03-12.json", "daily-2026-06-02.json"]
+    copy_snapshot(found[0], into)
+    stamp = (into / "daily-2024-03-12.json").stat().st_mtime
+    assert dt.datetime.fromtimestamp(stamp, dt.UTC) == dt.datetime(2024, 3, 12, 12, tzinfo=dt.UTC)
+    assert os.path.getmtime(found[0]) != stamp  # the source is left as it was
+
+
+def test_the_edits_add_a_tag_and_a_word_and_the_file_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "paper.md"
+    path.write_text(format_paper(make_paper("a-paper", listed_abstract="First words here.")))
+    add_tag(path)
+    add_word(path)
+    (stored,), problems = load_papers(tmp_path)
+    assert problems == [] and stored.paper.tags == ("to-read",)
+    assert stored.paper.file_body.strip() == "First notably words here."
+    assert written_count("build: 9 papers, 2,005 files (1,792 written, 13 unchanged), ...") == 1792
