@@ -253,8 +253,8 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
 
 IncrementalBuilds.TestCase.settings = settings(
-    max_examples=100 if THOROUGH else 2,
-    stateful_step_count=25 if THOROUGH else 6,
+    max_examples=100 if THOROUGH else 1,
+    stateful_step_count=25 if THOROUGH else 8,
     deadline=None,
     # Shrinking a failure takes minutes of builds: the suite reports the sequence as found.
     phases=list(Phase) if THOROUGH else [Phase.explicit, Phase.reuse, Phase.generate],
