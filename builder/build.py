@@ -524,7 +524,7 @@ def _plan_and_write(
     last_index: dict[str, str] | None,
     pending: Any,
 ) -> tuple[int, int, dict[str, Any]]:
-    """Plan the site, keep what did not change, render the rest, swap the new site in."""
+    """Plan the site, keep what did not change, render the rest, move the changed files in."""
     from builder import search
     from builder.models import Output
     from builder.plan import check_paths, plan_site

@@ -1,10 +1,10 @@
 """Files written whole or not at all, and the temporaries that make it so.
 
 Every temporary the builder writes is named by the PID of the process writing it: a paper
-file, a snapshot or a cache table goes through `.<name>.<PID>.tmp` beside it, renamed over it
-when complete; a site is staged in the sibling folder `<output>.tmp-<PID>` (and the old one
-leaves through `<output>.old-<PID>`). A temporary whose process is gone was left by a run that
-was killed, and the next run clears it; one whose process is alive belongs to a run at work.
+file or a snapshot goes through `.<name>.<PID>.tmp` beside it, renamed over it when complete;
+a site's changed files are staged in the sibling folder `<output>.tmp-<PID>` (older builders
+also left `<output>.old-<PID>`). A temporary whose process is gone was left by a run that was
+killed, and the next run clears it; one whose process is alive belongs to a run at work.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Plan the site: every file it has, each with a key for what it shows and a way to make it.
 
-A page's key hashes the settings, the theme, the builder's code and the content ids of the
-papers it shows (and their order), so two builds that give a page the same key give it the
-same bytes: the build keeps such a page from the last site instead of rendering it again.
+A page's key hashes the settings, the theme and the builder's code (`Renderer.base`) with
+exactly what the page is rendered from (`Renderer.key`: papers by content id), so two builds
+that give a page the same key give it the same bytes: the build leaves such a page as the last
+site has it instead of rendering it again.
 Nothing is rendered here; `Renderer` (render.py) renders when a file's `make` is called.
 """
 
