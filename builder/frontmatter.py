@@ -39,10 +39,15 @@ def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=False)
 
 
-_Dumper.add_representer(_TopLevel, _represent_top)
-_Dumper.add_representer(dict, _represent_dict)
-_Dumper.add_representer(list, _represent_list)
-_Dumper.add_representer(tuple, _represent_list)
+# How each type is written, on either emitter.
+_REPRESENTERS = (
+    (_TopLevel, _represent_top),
+    (dict, _represent_dict),
+    (list, _represent_list),
+    (tuple, _represent_list),
+)
+for _type, _represent in _REPRESENTERS:
+    _Dumper.add_representer(_type, _represent)
 
 # libyaml's emitter, when PyYAML was built with it: five times faster, and the same bytes as
 # the Python emitter for plain text (`_plain`); it escapes characters past U+FFFF (🤗 would
@@ -53,12 +58,7 @@ if hasattr(yaml, "CSafeDumper"):
     class _CDumper(yaml.CSafeDumper):  # type: ignore[no-redef]
         """`_Dumper` on libyaml's emitter."""
 
-    for _type, _represent in (
-        (_TopLevel, _represent_top),
-        (dict, _represent_dict),
-        (list, _represent_list),
-        (tuple, _represent_list),
-    ):
+    for _type, _represent in _REPRESENTERS:
         _CDumper.add_representer(_type, _represent)
 
 

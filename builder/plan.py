@@ -77,7 +77,6 @@ def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Rendere
     plan += _data_outputs(render, prepared, config)
     plan += _library_outputs(render, bibs)
     plan += _site_outputs(render, papers, config, plan)
-    check_paths(plan)
     return plan
 
 
