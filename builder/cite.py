@@ -75,8 +75,17 @@ _SPECIALS = re.compile("[" + re.escape("".join(_SPECIAL)) + "]")
 _LIGATURES = re.compile(r"([-`'<>!?])(?=[-`'<>])")
 
 
+# Text `escape` leaves as it is: no special character, ligature or whitespace but single spaces
+# between words (what most titles and names are; checking is far cheaper than escaping).
+_PLAIN = re.compile(r"(?:(?![\\{}%&$#_^~@\s]|[-`'<>!?][-`'<>]).|(?<=\S) (?=\S))*\Z")
+# A name BibTeX would split (at " and ") or reorder (at a comma) unless it is braced.
+_SPLITS = re.compile(r",|\band\b", re.IGNORECASE)
+
+
 def escape(text: str) -> str:
     """Escape what BibTeX and LaTeX treat specially; collapse whitespace (BibTeX would)."""
+    if _PLAIN.match(text):
+        return text
     text = " ".join(text.split())
     text = _SPECIALS.sub(lambda m: _SPECIAL[m.group()], text)
     return _LIGATURES.sub(r"\1{}", text)
@@ -136,7 +145,7 @@ def cite_keys(papers: Sequence[Paper], days: dict[str, dt.date | None]) -> dict[
 def _author(name: str) -> str:
     """One author for the `author` field: braced when BibTeX would split or reorder it."""
     name = escape(name)
-    if "," in name or re.search(r"\band\b", name, re.IGNORECASE):
+    if _SPLITS.search(name):
         return "{" + name + "}"
     return name
 

@@ -158,7 +158,10 @@ def _paper_outputs(
         older = prepared[i + 1] if i + 1 < len(prepared) else None
         entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
         bibs[page.paper.slug] = entry
-        outputs.append(_paper_page(render, page, newer, older, entry))
+        inputs = _paper_inputs(render, page, newer, older, entry)
+        outputs.append(
+            render.unit(page.url, inputs, partial(_paper_page, render, page, newer, older, entry))
+        )
         bib = bib_url(page.url)
         outputs.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
     return outputs, bibs
@@ -213,6 +216,25 @@ def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
         if url and is_web(url):
             return url
     return None
+
+
+def _paper_inputs(
+    render: Renderer,
+    page: PaperPage,
+    newer: PaperPage | None,
+    older: PaperPage | None,
+    entry: str,
+) -> tuple:
+    """What `_paper_page` makes a page from, as plain values: the paper (its content id), its
+    BibTeX, its neighbours' links and its related papers (their content ids)."""
+    related = render.related.get(page.paper.slug, ())
+    return (
+        page.id,
+        entry,
+        (newer.url, newer.paper.title) if newer else None,
+        (older.url, older.paper.title) if older else None,
+        tuple(render.page_of[slug].id for slug, _ in related),
+    )
 
 
 def _paper_page(
@@ -308,10 +330,12 @@ def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
     titles = {slug: page.paper.title for slug, page in render.page_of.items()}
     grouped = library.entries(titles, bibs, render.related)
     chunks = len(grouped)
-    outputs = [
-        render.made(f"{library.FOLDER}{number}.js", library.script, number, chunks, papers)
-        for number, papers in grouped.items()
-    ]
+    outputs = []
+    for number, papers in grouped.items():
+        # A chunk is a JSON dump, cheaper to make than its context is to describe: keyed by
+        # its bytes.
+        data = library.script(number, chunks, papers)
+        outputs.append(Output(f"{library.FOLDER}{number}.js", sha(data), partial(bytes, data)))
     outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
     return outputs
 

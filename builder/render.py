@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -204,6 +205,7 @@ class Renderer:
         base: str = "",
         cards: Table | None = None,
         related: dict[str, tuple[tuple[str, float], ...]] | None = None,
+        recorded: Callable[[str], tuple[str, str] | None] | None = None,
     ) -> None:
         self.config = config
         self.related = related or {}
@@ -216,6 +218,9 @@ class Renderer:
         self.marks = True
         self._checked: set[tuple[str, str, str]] = set()
         self._macros: dict[str, Any] = {}
+        # The (inputs, key) the last build recorded for a path, and this build's inputs.
+        self.recorded = recorded or _no_record
+        self.signatures: dict[str, str] = {}
 
     def _item_html(self, kind: str, root: str, page: PaperPage, heading: str) -> str:
         """Render the theme's macro for one kind of list item."""
@@ -312,6 +317,21 @@ class Renderer:
         self._digests[id(value)] = (value, found)
         return found
 
+    def unit(self, path: str, inputs: tuple, plan: Callable[[], Output]) -> Output:
+        """The output at `path`, planned by `plan()` from `inputs` alone (plain values that say
+        all it is made from): when they are what the last build recorded for the path, its key is
+        that build's and nothing is planned until the file must be made again."""
+        signature = key_of(self.base, path, inputs)
+        self.signatures[path] = signature
+        last = self.recorded(path)
+        if last is None or last[0] != signature:
+            return plan()
+        if CHECK_UNITS:
+            planned = plan().key
+            if planned != last[1]:
+                raise AssertionError(f"the inputs of {path} leave out what its key changed by")
+        return Output(path, last[1], partial(_make_planned, plan))
+
     def key(self, template: str, path: str, section: str, **context: Any) -> str:
         """The key of a page: what `__call__` renders it from (the template, its path and
         section, its context) with the settings, theme and code (`base`), hashed."""
@@ -340,6 +360,21 @@ class Renderer:
             row=partial(self.item, "row", root),
             **context,
         )
+
+
+def _make_planned(plan: Callable[[], Output]) -> str | bytes:
+    """Plan an output whose key came from the last build, and make it."""
+    return plan().make()
+
+
+def _no_record(path: str) -> tuple[str, str] | None:
+    """What the last build recorded for a path: nothing (a build from nothing)."""
+    return None
+
+
+# The tests set this: an output whose recorded inputs are unchanged is planned anyway, and its
+# key must be the recorded one (a unit's inputs must say everything its page is made from).
+CHECK_UNITS = os.environ.get("PAPER_DIGEST_CHECK_UNITS") == "1"
 
 
 def _marked_items(items: Sequence[tuple[str, PaperPage]], renderer: Renderer) -> list[str]:

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -259,6 +259,9 @@ class StoreReport:
     blocked: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The files found to hold their merged paper already: path -> (content hash, the paper's
+    # place among the merged ones). An ingest of the same merge need not look at them again.
+    settled: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
@@ -284,13 +287,24 @@ class PaperUpdate:
 
 
 def decide_updates(
-    papers: Sequence[Paper], stored: Sequence[StoredPaper], taken: Iterable[str]
+    papers: Sequence[Paper],
+    stored: Sequence[StoredPaper],
+    taken: Iterable[str],
+    settled: Mapping[str, tuple[str, int]] | None = None,
 ) -> tuple[list[PaperUpdate], list[str]]:
-    """Decide per paper: create it (with a new slug), update keys of its file, or leave it."""
+    """Decide per paper: create it (with a new slug), update keys of its file, or leave it.
+
+    `settled` are the files an ingest of these same merged papers left as they were
+    (`StoreReport.settled`): one still matched with the same paper is left without a look.
+    """
     slugs = set(taken)
+    settled = settled or {}
     updates: list[PaperUpdate] = []
     notes: list[str] = []
-    for paper, found in zip(papers, match_stored(papers, stored), strict=True):
+    for i, (paper, found) in enumerate(zip(papers, match_stored(papers, stored), strict=True)):
+        if found is not None and settled.get(found.path) == (found.sha, i):
+            updates.append(PaperUpdate(found.paper, found))
+            continue
         if found is None:
             slug = make_slug(paper.title, slugs)
             slugs.add(slug)
@@ -321,10 +335,12 @@ def write_papers(
     stored: Sequence[StoredPaper],
     problems: Sequence[Problem],
     progress: Any = None,
+    settled: Mapping[str, tuple[str, int]] | None = None,
 ) -> StoreReport:
     """Create or update the paper files in `folder` for the merged papers.
 
-    `stored` and `problems` are what loading the folder gave (`load.load_papers`).
+    `stored` and `problems` are what loading the folder gave (`load.load_papers`); `settled`
+    what an ingest of the same merged papers reported (`StoreReport.settled`).
     """
     report = StoreReport()
     folder.mkdir(parents=True, exist_ok=True)
@@ -333,9 +349,9 @@ def write_papers(
     broken = sorted(Path(p.path).stem for p in problems)
     taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
     taken |= {p.stem for p in folder.glob("*.md")}
-    updates, notes = decide_updates(papers, stored, taken)
+    updates, notes = decide_updates(papers, stored, taken, settled)
     report.notes += notes
-    for update in updates:
+    for i, update in enumerate(updates):
         if progress is not None:
             progress.update(1)
         if update.found is None:
@@ -344,6 +360,7 @@ def write_papers(
             _update_file(update, report)
         else:
             report.unchanged.append(update.found.paper.slug)
+            report.settled[update.found.path] = (update.found.sha, i)
     if report.new:
         # New files reach the disk together, once, not one flush each (thousands on a first
         # ingest); a file that existed is flushed before it is replaced (`_update_file`).

@@ -23,6 +23,10 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import settings
 
+# Every build of the tests, in this process or another, checks that an output planned from
+# recorded inputs (`Renderer.unit`) has the key planning it anew would give.
+os.environ["PAPER_DIGEST_CHECK_UNITS"] = "1"
+
 from builder.__main__ import main
 from builder.config import SiteConfig
 from builder.models import ListingEntry, Paper, Source

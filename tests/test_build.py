@@ -167,6 +167,40 @@ def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
     assert file_hashes(papers) == before
 
 
+def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edited_files(
+    snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import read, store
+
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    assert ingest(config).unchanged == 134  # settles the files the first ingest wrote
+    read_calls: list[Path] = []
+    looked_at: list[str] = []
+    monkeypatch.setattr(read, "read_snapshot", lambda p, *a: read_calls.append(p))
+    real_update_fields = store.update_fields
+    monkeypatch.setattr(
+        store,
+        "update_fields",
+        lambda stored, *a: looked_at.append(stored.slug) or real_update_fields(stored, *a),
+    )
+    # A person drops a key ingest fills, and edits another file's tags.
+    dei = papers / DEI
+    dei.write_text(dei.read_text().replace("date: 2026-05-25\n", ""))
+    other = sorted(papers.glob("*.md"))[0]
+    other.write_text(other.read_text().replace("\nsources:", "\ntags: [mine]\nsources:", 1))
+    for path in (dei, other):
+        os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
+    report = ingest(config)
+    assert read_calls == []
+    assert sorted(looked_at) == sorted([DEI[:-3], other.stem])
+    assert (report.files, report.entries, report.papers) == (4, 170, 134)
+    assert (report.updated, report.unchanged) == (1, 133)
+    assert "date: 2026-05-25\n" in dei.read_text()  # filled again, as a full ingest does
+    assert "tags: [mine]" in other.read_text()
+
+
 def test_a_paper_first_seen_without_abstract_gets_one_later(
     snapshots: Path, tmp_path: Path
 ) -> None:

@@ -100,3 +100,17 @@ def test_key_bases_fold_accents_and_skip_small_words() -> None:
     assert escape("50% of {x}_1 & $\\alpha$ -- ~") == (
         r"50\% of \{x\}\_1 \& \$\textbackslash{}alpha\$ -{}- \textasciitilde{}"
     )
+
+
+def _escaped_the_long_way(text: str) -> str:
+    """`escape` without its shortcut for text it leaves as it is."""
+    from builder import cite
+
+    text = " ".join(text.split())
+    text = cite._SPECIALS.sub(lambda m: cite._SPECIAL[m.group()], text)
+    return cite._LIGATURES.sub(r"\1{}", text)
+
+
+@given(st.text(alphabet="ab -`'<>!?\\{}%&$#_^~@\t\n\u00a0\u2003\u0085é,"))
+def test_the_shortcut_of_escape_changes_nothing(text: str) -> None:
+    assert escape(text) == _escaped_the_long_way(text)

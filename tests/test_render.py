@@ -94,3 +94,33 @@ def test_every_abstract_reads_exactly_in_chromium(built_site: Path, browser) -> 
         assert page.text_content(".abstract p") in abstracts.values()
     assert errors == [] and foreign == []
     page.close()
+
+
+def test_a_unit_takes_its_recorded_key_only_while_its_inputs_are_the_same(monkeypatch) -> None:
+    from builder import render
+    from builder.config import load_config
+    from builder.models import Output
+
+    config, _ = load_config(None, {})
+    planned: list[str] = []
+
+    def plan(key: str) -> Output:
+        planned.append(key)
+        return Output("p.html", key, lambda: b"made")
+
+    first = Renderer(config, {}, base="b")
+    assert first.unit("p.html", ("id-1",), lambda: plan("k1")).key == "k1"
+    signature = first.signatures["p.html"]
+    monkeypatch.setattr(render, "CHECK_UNITS", False)
+    again = Renderer(config, {}, base="b", recorded=lambda path: (signature, "k1"))
+    kept = again.unit("p.html", ("id-1",), lambda: plan("k1"))
+    assert (kept.key, planned) == ("k1", ["k1"])  # from the record: nothing planned
+    assert kept.make() == b"made" and planned == ["k1", "k1"]  # planned when made
+    changed = again.unit("p.html", ("id-2",), lambda: plan("k2"))
+    assert changed.key == "k2"
+    other_base = Renderer(config, {}, base="c", recorded=lambda path: (signature, "k1"))
+    assert other_base.unit("p.html", ("id-1",), lambda: plan("k3")).key == "k3"
+    # The tests' check: inputs that leave out what the key changed by are caught.
+    monkeypatch.setattr(render, "CHECK_UNITS", True)
+    with pytest.raises(AssertionError, match=r"p\.html"):
+        again.unit("p.html", ("id-1",), lambda: plan("k4"))
