@@ -36,6 +36,7 @@ from builder.cache import (
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
 from builder.files import clear_temporary_siblings
+from builder.models import by_fields
 from builder.write import Moves, apply_moves, check_output
 
 if TYPE_CHECKING:
@@ -652,6 +653,8 @@ def _plan_and_write(
 class SiteFile:
     """What the build state keeps of a file of the site: its key, its stat and content hash
     as written, and the signature of the inputs it was planned from (`Renderer.unit`)."""
+
+    __reduce__ = by_fields
 
     key: str
     stat: Stat | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 FOLDER = "assets/library/"
@@ -43,18 +43,19 @@ def chunk_of(slug: str, chunks: int) -> int:
     return fnv1a(slug) % chunks
 
 
-def entries(
-    titles: Mapping[str, str],
-    bibtex: Mapping[str, str],
-    related: Mapping[str, Sequence[tuple[str, float]]],
-) -> dict[int, dict[str, list]]:
-    """Group every paper's entry (title, BibTeX, [[related slug, cosine], ...]) by chunk."""
-    chunks = chunk_count(len(titles))
-    grouped: dict[int, dict[str, list]] = {n: {} for n in range(chunks)}
-    for slug in sorted(titles):
-        pairs = [[s, round(score, 3)] for s, score in related.get(slug, ())]
-        grouped[chunk_of(slug, chunks)][slug] = [titles[slug], bibtex.get(slug, ""), pairs]
+def chunks_of(slugs: Iterable[str]) -> dict[int, list[str]]:
+    """Group the papers' slugs by chunk, each chunk's in order."""
+    slugs = sorted(slugs)
+    chunks = chunk_count(len(slugs))
+    grouped: dict[int, list[str]] = {n: [] for n in range(chunks)}
+    for slug in slugs:
+        grouped[chunk_of(slug, chunks)].append(slug)
     return grouped
+
+
+def entry(title: str, bibtex: str, related: Sequence[tuple[str, float]]) -> list:
+    """What a chunk holds of one paper: [title, BibTeX, [[related slug, cosine], ...]]."""
+    return [title, bibtex, [[s, round(score, 3)] for s, score in related]]
 
 
 def script(number: int, chunks: int, papers: Mapping[str, list]) -> bytes:

@@ -60,7 +60,7 @@ def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Rendere
     papers = [page.paper for page in prepared]
     plan = _static_outputs(config)
     plan += _digest_outputs(render, papers, config.page_size)
-    paper_files, bibs = _paper_outputs(render, prepared, config)
+    paper_files, citations = _paper_outputs(render, prepared, config)
     plan += paper_files
     # Archives: by month, organization and topic, each paginated, with an index page.
     topics = {page.paper.slug: page.topics for page in prepared}
@@ -75,7 +75,7 @@ def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Rendere
     plan += _feed_outputs(render, archives, config)
     plan += _overview_outputs(render, trends(papers, topics), tops, len(papers))
     plan += _data_outputs(render, prepared, config)
-    plan += _library_outputs(render, bibs)
+    plan += _library_outputs(render, citations)
     plan += _site_outputs(render, papers, config, plan)
     return plan
 
@@ -144,27 +144,49 @@ class Link:
         return Link(page.url, page.paper.title) if page else None
 
 
+@dataclass(frozen=True)
+class Citation:
+    """What a paper's BibTeX entry is made from: the paper, its cite key and its URL."""
+
+    page: PaperPage
+    key: str
+    url: str | None
+
+    def inputs(self) -> tuple:
+        """The entry's inputs as plain values."""
+        return (self.page.id, self.key, self.page.day, self.url)
+
+    def entry(self) -> str:
+        """The BibTeX entry."""
+        return bibtex(self.page.paper, self.key, self.page.day, self.url)
+
+
 def _paper_outputs(
     render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
-) -> tuple[list[Output], dict[str, str]]:
+) -> tuple[list[Output], dict[str, Citation]]:
     """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
-    beside it; return them and the BibTeX entries by slug."""
+    beside it; return them and what each paper's BibTeX is made from, by slug."""
     by_capture = sorted((page.paper for page in prepared), key=capture_order)
     keys = cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
     outputs = []
-    bibs: dict[str, str] = {}
+    citations: dict[str, Citation] = {}
     for i, page in enumerate(prepared):
         newer = prepared[i - 1] if i > 0 else None
         older = prepared[i + 1] if i + 1 < len(prepared) else None
-        entry = bibtex(page.paper, keys[page.paper.slug], page.day, cite_url(config, page))
-        bibs[page.paper.slug] = entry
-        inputs = _paper_inputs(render, page, newer, older, entry)
-        outputs.append(
-            render.unit(page.url, inputs, partial(_paper_page, render, page, newer, older, entry))
-        )
+        cite = Citation(page, keys[page.paper.slug], cite_url(config, page))
+        citations[page.paper.slug] = cite
+        inputs = _paper_inputs(render, cite, newer, older)
+        plan = partial(_paper_page, render, page, newer, older, cite)
+        outputs.append(render.unit(page.url, inputs, plan))
         bib = bib_url(page.url)
-        outputs.append(Output(bib, sha(entry.encode()), partial(str.encode, entry)))
-    return outputs, bibs
+        outputs.append(render.unit(bib, cite.inputs(), partial(_bib_file, bib, cite)))
+    return outputs, citations
+
+
+def _bib_file(path: str, cite: Citation) -> Output:
+    """Plan a paper's .bib file (keyed by its bytes)."""
+    data = cite.entry().encode()
+    return Output(path, sha(data), partial(bytes, data))
 
 
 def _overview_outputs(
@@ -219,18 +241,13 @@ def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
 
 
 def _paper_inputs(
-    render: Renderer,
-    page: PaperPage,
-    newer: PaperPage | None,
-    older: PaperPage | None,
-    entry: str,
+    render: Renderer, cite: Citation, newer: PaperPage | None, older: PaperPage | None
 ) -> tuple:
-    """What `_paper_page` makes a page from, as plain values: the paper (its content id), its
-    BibTeX, its neighbours' links and its related papers (their content ids)."""
-    related = render.related.get(page.paper.slug, ())
+    """What `_paper_page` makes a page from, as plain values: the paper and its BibTeX's
+    inputs, its neighbours' links and its related papers (their content ids)."""
+    related = render.related.get(cite.page.paper.slug, ())
     return (
-        page.id,
-        entry,
+        cite.inputs(),
         (newer.url, newer.paper.title) if newer else None,
         (older.url, older.paper.title) if older else None,
         tuple(render.page_of[slug].id for slug, _ in related),
@@ -242,7 +259,7 @@ def _paper_page(
     page: PaperPage,
     newer: PaperPage | None,
     older: PaperPage | None,
-    entry: str = "",
+    cite: Citation,
 ) -> Output:
     """Plan one paper's page."""
     paper = page.paper
@@ -251,7 +268,7 @@ def _paper_page(
         page.url,
         "paper",
         page=page,
-        bibtex=entry,
+        bibtex=cite.entry(),
         bib=bib_url(page.url).split("/")[-1],
         links_out=links_out(paper),
         newer=Link.to(newer),
@@ -325,19 +342,41 @@ def _archive_outputs(
     return outputs
 
 
-def _library_outputs(render: Renderer, bibs: dict[str, str]) -> list[Output]:
+def _library_outputs(render: Renderer, citations: dict[str, Citation]) -> list[Output]:
     """Plan saved.html and the chunks of what it shows of each paper."""
-    titles = {slug: page.paper.title for slug, page in render.page_of.items()}
-    grouped = library.entries(titles, bibs, render.related)
+    grouped = library.chunks_of(citations)
     chunks = len(grouped)
     outputs = []
-    for number, papers in grouped.items():
-        # A chunk is a JSON dump, cheaper to make than its context is to describe: keyed by
-        # its bytes.
-        data = library.script(number, chunks, papers)
-        outputs.append(Output(f"{library.FOLDER}{number}.js", sha(data), partial(bytes, data)))
+    for number, slugs in grouped.items():
+        related = render.related
+        inputs = (chunks, tuple((citations[s].inputs(), related.get(s, ())) for s in slugs))
+        path = f"{library.FOLDER}{number}.js"
+        plan = partial(_library_chunk, render, path, number, chunks, slugs, citations)
+        outputs.append(render.unit(path, inputs, plan))
     outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
     return outputs
+
+
+def _library_chunk(
+    render: Renderer,
+    path: str,
+    number: int,
+    chunks: int,
+    slugs: list[str],
+    citations: dict[str, Citation],
+) -> Output:
+    """Plan one chunk of the reading list's data (keyed by its bytes: a JSON dump is cheaper
+    to make than its context is to describe)."""
+    papers = {
+        slug: library.entry(
+            citations[slug].page.paper.title,
+            citations[slug].entry(),
+            render.related.get(slug, ()),
+        )
+        for slug in slugs
+    }
+    data = library.script(number, chunks, papers)
+    return Output(path, sha(data), partial(bytes, data))
 
 
 def _records(pages: Sequence[PaperPage], base_url: str) -> list[dict]:

@@ -296,7 +296,7 @@ class Renderer:
         if kind is SiteConfig:
             return "config"  # in `base` already, with paths as the project sees them
         if kind is tuple or kind is list:
-            found = "[" + ",".join([self.digest(v) for v in value]) + "]"
+            found = "[" + ",".join([self._item_digest(v) for v in value]) + "]"
         elif kind is dict:
             found = "{" + ",".join([f"{k!r}:{self.digest(value[k])}" for k in sorted(value)]) + "}"
         elif kind in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
@@ -331,6 +331,18 @@ class Renderer:
             if planned != last[1]:
                 raise AssertionError(f"the inputs of {path} leave out what its key changed by")
         return Output(path, last[1], partial(_make_planned, plan))
+
+    def _item_digest(self, value: Any) -> str:
+        """`digest` of a list's item, papers and plain values without a call of their own
+        (lists of papers are most of what pages are made from)."""
+        kind = type(value)
+        if kind is Paper:
+            return self.page_of[value.slug].id
+        if kind is PaperPage:
+            return value.id
+        if kind is str or kind is int:
+            return repr(value)
+        return self.digest(value)
 
     def key(self, template: str, path: str, section: str, **context: Any) -> str:
         """The key of a page: what `__call__` renders it from (the template, its path and
