@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from builder.cache import (
     BuildCache,
     Inputs,
+    LazyTable,
     Stat,
     config_key,
     folder_stats,
@@ -286,18 +287,19 @@ def _ingest(
     report = IngestReport()
 
     # Read every saved listing and merge sightings into unique papers.
-    merge = _merge(config, cache, inputs)
+    merge, papers = _merge(config, cache, inputs)
     notes = list(merge.notes)
     report.problems += merge.problems
 
     # Store one paper file each.
     stored, problems = load_papers(config.papers, cache, inputs.papers)
-    before = cache.table("merged").get("settled")  # the files found as they should be
-    known = before[1] if before is not None and before[0] == merge.key else None
-    with Progress(len(merge.papers), "storing", "papers") as bar:
-        written = write_papers(merge.papers, config.papers, stored, problems, bar, known)
-    if merge.settled:
-        cache.table("merged").put("settled", (merge.key, written.settled))
+    # What the last ingest of the same merged papers found of each file.
+    before = cache.lazy_table("merged").get("pairing")
+    pairing = before[1] if before is not None and before[0] == merge.key else None
+    with Progress(len(papers), "storing", "papers") as bar:
+        written = write_papers(papers, config.papers, stored, problems, bar, pairing)
+    if merge.settled and written.pairing is not None:
+        cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
     notes += written.notes
     report.notes = notes
     report.problems += written.problems
@@ -307,7 +309,7 @@ def _ingest(
     report_problems(report.problems)
     report.files = merge.files
     report.entries = merge.entries
-    report.papers = len(merge.papers)
+    report.papers = len(papers)
     report.new, report.updated, report.unchanged = (
         len(written.new),
         len(written.updated),
@@ -328,12 +330,13 @@ def _ingest(
 
 @dataclass
 class Merge:
-    """The snapshots' papers, merged, with what reading them found; `key` names the snapshots
-    as they were read (their stats and the settings), `settled` whether that can be trusted
-    (none changed within the last second)."""
+    """What reading the snapshots found: how many papers they merge into (kept as entries of
+    the `merged` table, one each, read as asked for: `MergedPapers`), and the counts, notes
+    and problems of reading. `key` names the snapshots as they were read (their stats and the
+    settings), `settled` whether that can be trusted (none changed within the last second)."""
 
     key: str
-    papers: list[Paper]
+    count: int
     files: int
     entries: int
     notes: list[str]
@@ -341,23 +344,45 @@ class Merge:
     settled: bool = True
 
 
-def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> Merge:
+class MergedPapers(Sequence["Paper"]):
+    """The merged papers of the `merged` table, each read when asked for (all at once when
+    iterated): an ingest after hand edits reads only those of the edited files."""
+
+    def __init__(self, table: LazyTable, count: int) -> None:
+        self.table, self.count = table, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.count))]
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        return self.table.get(("paper", i))
+
+    def __iter__(self) -> Iterator[Paper]:
+        every = self.table.everything()
+        return (every[("paper", i)] for i in range(self.count))
+
+
+def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge, Sequence[Paper]]:
     """Read every snapshot and merge their entries: as the last ingest did when the snapshots
     are the ones it read (an edit of paper files alone reads none)."""
     from builder.merge import merge_entries
 
     snapshots = sorted(inputs.snapshots.items())
     key = key_of("merge", cache.code, config.year, os.getcwd(), str(config.snapshots), snapshots)
-    table = cache.table("merged")
+    table = cache.lazy_table("merged")
     last: Merge | None = table.get("merge")
     if last is not None and last.key == key:
-        return last
+        return last, MergedPapers(table, last.count)
     listings = read_all(config, cache)
     entries = [e for listing in listings for e in listing.entries]
     papers, merge_notes = merge_entries(entries)
     merge = Merge(
         key,
-        papers,
+        len(papers),
         sum(1 for listing in listings if listing.entries or not listing.problems),
         len(entries),
         [note for listing in listings for note in listing.notes] + merge_notes,
@@ -365,9 +390,9 @@ def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> Merge:
         settled([st for _, st in snapshots], time.time_ns()),
     )
     if merge.settled:
-        table.replace({"merge": merge})
+        table.replace({"merge": merge, **{("paper", i): p for i, p in enumerate(papers)}})
     cache.release("listings")  # done with the parsed snapshots: free their memory
-    return merge
+    return merge, MergedPapers(table, merge.count) if merge.settled else papers
 
 
 @dataclass
@@ -594,7 +619,7 @@ def _plan_and_write(
 
     index_table = cache.table("search")
     base = key_of(cache.code, config_key(config), theme_key(config))
-    cards = cache.table("cards")
+    cards = cache.lazy_table("cards")  # a page's cards are read as it is rendered
     site = cache.table("site")  # site path -> SiteFile: the last site's files
 
     def recorded(dest: str) -> tuple[Any, str] | None:

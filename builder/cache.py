@@ -230,6 +230,10 @@ class Table:
             self.used.add(key)
         return value
 
+    def has(self, key: Any) -> bool:
+        """Tell whether there is an entry for `key`."""
+        return key in self.data
+
     def put(self, key: Any, value: Any) -> None:
         """Store an entry."""
         self.data[key] = value
@@ -241,6 +245,47 @@ class Table:
         self.data = data
         self.used = set(data)
         self.whole = True
+
+
+@dataclass
+class LazyTable(Table):
+    """A table whose entries are read one at a time, when asked for (a big table of which a
+    build asks a few entries). A save prunes it to what `retain` names, not to what was used."""
+
+    cache: BuildCache | None = None
+    stored: set[str] | None = None  # the stored entries' row keys, once asked
+    keep: set[Any] | None = None
+
+    def get(self, key: Any) -> Any:
+        """Return the entry for `key` (None when there is none), reading it if need be."""
+        if key not in self.data and not self.whole and self.cache is not None:
+            value = self.cache.fetch(self.name, key)
+            if value is None:
+                return None
+            self.data[key] = value
+        return super().get(key)
+
+    def has(self, key: Any) -> bool:
+        """Tell whether there is an entry for `key`, reading none."""
+        if key in self.data:
+            return True
+        if self.whole or self.cache is None:
+            return False
+        if self.stored is None:
+            self.stored = self.cache.stored_keys(self.name)
+        return _row_key(key) in self.stored
+
+    def everything(self) -> dict[Any, Any]:
+        """Read every entry at once."""
+        if not self.whole and self.cache is not None:
+            for key, value in (self.cache.fetch_all(self.name) or {}).items():
+                self.data.setdefault(key, value)
+        self.used |= self.data.keys()
+        return self.data
+
+    def retain(self, keys: set[Any]) -> None:
+        """Keep only these entries at the next save (once the others are many)."""
+        self.keep = keys
 
 
 # Tables of what was learnt from outside, not made by the builder's code: they outlive a change
@@ -278,11 +323,17 @@ class BuildCache:
         self.tables: dict[str, Table] = {}
         self.frozen = False  # a build with nothing to do saves nothing
         self._db: sqlite3.Connection | None = None
+        self._pid = os.getpid()  # the process that opened `_db`
 
     def _connect(self) -> sqlite3.Connection | None:
         """Open the database (once); a broken one is set aside and started afresh."""
+        if self._db is not None and self._pid != os.getpid():
+            # A forked worker reading an entry: a connection of its own (one shared across a
+            # fork is not safe); the parent's is left to the parent.
+            self._db = None
         if self._db is not None or self.folder is None:
             return self._db
+        self._pid = os.getpid()
         path = self.folder / DATABASE
         for attempt in (1, 2):
             try:
@@ -310,23 +361,74 @@ class BuildCache:
             self.tables[name] = self._load(name)
         return self.tables[name]
 
-    def _load(self, name: str) -> Table:
+    def lazy_table(self, name: str) -> LazyTable:
+        """Return a table whose entries are read when asked for (`LazyTable`)."""
+        if name not in self.tables:
+            current = self._current(name)
+            self.tables[name] = LazyTable(name, whole=not current, cache=self)
+        table = self.tables[name]
+        assert isinstance(table, LazyTable)
+        return table
+
+    def _current(self, name: str) -> bool:
+        """Tell whether a table is stored, written by this code (and not ignored by `fresh`)."""
         db = self._connect()
         if db is None:
-            return Table(name, whole=True)
+            return False
         try:
             row = db.execute("SELECT code FROM tables WHERE name = ?", (name,)).fetchone()
-            stale = row is not None and row[0] != self.code
-            if row is None or ((stale or self.fresh) and name not in LASTING):
-                return Table(name, whole=True)
-            rows = db.execute("SELECT item FROM entries WHERE tbl = ?", (name,))
-            data = dict(pickle.loads(item) for (item,) in rows)
         except Exception as error:  # a broken cache only costs time
-            log.debug("cache %s unreadable (%s); starting it afresh", name, error)
-            if isinstance(error, sqlite3.DatabaseError):
-                self._reset()
+            self._unreadable(name, error)
+            return False
+        stale = row is not None and row[0] != self.code
+        return not (row is None or ((stale or self.fresh) and name not in LASTING))
+
+    def _unreadable(self, name: str, error: Exception) -> None:
+        log.debug("cache %s unreadable (%s); starting it afresh", name, error)
+        if isinstance(error, sqlite3.DatabaseError):
+            self._reset()
+
+    def _load(self, name: str) -> Table:
+        if not self._current(name):
             return Table(name, whole=True)
-        return Table(name, data)
+        data = self.fetch_all(name)
+        return Table(name, data) if data is not None else Table(name, whole=True)
+
+    def fetch_all(self, name: str) -> dict[Any, Any] | None:
+        """Read every entry of a table (None when it cannot be read)."""
+        db = self._connect()
+        try:
+            rows = db.execute("SELECT item FROM entries WHERE tbl = ?", (name,)) if db else ()
+            return dict(pickle.loads(item) for (item,) in rows)
+        except Exception as error:  # a broken cache only costs time
+            self._unreadable(name, error)
+            return None
+
+    def fetch(self, name: str, key: Any) -> Any:
+        """Read one entry of a table (None when there is none, or it cannot be read)."""
+        db = self._connect()
+        try:
+            row = (
+                db.execute(
+                    "SELECT item FROM entries WHERE tbl = ? AND key = ?", (name, _row_key(key))
+                ).fetchone()
+                if db
+                else None
+            )
+            return pickle.loads(row[0])[1] if row is not None else None
+        except Exception as error:
+            self._unreadable(name, error)
+            return None
+
+    def stored_keys(self, name: str) -> set[str]:
+        """The row keys of a table's stored entries."""
+        db = self._connect()
+        try:
+            rows = db.execute("SELECT key FROM entries WHERE tbl = ?", (name,)) if db else ()
+            return {key for (key,) in rows}
+        except Exception as error:
+            self._unreadable(name, error)
+            return set()
 
     def _reset(self) -> None:
         """Set a damaged database aside: the next use starts a new one, into which every table
@@ -366,7 +468,8 @@ class BuildCache:
     def _write(self, table: Table) -> None:
         unused = table.data.keys() - table.used
         prune = len(unused) > GARBAGE * max(1, len(table.data))
-        if not (table.whole or table.dirty or prune):
+        dropped = self._dropped(table)
+        if not (table.whole or table.dirty or prune or dropped):
             return
         db = self._connect()
         if db is None:
@@ -384,6 +487,10 @@ class BuildCache:
                         "DELETE FROM entries WHERE tbl = ? AND key = ?",
                         [(name, _row_key(k)) for k in unused],
                     )
+                db.executemany(
+                    "DELETE FROM entries WHERE tbl = ? AND key = ?",
+                    [(name, row) for row in dropped],
+                )
             db.executemany(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                 [
@@ -405,9 +512,20 @@ class BuildCache:
             return
         table.dirty.clear()
         table.whole = False
+        if isinstance(table, LazyTable):
+            table.stored = None  # rows written or deleted: ask again
         if prune:
             for key in unused:
                 del table.data[key]
+
+    def _dropped(self, table: Table) -> list[str]:
+        """The stored rows of a lazy table that `retain` did not name, once they are many."""
+        if not isinstance(table, LazyTable) or table.keep is None or table.whole:
+            return []
+        stored = self.stored_keys(table.name)
+        kept = {_row_key(k) for k in table.keep | table.dirty}
+        dropped = stored - kept
+        return sorted(dropped) if len(dropped) > GARBAGE * max(1, len(stored)) else []
 
     def close(self) -> None:
         """Close the database."""

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from builder import __version__, urls
 from builder.archives import group_days
-from builder.cache import Table, key_of, sha, walk
+from builder.cache import LazyTable, Table, key_of, sha, walk
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
 from builder.models import Output, Paper, capture_moment, capture_text
@@ -250,13 +250,14 @@ class Renderer:
         """
         if not self.marks:
             return
+        wanted = {(self.base, p.id, kind): (kind, p) for p in prepared for kind in ITEMS}
         missing = [
-            (kind, p)
-            for p in prepared
-            for kind in ITEMS
-            if (self.base, p.id, kind) not in self.new_cards
-            and (self.cards is None or self.cards.get((self.base, p.id, kind)) is None)
+            item
+            for key, item in wanted.items()
+            if key not in self.new_cards and (self.cards is None or not self.cards.has(key))
         ]
+        if isinstance(self.cards, LazyTable):
+            self.cards.retain(set(wanted))
         workers = 0 if len(missing) >= PARALLEL_CARDS else 1
         made = fork_map(_marked_items, missing, self, workers=workers)
         for (kind, page), html in zip(missing, made, strict=True):

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from builder.files import clear_temporary_files, write_atomic
 from builder.frontmatter import format_document, parse_document, patch_document
 from builder.killpoint import kill_point
 from builder.load import StoredPaper
-from builder.models import KEY_ORDER, Paper, Source, capture_moment, capture_text
+from builder.models import KEY_ORDER, Paper, Source, by_fields, capture_moment, capture_text
 from builder.text import title_key
 
 # Keys ingest fills when they are missing; `upvotes` and `sources` it also keeps current.
@@ -259,9 +259,9 @@ class StoreReport:
     blocked: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # The files found to hold their merged paper already: path -> (content hash, the paper's
-    # place among the merged ones). An ingest of the same merge need not look at them again.
-    settled: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # What this ingest found of each file: the next ingest of the same merged papers looks
+    # again only at files that changed since (`Pairing`).
+    pairing: Pairing | None = None
 
 
 def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
@@ -286,23 +286,78 @@ class PaperUpdate:
     body: str | None = None  # a body for a file whose body is empty (e.g. seen on a card only)
 
 
+def identity(stored: StoredPaper) -> tuple:
+    """What matching merged papers with files (`match_stored`) reads of a file."""
+    paper = stored.paper
+    return (
+        paper.arxiv_id.lower() if paper.arxiv_id else None,
+        title_key(paper.title),
+        paper.slug,
+        frozenset(source.file for source in paper.sources),
+    )
+
+
+@dataclass(slots=True)
+class Seen:
+    """What an ingest found of one file: its content hash and identity, the merged paper it
+    holds (its place among them; None for none) and whether the file held it already."""
+
+    __reduce__ = by_fields
+
+    sha: str
+    identity: tuple
+    paper: int | None
+    settled: bool
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What an ingest found of every file (by path), and whether every merged paper had one."""
+
+    files: dict[str, Seen]
+    complete: bool
+
+    def settled(self, found: StoredPaper, paper: int) -> bool:
+        """Tell whether a file, still holding the same merged paper, held it already then and
+        has not changed since (so it holds it now)."""
+        seen = self.files.get(found.path)
+        return seen is not None and seen.settled and (seen.sha, seen.paper) == (found.sha, paper)
+
+    def changed(self, stored: Sequence[StoredPaper]) -> list[tuple[StoredPaper, int | None]]:
+        """The files changed since, each with the merged paper it held, when every change
+        leaves the matching as it was (no file added or removed, none with another identity,
+        every merged paper matched); else raise LookupError."""
+        if not self.complete or len(stored) != len(self.files):
+            raise LookupError("the files are not the ones paired")
+        changed = []
+        for found in stored:
+            seen = self.files.get(found.path)
+            if seen is None:
+                raise LookupError(found.path)
+            if seen.sha != found.sha or not seen.settled:
+                if seen.identity != identity(found):
+                    raise LookupError(found.path)
+                changed.append((found, seen.paper))
+        # In the order of the merged papers, as a full look goes.
+        return sorted(changed, key=lambda pair: (pair[1] is None, pair[1] or 0))
+
+
 def decide_updates(
     papers: Sequence[Paper],
     stored: Sequence[StoredPaper],
     taken: Iterable[str],
-    settled: Mapping[str, tuple[str, int]] | None = None,
+    last: Pairing | None = None,
 ) -> tuple[list[PaperUpdate], list[str]]:
     """Decide per paper: create it (with a new slug), update keys of its file, or leave it.
 
-    `settled` are the files an ingest of these same merged papers left as they were
-    (`StoreReport.settled`): one still matched with the same paper is left without a look.
+    `last` is what an ingest of these same merged papers found (`StoreReport.pairing`): a
+    file it found holding its paper already, unchanged since, is left without a look.
     """
     slugs = set(taken)
-    settled = settled or {}
     updates: list[PaperUpdate] = []
     notes: list[str] = []
     for i, (paper, found) in enumerate(zip(papers, match_stored(papers, stored), strict=True)):
-        if found is not None and settled.get(found.path) == (found.sha, i):
+        if found is not None and last is not None and last.settled(found, i):
             updates.append(PaperUpdate(found.paper, found))
             continue
         if found is None:
@@ -310,17 +365,22 @@ def decide_updates(
             slugs.add(slug)
             updates.append(PaperUpdate(replace(paper, slug=slug)))
             continue
-        empty = not found.paper.file_body.strip() and paper.listed_abstract
-        updates.append(
-            PaperUpdate(
-                replace(paper, slug=found.paper.slug),
-                found,
-                update_fields(found.paper, found.keys, paper),
-                format_body(paper.listed_abstract) if empty else None,
-            )
-        )
-        notes += _abstract_notes(found, paper)
+        update, said = _update_of(paper, found)
+        updates.append(update)
+        notes += said
     return updates, notes
+
+
+def _update_of(paper: Paper, found: StoredPaper) -> tuple[PaperUpdate, list[str]]:
+    """What ingest does to a file found holding a merged paper, and what it says of it."""
+    empty = not found.paper.file_body.strip() and paper.listed_abstract
+    update = PaperUpdate(
+        replace(paper, slug=found.paper.slug),
+        found,
+        update_fields(found.paper, found.keys, paper),
+        format_body(paper.listed_abstract) if empty else None,
+    )
+    return update, _abstract_notes(found, paper)
 
 
 def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
@@ -335,37 +395,85 @@ def write_papers(
     stored: Sequence[StoredPaper],
     problems: Sequence[Problem],
     progress: Any = None,
-    settled: Mapping[str, tuple[str, int]] | None = None,
+    last: Pairing | None = None,
 ) -> StoreReport:
     """Create or update the paper files in `folder` for the merged papers.
 
-    `stored` and `problems` are what loading the folder gave (`load.load_papers`); `settled`
-    what an ingest of the same merged papers reported (`StoreReport.settled`).
+    `stored` and `problems` are what loading the folder gave (`load.load_papers`); `last`
+    what an ingest of the same merged papers found (`StoreReport.pairing`): when the files
+    changed since keep their identities, only they are looked at.
     """
     report = StoreReport()
     folder.mkdir(parents=True, exist_ok=True)
     clear_temporary_files(folder)
     report.problems += problems
+    try:
+        changed = last.changed(stored) if last is not None and not problems else None
+    except LookupError:
+        changed = None
+    if changed is not None and last is not None:
+        _write_changed(papers, changed, last, report, progress)
+        return report
     broken = sorted(Path(p.path).stem for p in problems)
     taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
     taken |= {p.stem for p in folder.glob("*.md")}
-    updates, notes = decide_updates(papers, stored, taken, settled)
+    updates, notes = decide_updates(papers, stored, taken, last)
     report.notes += notes
+    files: dict[str, Seen] = {}
     for i, update in enumerate(updates):
         if progress is not None:
             progress.update(1)
-        if update.found is None:
+        found = update.found
+        if found is None:
             _create_file(update.paper, folder, broken, report)
-        elif update.changes or update.body is not None:
-            _update_file(update, report)
-        else:
-            report.unchanged.append(update.found.paper.slug)
-            report.settled[update.found.path] = (update.found.sha, i)
+            continue
+        settled = _write_update(update, report)
+        files[found.path] = Seen(found.sha, identity(found), i, settled)
+    for found in stored:
+        if found.path not in files:  # a file no merged paper matched: written by hand
+            files[found.path] = Seen(found.sha, identity(found), None, True)
+    report.pairing = Pairing(files, complete=not (report.new or report.blocked))
     if report.new:
         # New files reach the disk together, once, not one flush each (thousands on a first
         # ingest); a file that existed is flushed before it is replaced (`_update_file`).
         os.sync()
     return report
+
+
+def _write_update(update: PaperUpdate, report: StoreReport) -> bool:
+    """Update a file found holding its paper, or count it unchanged; tell whether it was."""
+    assert update.found is not None
+    if update.changes or update.body is not None:
+        _update_file(update, report)
+        return False
+    report.unchanged.append(update.found.paper.slug)
+    return True
+
+
+def _write_changed(
+    papers: Sequence[Paper],
+    changed: list[tuple[StoredPaper, int | None]],
+    last: Pairing,
+    report: StoreReport,
+    progress: Any,
+) -> None:
+    """Look only at the files changed since the `last` ingest of the same merged papers (the
+    matching is as it was): update those that need it; the rest hold their papers already."""
+    files = dict(last.files)
+    for found, i in changed:
+        settled = True
+        if i is not None:
+            update, said = _update_of(papers[i], found)
+            report.notes += said
+            settled = _write_update(update, report)
+        files[found.path] = Seen(found.sha, identity(found), i, settled)
+    looked_at = {found.path for found, _ in changed}
+    for path, seen in last.files.items():
+        if seen.paper is not None and path not in looked_at:
+            report.unchanged.append(seen.identity[2])  # its slug
+    if progress is not None:
+        progress.update(len(papers))
+    report.pairing = Pairing(files, complete=True)
 
 
 def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: StoreReport) -> None:

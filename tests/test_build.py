@@ -185,7 +185,13 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
         "update_fields",
         lambda stored, *a: looked_at.append(stored.slug) or real_update_fields(stored, *a),
     )
-    # A person drops a key ingest fills, and edits another file's tags.
+    matched: list[int] = []
+    real_match_stored = store.match_stored
+    monkeypatch.setattr(
+        store, "match_stored", lambda papers, *a: matched.append(1) or real_match_stored(papers, *a)
+    )
+    # A person drops a key ingest fills, and edits another file's tags: no file says it is
+    # another paper now, so no paper is matched again.
     dei = papers / DEI
     dei.write_text(dei.read_text().replace("date: 2026-05-25\n", ""))
     other = sorted(papers.glob("*.md"))[0]
@@ -193,12 +199,22 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     for path in (dei, other):
         os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
     report = ingest(config)
-    assert read_calls == []
+    assert read_calls == [] and matched == []
     assert sorted(looked_at) == sorted([DEI[:-3], other.stem])
     assert (report.files, report.entries, report.papers) == (4, 170, 134)
     assert (report.updated, report.unchanged) == (1, 133)
     assert "date: 2026-05-25\n" in dei.read_text()  # filled again, as a full ingest does
     assert "tags: [mine]" in other.read_text()
+    # A retitled file may match another paper: every file is matched again, and only the
+    # retitled one is looked at (the rest hold their papers as the last ingest found).
+    assert ingest(config).updated == 0  # settles the file just filled
+    looked_at.clear()
+    title = next(line for line in other.read_text().splitlines() if line.startswith("title:"))
+    other.write_text(other.read_text().replace(title, "title: My own title"))
+    os.utime(other, ns=(time.time_ns() - 5 * 10**9,) * 2)
+    report = ingest(config)
+    assert looked_at == [other.stem] and read_calls == [] and matched == [1]
+    assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
 
 
 def test_a_paper_first_seen_without_abstract_gets_one_later(

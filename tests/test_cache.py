@@ -349,6 +349,39 @@ def test_tables_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
     assert BuildCache(tmp_path, code="other").table("t").data == {}
 
 
+def test_a_lazy_table_reads_only_what_is_asked_and_keeps_what_it_is_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder.workers import fork_map
+
+    first = BuildCache(tmp_path, code="v1")
+    first.lazy_table("t").replace({("k", i): f"value {i}" for i in range(100)})
+    first.save()
+    read: list[str] = []
+    second = BuildCache(tmp_path, code="v1")
+    real_fetch = second.fetch
+    monkeypatch.setattr(
+        second, "fetch", lambda name, key: read.append(key) or real_fetch(name, key)
+    )
+    table = second.lazy_table("t")
+    assert table.has(("k", 5)) and not table.has(("k", 100)) and read == []
+    assert table.get(("k", 5)) == "value 5" and table.get(("k", 100)) is None
+    assert read == [("k", 5), ("k", 100)]
+    # A forked worker reads through a connection of its own.
+    assert fork_map(lambda keys: [table.get(k) for k in keys], [("k", 7), ("k", 8)], workers=2) == [
+        "value 7",
+        "value 8",
+    ]
+    table.put(("k", 200), "new")
+    table.retain({("k", i) for i in range(10)})
+    second.save()
+    kept = BuildCache(tmp_path, code="v1").lazy_table("t").everything()
+    assert kept == {("k", i): f"value {i}" for i in range(10)} | {("k", 200): "new"}
+    # Written by other code, or a `fresh` build: empty.
+    assert not BuildCache(tmp_path, code="v2").lazy_table("t").has(("k", 1))
+    assert BuildCache(tmp_path, code="v1", fresh=True).lazy_table("t").get(("k", 1)) is None
+
+
 def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one(
     tmp_path: Path,
 ) -> None:
