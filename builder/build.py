@@ -375,7 +375,11 @@ def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge
     key = key_of("merge", cache.code, config.year, os.getcwd(), str(config.snapshots), snapshots)
     table = cache.lazy_table("merged")
     last: Merge | None = table.get("merge")
-    if last is not None and last.key == key:
+    if (
+        last is not None
+        and last.key == key
+        and all(table.has(("paper", i)) for i in range(last.count))  # none lost
+    ):
         return last, MergedPapers(table, last.count)
     listings = read_all(config, cache)
     entries = [e for listing in listings for e in listing.entries]
@@ -415,9 +419,10 @@ class BuildReport:
         )
 
 
-def build(config: SiteConfig, full: bool = False) -> BuildReport:
+def build(config: SiteConfig, full: bool = False, warm: BuildCache | None = None) -> BuildReport:
     """Ingest, then render the paper files into the output folder; `full`: with none of the
-    build state (each table starts empty, and is replaced by this build's)."""
+    build state (each table starts empty, and is replaced by this build's); `warm`: the cache
+    of the last build in this process, its tables still loaded (`serve`)."""
     # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
@@ -425,12 +430,16 @@ def build(config: SiteConfig, full: bool = False) -> BuildReport:
         contents=[config.snapshots, config.papers, DEFAULT_THEME, *config.theme_dirs],
     )
     with build_lock(config, announce=False) as lock, fewer_collections():
-        cache = BuildCache(config.cache_dir, fresh=full)
+        if warm is not None and warm.folder == config.cache_dir:
+            cache = warm.again(fresh=full)
+        else:
+            cache = BuildCache(config.cache_dir, fresh=full)
         cache.clean()
         try:
             return _build(config, cache, lock)
         finally:
             cache.save()
+            cache.settle()
 
 
 @dataclass
@@ -652,7 +661,11 @@ def _plan_and_write(
             with Progress(len(prepared), "indexing", "papers"):
                 # A big site's index is computed here, now that rendering is over (a forked
                 # process would copy what it touches of this one's memory).
-                files = pending.wait() if isinstance(pending, Background) else pending()
+                if isinstance(pending, Background):
+                    files = pending.wait()
+                    cache.forget("terms")  # the other process saved it
+                else:
+                    files = pending()
             index_table.replace({index_key: {d: sha(b) for d, b in files.items()}})
             index = [Output(d, sha(b), partial(lambda b: b, b)) for d, b in files.items()]
             plan += index

@@ -322,8 +322,10 @@ class BuildCache:
         self.fresh = fresh  # every table but the lasting ones starts empty (`build --full`)
         self.tables: dict[str, Table] = {}
         self.frozen = False  # a build with nothing to do saves nothing
+        self.warm = False  # kept for the next build (`serve`): tables stay loaded
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()  # the process that opened `_db`
+        self._version: int | None = None  # the database's data_version when last looked at
 
     def _connect(self) -> sqlite3.Connection | None:
         """Open the database (once); a broken one is set aside and started afresh."""
@@ -354,6 +356,40 @@ class BuildCache:
                 log.info("cache not kept in %s: %s", display_path(self.folder), error)
                 return None
         return None
+
+    def again(self, fresh: bool = False) -> BuildCache:
+        """This cache, warm, for one more build (`serve` keeps one): its tables stay as the
+        last build left them, unless the builder's code changed, another process wrote the
+        database since, or `fresh` (then they are read anew)."""
+        self.warm = True
+        self.frozen = False
+        self.fresh = fresh
+        code = code_version()
+        version = self._data_version()
+        if fresh or code != self.code or version is None or version != self._version:
+            self.close()
+            self.tables = {}
+            self.code = code
+            version = self._data_version()
+        self._version = version
+        return self
+
+    def settle(self) -> None:
+        """Take the database as it is now as this cache's own (at the end of a build, under
+        its lock: what its forked workers saved is part of it)."""
+        self._version = self._data_version()
+
+    def forget(self, name: str) -> None:
+        """Let go of a loaded table without saving it (another process saved it)."""
+        self.tables.pop(name, None)
+
+    def _data_version(self) -> int | None:
+        """SQLite's count of commits by other connections (None when there is no database)."""
+        db = self._connect()
+        try:
+            return db.execute("PRAGMA data_version").fetchone()[0] if db else None
+        except sqlite3.Error:
+            return None
 
     def table(self, name: str) -> Table:
         """Return a table, loading it on first use (empty when missing, broken or stale)."""
@@ -446,10 +482,14 @@ class BuildCache:
             return
         for table in self.tables.values():
             self._save(table)
+        if self.warm:  # the next build's use is counted from nothing
+            for table in self.tables.values():
+                table.used = set()
 
     def release(self, name: str) -> None:
-        """Save one table now and let go of it (a build that is done with it saves memory)."""
-        table = self.tables.pop(name, None)
+        """Save one table now and let go of it (a build that is done with it saves memory;
+        a warm cache keeps it for the next build)."""
+        table = self.tables.get(name) if self.warm else self.tables.pop(name, None)
         if table is not None and self.folder is not None and not self.frozen:
             self._save(table)
 
@@ -466,7 +506,8 @@ class BuildCache:
                 log.info("cache %s not saved: %s", table.name, again)
 
     def _write(self, table: Table) -> None:
-        unused = table.data.keys() - table.used
+        # A lazy table holds only what was asked for: it is pruned by `retain`, not by use.
+        unused = set() if isinstance(table, LazyTable) else table.data.keys() - table.used
         prune = len(unused) > GARBAGE * max(1, len(table.data))
         dropped = self._dropped(table)
         if not (table.whole or table.dirty or prune or dropped):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from builder.build import build
+from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.errors import BuilderError
 from builder.workers import die_with_parent, sendable
@@ -184,20 +185,29 @@ def _build_on_request(
     try:
         die_with_parent()
         if os.getppid() == serve_pid:  # else serve died before it could ask to take us along
+            warm: dict[str, BuildCache] = {}
             with contextlib.suppress(EOFError):  # serve closed its end: it is gone
                 while True:
                     channel.recv()
-                    channel.send(_build_once(load))
+                    channel.send(_build_once(load, warm))
             code = 0
     finally:
         os._exit(code)
 
 
-def _build_once(load: Callable[[], SiteConfig]) -> tuple[str, Any, SiteConfig | None]:
-    """Build; return ("built", summary, settings), ("failed", error, None) or ("bug", ...)."""
+def _build_once(
+    load: Callable[[], SiteConfig], warm: dict[str, BuildCache]
+) -> tuple[str, Any, SiteConfig | None]:
+    """Build; return ("built", summary, settings), ("failed", error, None) or ("bug", ...).
+
+    `warm` keeps the build's cache, its tables loaded, for the next build of this process.
+    """
     try:
         config = load()
-        return "built", build(config).summary(), config
+        cache = warm.get("cache")
+        if cache is None or cache.folder != config.cache_dir:
+            cache = warm["cache"] = BuildCache(config.cache_dir)
+        return "built", build(config, warm=cache).summary(), config
     except BuilderError as exc:
         return "failed", str(exc), None
     except Exception as exc:  # a bug: serve stops and reports it, as any command does

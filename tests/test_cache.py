@@ -233,6 +233,40 @@ def test_every_kind_of_change_gives_the_site_a_build_without_cache_gives(
         assert file_hashes(project / "output") == file_hashes(fresh(project)), change.__name__
 
 
+def test_builds_with_the_warm_cache_of_the_last_give_what_builds_without_cache_give(
+    project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(related, "_incremental", lambda *args: None)  # as above
+    config, _ = load_config(project / "site.yaml", {})
+    warm = BuildCache(config.cache_dir)
+    build(config, warm=warm)
+    loaded: list[str] = []
+    real_fetch_all = BuildCache.fetch_all
+    monkeypatch.setattr(
+        BuildCache,
+        "fetch_all",
+        lambda self, name: loaded.append(name) or real_fetch_all(self, name),
+    )
+    edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")  # ingest looks at it alone
+    build(load_config(project / "site.yaml", {})[0], warm=warm)
+    assert "papers" not in loaded and "prepared" not in loaded  # still in memory
+    hand_edit(project)  # a new title: every merged paper is matched again
+    build(load_config(project / "site.yaml", {})[0], warm=warm)
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
+    # Another process's build writes the database: the warm cache reads it anew.
+    hand_written(project)
+    run(project)
+    delete_paper(project)
+    loaded.clear()
+    build(load_config(project / "site.yaml", {})[0], warm=warm)
+    assert "papers" in loaded
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
+    for change in (add_snapshot, settings_topics, theme_template, hand_edit_breaking_the_file):
+        change(project)
+        build(load_config(project / "site.yaml", {})[0], warm=warm)
+        assert file_hashes(project / "output") == file_hashes(fresh(project)), change.__name__
+
+
 def without_related(files: dict[str, bytes]) -> dict[str, bytes]:
     """The files with the related-papers section of each paper page cut out, and without the
     reading list's chunks (which carry the same lists)."""
