@@ -29,10 +29,10 @@ from builder.cache import (
     folder_stats,
     folder_tree,
     key_of,
-    output_stats,
     read_inputs,
     settled,
     sha,
+    site_stats,
 )
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import BuilderError, Problem, display_path
@@ -543,8 +543,10 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     report_problems(p for p in problems if p not in already)
 
     # Render the pages and index them for search, keeping what did not change.
-    written, kept, _ = _write(config, cache, stored, output_stats(config.output))
+    old_site = site_stats(config.output, state.folders, table.get("folders"), cache.table("site"))
+    written, kept, _ = _write(config, cache, stored, old_site)
     state.folders = folder_tree(config.output)
+    table.put("folders", state.folders)
     report.papers = len(stored)
     report.files = written + kept
     report.unchanged = kept

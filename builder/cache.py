@@ -190,6 +190,46 @@ def output_stats(out: Path) -> dict[str, Stat]:
     return dict(walk(out))
 
 
+def site_stats(
+    out: Path,
+    folders: list[tuple[str, Stat]],
+    last: list[tuple[str, Stat]] | None,
+    site: Table,
+) -> dict[str, Stat]:
+    """Return {site path: stat} of every file of the site: as the last build wrote them for
+    the files of a folder whose stat is still what that build left (a file added, removed or
+    renamed changes its folder's stat: the no-op test trusts the same), read for the rest."""
+    if last is None:
+        return output_stats(out)
+    same = {folder for folder, st in set(folders) & set(last)}  # "" the site, "/a/b" below
+    stats: dict[str, Stat] = {}
+    for folder, _ in folders:
+        if folder not in same:
+            stats.update(_files_in(out, folder[1:]))
+    for dest, entry in site.data.items():
+        head = dest.rpartition("/")[0]
+        if entry.stat is not None and (f"/{head}" if head else "") in same:
+            stats[dest] = entry.stat
+    return stats
+
+
+def _files_in(out: Path, folder: str) -> dict[str, Stat]:
+    """{site path: stat} of the files directly in one folder of the site ("" for its top)."""
+    found: dict[str, Stat] = {}
+    prefix = f"{folder}/" if folder else ""
+    try:
+        entries = list(os.scandir(out / folder))
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                found[prefix + entry.name] = stat_of(entry.stat())
+        except OSError:
+            found[prefix + entry.name] = (-1, -1, -1)
+    return found
+
+
 def folder_tree(out: Path) -> list[tuple[str, Stat]]:
     """Return (path, stat) of a site folder and of every folder in it, sorted.
 

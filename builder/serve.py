@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -207,7 +208,11 @@ def _build_once(
         cache = warm.get("cache")
         if cache is None or cache.folder != config.cache_dir:
             cache = warm["cache"] = BuildCache(config.cache_dir)
-        return "built", build(config, warm=cache).summary(), config
+        summary = build(config, warm=cache).summary()
+        # What the warm cache holds lives on: the garbage collector need not scan it again
+        # (it took half of an edit's build at 10,000 papers).
+        gc.freeze()
+        return "built", summary, config
     except BuilderError as exc:
         return "failed", str(exc), None
     except Exception as exc:  # a bug: serve stops and reports it, as any command does

@@ -514,3 +514,25 @@ def test_a_site_restored_with_new_stats_is_not_rendered_again(
     monkeypatch.setattr(build_module, "_render", counting)
     run(project)
     assert rendered == [] and file_hashes(project / "output") == before
+
+
+def test_the_site_is_read_again_only_in_folders_whose_stat_changed(tmp_path: Path) -> None:
+    from builder.build import SiteFile
+    from builder.cache import Table, folder_tree, output_stats, site_stats
+
+    site = tmp_path / "site"
+    for name in ("index.html", "papers/a.html", "papers/b.html", "days/d.html"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(name)
+    table = Table("site")
+    for dest, st in output_stats(site).items():
+        table.put(dest, SiteFile("key", st, "digest"))
+    last = folder_tree(site)
+    assert site_stats(site, folder_tree(site), last, table) == output_stats(site)
+    (site / "papers" / "c.html").write_text("added")  # the folder's stat changes
+    (site / "days" / "d.html").write_text("edited in place, longer")  # its folder's does not
+    stats = site_stats(site, folder_tree(site), last, table)
+    assert stats["papers/c.html"] == output_stats(site)["papers/c.html"]
+    assert stats["days/d.html"] == table.get("days/d.html").stat  # trusted, as a no-op build
+    assert set(stats) == set(output_stats(site))
+    assert site_stats(site, folder_tree(site), None, table) == output_stats(site)
