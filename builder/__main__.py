@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__
-from builder.build import Progress, build, check, ingest
+from builder.build import build, check
 from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config
 from builder.errors import BuilderError
+from builder.ingest import ingest
+from builder.run import Progress
 
 log = logging.getLogger("builder")
 

@@ -1,4 +1,4 @@
-"""The pipeline: ingest = read + merge + store; build = ingest + load + render + search + write.
+"""The pipeline: build = ingest + load + render + search + write (ingest is in ingest.py).
 
 Heavy modules (templates, Markdown, the index) are imported inside the functions that need
 them, so a build with nothing to do is over before they would have loaded.
@@ -6,16 +6,10 @@ them, so a build with nothing to do is over before they would have loaded.
 
 from __future__ import annotations
 
-import fcntl
-import gc
 import logging
 import os
-import resource
-import sys
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -23,10 +17,8 @@ from typing import TYPE_CHECKING, Any
 from builder.cache import (
     BuildCache,
     Inputs,
-    LazyTable,
     Stat,
     config_key,
-    folder_stats,
     folder_tree,
     key_of,
     read_inputs,
@@ -35,368 +27,26 @@ from builder.cache import (
     site_stats,
 )
 from builder.config import DEFAULT_THEME, SiteConfig
-from builder.errors import BuilderError, Problem, display_path
+from builder.errors import Problem
 from builder.files import clear_temporary_siblings
+from builder.ingest import IngestReport, check_folders, ingest_into, read_all
 from builder.models import by_fields
+from builder.run import (
+    Lock,
+    Progress,
+    build_lock,
+    fewer_collections,
+    report_problems,
+    skipped_summary,
+)
 from builder.write import Moves, apply_moves, check_output
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
-    from builder.models import Output, Paper
-    from builder.read import ListingFile
+    from builder.models import Output
     from builder.write import Staging
 
 log = logging.getLogger(__name__)
-
-# Phases with at least this many items say how long they took, when no bar is shown.
-REPORT_FROM = 2000
-
-
-class Progress:
-    """A progress bar on a terminal; elsewhere, one plain line at the end of a long phase."""
-
-    def __init__(self, total: int, desc: str, unit: str) -> None:
-        self.total, self.desc, self.unit = total, desc, unit
-        self.started = time.perf_counter()
-        self.bar: Any = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            # No monitor thread: the build forks workers, and a fork must find no other thread.
-            tqdm.monitor_interval = 0
-            self.bar = tqdm(total=total, desc=desc, unit=f" {unit}", leave=False, delay=0.5)
-
-    def update(self, n: int = 1) -> None:
-        """Count `n` items done."""
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        """End the phase."""
-        seconds = time.perf_counter() - self.started
-        if self.bar is not None:
-            self.bar.close()
-        elif self.total >= REPORT_FROM:
-            log.info("%s: %s %s in %.1f s", self.desc, f"{self.total:,}", self.unit, seconds)
-            return
-        log.debug(
-            "%s: %s %s in %.2f s (peak memory so far %d MB)",
-            self.desc,
-            f"{self.total:,}",
-            self.unit,
-            seconds,
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-        )
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def report_problems(problems: Iterable[Problem]) -> None:
-    """Log each problem as a warning, in the order found."""
-    for problem in problems:
-        log.warning("%s", problem)
-
-
-def skipped_summary(problems: Sequence[Problem]) -> str:
-    """Describe what was skipped and why: '3 skipped (2 malformed entry, 1 binary file)'."""
-    reasons = Counter(p.reason for p in problems if p.skipped)
-    if not reasons:
-        return "nothing skipped"
-    detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
-    return f"{sum(reasons.values())} skipped ({detail})"
-
-
-@dataclass
-class IngestReport:
-    """Counts of one ingest run."""
-
-    files: int = 0
-    entries: int = 0
-    papers: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)  # what the log said, to say again
-
-    def summary(self) -> str:
-        """Return the one-line summary printed at the end of a run."""
-        return (
-            f"ingest: {self.files} files read, {self.entries} entries, {self.papers} unique "
-            f"papers ({self.new} new, {self.updated} updated, {self.unchanged} unchanged), "
-            f"{skipped_summary(self.problems)}, {self.seconds:.2f} s"
-        )
-
-
-def _check_folders(config: SiteConfig) -> None:
-    """Stop early, with what to do, when the snapshots or papers folder cannot be used."""
-    if not config.snapshots.is_dir():
-        raise BuilderError(
-            f"snapshots folder {display_path(config.snapshots)} does not exist; put saved "
-            "listing pages (.txt, .html, .json) there, or pass --snapshots DIR"
-        )
-    if config.papers.exists() and not config.papers.is_dir():
-        raise BuilderError(
-            f"papers folder {display_path(config.papers)} is a file; pass --papers DIR"
-        )
-
-
-def read_all(config: SiteConfig, cache: BuildCache | None = None) -> list[ListingFile]:
-    """Read every snapshot in the snapshots folder."""
-    from builder.read import read_snapshot, snapshot_files
-
-    files = snapshot_files(config.snapshots)
-    with Progress(len(files), "reading", "files") as bar:
-        listings = []
-        for path in files:
-            listings.append(read_snapshot(path, config.year, cache))
-            bar.update(1)
-    return listings
-
-
-class Lock:
-    """The held build lock; `announce` writes this build's PID into it for waiting builds."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.announced = False
-
-    def announce(self) -> None:
-        """Write this process's PID into the lock file (once)."""
-        if not self.announced:
-            self.handle.seek(0)
-            self.handle.truncate()
-            self.handle.write(f"{os.getpid()}\n")
-            self.handle.flush()
-            self.announced = True
-
-
-# Objects made between two runs of the cyclic garbage collector (Python's default is 700): a
-# build makes millions of small ones that live until it ends, and scanning them again and again
-# took a quarter of an edit's build at 10,000 papers.
-COLLECT_EVERY = 50_000
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often inside the block."""
-    old = gc.get_threshold()
-    gc.set_threshold(COLLECT_EVERY, *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
-@contextmanager
-def build_lock(config: SiteConfig, announce: bool = True) -> Iterator[Lock]:
-    """Hold `.cache/build.lock` while writing: a second ingest or build waits for the first.
-
-    The lock is an flock on an open file, so the system releases it when its holder dies,
-    even by SIGKILL: a stale lock cannot stop the next build. Without `announce`, the PID is
-    written only when the holder calls `Lock.announce` (a build with nothing to do writes none).
-    """
-    try:
-        config.cache_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(config.cache_dir / "build.lock", "a+", encoding="ascii")  # noqa: SIM115
-    except OSError as exc:
-        raise BuilderError(
-            f"cannot create the build lock in {display_path(config.cache_dir)} "
-            f"({exc.strerror}); make that folder writable"
-        ) from exc
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            log.info(
-                "another build (PID %s) is writing %s; waiting for it to finish",
-                holder,
-                display_path(config.root),
-            )
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        lock = Lock(handle)
-        if announce:
-            lock.announce()
-        try:
-            yield lock
-        finally:
-            if lock.announced:
-                handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _ingest_key(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> str:
-    """Return the no-op key of an ingest: its settings and its inputs' stats."""
-    return key_of(
-        "ingest",
-        cache.code,
-        config.year,
-        os.getcwd(),
-        str(config.snapshots),
-        str(config.papers),
-        sorted(inputs.snapshots.items()),
-        sorted(inputs.papers.items()),
-    )
-
-
-def ingest(config: SiteConfig) -> IngestReport:
-    """Read the snapshots, merge sightings into papers and store one file per paper."""
-    with build_lock(config, announce=False) as lock, fewer_collections():
-        cache = BuildCache(config.cache_dir)
-        cache.clean()
-        inputs = read_inputs(config, [], cache.code)
-        report, stored = _ingest(config, cache, lock, inputs)
-        cache.frozen = stored is None  # nothing to do: nothing to save
-        cache.save()
-        return report
-
-
-def _ingest(
-    config: SiteConfig, cache: BuildCache, lock: Lock, inputs: Inputs
-) -> tuple[IngestReport, list[StoredPaper] | None]:
-    """Ingest without taking the lock (the caller holds it); `inputs` are the input stats.
-
-    Returns the report and, when ingest had to look, the paper files as they now are; when
-    it wrote any, `inputs.papers` is brought up to date.
-    """
-    from builder.load import load_papers
-    from builder.store import write_papers
-
-    started = time.perf_counter()
-    _check_folders(config)
-    state = cache.table("state")
-    key = _ingest_key(config, cache, inputs)
-    last = state.get("ingest")
-    if last is not None and last[0] == key:
-        # Nothing changed since the last run: say again what it found.
-        report = IngestReport(*last[1], notes=last[2])
-        report.unchanged, report.new, report.updated = report.papers, 0, 0
-        for note in report.notes:
-            log.info("%s", note)
-        report_problems(report.problems)
-        report.seconds = time.perf_counter() - started
-        return report, None
-    lock.announce()
-    report = IngestReport()
-
-    # Read every saved listing and merge sightings into unique papers.
-    merge, papers = _merge(config, cache, inputs)
-    notes = list(merge.notes)
-    report.problems += merge.problems
-
-    # Store one paper file each.
-    stored, problems = load_papers(config.papers, cache, inputs.papers)
-    # What the last ingest of the same merged papers found of each file.
-    before = cache.lazy_table("merged").get("pairing")
-    pairing = before[1] if before is not None and before[0] == merge.key else None
-    with Progress(len(papers), "storing", "papers") as bar:
-        written = write_papers(papers, config.papers, stored, problems, bar, pairing)
-    if merge.settled and written.pairing is not None:
-        cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
-    notes += written.notes
-    report.notes = notes
-    report.problems += written.problems
-    for note in notes:
-        log.info("%s", note)
-
-    report_problems(report.problems)
-    report.files = merge.files
-    report.entries = merge.entries
-    report.papers = len(papers)
-    report.new, report.updated, report.unchanged = (
-        len(written.new),
-        len(written.updated),
-        len(written.unchanged),
-    )
-    if written.new or written.updated:
-        # Files changed: read them again (the others come from the cache).
-        inputs.papers = folder_stats(config.papers, (".md",))
-        stored, _ = load_papers(config.papers, cache, inputs.papers)
-        key = _ingest_key(config, cache, inputs)
-    if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
-        fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
-        state.put("ingest", (key, fields, notes))
-    cache.release("merged")  # done with the merged papers: free their memory
-    report.seconds = time.perf_counter() - started
-    return report, stored
-
-
-@dataclass
-class Merge:
-    """What reading the snapshots found: how many papers they merge into (kept as entries of
-    the `merged` table, one each, read as asked for: `MergedPapers`), and the counts, notes
-    and problems of reading. `key` names the snapshots as they were read (their stats and the
-    settings), `settled` whether that can be trusted (none changed within the last second)."""
-
-    key: str
-    count: int
-    files: int
-    entries: int
-    notes: list[str]
-    problems: list[Problem]
-    settled: bool = True
-
-
-class MergedPapers(Sequence["Paper"]):
-    """The merged papers of the `merged` table, each read when asked for (all at once when
-    iterated): an ingest after hand edits reads only those of the edited files."""
-
-    def __init__(self, table: LazyTable, count: int) -> None:
-        self.table, self.count = table, count
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.count))]
-        if not 0 <= i < self.count:
-            raise IndexError(i)
-        return self.table.get(("paper", i))
-
-    def __iter__(self) -> Iterator[Paper]:
-        every = self.table.everything()
-        return (every[("paper", i)] for i in range(self.count))
-
-
-def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge, Sequence[Paper]]:
-    """Read every snapshot and merge their entries: as the last ingest did when the snapshots
-    are the ones it read (an edit of paper files alone reads none)."""
-    from builder.merge import merge_entries
-
-    snapshots = sorted(inputs.snapshots.items())
-    key = key_of("merge", cache.code, config.year, os.getcwd(), str(config.snapshots), snapshots)
-    table = cache.lazy_table("merged")
-    last: Merge | None = table.get("merge")
-    if (
-        last is not None
-        and last.key == key
-        and all(table.has(("paper", i)) for i in range(last.count))  # none lost
-    ):
-        return last, MergedPapers(table, last.count)
-    listings = read_all(config, cache)
-    entries = [e for listing in listings for e in listing.entries]
-    papers, merge_notes = merge_entries(entries)
-    merge = Merge(
-        key,
-        len(papers),
-        sum(1 for listing in listings if listing.entries or not listing.problems),
-        len(entries),
-        [note for listing in listings for note in listing.notes] + merge_notes,
-        [p for listing in listings for p in listing.problems],
-        settled([st for _, st in snapshots], time.time_ns()),
-    )
-    if merge.settled:
-        table.replace({"merge": merge, **{("paper", i): p for i, p in enumerate(papers)}})
-    cache.release("listings")  # done with the parsed snapshots: free their memory
-    return merge, MergedPapers(table, merge.count) if merge.settled else papers
 
 
 @dataclass
@@ -528,7 +178,7 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     from builder.load import load_papers
 
     # Bring the paper files up to date with the snapshots.
-    ingested, stored = _ingest(config, cache, lock, state.inputs)
+    ingested, stored = ingest_into(config, cache, lock, state.inputs)
     report = BuildReport(ingest=ingested)
     log.info("%s", report.ingest.summary())
 
@@ -789,7 +439,7 @@ def check(config: SiteConfig) -> CheckReport:
     from builder.load import load_papers
     from builder.render import check_templates
 
-    _check_folders(config)
+    check_folders(config)
     report = CheckReport()
 
     # The saved listings.

@@ -421,9 +421,9 @@ def save_resolved(folder: Path, endpoint: str, items: list[Any], now: dt.datetim
 def resolve(config: SiteConfig, endpoint: str) -> tuple[Path | None, Resolved]:
     """Search the API for every paper file without an arXiv id and save the exact matches as
     a resolve snapshot; ingest then completes those files in place (matched by title)."""
-    from builder.build import Progress, build_lock
     from builder.cache import BuildCache
     from builder.load import load_papers
+    from builder.run import Progress, build_lock
 
     with build_lock(config, announce=False):
         stored, _ = load_papers(config.papers)

@@ -135,8 +135,8 @@ def snapshots(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def ingested_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds ingested once into a papers folder (read-only for tests)."""
-    from builder.build import ingest
     from builder.config import load_config
+    from builder.ingest import ingest
 
     papers = tmp_path_factory.mktemp("seed-papers")
     config, _ = load_config(None, {"snapshots": SEEDS, "papers": papers})

@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 
 from benchmarks.corpus import make_papers
-from builder.build import build, build_lock, ingest
+from builder.build import build
 from builder.config import SiteConfig, load_config
 from builder.errors import BuilderError
+from builder.ingest import ingest
 from builder.killpoint import KILL_AT
 from builder.load import load_papers
 from builder.merge import merge_entries
+from builder.run import build_lock
 from builder.text import title_key
 from tests.conftest import LISTINGS, REPO, SEEDS, file_hashes, rendered_text, seed_entries
 

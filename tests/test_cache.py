@@ -15,9 +15,10 @@ import pytest
 
 from builder import cache as cache_module
 from builder import related
-from builder.build import build, ingest
+from builder.build import build
 from builder.cache import RACY_NS, BuildCache
 from builder.config import load_config
+from builder.ingest import ingest
 from builder.render import Renderer
 from tests.conftest import REPO, SEEDS, file_hashes
 

@@ -21,10 +21,10 @@ import pytest
 
 from builder import fetch
 from builder.__main__ import main
-from builder.build import ingest
 from builder.config import load_config
 from builder.errors import BuilderError
 from builder.frontmatter import parse_document
+from builder.ingest import ingest
 
 
 def item(n: int, day: str = "2026-11-20") -> dict[str, Any]:

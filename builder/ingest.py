@@ -1,0 +1,249 @@
+"""The ingest stage: read + merge + store, from the saved listings to one file per paper.
+
+An ingest after hand edits alone reads no snapshot: it takes the papers the last one merged
+from the same snapshots, and looks only at the files changed since (`store.Pairing`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from builder.cache import BuildCache, Inputs, LazyTable, folder_stats, key_of, read_inputs, settled
+from builder.config import SiteConfig
+from builder.errors import BuilderError, Problem, display_path
+from builder.run import (
+    Lock,
+    Progress,
+    build_lock,
+    fewer_collections,
+    report_problems,
+    skipped_summary,
+)
+
+if TYPE_CHECKING:
+    from builder.load import StoredPaper
+    from builder.models import Paper
+    from builder.read import ListingFile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """Counts of one ingest run."""
+
+    files: int = 0
+    entries: int = 0
+    papers: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the log said, to say again
+
+    def summary(self) -> str:
+        """Return the one-line summary printed at the end of a run."""
+        return (
+            f"ingest: {self.files} files read, {self.entries} entries, {self.papers} unique "
+            f"papers ({self.new} new, {self.updated} updated, {self.unchanged} unchanged), "
+            f"{skipped_summary(self.problems)}, {self.seconds:.2f} s"
+        )
+
+
+def check_folders(config: SiteConfig) -> None:
+    """Stop early, with what to do, when the snapshots or papers folder cannot be used."""
+    if not config.snapshots.is_dir():
+        raise BuilderError(
+            f"snapshots folder {display_path(config.snapshots)} does not exist; put saved "
+            "listing pages (.txt, .html, .json) there, or pass --snapshots DIR"
+        )
+    if config.papers.exists() and not config.papers.is_dir():
+        raise BuilderError(
+            f"papers folder {display_path(config.papers)} is a file; pass --papers DIR"
+        )
+
+
+def read_all(config: SiteConfig, cache: BuildCache | None = None) -> list[ListingFile]:
+    """Read every snapshot in the snapshots folder."""
+    from builder.read import read_snapshot, snapshot_files
+
+    files = snapshot_files(config.snapshots)
+    with Progress(len(files), "reading", "files") as bar:
+        listings = []
+        for path in files:
+            listings.append(read_snapshot(path, config.year, cache))
+            bar.update(1)
+    return listings
+
+
+def _ingest_key(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> str:
+    """Return the no-op key of an ingest: its settings and its inputs' stats."""
+    return key_of(
+        "ingest",
+        cache.code,
+        config.year,
+        os.getcwd(),
+        str(config.snapshots),
+        str(config.papers),
+        sorted(inputs.snapshots.items()),
+        sorted(inputs.papers.items()),
+    )
+
+
+def ingest(config: SiteConfig) -> IngestReport:
+    """Read the snapshots, merge sightings into papers and store one file per paper."""
+    with build_lock(config, announce=False) as lock, fewer_collections():
+        cache = BuildCache(config.cache_dir)
+        cache.clean()
+        inputs = read_inputs(config, [], cache.code)
+        report, stored = ingest_into(config, cache, lock, inputs)
+        cache.frozen = stored is None  # nothing to do: nothing to save
+        cache.save()
+        return report
+
+
+def ingest_into(
+    config: SiteConfig, cache: BuildCache, lock: Lock, inputs: Inputs
+) -> tuple[IngestReport, list[StoredPaper] | None]:
+    """Ingest without taking the lock (the caller holds it); `inputs` are the input stats.
+
+    Returns the report and, when ingest had to look, the paper files as they now are; when
+    it wrote any, `inputs.papers` is brought up to date.
+    """
+    from builder.load import load_papers
+    from builder.store import write_papers
+
+    started = time.perf_counter()
+    check_folders(config)
+    state = cache.table("state")
+    key = _ingest_key(config, cache, inputs)
+    last = state.get("ingest")
+    if last is not None and last[0] == key:
+        # Nothing changed since the last run: say again what it found.
+        report = IngestReport(*last[1], notes=last[2])
+        report.unchanged, report.new, report.updated = report.papers, 0, 0
+        for note in report.notes:
+            log.info("%s", note)
+        report_problems(report.problems)
+        report.seconds = time.perf_counter() - started
+        return report, None
+    lock.announce()
+    report = IngestReport()
+
+    # Read every saved listing and merge sightings into unique papers.
+    merge, papers = _merge(config, cache, inputs)
+    notes = list(merge.notes)
+    report.problems += merge.problems
+
+    # Store one paper file each.
+    stored, problems = load_papers(config.papers, cache, inputs.papers)
+    # What the last ingest of the same merged papers found of each file.
+    before = cache.lazy_table("merged").get("pairing")
+    pairing = before[1] if before is not None and before[0] == merge.key else None
+    with Progress(len(papers), "storing", "papers") as bar:
+        written = write_papers(papers, config.papers, stored, problems, bar, pairing)
+    if merge.settled and written.pairing is not None:
+        cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
+    notes += written.notes
+    report.notes = notes
+    report.problems += written.problems
+    for note in notes:
+        log.info("%s", note)
+
+    report_problems(report.problems)
+    report.files = merge.files
+    report.entries = merge.entries
+    report.papers = len(papers)
+    report.new, report.updated, report.unchanged = (
+        len(written.new),
+        len(written.updated),
+        len(written.unchanged),
+    )
+    if written.new or written.updated:
+        # Files changed: read them again (the others come from the cache).
+        inputs.papers = folder_stats(config.papers, (".md",))
+        stored, _ = load_papers(config.papers, cache, inputs.papers)
+        key = _ingest_key(config, cache, inputs)
+    if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
+        fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
+        state.put("ingest", (key, fields, notes))
+    cache.release("merged")  # done with the merged papers: free their memory
+    report.seconds = time.perf_counter() - started
+    return report, stored
+
+
+@dataclass
+class Merge:
+    """What reading the snapshots found: how many papers they merge into (kept as entries of
+    the `merged` table, one each, read as asked for: `MergedPapers`), and the counts, notes
+    and problems of reading. `key` names the snapshots as they were read (their stats and the
+    settings), `settled` whether that can be trusted (none changed within the last second)."""
+
+    key: str
+    count: int
+    files: int
+    entries: int
+    notes: list[str]
+    problems: list[Problem]
+    settled: bool = True
+
+
+class MergedPapers(Sequence["Paper"]):
+    """The merged papers of the `merged` table, each read when asked for (all at once when
+    iterated): an ingest after hand edits reads only those of the edited files."""
+
+    def __init__(self, table: LazyTable, count: int) -> None:
+        self.table, self.count = table, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.count))]
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        return self.table.get(("paper", i))
+
+    def __iter__(self) -> Iterator[Paper]:
+        every = self.table.everything()
+        return (every[("paper", i)] for i in range(self.count))
+
+
+def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge, Sequence[Paper]]:
+    """Read every snapshot and merge their entries: as the last ingest did when the snapshots
+    are the ones it read (an edit of paper files alone reads none)."""
+    from builder.merge import merge_entries
+
+    snapshots = sorted(inputs.snapshots.items())
+    key = key_of("merge", cache.code, config.year, os.getcwd(), str(config.snapshots), snapshots)
+    table = cache.lazy_table("merged")
+    last: Merge | None = table.get("merge")
+    if (
+        last is not None
+        and last.key == key
+        and all(table.has(("paper", i)) for i in range(last.count))  # none lost
+    ):
+        return last, MergedPapers(table, last.count)
+    listings = read_all(config, cache)
+    entries = [e for listing in listings for e in listing.entries]
+    papers, merge_notes = merge_entries(entries)
+    merge = Merge(
+        key,
+        len(papers),
+        sum(1 for listing in listings if listing.entries or not listing.problems),
+        len(entries),
+        [note for listing in listings for note in listing.notes] + merge_notes,
+        [p for listing in listings for p in listing.problems],
+        settled([st for _, st in snapshots], time.time_ns()),
+    )
+    if merge.settled:
+        table.replace({"merge": merge, **{("paper", i): p for i, p in enumerate(papers)}})
+    cache.release("listings")  # done with the parsed snapshots: free their memory
+    return merge, MergedPapers(table, merge.count) if merge.settled else papers
