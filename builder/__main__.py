@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from builder import __version__
 from builder.build import build, check
@@ -315,5 +316,17 @@ def _run(args: argparse.Namespace, counter: _Counter) -> int:
     return 0
 
 
+def leave(code: int) -> NoReturn:
+    """Exit at once, once the output is flushed: every file and the cache are written by now,
+    and freeing a big build's objects one by one took 0.3 s at 10,000 papers."""
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: nothing more can be said
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
