@@ -97,7 +97,8 @@ class State:
     """What a build reads and writes, as stats: the no-op test compares it with the last one's.
 
     For the site it keeps only the folders' stats (a file added, removed or renamed changes
-    its folder's); the files' own stats are read when a build has work to do.
+    its folder's); a build with work to do reads the files' own stats in the folders whose
+    stat changed (`cache.site_stats`).
     """
 
     inputs: Inputs
@@ -227,7 +228,9 @@ def _write(
     from builder.workers import Background
 
     papers = [s.paper for s in stored]
-    ids = {s.paper.slug: s.sha for s in stored if s.sha}
+    # A paper's content id: its file's bytes, and its slug (a file without a slug line takes
+    # it from its name: renamed, it is another page).
+    ids = {s.paper.slug: key_of(s.sha, s.paper.slug) for s in stored if s.sha}
     with Progress(len(papers), "preparing", "papers"):
         prepared = prepare_papers(papers, config, cache, ids)
     for name in ("files", "papers", "prepared"):  # done with these: free their memory
@@ -336,6 +339,9 @@ def _plan_and_write(
         entry = SiteFile(output.key, stat, digest, inputs.get(output.dest))
         if site.get(output.dest) != entry:
             site.put(output.dest, entry)
+    planned = {output.dest for output in plan}
+    for dest in [dest for dest in site.data if dest not in planned]:
+        site.drop(dest)  # removed from the site: no stat of it may be trusted again
     return written, kept + linked, {dest: stat for dest, (stat, _) in stats.items()}
 
 

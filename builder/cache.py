@@ -261,6 +261,7 @@ class Table:
     data: dict[Any, Any] = field(default_factory=dict)
     used: set[Any] = field(default_factory=set)
     dirty: set[Any] = field(default_factory=set)  # put since the load
+    dropped: set[Any] = field(default_factory=set)  # removed since the load
     whole: bool = False  # replaced, or never saved: the next save writes it whole
 
     def get(self, key: Any) -> Any:
@@ -286,6 +287,13 @@ class Table:
         self.used = set(data)
         self.whole = True
 
+    def drop(self, key: Any) -> None:
+        """Remove an entry (from the database too, at the next save)."""
+        if self.data.pop(key, None) is not None:
+            self.dropped.add(key)
+        self.used.discard(key)
+        self.dirty.discard(key)
+
 
 @dataclass
 class LazyTable(Table):
@@ -295,6 +303,7 @@ class LazyTable(Table):
     cache: BuildCache | None = None
     stored: set[str] | None = None  # the stored entries' row keys, once asked
     keep: set[Any] | None = None
+    complete: bool = False  # every stored entry read
 
     def get(self, key: Any) -> Any:
         """Return the entry for `key` (None when there is none), reading it if need be."""
@@ -316,10 +325,11 @@ class LazyTable(Table):
         return _row_key(key) in self.stored
 
     def everything(self) -> dict[Any, Any]:
-        """Read every entry at once."""
-        if not self.whole and self.cache is not None:
+        """Read every entry at once (once)."""
+        if not self.whole and not self.complete and self.cache is not None:
             for key, value in (self.cache.fetch_all(self.name) or {}).items():
                 self.data.setdefault(key, value)
+            self.complete = True
         self.used |= self.data.keys()
         return self.data
 
@@ -335,6 +345,7 @@ LASTING = frozenset({"resolve-misses", "journal"})
 # A save prunes a table's unused entries once they are this share of it.
 GARBAGE = 0.3
 DATABASE = "build.sqlite"
+BUSY_SECONDS = 5.0  # how long a read or write waits for another process's lock
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, code TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (
@@ -365,13 +376,16 @@ class BuildCache:
         self.warm = False  # kept for the next build (`serve`): tables stay loaded
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()  # the process that opened `_db`
+        self._owner = os.getpid()  # the process that made this cache
+        self._inherited: list[sqlite3.Connection] = []  # a forked worker's parent's connection
         self._version: int | None = None  # the database's data_version when last looked at
 
     def _connect(self) -> sqlite3.Connection | None:
         """Open the database (once); a broken one is set aside and started afresh."""
         if self._db is not None and self._pid != os.getpid():
             # A forked worker reading an entry: a connection of its own (one shared across a
-            # fork is not safe); the parent's is left to the parent.
+            # fork is not safe). The parent's is left untouched, not even closed.
+            self._inherited.append(self._db)
             self._db = None
         if self._db is not None or self.folder is None:
             return self._db
@@ -380,7 +394,7 @@ class BuildCache:
         for attempt in (1, 2):
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(path, isolation_level=None)
+                db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
                 db.execute("PRAGMA synchronous=NORMAL")  # a lost save only costs time
                 db.executescript(SCHEMA)
                 db.execute("SELECT count(*) FROM tables").fetchone()
@@ -388,7 +402,7 @@ class BuildCache:
                 return db
             except sqlite3.DatabaseError as error:  # not a database, or a damaged one
                 log.debug("cache %s unreadable (%s); starting it afresh", path, error)
-                if attempt == 2:
+                if attempt == 2 or not self._may_reset(error):
                     return None
                 for suffix in ("", "-journal"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -460,9 +474,15 @@ class BuildCache:
         return not (row is None or ((stale or self.fresh) and name not in LASTING))
 
     def _unreadable(self, name: str, error: Exception) -> None:
-        log.debug("cache %s unreadable (%s); starting it afresh", name, error)
-        if isinstance(error, sqlite3.DatabaseError):
+        log.debug("cache %s unreadable (%s)", name, error)
+        if isinstance(error, sqlite3.DatabaseError) and self._may_reset(error):
             self._reset()
+
+    def _may_reset(self, error: sqlite3.DatabaseError) -> bool:
+        """Tell whether an error says the database is damaged (not merely busy: locked by
+        another process for longer than the timeout), and this is the process that owns the
+        cache (not a forked worker, which must not delete what the others use)."""
+        return not isinstance(error, sqlite3.OperationalError) and os.getpid() == self._owner
 
     def _load(self, name: str) -> Table:
         if not self._current(name):
@@ -538,7 +558,9 @@ class BuildCache:
         try:
             self._write(table)
         except sqlite3.DatabaseError as error:  # damaged: start a new database, once
-            log.debug("cache %s unwritable (%s); starting it afresh", table.name, error)
+            log.debug("cache %s unwritable (%s)", table.name, error)
+            if not self._may_reset(error):
+                return
             self._reset()
             try:
                 self._write(table)
@@ -549,7 +571,7 @@ class BuildCache:
         # A lazy table holds only what was asked for: it is pruned by `retain`, not by use.
         unused = set() if isinstance(table, LazyTable) else table.data.keys() - table.used
         prune = len(unused) > GARBAGE * max(1, len(table.data))
-        dropped = self._dropped(table)
+        dropped = self._dropped(table) + [_row_key(k) for k in table.dropped]
         if not (table.whole or table.dirty or prune or dropped):
             return
         db = self._connect()
@@ -592,6 +614,7 @@ class BuildCache:
             log.info("cache %s not saved in %s: %s", name, display_path(self.folder), error)
             return
         table.dirty.clear()
+        table.dropped.clear()
         table.whole = False
         if isinstance(table, LazyTable):
             table.stored = None  # rows written or deleted: ask again

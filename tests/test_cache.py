@@ -155,6 +155,21 @@ def hand_written(root: Path) -> None:
     os.utime(path, (written, written))  # the same file in every test: one build without cache
 
 
+def set_aside_mine(root: Path) -> None:
+    """Move the hand-written paper out of the papers folder (as `git stash` would)."""
+    (root / "papers" / "mine.md").rename(root / "mine.md")
+
+
+def bring_back_mine(root: Path) -> None:
+    """Put it back as it was: its pages come back."""
+    (root / "mine.md").rename(root / "papers" / "mine.md")
+
+
+def rename_mine(root: Path) -> None:
+    """Rename it: without a slug line, its name is its slug, so its page moves."""
+    (root / "papers" / "mine.md").rename(root / "papers" / "my-own-note.md")
+
+
 def hand_written_bare(root: Path) -> None:
     """A paper with a title alone: no date, organization or topic (counted on trends.html)."""
     path = root / "papers" / "bare.md"
@@ -213,6 +228,8 @@ CHANGES: dict[str, list[Callable[[Path], None]]] = {
     "delete_paper": [delete_paper],
     "hand_written": [hand_written],
     "hand_written_bare": [hand_written_bare],
+    "set_aside_and_back": [hand_written, set_aside_mine, bring_back_mine],
+    "renamed_without_slug": [hand_written, rename_mine],
     "theme": [theme_template, theme_card, theme_static, remove_theme],
     "settings_page_size": [settings_page_size],
     "settings_topics": [settings_topics],
@@ -415,6 +432,26 @@ def test_a_lazy_table_reads_only_what_is_asked_and_keeps_what_it_is_told(
     # Written by other code, or a `fresh` build: empty.
     assert not BuildCache(tmp_path, code="v2").lazy_table("t").has(("k", 1))
     assert BuildCache(tmp_path, code="v1", fresh=True).lazy_table("t").get(("k", 1)) is None
+
+
+def test_a_database_locked_by_another_process_is_a_miss_not_damage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    cache = BuildCache(tmp_path, code="v1")
+    cache.lazy_table("t").put("k", "v")
+    cache.save()
+    monkeypatch.setattr(cache_module, "BUSY_SECONDS", 0.1)
+    other = sqlite3.connect(tmp_path / "build.sqlite", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # a writer that holds its lock past the timeout
+    try:
+        reader = BuildCache(tmp_path, code="v1")
+        assert reader.lazy_table("t").get("k") is None  # a miss: only time is lost
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert BuildCache(tmp_path, code="v1").lazy_table("t").get("k") == "v"  # nothing deleted
 
 
 def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one(
