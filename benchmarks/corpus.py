@@ -35,6 +35,7 @@ import math
 import os
 import random
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -740,10 +741,13 @@ def write_snapshots(folder: Path, count: int, seed: int = 7) -> Corpus:
 
 def write_listing(folder: Path, listed: dt.date, items: list[dict[str, Any]]) -> Path:
     """Write one day's answer named by its day (`daily-2026-11-30.json`), dated (mtime) that
-    day, as a user saving one a day would have."""
+    day, as a user saving one a day would have; a day still to come is dated two seconds ago
+    (no file is saved in the future: the build never trusts the stat of one that seems to be,
+    nor of one changed within the last second, and would read it again on every build)."""
     path = folder / f"daily-{listed.isoformat()}.json"
     path.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
     stamp = dt.datetime(listed.year, listed.month, listed.day, 8, tzinfo=dt.UTC).timestamp()
+    stamp = min(stamp, time.time() - 2)
     os.utime(path, (stamp, stamp))
     return path
 
