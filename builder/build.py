@@ -14,18 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from builder.cache import (
-    BuildCache,
-    Inputs,
-    Stat,
-    config_key,
-    folder_tree,
-    key_of,
-    read_inputs,
-    settled,
-    sha,
-    site_stats,
-)
+from builder.cache import BuildCache
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem
 from builder.files import clear_temporary_siblings
@@ -38,6 +27,17 @@ from builder.run import (
     fewer_collections,
     report_problems,
     skipped_summary,
+)
+from builder.stats import (
+    Inputs,
+    Stat,
+    config_key,
+    folder_tree,
+    key_of,
+    read_inputs,
+    settled,
+    sha,
+    site_stats,
 )
 from builder.write import Moves, apply_moves, check_output
 
@@ -98,7 +98,7 @@ class State:
 
     For the site it keeps only the folders' stats (a file added, removed or renamed changes
     its folder's); a build with work to do reads the files' own stats in the folders whose
-    stat changed (`cache.site_stats`).
+    stat changed (`stats.site_stats`).
     """
 
     inputs: Inputs
@@ -109,7 +109,7 @@ class State:
         return key_of("build", self.inputs.digest(), os.getcwd(), self.folders)
 
     def settled(self) -> bool:
-        """Tell whether no input changed within the last second (see `cache.settled`).
+        """Tell whether no input changed within the last second (see `stats.settled`).
 
         The output is the build's own, and not asked.
         """

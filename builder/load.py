@@ -12,10 +12,11 @@ from typing import Any
 
 from slugify import slugify
 
-from builder.cache import BuildCache, Stat, folder_stats, key_of, sha
+from builder.cache import BuildCache
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
+from builder.stats import Stat, folder_stats, key_of, sha
 from builder.text import clean_text
 from builder.urls import web_url
 from builder.workers import fork_map
@@ -212,7 +213,7 @@ def load_papers(
     """Load every `*.md` paper in `folder` (sorted by name); report and skip the bad ones.
 
     With a cache, a file whose content was parsed before is not parsed again. `stats` are the
-    folder's file stats when the caller has them (`cache.folder_stats`).
+    folder's file stats when the caller has them (`stats.folder_stats`).
     """
     if not folder.is_dir():
         return [], []

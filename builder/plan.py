@@ -26,7 +26,6 @@ from builder.archives import (
     paginate_archive,
     topic_archives,
 )
-from builder.cache import sha
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.errors import BuilderError
@@ -35,6 +34,7 @@ from builder.models import Output, Paper, capture_order
 from builder.prepare import PaperPage
 from builder.render import Renderer, fill_script, links_out, static_files
 from builder.search import ENGINE_FILE, engine_rules
+from builder.stats import sha
 from builder.top import TopList, TopPapers, top_papers
 from builder.trends import Trend, draw, trends
 from builder.urls import (

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from builder.archives import newest_first
-from builder.cache import BuildCache, key_of, sha
+from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.models import Paper, by_fields, listed_on
+from builder.stats import key_of, sha
 from builder.topics import Topic, TopicRules, compile_topics, paper_topics
 from builder.urls import URL_IN_TEXT, is_web, paper_url, safe_href, url_spans
 from builder.workers import fork_map

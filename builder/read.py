@@ -10,12 +10,13 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from builder.cache import BuildCache, stat_of
+from builder.cache import BuildCache
 from builder.errors import Problem, display_path
 from builder.listing import SNAPSHOT_SUFFIXES, ListingFile
 from builder.read_html import parse_html_listing
 from builder.read_json import parse_item, parse_json_listing
 from builder.read_text import parse_text_listing
+from builder.stats import stat_of
 
 __all__ = [
     "SNAPSHOT_SUFFIXES",

@@ -32,12 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from builder.cache import BuildCache, key_of, sha
+from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
 from builder.models import Output, capture_order, listed_on
 from builder.prepare import PaperPage, byline
+from builder.stats import key_of, sha
 from builder.terms import TERM_LABEL, script_rules, split_words, term_of
 from builder.workers import fork_map
 

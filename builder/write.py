@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from builder.cache import sha
 from builder.errors import OutputError, display_path
 from builder.files import clear_temporary_siblings, temporary_sibling
 from builder.killpoint import kill_point
+from builder.stats import sha
 
 MARKER = ".paper-digest-output"
 MARKER_TEXT = "This folder is a site built by paper-digest; a build rewrites what it holds.\n"

@@ -16,10 +16,11 @@ import pytest
 from builder import cache as cache_module
 from builder import related
 from builder.build import build
-from builder.cache import RACY_NS, BuildCache
+from builder.cache import BuildCache
 from builder.config import load_config
 from builder.ingest import ingest
 from builder.render import Renderer
+from builder.stats import RACY_NS
 from tests.conftest import REPO, SEEDS, file_hashes
 
 SITE_YAML = "title: Cached\nsnapshots: snapshots\npapers: papers\noutput: output\n"
@@ -556,7 +557,8 @@ def test_a_site_restored_with_new_stats_is_not_rendered_again(
 
 def test_the_site_is_read_again_only_in_folders_whose_stat_changed(tmp_path: Path) -> None:
     from builder.build import SiteFile
-    from builder.cache import Table, folder_tree, output_stats, site_stats
+    from builder.cache import Table
+    from builder.stats import folder_tree, output_stats, site_stats
 
     site = tmp_path / "site"
     for name in ("index.html", "papers/a.html", "papers/b.html", "days/d.html"):

@@ -44,7 +44,7 @@ THOROUGH = settings.default.max_examples > 1000
 
 
 def backdate(path: Path) -> None:
-    """Date a file two seconds back, so the build can trust its stat (`cache.RACY_NS`)."""
+    """Date a file two seconds back, so the build can trust its stat (`stats.RACY_NS`)."""
     moment = time.time() - 2
     os.utime(path, (moment, moment))
 
