@@ -149,8 +149,6 @@ def ingest_into(
     pairing = before[1] if before is not None and before[0] == merge.key else None
     with Progress(len(papers), "storing", "papers") as bar:
         written = write_papers(papers, config.papers, stored, problems, bar, pairing)
-    if merge.settled and written.pairing is not None:
-        cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
     notes += written.notes
     report.notes = notes
     report.problems += written.problems
@@ -171,6 +169,10 @@ def ingest_into(
         inputs.papers = folder_stats(config.papers, (".md",))
         stored, _ = load_papers(config.papers, cache, inputs.papers)
         key = _ingest_key(config, cache, inputs)
+        if written.pairing is not None:  # what the next ingest will find of the files written
+            written.pairing = written.pairing.after_writing(stored, written.placed)
+    if merge.settled and written.pairing is not None:
+        cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
     if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
         fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
         state.put("ingest", (key, fields, notes))

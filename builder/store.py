@@ -262,6 +262,8 @@ class StoreReport:
     # What this ingest found of each file: the next ingest of the same merged papers looks
     # again only at files that changed since (`Pairing`).
     pairing: Pairing | None = None
+    # The files this ingest wrote (by file name), each with its paper's place among the merged.
+    placed: dict[str, int] = field(default_factory=dict)
 
 
 def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
@@ -340,6 +342,16 @@ class Pairing:
                 changed.append((found, seen.paper))
         # In the order of the merged papers, as a full look goes.
         return sorted(changed, key=lambda pair: (pair[1] is None, pair[1] or 0))
+
+    def after_writing(self, stored: Sequence[StoredPaper], placed: dict[str, int]) -> Pairing:
+        """The pairing once the files an ingest wrote are read again (`placed`: file name ->
+        merged paper): each holds its paper now, as the next ingest would find."""
+        files = dict(self.files)
+        for found in stored:
+            i = placed.get(os.path.basename(found.fs_path))
+            if i is not None:
+                files[found.path] = Seen(found.sha, identity(found), i, True)
+        return Pairing(files, self.complete)
 
 
 def decide_updates(
@@ -425,14 +437,16 @@ def write_papers(
             progress.update(1)
         found = update.found
         if found is None:
-            _create_file(update.paper, folder, broken, report)
+            if _create_file(update.paper, folder, broken, report):
+                report.placed[f"{update.paper.slug}.md"] = i
             continue
-        settled = _write_update(update, report)
+        settled = _write_update(update, report, i)
         files[found.path] = Seen(found.sha, identity(found), i, settled)
     for found in stored:
         if found.path not in files:  # a file no merged paper matched: written by hand
             files[found.path] = Seen(found.sha, identity(found), None, True)
-    report.pairing = Pairing(files, complete=not (report.new or report.blocked))
+    # The files written are not in it until read again (`Pairing.after_writing`).
+    report.pairing = Pairing(files, complete=not report.blocked)
     if report.new:
         # New files reach the disk together, once, not one flush each (thousands on a first
         # ingest); a file that existed is flushed before it is replaced (`_update_file`).
@@ -440,11 +454,13 @@ def write_papers(
     return report
 
 
-def _write_update(update: PaperUpdate, report: StoreReport) -> bool:
-    """Update a file found holding its paper, or count it unchanged; tell whether it was."""
+def _write_update(update: PaperUpdate, report: StoreReport, i: int) -> bool:
+    """Update a file found holding the `i`-th merged paper, or count it unchanged; tell
+    whether it was."""
     assert update.found is not None
     if update.changes or update.body is not None:
-        _update_file(update, report)
+        if _update_file(update, report):
+            report.placed[os.path.basename(update.found.fs_path)] = i
         return False
     report.unchanged.append(update.found.paper.slug)
     return True
@@ -465,7 +481,7 @@ def _write_changed(
         if i is not None:
             update, said = _update_of(papers[i], found)
             report.notes += said
-            settled = _write_update(update, report)
+            settled = _write_update(update, report, i)
         files[found.path] = Seen(found.sha, identity(found), i, settled)
     looked_at = {found.path for found, _ in changed}
     for path, seen in last.files.items():
@@ -476,8 +492,9 @@ def _write_changed(
     report.pairing = Pairing(files, complete=True)
 
 
-def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: StoreReport) -> None:
-    """Write a new paper file, unless an unreadable file may hold the same paper."""
+def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: StoreReport) -> bool:
+    """Write a new paper file, unless an unreadable file may hold the same paper; tell whether
+    it was written."""
     stem = _blocked_by(paper, broken)
     if stem is not None:
         report.blocked.append(paper.title)
@@ -490,7 +507,7 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
                 reason="paper file to fix first",
             )
         )
-        return
+        return False
     path = folder / f"{paper.slug}.md"
     try:
         write_atomic(path, format_paper(paper), create=True, durable=False)
@@ -499,13 +516,15 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
         report.problems.append(
             Problem(display_path(path), None, "appeared while ingest ran; left alone")
         )
-        return
+        return False
     report.new.append(paper.slug)
     kill_point("paper-written")
+    return True
 
 
-def _update_file(update: PaperUpdate, report: StoreReport) -> None:
-    """Patch the changed keys into a stored paper, checking the result reads back as intended."""
+def _update_file(update: PaperUpdate, report: StoreReport) -> bool:
+    """Patch the changed keys into a stored paper, checking the result reads back as intended;
+    tell whether it was written."""
     found = update.found
     assert found is not None
     try:
@@ -525,7 +544,8 @@ def _update_file(update: PaperUpdate, report: StoreReport) -> None:
                 reason="paper file to fix first",
             )
         )
-        return
+        return False
     write_atomic(Path(found.fs_path), text)
     report.updated.append(found.paper.slug)
     kill_point("paper-written")
+    return True

@@ -177,7 +177,8 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     papers = tmp_path / "papers"
     config = config_for(snapshots, papers)
     ingest(config)
-    assert ingest(config).unchanged == 134  # settles the files the first ingest wrote
+    newer_json_snapshot(snapshots)  # a newer capture: ingest updates a file
+    assert ingest(config).updated == 1  # then knows what the files it wrote hold
     read_calls: list[Path] = []
     looked_at: list[str] = []
     monkeypatch.setattr(read, "read_snapshot", lambda p, *a: read_calls.append(p))
@@ -203,7 +204,7 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     report = ingest(config)
     assert read_calls == [] and matched == []
     assert sorted(looked_at) == sorted([DEI[:-3], other.stem])
-    assert (report.files, report.entries, report.papers) == (4, 170, 134)
+    assert (report.files, report.entries, report.papers) == (5, 171, 134)
     assert (report.updated, report.unchanged) == (1, 133)
     assert "date: 2026-05-25\n" in dei.read_text()  # filled again, as a full ingest does
     assert "tags: [mine]" in other.read_text()
