@@ -191,6 +191,10 @@ def _build_on_request(
                 while True:
                     channel.recv()
                     channel.send(_build_once(load, warm))
+                    # Once serve has the result: free what the build left in cycles, then keep
+                    # the collector off what lives on (the warm cache) in the builds to come.
+                    gc.collect()
+                    gc.freeze()
             code = 0
     finally:
         os._exit(code)
@@ -208,11 +212,7 @@ def _build_once(
         cache = warm.get("cache")
         if cache is None or cache.folder != config.cache_dir:
             cache = warm["cache"] = BuildCache(config.cache_dir)
-        summary = build(config, warm=cache).summary()
-        # What the warm cache holds lives on: the garbage collector need not scan it again
-        # (it took half of an edit's build at 10,000 papers).
-        gc.freeze()
-        return "built", summary, config
+        return "built", build(config, warm=cache).summary(), config
     except BuilderError as exc:
         return "failed", str(exc), None
     except Exception as exc:  # a bug: serve stops and reports it, as any command does
