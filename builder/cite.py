@@ -77,14 +77,14 @@ _LIGATURES = re.compile(r"([-`'<>!?])(?=[-`'<>])")
 
 # Text `escape` leaves as it is: no special character, ligature or whitespace but single spaces
 # between words (what most titles and names are; checking is far cheaper than escaping).
-_PLAIN = re.compile(r"(?:(?![\\{}%&$#_^~@\s]|[-`'<>!?][-`'<>]).|(?<=\S) (?=\S))*\Z")
+_NOTHING_TO_ESCAPE = re.compile(r"(?:(?![\\{}%&$#_^~@\s]|[-`'<>!?][-`'<>]).|(?<=\S) (?=\S))*\Z")
 # A name BibTeX would split (at " and ") or reorder (at a comma) unless it is braced.
 _SPLITS = re.compile(r",|\band\b", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
     """Escape what BibTeX and LaTeX treat specially; collapse whitespace (BibTeX would)."""
-    if _PLAIN.match(text):
+    if _NOTHING_TO_ESCAPE.match(text):
         return text
     text = " ".join(text.split())
     text = _SPECIALS.sub(lambda m: _SPECIAL[m.group()], text)

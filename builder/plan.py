@@ -346,9 +346,9 @@ def _library_outputs(render: Renderer, citations: dict[str, Citation]) -> list[O
     """Plan saved.html and the chunks of what it shows of each paper."""
     grouped = library.chunks_of(citations)
     chunks = len(grouped)
+    related = render.related
     outputs = []
     for number, slugs in grouped.items():
-        related = render.related
         inputs = (chunks, tuple((citations[s].inputs(), related.get(s, ())) for s in slugs))
         path = f"{library.FOLDER}{number}.js"
         plan = partial(_library_chunk, render, path, number, chunks, slugs, citations)

@@ -27,7 +27,6 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,12 +37,11 @@ from builder.errors import BuilderError, display_path
 from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
 from builder.models import Output, capture_order, listed_on
 from builder.prepare import PaperPage, byline
-from builder.stats import key_of, sha
+from builder.stats import LUNR_JS, key_of, sha
 from builder.terms import TERM_LABEL, script_rules, split_words, term_of
 from builder.workers import fork_map
 
 # Where `npm ci` (make setup) puts lunr.js; the build copies it into the site, never the repo.
-LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
 FIELDS = ("title", "abstract", "org", "authors", "topic")
 BOOSTS = {"title": 10, "org": 2, "topic": 2}
 LUNR_FILE = "assets/lunr.min.js"
