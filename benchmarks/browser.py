@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlparse
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 # The first result card of a query, stamped with the time it appeared (both engines).
 WATCH = """(selector) => {

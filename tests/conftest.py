@@ -31,21 +31,12 @@ from builder.__main__ import main
 from builder.config import SiteConfig
 from builder.models import ListingEntry, Paper, Source
 from builder.read import read_snapshot, snapshot_files
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "content" / "snapshots"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LISTINGS = FIXTURES / "listings"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MTIME = dt.date(2026, 11, 23)
 
 # Property tests: "default" fits `make test` in its time budget and tries the same examples every
