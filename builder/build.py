@@ -291,7 +291,8 @@ def _plan_and_write(
         return (last.inputs, last.key) if last is not None else None
 
     page_of = {p.paper.slug: p for p in prepared}
-    renderer = Renderer(config, page_of, base, cards, related, recorded)
+    compiled = cache.table("templates")  # Jinja2's code of each template
+    renderer = Renderer(config, page_of, base, cards, related, recorded, compiled)
     with Progress(len(prepared), "planning", "papers"):
         plan = plan_site(prepared, config, renderer) + search.record_outputs(by_ref)
         if last_index is not None:
