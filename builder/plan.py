@@ -246,11 +246,12 @@ def _paper_inputs(
     """What `_paper_page` makes a page from, as plain values: the paper and its BibTeX's
     inputs, its neighbours' links and its related papers (their content ids)."""
     related = render.related.get(cite.page.paper.slug, ())
+    page_of = render.page_of
     return (
         cite.inputs(),
         (newer.url, newer.paper.title) if newer else None,
         (older.url, older.paper.title) if older else None,
-        tuple(render.page_of[slug].id for slug, _ in related),
+        tuple([page_of[slug].id for slug, _ in related]) if related else (),
     )
 
 

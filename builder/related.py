@@ -80,10 +80,8 @@ def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) 
             for key in keys:
                 data[("top", key)] = tops[key]
             table.replace(data)
-    return {
-        by_key[k].paper.slug: tuple((by_key[n].paper.slug, score) for n, score in tops[k])
-        for k in keys
-    }
+    slug_of = {k: page.paper.slug for k, page in by_key.items()}
+    return {slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys}
 
 
 Top = list[tuple[str, float]]  # (key, cosine), best first
