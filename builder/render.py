@@ -320,7 +320,11 @@ class Renderer:
         if kind is SiteConfig:
             return "config"  # in `base` already, with paths as the project sees them
         if kind is tuple or kind is list:
-            found = "[" + ",".join([self._item_digest(v) for v in value]) + "]"
+            if {type(v) for v in value} == {Paper}:  # a list of papers: the common case
+                page_of = self.page_of
+                found = "[" + ",".join([page_of[v.slug].id for v in value]) + "]"
+            else:
+                found = "[" + ",".join([self._item_digest(v) for v in value]) + "]"
         elif kind is dict:
             found = "{" + ",".join([f"{k!r}:{self.digest(value[k])}" for k in sorted(value)]) + "}"
         elif kind in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
