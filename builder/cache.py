@@ -108,6 +108,13 @@ class LazyTable(Table):
         self.used |= self.data.keys()
         return self.data
 
+    def drop(self, key: Any) -> None:
+        """Remove an entry, read or not (from the database too, at the next save)."""
+        self.data.pop(key, None)
+        self.dropped.add(key)
+        self.used.discard(key)
+        self.dirty.discard(key)
+
     def retain(self, keys: set[Any]) -> None:
         """Keep only these entries at the next save (once the others are many)."""
         self.keep = keys

@@ -144,11 +144,14 @@ def ingest_into(
 
     # Store one paper file each.
     stored, problems = load_papers(config.papers, cache, inputs.papers)
-    # What the last ingest of the same merged papers found of each file.
+    # What the last ingest found of each file, and whether it merged the same papers.
     before = cache.lazy_table("merged").get("pairing")
-    pairing = before[1] if before is not None and before[0] == merge.key else None
+    pairing = before[1] if before is not None else None
+    same = before is not None and before[0] == merge.key
     with Progress(len(papers), "storing", "papers") as bar:
-        written = write_papers(papers, config.papers, stored, problems, bar, pairing)
+        written = write_papers(
+            papers, config.papers, stored, problems, bar, pairing, merge.prints, same
+        )
     notes += written.notes
     report.notes = notes
     report.problems += written.problems
@@ -170,7 +173,7 @@ def ingest_into(
         stored, _ = load_papers(config.papers, cache, inputs.papers)
         key = _ingest_key(config, cache, inputs)
         if written.pairing is not None:  # what the next ingest will find of the files written
-            written.pairing = written.pairing.after_writing(stored, written.placed)
+            written.pairing = written.pairing.after_writing(stored, written.placed, merge.prints)
     if merge.settled and written.pairing is not None:
         cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
     if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
@@ -195,6 +198,23 @@ class Merge:
     notes: list[str]
     problems: list[Problem]
     settled: bool = True
+    prints: tuple[str, ...] = ()  # each merged paper's fingerprint (`store.merge_print`)
+
+
+def _keep_merge(
+    table: LazyTable, merge: Merge, papers: Sequence[Paper], last: Merge | None
+) -> None:
+    """Store a new merge: the rows of the papers it changed (by their fingerprints), or
+    every row when the last merge's cannot be trusted."""
+    if last is None or table.whole or len(last.prints) != last.count:
+        table.replace({"merge": merge, **{("paper", i): p for i, p in enumerate(papers)}})
+        return
+    for i, (paper, mark) in enumerate(zip(papers, merge.prints, strict=True)):
+        if i >= last.count or last.prints[i] != mark or not table.has(("paper", i)):
+            table.put(("paper", i), paper)
+    for i in range(merge.count, last.count):
+        table.drop(("paper", i))
+    table.put("merge", merge)
 
 
 class MergedPapers(Sequence["Paper"]):
@@ -223,6 +243,7 @@ def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge
     """Read every snapshot and merge their entries: as the last ingest did when the snapshots
     are the ones it read (an edit of paper files alone reads none)."""
     from builder.merge import merge_entries
+    from builder.store import merge_print
 
     snapshots = sorted(inputs.snapshots.items())
     key = key_of("merge", cache.code, config.year, os.getcwd(), str(config.snapshots), snapshots)
@@ -245,8 +266,9 @@ def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge
         [note for listing in listings for note in listing.notes] + merge_notes,
         [p for listing in listings for p in listing.problems],
         settled([st for _, st in snapshots], time.time_ns()),
+        tuple([merge_print(p) for p in papers]),
     )
     if merge.settled:
-        table.replace({"merge": merge, **{("paper", i): p for i, p in enumerate(papers)}})
+        _keep_merge(table, merge, papers, last)
     cache.release("listings")  # done with the parsed snapshots: free their memory
-    return merge, MergedPapers(table, merge.count) if merge.settled else papers
+    return merge, papers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import pickle
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from builder.frontmatter import format_document, parse_document, patch_document
 from builder.killpoint import kill_point
 from builder.load import StoredPaper
 from builder.models import KEY_ORDER, Paper, Source, by_fields, capture_moment, capture_text
+from builder.stats import sha
 from builder.text import title_key
 
 # Keys ingest fills when they are missing; `upvotes` and `sources` it also keeps current.
@@ -302,7 +304,8 @@ def identity(stored: StoredPaper) -> tuple:
 @dataclass(slots=True)
 class Seen:
     """What an ingest found of one file: its content hash and identity, the merged paper it
-    holds (its place among them; None for none) and whether the file held it already."""
+    holds (its place among them and its fingerprint, `merge_print`; None for none) and whether
+    the file held it already."""
 
     __reduce__ = by_fields
 
@@ -310,6 +313,7 @@ class Seen:
     identity: tuple
     paper: int | None
     settled: bool
+    merged: str | None = None
 
 
 @dataclass(frozen=True)
@@ -319,11 +323,18 @@ class Pairing:
     files: dict[str, Seen]
     complete: bool
 
-    def settled(self, found: StoredPaper, paper: int) -> bool:
-        """Tell whether a file, still holding the same merged paper, held it already then and
-        has not changed since (so it holds it now)."""
+    def settled(self, found: StoredPaper, merged: str) -> bool:
+        """Tell whether a file matched with a merged paper (by its fingerprint) held that same
+        paper already then, and has not changed since (so it holds it now): true across a
+        new merge too, for the papers it left as they were."""
         seen = self.files.get(found.path)
-        return seen is not None and seen.settled and (seen.sha, seen.paper) == (found.sha, paper)
+        return (
+            seen is not None
+            and seen.settled
+            and seen.sha == found.sha
+            and seen.merged is not None
+            and seen.merged == merged
+        )
 
     def changed(self, stored: Sequence[StoredPaper]) -> list[tuple[StoredPaper, int | None]]:
         """The files changed since, each with the merged paper it held, when every change
@@ -343,15 +354,24 @@ class Pairing:
         # In the order of the merged papers, as a full look goes.
         return sorted(changed, key=lambda pair: (pair[1] is None, pair[1] or 0))
 
-    def after_writing(self, stored: Sequence[StoredPaper], placed: dict[str, int]) -> Pairing:
+    def after_writing(
+        self, stored: Sequence[StoredPaper], placed: dict[str, int], prints: Sequence[str]
+    ) -> Pairing:
         """The pairing once the files an ingest wrote are read again (`placed`: file name ->
-        merged paper): each holds its paper now, as the next ingest would find."""
+        merged paper; `prints` the merged papers' fingerprints): each holds its paper now, as
+        the next ingest would find."""
         files = dict(self.files)
         for found in stored:
             i = placed.get(os.path.basename(found.fs_path))
             if i is not None:
-                files[found.path] = Seen(found.sha, identity(found), i, True)
+                files[found.path] = Seen(found.sha, identity(found), i, True, prints[i])
         return Pairing(files, self.complete)
+
+
+def merge_print(paper: Paper) -> str:
+    """A merged paper's fingerprint: equal for a paper a new merge left as it was (a paper
+    pickled otherwise only costs a look at its file)."""
+    return sha(pickle.dumps(paper, pickle.HIGHEST_PROTOCOL))
 
 
 def decide_updates(
@@ -359,17 +379,24 @@ def decide_updates(
     stored: Sequence[StoredPaper],
     taken: Iterable[str],
     last: Pairing | None = None,
+    prints: Sequence[str] | None = None,
 ) -> tuple[list[PaperUpdate], list[str]]:
     """Decide per paper: create it (with a new slug), update keys of its file, or leave it.
 
-    `last` is what an ingest of these same merged papers found (`StoreReport.pairing`): a
-    file it found holding its paper already, unchanged since, is left without a look.
+    `last` is what the last ingest found (`StoreReport.pairing`), `prints` the merged papers'
+    fingerprints (`merge_print`): a file it found holding the same merged paper already,
+    unchanged since, is left without a look.
     """
     slugs = set(taken)
     updates: list[PaperUpdate] = []
     notes: list[str] = []
     for i, (paper, found) in enumerate(zip(papers, match_stored(papers, stored), strict=True)):
-        if found is not None and last is not None and last.settled(found, i):
+        if (
+            found is not None
+            and last is not None
+            and prints is not None
+            and last.settled(found, prints[i])
+        ):
             updates.append(PaperUpdate(found.paper, found))
             continue
         if found is None:
@@ -408,28 +435,34 @@ def write_papers(
     problems: Sequence[Problem],
     progress: Any = None,
     last: Pairing | None = None,
+    prints: Sequence[str] | None = None,
+    same_merge: bool = False,
 ) -> StoreReport:
     """Create or update the paper files in `folder` for the merged papers.
 
     `stored` and `problems` are what loading the folder gave (`load.load_papers`); `last`
-    what an ingest of the same merged papers found (`StoreReport.pairing`): when the files
-    changed since keep their identities, only they are looked at.
+    what the last ingest found (`StoreReport.pairing`) and `prints` the merged papers'
+    fingerprints (`merge_print`). When the merged papers are the ones it found
+    (`same_merge`) and the files changed since keep their identities, only they are looked
+    at; else every file is matched again, and those that hold a merged paper as it was
+    then, unchanged since, are not looked at.
     """
     report = StoreReport()
     folder.mkdir(parents=True, exist_ok=True)
     clear_temporary_files(folder)
     report.problems += problems
     try:
-        changed = last.changed(stored) if last is not None and not problems else None
+        ready = last is not None and same_merge and not problems
+        changed = last.changed(stored) if last is not None and ready else None
     except LookupError:
         changed = None
     if changed is not None and last is not None:
-        _write_changed(papers, changed, last, report, progress)
+        _write_changed(papers, changed, last, report, progress, prints)
         return report
     broken = sorted(Path(p.path).stem for p in problems)
     taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
     taken |= {p.stem for p in folder.glob("*.md")}
-    updates, notes = decide_updates(papers, stored, taken, last)
+    updates, notes = decide_updates(papers, stored, taken, last, prints)
     report.notes += notes
     files: dict[str, Seen] = {}
     for i, update in enumerate(updates):
@@ -441,7 +474,8 @@ def write_papers(
                 report.placed[f"{update.paper.slug}.md"] = i
             continue
         settled = _write_update(update, report, i)
-        files[found.path] = Seen(found.sha, identity(found), i, settled)
+        merged = prints[i] if prints is not None else None
+        files[found.path] = Seen(found.sha, identity(found), i, settled, merged)
     for found in stored:
         if found.path not in files:  # a file no merged paper matched: written by hand
             files[found.path] = Seen(found.sha, identity(found), None, True)
@@ -472,6 +506,7 @@ def _write_changed(
     last: Pairing,
     report: StoreReport,
     progress: Any,
+    prints: Sequence[str] | None,
 ) -> None:
     """Look only at the files changed since the `last` ingest of the same merged papers (the
     matching is as it was): update those that need it; the rest hold their papers already."""
@@ -482,7 +517,8 @@ def _write_changed(
             update, said = _update_of(papers[i], found)
             report.notes += said
             settled = _write_update(update, report, i)
-        files[found.path] = Seen(found.sha, identity(found), i, settled)
+        merged = prints[i] if prints is not None and i is not None else None
+        files[found.path] = Seen(found.sha, identity(found), i, settled, merged)
     looked_at = {found.path for found, _ in changed}
     for path, seen in last.files.items():
         if seen.paper is not None and path not in looked_at:

@@ -220,6 +220,49 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
 
 
+def test_an_ingest_of_a_new_snapshot_looks_only_at_the_files_of_the_papers_it_changed(
+    snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import store
+
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    looked_at: list[str] = []
+    real_update_fields = store.update_fields
+    monkeypatch.setattr(
+        store,
+        "update_fields",
+        lambda stored, *a: looked_at.append(stored.slug) or real_update_fields(stored, *a),
+    )
+    # A newer capture of one paper, and a listing of a new one: every file is matched again
+    # (the merge changed), and only the file of the changed paper is looked at.
+    newer_json_snapshot(snapshots)
+    item = {"paper": {"id": "2607.00001", "title": "A Paper Never Seen", "summary": "New."}}
+    (snapshots / "new.json").write_text(json.dumps([item]))
+    for path in (snapshots / "later.json", snapshots / "new.json"):
+        os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
+    # The same files, ingested without the cache's memory of the last ingest: every file
+    # looked at.
+    uncached = tmp_path / "uncached" / "papers"
+    shutil.copytree(papers, uncached)
+    report = ingest(config)
+    assert looked_at == [DEI[:-3]]
+    assert (report.new, report.updated, report.unchanged) == (1, 1, 133)
+    looked_at.clear()
+    ingest(config_for(snapshots, uncached))
+    assert len(looked_at) == 134
+    assert file_hashes(papers) == file_hashes(uncached)
+    # A paper whose merge changed is looked at again, though its file did not change.
+    later = json.loads((snapshots / "later.json").read_text())
+    later[0]["paper"]["upvotes"] = 18
+    (snapshots / "later.json").write_text(json.dumps(later))
+    os.utime(snapshots / "later.json", ns=(time.time_ns() - 5 * 10**9,) * 2)
+    looked_at.clear()
+    assert ingest(config).updated == 1 and looked_at == [DEI[:-3]]
+    assert "upvotes: 18\n" in (papers / DEI).read_text()
+
+
 def test_a_paper_first_seen_without_abstract_gets_one_later(
     snapshots: Path, tmp_path: Path
 ) -> None:
