@@ -294,7 +294,8 @@ def _plan_and_write(
     compiled = cache.table("templates")  # Jinja2's code of each template
     renderer = Renderer(config, page_of, base, cards, related, recorded, compiled)
     with Progress(len(prepared), "planning", "papers"):
-        plan = plan_site(prepared, config, renderer) + search.record_outputs(by_ref)
+        entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
+        plan = plan_site(prepared, config, renderer, entries) + search.record_outputs(by_ref)
         if last_index is not None:
             made: dict[str, bytes] = {}
 

@@ -79,10 +79,16 @@ class LazyTable(Table):
     stored: set[str] | None = None  # the stored entries' row keys, once asked
     keep: set[Any] | None = None
     complete: bool = False  # every stored entry read
+    fetched: int = 0  # entries read one by one
 
     def get(self, key: Any) -> Any:
-        """Return the entry for `key` (None when there is none), reading it if need be."""
-        if key not in self.data and not self.whole and self.cache is not None:
+        """Return the entry for `key` (None when there is none), reading it if need be (and
+        every entry at once, once many were read one by one: one read is cheaper then)."""
+        if key not in self.data and not (self.whole or self.complete) and self.cache is not None:
+            self.fetched += 1
+            if self.fetched > READ_WHOLE_AFTER:
+                self.everything()
+                return super().get(key)
             value = self.cache.fetch(self.name, key)
             if value is None:
                 return None
@@ -119,6 +125,10 @@ class LazyTable(Table):
         """Keep only these entries at the next save (once the others are many)."""
         self.keep = keys
 
+
+# A lazy table read one entry at a time this many times is read whole (a SELECT an entry costs
+# more than reading each entry in one).
+READ_WHOLE_AFTER = 500
 
 # Tables of what was learnt from outside, not made by the builder's code: they outlive a change
 # of that code (what the API did not know when `fetch --resolve` asked).

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from builder import library
 from builder.archives import (
@@ -26,6 +26,7 @@ from builder.archives import (
     paginate_archive,
     topic_archives,
 )
+from builder.cache import LazyTable, Table
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.errors import BuilderError
@@ -54,13 +55,19 @@ __all__ = ["Output", "plan_site"]
 log = logging.getLogger(__name__)
 
 
-def plan_site(prepared: Sequence[PaperPage], config: SiteConfig, render: Renderer) -> list[Output]:
+def plan_site(
+    prepared: Sequence[PaperPage],
+    config: SiteConfig,
+    render: Renderer,
+    entries: Table | None = None,
+) -> list[Output]:
     """List every file of the site (but the search files) with its key, rendering none yet;
-    `prepared` are the papers' pages, newest first."""
+    `prepared` are the papers' pages, newest first; `entries` keeps BibTeX entries made
+    before, by what each is made from."""
     papers = [page.paper for page in prepared]
     plan = _static_outputs(config)
     plan += _digest_outputs(render, papers, config.page_size)
-    paper_files, citations = _paper_outputs(render, prepared, config)
+    paper_files, citations = _paper_outputs(render, prepared, config, entries)
     plan += paper_files
     # Archives: by month, organization and topic, each paginated, with an index page.
     topics = {page.paper.slug: page.topics for page in prepared}
@@ -151,18 +158,33 @@ class Citation:
     page: PaperPage
     key: str
     url: str | None
+    entries: Table | None = field(default=None, compare=False, repr=False)
 
     def inputs(self) -> tuple:
         """The entry's inputs as plain values."""
         return (self.page.id, self.key, self.page.day, self.url)
 
     def entry(self) -> str:
-        """The BibTeX entry."""
-        return bibtex(self.page.paper, self.key, self.page.day, self.url)
+        """The BibTeX entry, made once (the page, the .bib file and the reading list show it;
+        a day rewrites most reading-list chunks): from `entries` when made before."""
+        return self._entry
+
+    @cached_property
+    def _entry(self) -> str:
+        inputs = self.inputs()
+        made = self.entries.get(inputs) if self.entries is not None else None
+        if made is None:
+            made = bibtex(self.page.paper, self.key, self.page.day, self.url)
+            if self.entries is not None:
+                self.entries.put(inputs, made)
+        return made
 
 
 def _paper_outputs(
-    render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
+    render: Renderer,
+    prepared: Sequence[PaperPage],
+    config: SiteConfig,
+    entries: Table | None = None,
 ) -> tuple[list[Output], dict[str, Citation]]:
     """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
     beside it; return them and what each paper's BibTeX is made from, by slug."""
@@ -173,13 +195,15 @@ def _paper_outputs(
     for i, page in enumerate(prepared):
         newer = prepared[i - 1] if i > 0 else None
         older = prepared[i + 1] if i + 1 < len(prepared) else None
-        cite = Citation(page, keys[page.paper.slug], cite_url(config, page))
+        cite = Citation(page, keys[page.paper.slug], cite_url(config, page), entries)
         citations[page.paper.slug] = cite
         inputs = _paper_inputs(render, cite, newer, older)
         plan = partial(_paper_page, render, page, newer, older, cite)
         outputs.append(render.unit(page.url, inputs, plan))
         bib = bib_url(page.url)
         outputs.append(render.unit(bib, cite.inputs(), partial(_bib_file, bib, cite)))
+    if isinstance(entries, LazyTable):
+        entries.retain({cite.inputs() for cite in citations.values()})
     return outputs, citations
 
 

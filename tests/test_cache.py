@@ -435,6 +435,28 @@ def test_a_lazy_table_reads_only_what_is_asked_and_keeps_what_it_is_told(
     assert BuildCache(tmp_path, code="v1", fresh=True).lazy_table("t").get(("k", 1)) is None
 
 
+def test_a_lazy_table_asked_for_many_entries_one_by_one_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "READ_WHOLE_AFTER", 5)
+    first = BuildCache(tmp_path, code="v1")
+    first.lazy_table("t").replace({i: f"value {i}" for i in range(20)})
+    first.save()
+    second = BuildCache(tmp_path, code="v1")
+    reads: list[str] = []
+    for name in ("fetch", "fetch_all"):
+        real = getattr(second, name)
+        monkeypatch.setattr(
+            second, name, lambda *a, _real=real, _name=name: reads.append(_name) or _real(*a)
+        )
+    table = second.lazy_table("t")
+    assert [table.get(i) for i in range(20)] == [f"value {i}" for i in range(20)]
+    assert table.get(99) is None
+    assert reads == ["fetch"] * 5 + ["fetch_all"]
+
+
 def test_a_database_locked_by_another_process_is_a_miss_not_damage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
