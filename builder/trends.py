@@ -93,10 +93,13 @@ def topics_over_time(papers: Sequence[Paper], topics: Mapping[str, Sequence[obje
         day = listed_on(paper)
         if day is None:
             continue
-        months_seen.add(month_key(day))
+        month = month_key(day)
+        months_seen.add(month)
         for topic in topics.get(paper.slug, ()):
-            name = getattr(topic, "name", str(topic))
-            by_topic.setdefault(name, Counter())[month_key(day)] += 1
+            name = getattr(topic, "name", None)  # no str(topic) made for each (a repr)
+            if name is None:
+                name = str(topic)
+            by_topic.setdefault(name, Counter())[month] += 1
             totals[name] += 1
     chosen = sorted(totals, key=lambda t: (-totals[t], t))[:TOPICS]
     months = _months_between(min(months_seen), max(months_seen)) if months_seen else []
