@@ -18,6 +18,7 @@ from builder import library
 from builder.archives import (
     Archive,
     Head,
+    Pager,
     day_pages,
     digest,
     group_days,
@@ -347,24 +348,39 @@ def _archive_outputs(
             days = None
             if latest and kind == "month":
                 days = tuple((d.day, len(d.papers)) for d in group_days(archive.papers) if d.day)
-            page = render.page(
-                "archive.html",
-                listing.dest,
+            context = {
+                "archive": Head.of(archive, counted=latest),
+                "pagination": listing.pagination.pager(),
+                "papers": listing.papers,
+                "newer": Head.of(newer),
+                "older": Head.of(older),
+                "top": top if latest else None,
+                "feed": feed if kind != "month" else None,
+                "days": days,
+            }
+            plan = partial(render.page, "archive.html", listing.dest, section, **context)
+            if context["top"] is not None:  # a month's newest page: planned as it is
+                outputs.append(plan())
+                continue
+            # Any other page, as plain values (its papers by content id): cheaper to say
+            # than its context is to describe, and most pages stay as they were.
+            inputs = (
                 section,
-                archive=Head.of(archive, counted=latest),
-                pagination=listing.pagination.pager(),
-                papers=listing.papers,
-                newer=Head.of(newer),
-                older=Head.of(older),
-                top=top if latest else None,
-                feed=feed if kind != "month" else None,
-                days=days,
+                *(_values(context[name]) for name in ("archive", "pagination", "newer", "older")),
+                _values(context["feed"]),
+                tuple([render.page_of[p.slug].id for p in listing.papers]),
+                days,
             )
-            outputs.append(page)
+            outputs.append(render.unit(listing.dest, inputs, plan))
     index = index_url(kind)
     heads = [Head.of(a, counted=True) for a in archives]
     outputs.append(render.page(f"{section}.html", index, section, archives=heads))
     return outputs
+
+
+def _values(record: Head | Pager | Feed | None) -> tuple | None:
+    """A small record's field values, in order (None for none)."""
+    return None if record is None else tuple(vars(record).values())
 
 
 def _library_outputs(render: Renderer, citations: dict[str, Citation]) -> list[Output]:
