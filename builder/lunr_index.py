@@ -17,6 +17,7 @@ fields and their tokens first show it. The tests write the result as lunr.py's
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ import numpy as np
 
 K1 = 1.2
 B = 0.75
+# A weight whose thousandths lie this close to a half is rounded one by one (and search.js is
+# handed the result: its logarithm may differ from Python's in the last bit).
+NEAR_HALF = 1e-6
 # lunr.py's Tokenizer splits on these (search.split_words has turned every other separator
 # into a space already).
 _SEPARATORS = " \t\n\r\f\v\xa0-"
@@ -85,6 +89,9 @@ class Postings:
     milli: np.ndarray
     documents: int
     fields: tuple[str, ...]
+    near: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )  # see NEAR_HALF
 
 
 def js_order(term: str) -> bytes:
@@ -92,14 +99,18 @@ def js_order(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
+def near_half(scores: np.ndarray) -> np.ndarray:
+    """Return where a score's thousandths lie within NEAR_HALF of a half (rounded one by one)."""
+    scaled = scores * 1000.0
+    return np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < NEAR_HALF)
+
+
 def _round3(scores: np.ndarray) -> np.ndarray:
     """Return round(score, 3) * 1000 as integers, exactly as Python's round would give them."""
-    scaled = scores * 1000.0
-    milli = np.rint(scaled)
+    milli = np.rint(scores * 1000.0)
     # Python rounds the exact binary value; scaling can land a value just off a half on it.
     # Those few are rounded one by one.
-    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    for i in np.flatnonzero(near):
+    for i in near_half(scores):
         milli[i] = round(round(float(scores[i]), 3) * 1000.0)
     return milli.astype(np.int64)
 
@@ -153,7 +164,7 @@ def weigh(
     field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
     doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
     ids, vocabulary = _number_as_lunr(ids, words)
-    milli = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
+    milli, near = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
     del tf  # the biggest array: gone before sorting needs memory
     # Sort terms in JavaScript order, then postings by term, field and document.
     order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
@@ -162,6 +173,8 @@ def weigh(
     term = rank[ids]
     del ids
     sort = np.lexsort((doc, field, term))
+    where = np.empty(len(sort), dtype=np.int64)
+    where[sort] = np.arange(len(sort))
     return Postings(
         terms=[vocabulary[i] for i in order],
         index=np.array(order, dtype=np.int64),
@@ -171,6 +184,7 @@ def weigh(
         milli=milli[sort],
         documents=documents,
         fields=tuple(fields),
+        near=np.sort(where[near]),
     )
 
 
@@ -192,9 +206,9 @@ def _weights(
     lengths: np.ndarray,
     terms: int,
     boosts: Sequence[float],
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Return each posting's BM25 weight, boosted and rounded to thousandths as lunr.py rounds
-    it; `tf` (the term counts, as floats) is used up."""
+    it, and where it was near a half (`near_half`); `tf` (the term counts) is used up."""
     documents, width = lengths.shape
     with_term = np.bincount(ids, minlength=terms)
     idf_of = {
@@ -220,4 +234,60 @@ def _weights(
     tf /= scale
     del scale
     tf *= np.array(boosts, dtype=np.float64)[field]
-    return _round3(tf).astype(np.int32)
+    return _round3(tf).astype(np.int32), near_half(tf)
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """What lunr's weights of some documents are made from, without the values that depend on
+    the whole collection (its document count, average field lengths, each term's document
+    count): per (term, field, document) the term's count, sorted by term, field and document,
+    and each document's field lengths."""
+
+    terms: list[str]  # in JavaScript order
+    first: np.ndarray  # per term: its place among the distinct terms of its first document
+    term: np.ndarray
+    field: np.ndarray
+    doc: np.ndarray
+    tf: np.ndarray
+    lengths: np.ndarray  # documents x fields
+    fields: tuple[str, ...]
+
+
+def count_postings(
+    docs: Sequence[Counted], words: Sequence[str], fields: Sequence[str]
+) -> TermCounts:
+    """Gather counted documents (doc i is number i) into their term counts per field.
+
+    lunr numbers a term by its first document, then by where it first shows among that
+    document's distinct terms (field after field): `first` keeps the second part, so search.js
+    can order terms as lunr does (the dot products add up in that order).
+    """
+    documents, width = len(docs), len(fields)
+    lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
+    sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
+    empty = np.zeros(0, dtype=np.int32)
+    ids = np.concatenate([d.ids for d in docs]) if docs else empty
+    tf = np.concatenate([d.counts for d in docs]) if docs else empty
+    field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
+    per_doc = sizes.sum(axis=1)
+    doc = np.repeat(np.arange(documents, dtype=np.int32), per_doc)
+    starts = np.concatenate(([0], np.cumsum(per_doc)[:-1])) if documents else empty
+    place = np.arange(len(ids), dtype=np.int64) - np.repeat(starts, per_doc)
+    seen, first_at, local = np.unique(ids, return_index=True, return_inverse=True)
+    names = [words[i] for i in seen.tolist()]
+    order = sorted(range(len(names)), key=lambda i: js_order(names[i]))
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    term = rank[local.reshape(-1)] if len(ids) else empty
+    sort = np.lexsort((doc, field, term))
+    return TermCounts(
+        terms=[names[i] for i in order],
+        first=place[first_at][order] if len(ids) else np.zeros(0, dtype=np.int64),
+        term=term[sort],
+        field=field[sort],
+        doc=doc[sort],
+        tf=tf[sort],
+        lengths=lengths,
+        fields=tuple(fields),
+    )

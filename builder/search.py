@@ -1,29 +1,44 @@
-"""Search: the papers' lunr index, split into small scripts that search.js loads as needed.
+"""Search: the papers' lunr index, in segments of papers cut into small scripts that search.js
+loads as needed.
 
-The index is what lunr.py would build (`lunr_index` computes it), and lunr.js 2.3.9 answers
+The index is what lunr.py would build (`lunr_index` proves how), and lunr.js 2.3.9 answers
 every query (`templates/static/search.js`). lunr.js scores a field as dot(query vector, field
-vector) / |query vector|, so a query needs only its own terms' entries: the index is cut by term
-into shards, and search.js assembles a small `lunr.Index` from the shards a query needs. Files,
-all in `assets/search/`, each a script that hands its data to `PaperDigestSearch.receive`
-(a `fetch()` of JSON is blocked under `file://`):
+vector) / |query vector|, so a query needs only its own terms' entries, and search.js assembles
+a small `lunr.Index` from the files its terms need.
 
-- `meta.js`: the fields, the paper count, the first term of every shard and vocabulary chunk;
-- `t/<n>.js`: shard n: its terms (sorted as lunr.js sorts), each with lunr's vector index and,
-  per field, the papers that have it with lunr's weight (refs as gaps, weights * 1000);
-- `v/<n>.js`: the terms alone, for fuzzy queries (`word~1`), which may match many terms;
-- `r/<n>.js`: what a result shows (title, slug, day, byline, upvotes, the abstract's text)
-  for RECORDS_PER_FILE papers, loaded for the results on screen only;
+Papers are numbered (their refs) in the order they were first captured, then by slug, and kept
+in **segments**, runs of consecutive refs, as Lucene keeps documents: a new day of papers goes
+into a small segment of its own, and small segments are merged now and then (`segment_sizes`).
+Each segment's files hold only what its own papers give: per term, raw term counts (not
+lunr's weights, which depend on every paper: the paper count, average field lengths, a term's
+document count) and each paper's field lengths. search.js computes lunr's weights from those
+and the collection's totals in `meta.js`, exactly as `lunr_index` does, so a day of papers
+rewrites its own segment's files and the few a merge makes, and an edit the files of the terms
+and paper it changed. Files, all in `assets/search/`, each a script that hands its data to
+`PaperDigestSearch.receive(kind, number, data)` (a `fetch()` of JSON is blocked under
+`file://`):
+
+- `meta.js`: the fields, the paper count and each field's total length, the few weights
+  search.js must not round itself (`near`), and per segment its name, paper count, version and
+  the first term of each of its shards and vocabulary chunks;
+- `s/<segment>/t/<n>.js`: a shard: its terms (sorted as lunr.js sorts), each with where it
+  first shows in its segment's first paper that has it (lunr's term order) and, per field, the
+  papers that have it with the term's count (numbers within the segment, as gaps);
+- `s/<segment>/n.js`: each paper's field lengths;
+- `s/<segment>/v/<n>.js`: the segment's terms alone, for fuzzy queries (`word~1`);
+- `s/<segment>/r/<n>.js`: what a result shows (title, slug, day, byline, upvotes, the
+  abstract's text) for RECORDS_PER_FILE papers, loaded for the results on screen only;
 - `papers.js`: every paper's day and upvotes, for sorting and `-word` queries.
 
-Refs are numbers in base 36, in the order papers were first captured (then by slug), so adding
-papers leaves the refs and record files of the others as they were. Python and JavaScript turn
-a word into an index term with one pipeline step, registered under one label (`terms.py`);
-search.js gets that rule and FORMAT written into it as the build copies it (`engine_rules`).
+Python and JavaScript turn a word into an index term with one pipeline step, registered under
+one label (`terms.py`); search.js gets that rule, FORMAT and lunr's constants written into it as
+the build copies it (`engine_rules`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -34,8 +49,17 @@ import numpy as np
 from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
-from builder.lunr_index import Postings, Vocabulary, count_terms, weigh
-from builder.models import Output, capture_order, listed_on
+from builder.lunr_index import (
+    K1,
+    B,
+    Counted,
+    TermCounts,
+    Vocabulary,
+    count_postings,
+    count_terms,
+    weigh,
+)
+from builder.models import Output, capture_order, first_capture, listed_on
 from builder.prepare import PaperPage, byline
 from builder.stats import LUNR_JS, key_of, sha
 from builder.terms import TERM_LABEL, script_rules, split_words, term_of
@@ -47,10 +71,21 @@ BOOSTS = {"title": 10, "org": 2, "topic": 2}
 LUNR_FILE = "assets/lunr.min.js"
 ENGINE_FILE = "assets/search.js"  # the theme's engine, which the build writes the rules into
 DATA = "assets/search/"
-FORMAT = 1  # bumped when the files change shape; search.js checks it (see `engine_rules`)
-SHARD_BYTES = 12_000  # a shard closes once its postings pass this (a big term stands alone)
+FORMAT = 2  # bumped when the files change shape; search.js checks it (see `engine_rules`)
+# A shard closes once its postings pass SHARD_BYTES * (its segment's papers / SHARD_PAPERS),
+# within MIN_SHARD_BYTES and SHARD_BYTES (a big term stands alone): a query reads a shard of
+# every segment, so small segments have small shards.
+SHARD_BYTES = 12_000
+SHARD_PAPERS = 4_000
+MIN_SHARD_BYTES = 1_500
 VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk
 RECORDS_PER_FILE = 1  # result records per `r/<n>.js` (meta.js calls it "chunk")
+# The merge policy (`segment_sizes`): two neighbouring segments merge when together they hold
+# at most 1/MERGE_PARTS of the papers and the older is at most MERGE_RATIO times the newer; a
+# day's merges rewrite at most 1/STEP_PARTS of the papers.
+MERGE_PARTS = 5
+MERGE_RATIO = 4
+STEP_PARTS = 5
 PARALLEL_FROM = 400  # documents to count before the work is worth forking for
 
 
@@ -110,7 +145,82 @@ def search_records(pages: Sequence[PaperPage]) -> list[list[Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The index, computed from term counts cached per document
+# Segments
+
+
+def segment_sizes(days: Sequence[int]) -> list[int]:
+    """Return the sizes of the segments of papers brought by `days` (how many papers each
+    capture day brought, in capture order), in ref order.
+
+    The days are replayed as they came: each brings a segment of its own; then neighbouring
+    segments merge, the smallest pair first, while together they hold at most 1/MERGE_PARTS of
+    the papers, the older is at most MERGE_RATIO times the newer, and what the day rewrote
+    (its segment and the merged ones) stays within 1/STEP_PARTS of the papers. So a daily
+    build sees the step it replays, the segments are a function of the papers alone (not of
+    the builds that came before), and a day of papers rewrites at most a fifth of them.
+    """
+    segments: list[tuple[int, int]] = []  # (first ref, size)
+    total = 0
+    for count in days:
+        if not count:
+            continue
+        before = set(segments)
+        segments.append((total, count))
+        total += count
+        while True:
+            pairs = sorted(
+                (a[1] + b[1], i)
+                for i, (a, b) in enumerate(itertools.pairwise(segments))
+                if MERGE_PARTS * (a[1] + b[1]) <= total and a[1] <= MERGE_RATIO * b[1]
+            )
+            for _, i in pairs:
+                merged = (segments[i][0], segments[i][1] + segments[i + 1][1])
+                trial = [*segments[:i], merged, *segments[i + 2 :]]
+                if (
+                    STEP_PARTS * sum(size for start, size in trial if (start, size) not in before)
+                    <= total
+                ):
+                    segments = trial
+                    break
+            else:
+                break
+    return [size for _, size in segments]
+
+
+def capture_days(by_ref: Sequence[PaperPage]) -> list[int]:
+    """Count the papers (in ref order) of each day they were first captured."""
+    days: list[int] = []
+    last: Any = None
+    for page in by_ref:
+        day = first_capture(page.paper) or page.paper.date
+        if days and day == last:
+            days[-1] += 1
+        else:
+            days.append(1)
+        last = day
+    return days
+
+
+def segment_name(first: PaperPage) -> str:
+    """Name a segment by its first paper (a merge keeps the older segment's name)."""
+    return key_of("segment", first.paper.slug)[:10]
+
+
+def segments_of(by_ref: Sequence[PaperPage]) -> list[tuple[str, int, int]]:
+    """Cut pages (in ref order) into segments: (name, first ref, size)."""
+    out = []
+    start = 0
+    for size in segment_sizes(capture_days(by_ref)):
+        out.append((segment_name(by_ref[start]), start, size))
+        start += size
+    names = [name for name, _, _ in out]
+    if len(set(names)) != len(names):  # two first slugs with one hash: never in practice
+        out = [(f"{name}-{i}", start, size) for i, (name, start, size) in enumerate(out)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Term counts, cached per document
 
 
 def _count_all(docs: Sequence[Mapping[str, str]]) -> list:
@@ -118,8 +228,11 @@ def _count_all(docs: Sequence[Mapping[str, str]]) -> list:
     return [count_terms(d, FIELDS, term_of) for d in docs]
 
 
-def index_postings(pages: Sequence[PaperPage], cache: BuildCache | None) -> Postings:
-    """Compute the index of `pages` (in ref order), counting terms only of papers not cached."""
+def counted_documents(
+    pages: Sequence[PaperPage], cache: BuildCache | None
+) -> tuple[list[Counted], list[str]]:
+    """Count the terms of `pages` (in ref order), only of papers not cached; return the counts
+    and the vocabulary their term numbers refer to."""
     table = cache.table("terms") if cache is not None else None
     known = table.get("vocabulary") if table is not None else None
     vocabulary = Vocabulary(list(known or []))
@@ -137,8 +250,23 @@ def index_postings(pages: Sequence[PaperPage], cache: BuildCache | None) -> Post
                 table.put(keys[i], counted[i])
         if table is not None:
             table.put("vocabulary", vocabulary.words)
-    boosts = [BOOSTS.get(f, 1) for f in FIELDS]
-    return weigh(counted, vocabulary.words, FIELDS, boosts)
+    return counted, vocabulary.words  # type: ignore[return-value]
+
+
+def near_weights(counted: Sequence[Counted], words: Sequence[str]) -> list[list[Any]]:
+    """Return the postings whose weight search.js is handed rather than rounding it itself:
+    [term, field number, ref, weight * 1000] of each weight near a half thousandth (JavaScript's
+    Math.log may differ from Python's in its last bit, which could tip such a one)."""
+    postings = weigh(counted, words, FIELDS, [BOOSTS.get(f, 1) for f in FIELDS])
+    return [
+        [
+            postings.terms[int(postings.term[i])],
+            int(postings.field[i]),
+            int(postings.doc[i]),
+            int(postings.milli[i]),
+        ]
+        for i in postings.near.tolist()
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,18 +312,18 @@ def decimal_text(values: np.ndarray, block: int = 1 << 20) -> tuple[str, np.ndar
     return b"".join(parts).decode("ascii"), offsets
 
 
-def _term_json(postings: Postings, block: int = 1 << 20) -> list[str]:
-    """Encode each term's entry: [term, vector index, postings of each field ("gap,w,gap,w")].
+def _term_json(counts: TermCounts, block: int = 1 << 20) -> list[str]:
+    """Encode each term's entry: [term, first, postings of each field ("gap,tf,gap,tf")].
 
     The numbers are written a block of about `block` postings at a time (whole terms), so
     the temporary arrays stay small.
     """
-    term, field, doc, milli = postings.term, postings.field, postings.doc, postings.milli
+    term, field, doc, tf = counts.term, counts.field, counts.doc, counts.tf
     count = len(term)
-    width = len(postings.fields)
-    fields_of: list[list[str]] = [[""] * width for _ in postings.terms]
+    width = len(counts.fields)
+    fields_of: list[list[str]] = [[""] * width for _ in counts.terms]
     # Where each term's postings start (terms without postings have none).
-    term_starts = np.searchsorted(term, np.arange(len(postings.terms) + 1))
+    term_starts = np.searchsorted(term, np.arange(len(counts.terms) + 1))
     low = 0
     while low < count:
         cut = int(term_starts[min(np.searchsorted(term_starts, low + block), len(term_starts) - 1)])
@@ -205,7 +333,7 @@ def _term_json(postings: Postings, block: int = 1 << 20) -> list[str]:
         starts = np.flatnonzero(is_start)
         docs = doc[low:high].astype(np.int64)
         gaps = docs - np.where(is_start, 0, np.r_[0, docs[:-1]])
-        text, offsets = decimal_text(np.column_stack((gaps, milli[low:high])).ravel())
+        text, offsets = decimal_text(np.column_stack((gaps, tf[low:high])).ravel())
         ends = np.r_[starts[1:], high - low]
         begin = offsets[2 * starts].tolist()
         finish = (offsets[2 * ends] - 1).tolist()
@@ -215,53 +343,68 @@ def _term_json(postings: Postings, block: int = 1 << 20) -> list[str]:
     quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
     return [
         f'[{quote(t)},{i},"' + '","'.join(f) + '"]'
-        for t, i, f in zip(postings.terms, postings.index.tolist(), fields_of, strict=True)
+        for t, i, f in zip(counts.terms, counts.first.tolist(), fields_of, strict=True)
     ]
 
 
-def shard_files(postings: Postings) -> tuple[dict[str, bytes], list[str], list[str]]:
-    """Cut the index into shards and vocabulary chunks; return files and their first terms."""
-    entries = _term_json(postings)
+def shard_bytes(papers: int) -> int:
+    """Return where a shard of a segment of `papers` papers closes (see SHARD_BYTES)."""
+    return max(MIN_SHARD_BYTES, min(SHARD_BYTES, SHARD_BYTES * papers // SHARD_PAPERS))
+
+
+def segment_files(name: str, counts: TermCounts) -> tuple[dict[str, bytes], list[str], list[str]]:
+    """Write a segment's shards, vocabulary chunks and field lengths; return the files and the
+    first terms of its shards and of its vocabulary chunks."""
+    folder = f"{DATA}s/{name}/"
+    entries = _term_json(counts)
     files: dict[str, bytes] = {}
     firsts: list[str] = []
     batch: list[str] = []
     size = 0
-    for term_text, entry in zip(postings.terms, entries, strict=True):
+    limit = shard_bytes(len(counts.lengths))
+
+    def close() -> None:
+        number = len(firsts) - 1
+        files[f"{folder}t/{number}.js"] = payload(f"{name}/t", number, f"[{','.join(batch)}]")
+
+    for term_text, entry in zip(counts.terms, entries, strict=True):
         if not batch:
             firsts.append(term_text)
         batch.append(entry)
         size += len(entry)
-        if size >= SHARD_BYTES:
-            files[f"{DATA}t/{len(firsts) - 1}.js"] = payload(
-                "t", len(firsts) - 1, f"[{','.join(batch)}]"
-            )
+        if size >= limit:
+            close()
             batch, size = [], 0
     if batch:
-        files[f"{DATA}t/{len(firsts) - 1}.js"] = payload(
-            "t", len(firsts) - 1, f"[{','.join(batch)}]"
-        )
+        close()
     vocabulary = []
-    for n, start in enumerate(range(0, len(postings.terms), VOCABULARY_TERMS)):
-        terms = postings.terms[start : start + VOCABULARY_TERMS]
+    for n, start in enumerate(range(0, len(counts.terms), VOCABULARY_TERMS)):
+        terms = counts.terms[start : start + VOCABULARY_TERMS]
         vocabulary.append(terms[0])
-        files[f"{DATA}v/{n}.js"] = payload("v", n, terms)
+        files[f"{folder}v/{n}.js"] = payload(f"{name}/v", n, terms)
+    lengths = [",".join(map(str, column)) for column in counts.lengths.T.tolist()]
+    files[f"{folder}n.js"] = payload(f"{name}/n", 0, lengths)
     return files, firsts, vocabulary
 
 
 def record_files(by_ref: Sequence[PaperPage]) -> list[tuple[str, str, Sequence[PaperPage]]]:
-    """Cut pages (in ref order) into record files: (site path, key of what it holds, pages)."""
+    """Cut pages (in ref order) into record files: (site path, key of what it holds, pages),
+    RECORDS_PER_FILE of a segment's papers a file."""
     files = []
-    for n, start in enumerate(range(0, len(by_ref), RECORDS_PER_FILE)):
-        held = by_ref[start : start + RECORDS_PER_FILE]
-        key = f"record:{FORMAT}:{n}:" + ":".join(p.id for p in held)
-        files.append((f"{DATA}r/{n}.js", key, held))
+    for name, first, size in segments_of(by_ref):
+        pages = by_ref[first : first + size]
+        for n, start in enumerate(range(0, size, RECORDS_PER_FILE)):
+            held = pages[start : start + RECORDS_PER_FILE]
+            key = f"record:{FORMAT}:{name}:{n}:" + ":".join(p.id for p in held)
+            files.append((f"{DATA}s/{name}/r/{n}.js", key, held))
     return files
 
 
 def record_file(dest: str, held: Sequence[PaperPage]) -> bytes:
     """Write one file of result records."""
-    number = int(dest.rsplit("/", 1)[1].split(".")[0])
-    return payload("r", number, search_records(held))
+    parts = dest.rsplit("/", 4)  # .../s/<segment>/r/<n>.js
+    number = int(parts[-1].split(".")[0])
+    return payload(f"{parts[-3]}/r", number, search_records(held))
 
 
 def compact_file(pages: Sequence[PaperPage]) -> bytes:
@@ -278,8 +421,9 @@ def compact_file(pages: Sequence[PaperPage]) -> bytes:
 
 
 def engine_rules() -> dict[str, Any]:
-    """What search.js takes from here (its `rules` mark): the files' FORMAT, the term rule."""
-    return {"format": FORMAT, **script_rules()}
+    """What search.js takes from here (its `rules` mark): the files' FORMAT, lunr's weight
+    constants and field boosts, the term rule."""
+    return {"format": FORMAT, "k1": K1, "b": B, "boosts": BOOSTS, **script_rules()}
 
 
 def lunr_js() -> bytes:
@@ -295,19 +439,28 @@ def lunr_js() -> bytes:
 def index_files(
     by_ref: Sequence[PaperPage], cache: BuildCache | None, records: Sequence[str]
 ) -> dict[str, bytes]:
-    """Return the index files (shards, vocabulary, compact data, manifest, lunr.js) of pages in
-    ref order; `records` are the keys of the record files (they go into the version token)."""
-    postings = index_postings(by_ref, cache)
-    files, shards, vocabulary = shard_files(postings)
+    """Return the index files (segments, compact data, manifest, lunr.js) of pages in ref
+    order; `records` are the keys of the record files (they go into the versions)."""
+    counted, words = counted_documents(by_ref, cache)
+    files: dict[str, bytes] = {}
+    segments = []
+    for name, first, size in segments_of(by_ref):
+        counts = count_postings(counted[first : first + size], words, FIELDS)
+        made, shards, vocabulary = segment_files(name, counts)
+        held = [k for k in records if k.startswith(f"record:{FORMAT}:{name}:")]
+        token = key_of(sha(b"".join(made[n] for n in sorted(made))), held)[:12]
+        segments.append([name, size, token, shards, vocabulary])
+        files.update(made)
     files[f"{DATA}papers.js"] = compact_file(by_ref)
-    token = key_of(sha(b"".join(files[name] for name in sorted(files))), list(records))[:12]
+    lengths = np.array([c.lengths for c in counted], dtype=np.int64).reshape(-1, len(FIELDS))
     meta = {
         "format": FORMAT,
-        "token": token,
+        "token": sha(files[f"{DATA}papers.js"])[:12],
         "count": len(by_ref),
         "fields": list(FIELDS),
-        "shards": shards,
-        "vocabulary": vocabulary,
+        "lengths": lengths.sum(axis=0).tolist(),
+        "near": near_weights(counted, words),
+        "segments": segments,
         "chunk": RECORDS_PER_FILE,
         "label": TERM_LABEL,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 import re
 import shutil
@@ -42,7 +43,7 @@ DAY = dt.date(2026, 6, 16)
 def read_payload(script: bytes) -> tuple[str, int, Any]:
     """Read back what `search.payload` wrote: (kind, number, data)."""
     match = re.fullmatch(
-        rb"PaperDigestSearch\.receive\((\"\w+\"),(\d+),JSON\.parse\('(.*)'\)\);\n", script, re.S
+        rb"PaperDigestSearch\.receive\((\"[\w/-]+\"),(\d+),JSON\.parse\('(.*)'\)\);\n", script, re.S
     )
     if match is None:
         raise ValueError("not a paper-digest search script")
@@ -113,10 +114,26 @@ def files_of(*papers: Paper, cache: BuildCache | None = None) -> dict[str, bytes
     return search_files(pages_of(*papers), cache)
 
 
+def segment_shards(files: dict[str, bytes]) -> list[tuple[list, list[list]]]:
+    """Each segment (as meta.js lists it) with its shards' entries, in shard order."""
+    segments = read_payload(files[DATA + "meta.js"])[2]["segments"]
+    return [
+        (s, [read_payload(files[f"{DATA}s/{s[0]}/t/{n}.js"])[2] for n in range(len(s[3]))])
+        for s in segments
+    ]
+
+
 def shards(files: dict[str, bytes]) -> list[list]:
-    """Every shard's entries, in shard order."""
-    count = len(read_payload(files[DATA + "meta.js"])[2]["shards"])
-    return [read_payload(files[f"{DATA}t/{n}.js"])[2] for n in range(count)]
+    """Every shard's entries, segment after segment, in shard order."""
+    return [entries for _, found in segment_shards(files) for entries in found]
+
+
+def records_of(files: dict[str, bytes]) -> list[str]:
+    """The record files, in ref order."""
+    out = []
+    for segment in read_payload(files[DATA + "meta.js"])[2]["segments"]:
+        out += [f"{DATA}s/{segment[0]}/r/{n}.js" for n in range(segment[1])]
+    return out
 
 
 def test_refs_follow_first_capture_so_new_papers_leave_old_records_alone() -> None:
@@ -126,9 +143,10 @@ def test_refs_follow_first_capture_so_new_papers_leave_old_records_alone() -> No
     newer = make_paper("new", title="Newest", captured=dt.date(2026, 3, 1))
     before = files_of(*old)
     after = files_of(newer, *old)  # the order given does not matter
-    records = [name for name in before if name.startswith(DATA + "r/")]
+    records = records_of(before)
     assert len(records) == 5 and all(before[name] == after[name] for name in records)
-    assert read_payload(after[DATA + "r/5.js"])[2][0][0] == "Newest"
+    assert records_of(after)[:5] == records
+    assert read_payload(after[records_of(after)[5]])[2][0][0] == "Newest"
     meta = read_payload(after[DATA + "meta.js"])[2]
     assert (meta["count"], meta["chunk"], meta["format"]) == (6, 1, search.FORMAT)
 
@@ -141,16 +159,17 @@ def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
         make_paper("b", title="Fire x\U0001f525x", file_body=words + "\n", captured=DAY),
         make_paper("a", title="Private x\uf0aex", captured=DAY),
     )
-    meta = read_payload(files[DATA + "meta.js"])[2]
-    found = shards(files)
+    [(segment, found)] = segment_shards(files)  # captured the same day: one segment
     assert len(found) > 3, "one shard: the test proves nothing"
     terms = [entry[0] for entries in found for entry in entries]
     assert terms == sorted(set(terms), key=js_order)
     assert terms.index("x\U0001f525x") < terms.index("x\uf0aex")
-    assert meta["shards"] == [entries[0][0] for entries in found]
-    vocabulary = [read_payload(files[f"{DATA}v/{n}.js"])[2] for n in range(len(meta["vocabulary"]))]
+    assert segment[3] == [entries[0][0] for entries in found]
+    vocabulary = [
+        read_payload(files[f"{DATA}s/{segment[0]}/v/{n}.js"])[2] for n in range(len(segment[4]))
+    ]
     assert [t for chunk in vocabulary for t in chunk] == terms
-    assert meta["vocabulary"] == [chunk[0] for chunk in vocabulary]
+    assert segment[4] == [chunk[0] for chunk in vocabulary]
     assert files == files_of(
         make_paper("b", title="Fire x\U0001f525x", file_body=words + "\n", captured=DAY),
         make_paper("a", title="Private x\uf0aex", captured=DAY),
@@ -163,29 +182,59 @@ def test_a_big_term_gets_a_shard_of_its_own() -> None:
         for i in range(3000)
     ]
     files = files_of(*papers)
+    limit = search.shard_bytes(3000)
+    assert search.MIN_SHARD_BYTES < limit < search.SHARD_BYTES
     for entries in shards(files):
         size = sum(len(json.dumps(e)) for e in entries)
-        assert size < 2 * search.SHARD_BYTES or len(entries) == 1
+        assert size < 2 * limit or len(entries) == 1
 
 
 def rebuilt_index(files: dict[str, bytes]) -> dict:
-    """The lunr index the shards hold, written as lunr.py serializes one."""
+    """The lunr index the files hold, written as lunr.py serializes one: the weights computed
+    from the term counts, field lengths and totals as lunr.py computes them, in plain Python."""
     meta = read_payload(files[DATA + "meta.js"])[2]
-    fields = meta["fields"]
+    fields, count = meta["fields"], meta["count"]
+    # Per term: (first ref, place) -> lunr's term order; per field, [ref, tf, length].
+    found: dict[str, list] = {}
+    base = 0
+    for segment, entries_of in segment_shards(files):
+        name, size = segment[0], segment[1]
+        lengths = [
+            [int(n) for n in column.split(",")]
+            for column in read_payload(files[f"{DATA}s/{name}/n.js"])[2]
+        ]
+        for entries in entries_of:
+            for term, place, *postings in entries:
+                entry = found.setdefault(term, [None, [[] for _ in fields]])
+                for f, text in enumerate(postings):
+                    numbers = [int(n) for n in text.split(",")] if text else []
+                    doc = 0
+                    for gap, tf in zip(numbers[::2], numbers[1::2], strict=True):
+                        doc += gap
+                        entry[1][f].append((base + doc, tf, lengths[f][doc]))
+                if entry[0] is None:
+                    first = min(postings_of[0][0] for postings_of in entry[1] if postings_of)
+                    entry[0] = (first, place)
+        base += size
+    assert base == count
+    order = {term: i for i, term in enumerate(sorted(found, key=lambda t: found[t][0]))}
+    near = {(t, f, d): m for t, f, d, m in meta["near"]}
     inverted = {}
-    vectors: dict[str, list] = {
-        f"{f}/{short_ref(d)}": [] for d in range(meta["count"]) for f in fields
-    }
-    for entries in shards(files):
-        for term, index, *postings in entries:
-            inverted[term] = {"_index": index, **{f: {} for f in fields}}
-            for field, text in zip(fields, postings, strict=True):
-                numbers = [int(n) for n in text.split(",")] if text else []
-                doc = 0
-                for gap, milli in zip(numbers[::2], numbers[1::2], strict=True):
-                    doc += gap
-                    inverted[term][field][short_ref(doc)] = {}
-                    vectors[f"{field}/{short_ref(doc)}"].append((index, milli / 1000))
+    vectors: dict[str, list] = {f"{f}/{short_ref(d)}": [] for d in range(count) for f in fields}
+    for term, (_, postings) in found.items():
+        index = order[term]
+        inverted[term] = {"_index": index, **{f: {} for f in fields}}
+        with_term = sum(len(p) for p in postings)
+        idf = math.log(1 + abs((count - with_term + 0.5) / (with_term + 0.5)))
+        for f, field in enumerate(fields):
+            average = meta["lengths"][f] / count
+            boost = search.BOOSTS.get(field, 1)
+            for doc, tf, length in postings[f]:
+                score = idf * ((1.2 + 1) * tf) / (1.2 * (1 - 0.75 + 0.75 * (length / average)) + tf)
+                weight = round(score * boost, 3)
+                assert near.get((term, f, doc), round(weight * 1000)) == round(weight * 1000)
+                inverted[term][field][short_ref(doc)] = {}
+                vectors[f"{field}/{short_ref(doc)}"].append((index, weight))
     return {
         "fields": fields,
         "fieldVectors": {
@@ -214,7 +263,8 @@ def test_the_shards_hold_exactly_the_index_lunr_py_builds_of_the_seeds() -> None
 
 def test_a_hostile_title_stays_data_in_its_record(tmp_path: Path) -> None:
     title = "</script><script>alert(1)</script> \u2028 {{ 7*7 }} \\' \" ' \\\\' ${x}"
-    script = files_of(make_paper("x", title=title, captured=DAY))[DATA + "r/0.js"]
+    files = files_of(make_paper("x", title=title, captured=DAY))
+    script = files[records_of(files)[0]]
     assert read_payload(script)[2][0][0] == title
     # Run as JavaScript, it hands the title over as data, exactly.
     (tmp_path / "r.js").write_bytes(script)
@@ -462,7 +512,8 @@ def test_the_sharded_engine_answers_as_one_lunr_index_on_1500_papers(
     texts = [p.paper.title + " " + p.text for p in ordered]
     orgs = sorted({p.paper.organization.id for p in ordered if p.paper.organization})
     meta = json.loads(json.dumps(read_payload((site / DATA / "meta.js").read_bytes())[2]))
-    assert len(meta["shards"]) > 50  # the queries cross many shards
+    assert len(meta["segments"]) > 3  # the queries cross segments
+    assert sum(len(s[3]) for s in meta["segments"]) > 50  # and many shards
     page = search_page(browser, site)
     compared, found = compare(page, index, parity_queries(texts, orgs, 200, seed=2))
     page.close()
@@ -525,8 +576,12 @@ def test_a_query_loads_only_the_shards_of_its_terms(synthetic_site, browser) -> 
     before = len(requests)
     page.evaluate("PaperDigestSearch.forTests.matches('generalization models')")
     loaded = [u for u in requests[before:] if "/search/" in u]
-    assert 1 <= len([u for u in loaded if "/search/t/" in u]) <= 2
-    assert not [u for u in loaded if "/search/r/" in u or "/search/v/" in u]
+    segments = len(read_payload((site / DATA / "meta.js").read_bytes())[2]["segments"])
+    shards = [u for u in loaded if "/t/" in u]
+    # A shard of each segment for each of the two terms, at most; and each segment's lengths.
+    assert segments <= len(shards) <= 2 * segments
+    assert len([u for u in loaded if u.split("?")[0].endswith("/n.js")]) == segments
+    assert not [u for u in loaded if "/r/" in u or "/v/" in u]
     page.close()
 
 
@@ -534,6 +589,6 @@ def test_the_seeds_site_has_search_files_and_no_single_index(built_site: Path) -
     assert not (built_site / "assets" / "search-index.js").exists()
     meta = read_payload((built_site / DATA / "meta.js").read_bytes())[2]
     assert meta["count"] == 134 and (built_site / DATA / "papers.js").is_file()
-    assert len(list((built_site / DATA / "r").glob("*.js"))) == 134
+    assert len(list((built_site / DATA / "s").glob("*/r/*.js"))) == 134
     assert all(p.stat().st_size < 1_000_000 for p in (built_site / DATA).rglob("*.js"))
     assert SEEDS.is_dir()

@@ -1,5 +1,6 @@
 // paper-digest search engine: lunr.js answers every query from a small index made of the shards
-// the query's terms need (builder/search.py writes them; see its docstring for the files).
+// the query's terms need, from every segment of papers, with lunr's weights computed here from
+// term counts and field lengths (builder/search.py writes them; see its docstring for the files).
 // The interface is PaperDigestSearch.ready() -> Promise, .search(query, sort) -> Promise of an
 // answer, and .page(answer, start, end) -> Promise of the results to show; the page and the
 // header box (search-ui.js) use only these and .highlight/.snippet/.size.
@@ -10,6 +11,9 @@
   // builder/search.py have them: the build writes them in as it copies this file into the site.
   var RULES = /* paper-digest: rules */ null;
   var FORMAT = RULES.format;
+  var K1 = RULES.k1; // lunr's BM25 constants and field boosts, as builder/lunr_index.py has them
+  var B = RULES.b;
+  var ORDER_BITS = 1048576; // 2 ** 20: a term's order is (first paper) * ORDER_BITS + its place
   var NOT_WORD = "[^" + RULES.word + "]";
   var QUERY_SEPARATORS = new RegExp("[" + RULES.separators + "]+", "g"); // lunr splits on "-"
   var WORD = new RegExp("[^" + RULES.separators + "\\-]+", "g");
@@ -35,7 +39,10 @@
   var starting = null;
   var waiting = Object.create(null); // "kind/number" -> the callbacks of a script on its way
   var loaded = Object.create(null); // "kind/number" -> Promise of its data
-  var entries = Object.create(null); // term -> its decoded entry, once its shard is here
+  var entries = Object.create(null); // term -> its entry: its parts from the segments' shards
+  var lengths = Object.create(null); // segment name -> Promise of its papers' field lengths
+  var segments = []; // {name, count, base (its first ref), token, shards, vocabulary}
+  var near = Object.create(null); // term -> {"field/ref": weight * 1000}, given by the build
   var vocabularies = Object.create(null); // first letter -> Promise of a lunr.TokenSet
   var compact = null; // Promise of every paper's day and upvotes
 
@@ -65,13 +72,14 @@
     });
   }
 
-  // Load one data script (once); it calls receive(kind, number, data).
-  function load(kind, number, path) {
+  // Load one data script (once); it calls receive(kind, number, data). `token` is the version
+  // of what it holds (a new one when it changed, past any cache).
+  function load(kind, number, path, token) {
     var key = kind + "/" + number;
     if (!loaded[key]) {
       loaded[key] = new Promise(function (resolve, reject) {
         waiting[key] = resolve;
-        var version = meta ? "?v=" + meta.token : "";
+        var version = token ? "?v=" + token : "";
         addScript(new URL(path + version, folder).href).then(function () {
           // A script that ran without calling receive() is not ours.
           if (waiting[key]) { delete waiting[key]; reject(new Error("no data in " + path)); }
@@ -104,6 +112,15 @@
         lunr.Pipeline.registerFunction(termToken, manifest.label);
         pipeline = new lunr.Pipeline();
         pipeline.add(termToken);
+        var base = 0;
+        segments = manifest.segments.map(function (s) {
+          var segment = { name: s[0], count: s[1], base: base, token: s[2], shards: s[3], vocabulary: s[4] };
+          base += s[1];
+          return segment;
+        });
+        manifest.near.forEach(function (n) {
+          (near[n[0]] || (near[n[0]] = Object.create(null)))[n[1] + "/" + n[2]] = n[3];
+        });
         meta = manifest;
       });
       starting.catch(function () { starting = null; });
@@ -128,24 +145,36 @@
     return prefix.slice(0, -1) + String.fromCharCode(Math.min(last + 1, 0xffff));
   }
 
-  // Decode a shard: entries by term, each with its vector index and postings per field.
-  function shard(number) {
-    return load("t", number, "t/" + number + ".js").then(function (list) {
+  function segmentFile(segment, kind, number) {
+    var path = "s/" + segment.name + "/" + kind + (kind === "n" ? "" : "/" + number) + ".js";
+    return load(segment.name + "/" + kind, number, path, segment.token);
+  }
+
+  // Take in a segment's shard: each term's part (its place in the segment's first paper that
+  // has it, and its counts per field, as text until a query decodes them).
+  function shard(segment, number) {
+    return segmentFile(segment, "t", number).then(function (list) {
       list.forEach(function (item) {
-        if (!entries[item[0]]) {
-          entries[item[0]] = { term: item[0], index: item[1], raw: item.slice(2), fields: null };
+        var entry = entries[item[0]];
+        if (!entry) { entry = entries[item[0]] = { term: item[0], index: 0, parts: [], fields: null }; }
+        if (entry.fields) { return; } // decoded: every part was here
+        if (!entry.parts.some(function (p) { return p.segment === segment; })) {
+          entry.parts.push({ segment: segment, first: item[1], raw: item.slice(2) });
         }
       });
       return list;
     });
   }
 
+  // The shards of every segment holding terms from `low` to `high`; then every term in that
+  // range has all its parts.
   function shardsFor(low, high) {
-    if (!meta.shards.length) { return Promise.resolve([]); }
-    var first = find(meta.shards, low);
-    var last = find(meta.shards, high);
     var wanted = [];
-    for (var i = first; i <= last; i++) { wanted.push(shard(i)); }
+    segments.forEach(function (segment) {
+      if (!segment.shards.length) { return; }
+      var last = find(segment.shards, high);
+      for (var i = find(segment.shards, low); i <= last; i++) { wanted.push(shard(segment, i)); }
+    });
     return Promise.all(wanted);
   }
 
@@ -153,51 +182,111 @@
   function vocabulary(letter) {
     if (!vocabularies[letter]) {
       var high = after(letter);
-      var first = find(meta.vocabulary, letter);
-      var last = find(meta.vocabulary, high);
       var chunks = [];
-      for (var i = first; i <= last && meta.vocabulary.length; i++) {
-        chunks.push(load("v", i, "v/" + i + ".js"));
-      }
+      segments.forEach(function (segment) {
+        if (!segment.vocabulary.length) { return; }
+        var last = find(segment.vocabulary, high);
+        for (var i = find(segment.vocabulary, letter); i <= last; i++) {
+          chunks.push(segmentFile(segment, "v", i));
+        }
+      });
       vocabularies[letter] = Promise.all(chunks).then(function (lists) {
-        var terms = [].concat.apply([], lists).filter(function (t) { return t >= letter && t < high; });
-        return lunr.TokenSet.fromArray(terms);
+        var found = Object.create(null);
+        lists.forEach(function (list) {
+          list.forEach(function (t) { if (t >= letter && t < high) { found[t] = true; } });
+        });
+        return lunr.TokenSet.fromArray(Object.keys(found).sort());
       });
     }
     return vocabularies[letter];
   }
 
-  // Decode an entry's postings: per field, the papers (as numbers) and lunr's weights.
-  function fields(entry) {
-    if (!entry.fields) {
-      entry.fields = entry.raw.map(decodePostings);
-      entry.raw = null;
+  // A segment's field lengths: per field, an Int32Array by the paper's number in the segment.
+  function segmentLengths(segment) {
+    if (!lengths[segment.name]) {
+      lengths[segment.name] = segmentFile(segment, "n", 0).then(function (columns) {
+        return columns.map(function (text) { return Int32Array.from(readNumbers(text)); });
+      });
     }
-    return entry.fields;
+    return lengths[segment.name];
   }
 
-  // "gap,w,gap,w,..." -> papers and weights, read digit by digit (a common word has tens of
-  // thousands of postings: splitting them into strings first costs more than the search).
-  function decodePostings(text) {
+  // Load the field lengths of every segment that holds one of `terms`.
+  function lengthsFor(terms) {
+    var wanted = Object.create(null);
+    terms.forEach(function (t) {
+      entries[t].parts.forEach(function (part) { wanted[part.segment.name] = part.segment; });
+    });
+    return Promise.all(Object.keys(wanted).map(function (name) {
+      return segmentLengths(wanted[name]).then(function (columns) { wanted[name].lengths = columns; });
+    }));
+  }
+
+  // "1,2,3" -> [1, 2, 3], read digit by digit (a common word has tens of thousands of
+  // postings: splitting them into strings first costs more than the search).
+  function readNumbers(text) {
     var count = 0;
     for (var c = 0; c < text.length; c++) { if (text.charCodeAt(c) === 44) { count++; } }
-    var pairs = text ? (count + 1) / 2 : 0;
-    var docs = new Int32Array(pairs);
-    var weights = new Float64Array(pairs);
-    var doc = 0;
+    var numbers = new Float64Array(text ? count + 1 : 0);
     var value = 0;
-    var at = 0; // number of values read
-    for (var i = 0; i <= text.length; i++) {
+    var at = 0;
+    for (var i = 0; text && i <= text.length; i++) {
       var code = i < text.length ? text.charCodeAt(i) : 44;
-      if (code === 44) {
-        if (at % 2 === 0) { doc += value; docs[at >> 1] = doc; } else { weights[at >> 1] = value / 1000; }
-        at++;
-        value = 0;
-      } else {
-        value = value * 10 + (code - 48);
-      }
+      if (code === 44) { numbers[at++] = value; value = 0; } else { value = value * 10 + (code - 48); }
     }
-    return { docs: docs, weights: weights };
+    return numbers;
+  }
+
+  // lunr's weight of a term in a field of a paper (BM25, boosted), rounded to thousandths as
+  // builder/lunr_index.py rounds it: the same operations in the same order, so the same double;
+  // where that double lies within a hair of a half thousandth (Math.log may differ from
+  // Python's in its last bit), the build hands over the weight (`near`).
+  function weight(idf, tf, length, average, boost) {
+    var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / average)) + tf) * boost;
+    return Math.round(score * 1000) / 1000;
+  }
+
+  // An entry's postings: per field, the papers (by ref number) and lunr's weights; and its
+  // place in lunr's term order (`index`). Its parts' field lengths must be here.
+  function fields(entry) {
+    if (entry.fields) { return entry.fields; }
+    var parts = entry.parts.slice().sort(function (a, b) { return a.segment.base - b.segment.base; });
+    var decoded = parts.map(function (part) { return part.raw.map(readNumbers); });
+    var documents = 0; // (paper, field) pairs that have the term, as lunr counts for idf
+    decoded.forEach(function (columns) { columns.forEach(function (c) { documents += c.length / 2; }); });
+    var idf = Math.log(1 + Math.abs((meta.count - documents + 0.5) / (documents + 0.5)));
+    entry.fields = meta.fields.map(function (name, f) {
+      var size = 0;
+      decoded.forEach(function (columns) { size += columns[f].length / 2; });
+      var docs = new Int32Array(size);
+      var weights = new Float64Array(size);
+      var average = meta.lengths[f] / meta.count;
+      var boost = RULES.boosts[name] || 1;
+      var at = 0;
+      var given = near[entry.term];
+      parts.forEach(function (part, p) {
+        var numbers = decoded[p][f];
+        var local = 0;
+        var lengthOf = part.segment.lengths[f];
+        for (var i = 0; i < numbers.length; i += 2) {
+          local += numbers[i];
+          var doc = part.segment.base + local;
+          docs[at] = doc;
+          var milli = given && given[f + "/" + doc];
+          weights[at] = milli !== undefined ? milli / 1000 : weight(idf, numbers[i + 1], lengthOf[local], average, boost);
+          at++;
+        }
+      });
+      return { docs: docs, weights: weights };
+    });
+    // lunr numbers terms in the order papers show them: by the first paper that has the term,
+    // then by where it first shows among that paper's terms.
+    var first = parts[0];
+    var firstDoc = Infinity;
+    decoded[0].forEach(function (numbers) { if (numbers.length) { firstDoc = Math.min(firstDoc, numbers[0]); } });
+    entry.index = (first.segment.base + firstDoc) * ORDER_BITS + first.first;
+    entry.parts = null;
+    return entry.fields;
   }
 
   // What lunr's query parser sees: accents folded, word separators as spaces, fuzz capped.
@@ -339,7 +428,12 @@
     return Promise.all(clauses.map(clauseTerms)).then(function (lists) {
       var terms = {};
       lists.forEach(function (list) { list.forEach(function (t) { terms[t] = true; }); });
-      return { clauses: clauses, terms: Object.keys(terms), negated: isNegated(clauses) };
+      var found = Object.keys(terms);
+      var undecoded = found.filter(function (t) { return !entries[t].fields; });
+      return lengthsFor(undecoded).then(function () {
+        found.forEach(function (t) { fields(entries[t]); });
+        return { clauses: clauses, terms: found, negated: isNegated(clauses) };
+      });
     });
   }
 
@@ -443,7 +537,7 @@
 
   function papers() {
     if (!compact) {
-      compact = load("p", 0, "papers.js").then(function (data) {
+      compact = load("p", 0, "papers.js", meta.token).then(function (data) {
         var days = new Int32Array(meta.count);
         var day = data.first;
         data.days.split(",").forEach(function (gap, i) { if (i < meta.count) { day += +gap; days[i] = day; } });
@@ -519,8 +613,16 @@
   }
 
   function record(n) {
-    var chunk = Math.floor(n / meta.chunk);
-    return load("r", chunk, "r/" + chunk + ".js").then(function (list) { return list[n % meta.chunk]; });
+    var low = 0;
+    var high = segments.length - 1;
+    while (low < high) {
+      var mid = (low + high + 1) >> 1;
+      if (segments[mid].base <= n) { low = mid; } else { high = mid - 1; }
+    }
+    var segment = segments[low];
+    var local = n - segment.base;
+    var chunk = Math.floor(local / meta.chunk);
+    return segmentFile(segment, "r", chunk).then(function (list) { return list[local % meta.chunk]; });
   }
 
   // The results from `start` to `end` with what they show: title, link, day, byline, text.
@@ -684,6 +786,22 @@
       // and as a query is split (lunr splits what `prepare` left on spaces and "-").
       words: function (text) { return text.match(WORD) || []; },
       queryWords: function (text) { return prepare(text).split(/[\s-]+/).filter(Boolean); },
+      // A term's postings as the engine weighs them: [field, ref number, weight * 1000] each
+      // (Python's lunr_index must agree, to the last bit).
+      weights: function (term) {
+        return ready().then(function () { return shardsFor(term, term); }).then(function () {
+          if (!entries[term]) { return []; }
+          return lengthsFor(entries[term].fields ? [] : [term]).then(function () {
+            var out = [];
+            fields(entries[term]).forEach(function (field, f) {
+              for (var i = 0; i < field.docs.length; i++) {
+                out.push([f, field.docs[i], Math.round(field.weights[i] * 1000)]);
+              }
+            });
+            return out;
+          });
+        });
+      },
       // The raw lunr matches of the engine.
       matches: function (query) {
         return ready().then(function () { return match(prepare(query).trim()); });
