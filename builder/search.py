@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -78,7 +79,11 @@ FORMAT = 2  # bumped when the files change shape; search.js checks it (see `engi
 SHARD_BYTES = 12_000
 SHARD_PAPERS = 4_000
 MIN_SHARD_BYTES = 1_500
-VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk
+VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk, about
+# Shards and vocabulary chunks are cut after terms the content picks (a term whose hash is 0
+# modulo CUT_EVERY, once the file holds half its size), not at a count of bytes or terms, so a
+# term that grows or comes in moves the cuts of its own file, not of every file after it.
+CUT_EVERY = 8
 RECORDS_PER_FILE = 1  # result records per `r/<n>.js` (meta.js calls it "chunk")
 # The merge policy (`segment_sizes`): two neighbouring segments merge when together they hold
 # at most 1/MERGE_PARTS of the papers and the older is at most MERGE_RATIO times the newer; a
@@ -347,6 +352,11 @@ def _term_json(counts: TermCounts, block: int = 1 << 20) -> list[str]:
     ]
 
 
+def is_cut(term: str, every: int) -> bool:
+    """Whether a file may end after this term (one term in `every`, picked by its hash)."""
+    return zlib.crc32(term.encode("utf-8", "surrogatepass")) % every == 0
+
+
 def shard_bytes(papers: int) -> int:
     """Return where a shard of a segment of `papers` papers closes (see SHARD_BYTES)."""
     return max(MIN_SHARD_BYTES, min(SHARD_BYTES, SHARD_BYTES * papers // SHARD_PAPERS))
@@ -368,20 +378,30 @@ def segment_files(name: str, counts: TermCounts) -> tuple[dict[str, bytes], list
         files[f"{folder}t/{number}.js"] = payload(f"{name}/t", number, f"[{','.join(batch)}]")
 
     for term_text, entry in zip(counts.terms, entries, strict=True):
+        if batch and size + len(entry) >= 2 * limit:  # a big term starts a shard
+            close()
+            batch, size = [], 0
         if not batch:
             firsts.append(term_text)
         batch.append(entry)
         size += len(entry)
-        if size >= limit:
+        if size >= 2 * limit or (2 * size >= limit and is_cut(term_text, CUT_EVERY)):
             close()
             batch, size = [], 0
     if batch:
         close()
-    vocabulary = []
-    for n, start in enumerate(range(0, len(counts.terms), VOCABULARY_TERMS)):
-        terms = counts.terms[start : start + VOCABULARY_TERMS]
-        vocabulary.append(terms[0])
-        files[f"{folder}v/{n}.js"] = payload(f"{name}/v", n, terms)
+    vocabulary: list[str] = []
+    chunk: list[str] = []
+    for i, term_text in enumerate(counts.terms):
+        chunk.append(term_text)
+        if (
+            i + 1 == len(counts.terms)
+            or len(chunk) >= 2 * VOCABULARY_TERMS
+            or (2 * len(chunk) >= VOCABULARY_TERMS and is_cut(term_text, CUT_EVERY * 8))
+        ):
+            files[f"{folder}v/{len(vocabulary)}.js"] = payload(f"{name}/v", len(vocabulary), chunk)
+            vocabulary.append(chunk[0])
+            chunk = []
     lengths = [",".join(map(str, column)) for column in counts.lengths.T.tolist()]
     files[f"{folder}n.js"] = payload(f"{name}/n", 0, lengths)
     return files, firsts, vocabulary

@@ -11,10 +11,13 @@ import shutil
 import subprocess
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder import search
 from builder.cache import BuildCache
@@ -22,7 +25,7 @@ from builder.config import load_config
 from builder.errors import BuilderError
 from builder.load import load_papers
 from builder.lunr_index import js_order
-from builder.models import Organization, Paper
+from builder.models import Organization, Paper, Source
 from builder.prepare import prepare_papers
 from builder.search import (
     DATA,
@@ -592,3 +595,143 @@ def test_the_seeds_site_has_search_files_and_no_single_index(built_site: Path) -
     assert len(list((built_site / DATA / "s").glob("*/r/*.js"))) == 134
     assert all(p.stat().st_size < 1_000_000 for p in (built_site / DATA).rglob("*.js"))
     assert SEEDS.is_dir()
+
+
+# ---------------------------------------------------------------------------------------------
+# Segments: what a day of papers and an edit rewrite
+
+
+@given(st.lists(st.integers(min_value=0, max_value=120), max_size=150))
+def test_segments_hold_every_paper_and_a_day_rewrites_at_most_a_fifth(days: list[int]) -> None:
+    sizes = search.segment_sizes(days)
+    assert sum(sizes) == sum(days) and all(sizes)
+    before = search.segment_sizes(days[:-1]) if days else []
+
+    def spans(sizes: list[int]) -> set[tuple[int, int]]:
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        return set(zip(starts, sizes, strict=True))
+
+    rewritten = sum(size for _, size in spans(sizes) - spans(before))
+    total = sum(days)
+    # A day's own segment and the merges it made; a day bigger than a fifth stands alone.
+    assert rewritten * search.STEP_PARTS <= total or rewritten == (days[-1] if days else 0)
+
+
+def test_segments_stay_few_as_days_go_by() -> None:
+    for days in (200, 1000):
+        sizes = search.segment_sizes([50] * days)
+        assert len(sizes) <= 12, (days, sizes)
+        assert max(sizes) * search.MERGE_PARTS <= 50 * days
+
+
+def search_bytes(pages: list) -> dict[str, bytes]:
+    """Every file of assets/search/ the build writes for these pages."""
+    return {n: b for n, b in search_files(pages).items() if n.startswith(DATA)}
+
+
+def rewritten_share(before: dict[str, bytes], after: dict[str, bytes]) -> float:
+    """The share of the search bytes a build writes anew (files added or changed)."""
+    changed = sum(len(b) for n, b in after.items() if before.get(n) != b)
+    return changed / sum(len(b) for b in after.values())
+
+
+@pytest.fixture(scope="module")
+def corpus_pages(synthetic_corpus: Path) -> list:
+    """The 1,500 synthetic papers (30 days of 50), prepared."""
+    config, _ = load_config(None, {})
+    stored, _ = load_papers(synthetic_corpus)
+    return prepare_papers([s.paper for s in stored], config)
+
+
+def test_a_day_of_50_papers_rewrites_at_most_a_quarter_of_the_search_bytes(corpus_pages) -> None:
+    from benchmarks.corpus import make_papers
+
+    config, _ = load_config(None, {})
+    last = max(p.paper.sources[0].captured for p in corpus_pages)
+    day = last + dt.timedelta(days=1)
+    new = [
+        replace(p, slug=f"new-{p.slug}", sources=(Source(day, "daily-new.txt"),))
+        for p in make_papers(50, seed=11)
+    ]
+    before = search_bytes(corpus_pages)
+    after = search_bytes([*corpus_pages, *prepare_papers(new, config)])
+    share = rewritten_share(before, after)
+    assert share <= 0.25, share
+    # Without the records (a file a paper), the index files alone stay within the bound too.
+    index = {n: b for n, b in after.items() if "/r/" not in n}
+    assert rewritten_share(before, index) <= 0.25
+
+
+def test_an_abstract_or_a_tag_edit_rewrites_at_most_5_percent(corpus_pages) -> None:
+    config, _ = load_config(None, {})
+    before = search_bytes(corpus_pages)
+    for i, change in [
+        (100, {"file_body": corpus_pages[100].paper.file_body + " Grokking, again.\n"}),
+        (700, {"tags": ("my reading list",)}),
+        (1400, {"file_body": "Typo " + corpus_pages[1400].paper.file_body}),
+    ]:
+        edited = list(corpus_pages)
+        edited[i] = prepare_papers([replace(corpus_pages[i].paper, **change)], config)[0]
+        after = search_bytes(edited)
+        share = rewritten_share(before, after)
+        assert 0 < share <= 0.05, (i, share)
+
+
+WEIGHTS = """async (terms) => {
+  const out = {};
+  for (const t of terms) { out[t] = await PaperDigestSearch.forTests.weights(t); }
+  return out;
+}"""
+
+
+@pytest.mark.browser
+def test_search_js_weighs_every_posting_as_lunr_index_does(synthetic_site, browser) -> None:
+    from builder.lunr_index import weigh
+
+    site, pages = synthetic_site
+    counted, words = search.counted_documents(ref_order(pages), None)
+    postings = weigh(
+        counted, words, search.FIELDS, [search.BOOSTS.get(f, 1) for f in search.FIELDS]
+    )
+    expected: dict[str, list] = {}
+    for t, f, d, m in zip(
+        postings.term.tolist(),
+        postings.field.tolist(),
+        postings.doc.tolist(),
+        postings.milli.tolist(),
+        strict=True,
+    ):
+        expected.setdefault(postings.terms[t], []).append([f, d, m])
+    rng = random.Random(6)
+    common = sorted(expected, key=lambda t: -len(expected[t]))[:40]
+    terms = common + rng.sample(sorted(expected), 400)
+    page = search_page(browser, site)
+    found = page.evaluate(WEIGHTS, terms)
+    page.close()
+    differ = [t for t in terms if sorted(found[t]) != sorted(expected[t])]
+    assert differ == []
+    assert sum(len(expected[t]) for t in terms) > 40_000  # a good part of the index
+
+
+@pytest.mark.browser
+def test_weights_near_a_half_thousandth_are_handed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, browser
+) -> None:
+    from builder import lunr_index
+    from tests.conftest import build_seed_site
+
+    # Hand search.js most weights (those within 0.3 thousandths of a half): the given path
+    # must give lunr's weights too.
+    monkeypatch.setattr(lunr_index, "NEAR_HALF", 0.3)
+    site = build_seed_site(tmp_path)
+    meta = read_payload((site / DATA / "meta.js").read_bytes())[2]
+    assert len(meta["near"]) > 1000
+    config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
+    stored, _ = load_papers(config.papers)
+    pages = ref_order(prepare_papers([s.paper for s in stored], config))
+    index = build_index(search_documents(pages)).serialize()
+    texts = [p.paper.title + " " + p.text for p in pages]
+    page = search_page(browser, site)
+    compared, found = compare(page, index, parity_queries(texts, [], 60, seed=9))
+    page.close()
+    assert compared > 50 and found > 30, (compared, found)
