@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import search, terms
+from builder import lunr_index, search, terms
 from builder.terms import fold_word, split_words, term_of
 
 
@@ -68,4 +68,10 @@ def test_the_scripts_get_the_values_they_take_from_the_build_written_in(built_si
     }
     rules = re.search(rb"var RULES = (\{.*?\});\n", (built_site / "assets/search.js").read_bytes())
     assert rules is not None
-    assert json.loads(rules.group(1)) == {"format": search.FORMAT, **terms.script_rules()}
+    assert json.loads(rules.group(1)) == {
+        "format": search.FORMAT,
+        "k1": lunr_index.K1,
+        "b": lunr_index.B,
+        "boosts": search.BOOSTS,
+        **terms.script_rules(),
+    }

@@ -780,6 +780,8 @@
     // For the tests only (tests/test_search.py proves the engine against Python and lunr.js):
     // no page calls these.
     forTests: {
+      // How many segments the papers are in.
+      segments: function () { return segments.length; },
       // The index term of a word, as the pipeline makes it (Python's terms.term_of must agree).
       term: termOf,
       // The words of a text, as highlights split it (Python's terms.split_words must agree),
