@@ -11,23 +11,27 @@ in **segments**, runs of consecutive refs, as Lucene keeps documents: a new day 
 into a small segment of its own, and small segments are merged now and then (`segment_sizes`).
 Each segment's files hold only what its own papers give: per term, raw term counts (not
 lunr's weights, which depend on every paper: the paper count, average field lengths, a term's
-document count) and each paper's field lengths. search.js computes lunr's weights from those
-and the collection's totals in `meta.js`, exactly as `lunr_index` does, so a day of papers
-rewrites its own segment's files and the few a merge makes, and an edit the files of the terms
-and paper it changed. Files, all in `assets/search/`, each a script that hands its data to
+document count). search.js computes lunr's weights from those, each paper's field lengths and
+the collection's totals in `meta.js`, exactly as `lunr_index` does, so a day of papers rewrites
+its own segment's files and the few a merge makes, and an edit the files of the terms and paper
+it changed. Files, all in `assets/search/`, each a script that hands its data to
 `PaperDigestSearch.receive(kind, number, data)` (a `fetch()` of JSON is blocked under
 `file://`):
 
 - `meta.js`: the fields, the paper count and each field's total length, the few weights
-  search.js must not round itself (`near`), and per segment its name, paper count, version and
-  the first term of each of its shards and vocabulary chunks;
+  search.js must not round itself (`near`), the versions of the other files, and per segment
+  its name, paper count, version and where its shards and vocabulary chunks start (the
+  shortest prefix of each one's first term that tells it from the file before: `separators`);
 - `s/<segment>/t/<n>.js`: a shard: its terms (sorted as lunr.js sorts), each with where it
   first shows in its segment's first paper that has it (lunr's term order) and, per field, the
   papers that have it with the term's count (numbers within the segment, as gaps);
-- `s/<segment>/n.js`: each paper's field lengths;
 - `s/<segment>/v/<n>.js`: the segment's terms alone, for fuzzy queries (`word~1`);
-- `s/<segment>/r/<n>.js`: what a result shows (title, slug, day, byline, upvotes, the
-  abstract's text) for RECORDS_PER_FILE papers, loaded for the results on screen only;
+- `n/<field>.js`: every paper's length of one field (field by number), in ref order, in base
+  64: a query loads those of the fields its terms are in (a byte or two a paper, rewritten by
+  any day);
+- `r/<n>.js`: what a result shows (title, slug, day, byline, upvotes, the abstract's text) for
+  RECORDS_PER_FILE papers by ref (refs never change, so neither do these files when segments
+  merge), loaded for the results on screen only;
 - `papers.js`: every paper's day and upvotes, for sorting and `-word` queries.
 
 Python and JavaScript turn a word into an index term with one pipeline step, registered under
@@ -58,6 +62,7 @@ from builder.lunr_index import (
     Vocabulary,
     count_postings,
     count_terms,
+    js_order,
     weigh,
 )
 from builder.models import Output, capture_order, first_capture, listed_on
@@ -72,7 +77,7 @@ BOOSTS = {"title": 10, "org": 2, "topic": 2}
 LUNR_FILE = "assets/lunr.min.js"
 ENGINE_FILE = "assets/search.js"  # the theme's engine, which the build writes the rules into
 DATA = "assets/search/"
-FORMAT = 2  # bumped when the files change shape; search.js checks it (see `engine_rules`)
+FORMAT = 3  # bumped when the files change shape; search.js checks it (see `engine_rules`)
 # A shard closes once its postings pass SHARD_BYTES * (its segment's papers / SHARD_PAPERS),
 # within MIN_SHARD_BYTES and SHARD_BYTES (a big term stands alone): a query reads a shard of
 # every segment, so small segments have small shards.
@@ -84,6 +89,7 @@ VOCABULARY_TERMS = 2_000  # terms per vocabulary chunk, about
 # modulo CUT_EVERY, once the file holds half its size), not at a count of bytes or terms, so a
 # term that grows or comes in moves the cuts of its own file, not of every file after it.
 CUT_EVERY = 8
+LENGTH_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  # `length_file`
 RECORDS_PER_FILE = 1  # result records per `r/<n>.js` (meta.js calls it "chunk")
 # The merge policy (`segment_sizes`): two neighbouring segments merge when together they hold
 # at most 1/MERGE_PARTS of the papers and the older is at most MERGE_RATIO times the newer; a
@@ -362,13 +368,31 @@ def shard_bytes(papers: int) -> int:
     return max(MIN_SHARD_BYTES, min(SHARD_BYTES, SHARD_BYTES * papers // SHARD_PAPERS))
 
 
+def separators(terms: Sequence[str], firsts: Sequence[int]) -> list[str]:
+    """Name files of sorted terms, file i starting at terms[firsts[i]], by the shortest prefix
+    of its first term that sorts (as JavaScript sorts) after the last term of the file before
+    (the first file by ""): search.js finds a term's file as the last whose name is not after
+    it, so names need not be whole terms."""
+    names = []
+    for i, start in enumerate(firsts):
+        if i == 0:
+            names.append("")
+            continue
+        first, last = terms[start], js_order(terms[start - 1])
+        cut = 1
+        while js_order(first[:cut]) <= last:
+            cut += 1
+        names.append(first[:cut])
+    return names
+
+
 def segment_files(name: str, counts: TermCounts) -> tuple[dict[str, bytes], list[str], list[str]]:
-    """Write a segment's shards, vocabulary chunks and field lengths; return the files and the
-    first terms of its shards and of its vocabulary chunks."""
+    """Write a segment's shards and vocabulary chunks; return the files and the names
+    (`separators`) of its shards and of its vocabulary chunks."""
     folder = f"{DATA}s/{name}/"
     entries = _term_json(counts)
     files: dict[str, bytes] = {}
-    firsts: list[str] = []
+    firsts: list[int] = []  # where each shard starts in counts.terms
     batch: list[str] = []
     size = 0
     limit = shard_bytes(len(counts.lengths))
@@ -377,12 +401,12 @@ def segment_files(name: str, counts: TermCounts) -> tuple[dict[str, bytes], list
         number = len(firsts) - 1
         files[f"{folder}t/{number}.js"] = payload(f"{name}/t", number, f"[{','.join(batch)}]")
 
-    for term_text, entry in zip(counts.terms, entries, strict=True):
+    for i, (term_text, entry) in enumerate(zip(counts.terms, entries, strict=True)):
         if batch and size + len(entry) >= 2 * limit:  # a big term starts a shard
             close()
             batch, size = [], 0
         if not batch:
-            firsts.append(term_text)
+            firsts.append(i)
         batch.append(entry)
         size += len(entry)
         if size >= 2 * limit or (2 * size >= limit and is_cut(term_text, CUT_EVERY)):
@@ -390,41 +414,51 @@ def segment_files(name: str, counts: TermCounts) -> tuple[dict[str, bytes], list
             batch, size = [], 0
     if batch:
         close()
-    vocabulary: list[str] = []
+    chunks: list[int] = []
     chunk: list[str] = []
     for i, term_text in enumerate(counts.terms):
+        if not chunk:
+            chunks.append(i)
         chunk.append(term_text)
         if (
             i + 1 == len(counts.terms)
             or len(chunk) >= 2 * VOCABULARY_TERMS
             or (2 * len(chunk) >= VOCABULARY_TERMS and is_cut(term_text, CUT_EVERY * 8))
         ):
-            files[f"{folder}v/{len(vocabulary)}.js"] = payload(f"{name}/v", len(vocabulary), chunk)
-            vocabulary.append(chunk[0])
+            files[f"{folder}v/{len(chunks) - 1}.js"] = payload(f"{name}/v", len(chunks) - 1, chunk)
             chunk = []
-    lengths = [",".join(map(str, column)) for column in counts.lengths.T.tolist()]
-    files[f"{folder}n.js"] = payload(f"{name}/n", 0, lengths)
-    return files, firsts, vocabulary
+    return files, separators(counts.terms, firsts), separators(counts.terms, chunks)
+
+
+def length_file(field: int, lengths: np.ndarray) -> bytes:
+    """Write every paper's length (in terms) of one field, in ref order: [width, text], each
+    length `width` digits of base 64 (LENGTH_DIGITS), most significant first (gzipped, a tenth
+    smaller than decimals with commas)."""
+    column = lengths[:, field].astype(np.int64)
+    width = 1
+    while len(column) and int(column.max()) >= 64**width:
+        width += 1
+    places = 64 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    digits = np.frombuffer(LENGTH_DIGITS.encode("ascii"), dtype=np.uint8)
+    text = digits[(column[:, None] // places) % 64].tobytes().decode("ascii")
+    return payload("n", field, [width, text])
 
 
 def record_files(by_ref: Sequence[PaperPage]) -> list[tuple[str, str, Sequence[PaperPage]]]:
-    """Cut pages (in ref order) into record files: (site path, key of what it holds, pages),
-    RECORDS_PER_FILE of a segment's papers a file."""
+    """Cut pages (in ref order) into record files: (site path, key of what it holds, pages).
+    Records go by ref, not by segment: a merge of segments leaves them alone."""
     files = []
-    for name, first, size in segments_of(by_ref):
-        pages = by_ref[first : first + size]
-        for n, start in enumerate(range(0, size, RECORDS_PER_FILE)):
-            held = pages[start : start + RECORDS_PER_FILE]
-            key = f"record:{FORMAT}:{name}:{n}:" + ":".join(p.id for p in held)
-            files.append((f"{DATA}s/{name}/r/{n}.js", key, held))
+    for n, start in enumerate(range(0, len(by_ref), RECORDS_PER_FILE)):
+        held = by_ref[start : start + RECORDS_PER_FILE]
+        key = f"record:{FORMAT}:{n}:" + ":".join(p.id for p in held)
+        files.append((f"{DATA}r/{n}.js", key, held))
     return files
 
 
 def record_file(dest: str, held: Sequence[PaperPage]) -> bytes:
     """Write one file of result records."""
-    parts = dest.rsplit("/", 4)  # .../s/<segment>/r/<n>.js
-    number = int(parts[-1].split(".")[0])
-    return payload(f"{parts[-3]}/r", number, search_records(held))
+    number = int(dest.rsplit("/", 1)[1].split(".")[0])
+    return payload("r", number, search_records(held))
 
 
 def compact_file(pages: Sequence[PaperPage]) -> bytes:
@@ -442,8 +476,15 @@ def compact_file(pages: Sequence[PaperPage]) -> bytes:
 
 def engine_rules() -> dict[str, Any]:
     """What search.js takes from here (its `rules` mark): the files' FORMAT, lunr's weight
-    constants and field boosts, the term rule."""
-    return {"format": FORMAT, "k1": K1, "b": B, "boosts": BOOSTS, **script_rules()}
+    constants and field boosts, the digits of the field lengths, the term rule."""
+    return {
+        "format": FORMAT,
+        "k1": K1,
+        "b": B,
+        "boosts": BOOSTS,
+        "digits": LENGTH_DIGITS,
+        **script_rules(),
+    }
 
 
 def lunr_js() -> bytes:
@@ -459,26 +500,32 @@ def lunr_js() -> bytes:
 def index_files(
     by_ref: Sequence[PaperPage], cache: BuildCache | None, records: Sequence[str]
 ) -> dict[str, bytes]:
-    """Return the index files (segments, compact data, manifest, lunr.js) of pages in ref
-    order; `records` are the keys of the record files (they go into the versions)."""
+    """Return the index files (segments, field lengths, compact data, manifest, lunr.js) of
+    pages in ref order; `records` are the keys of the record files (they go into their
+    version)."""
     counted, words = counted_documents(by_ref, cache)
     files: dict[str, bytes] = {}
     segments = []
     for name, first, size in segments_of(by_ref):
         counts = count_postings(counted[first : first + size], words, FIELDS)
         made, shards, vocabulary = segment_files(name, counts)
-        held = [k for k in records if k.startswith(f"record:{FORMAT}:{name}:")]
-        token = key_of(sha(b"".join(made[n] for n in sorted(made))), held)[:12]
+        token = sha(b"".join(made[n] for n in sorted(made)))[:12]
         segments.append([name, size, token, shards, vocabulary])
         files.update(made)
     files[f"{DATA}papers.js"] = compact_file(by_ref)
     lengths = np.array([c.lengths for c in counted], dtype=np.int64).reshape(-1, len(FIELDS))
+    versions = []
+    for f in range(len(FIELDS)):
+        files[f"{DATA}n/{f}.js"] = length_file(f, lengths)
+        versions.append(sha(files[f"{DATA}n/{f}.js"])[:12])
     meta = {
         "format": FORMAT,
         "token": sha(files[f"{DATA}papers.js"])[:12],
+        "records": key_of(list(records))[:12],
         "count": len(by_ref),
         "fields": list(FIELDS),
         "lengths": lengths.sum(axis=0).tolist(),
+        "n": versions,
         "near": near_weights(counted, words),
         "segments": segments,
         "chunk": RECORDS_PER_FILE,

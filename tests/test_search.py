@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -131,12 +132,22 @@ def shards(files: dict[str, bytes]) -> list[list]:
     return [entries for _, found in segment_shards(files) for entries in found]
 
 
+shards_of_files = shards
+
+
 def records_of(files: dict[str, bytes]) -> list[str]:
     """The record files, in ref order."""
-    out = []
-    for segment in read_payload(files[DATA + "meta.js"])[2]["segments"]:
-        out += [f"{DATA}s/{segment[0]}/r/{n}.js" for n in range(segment[1])]
-    return out
+    count = read_payload(files[DATA + "meta.js"])[2]["count"]
+    return [f"{DATA}r/{n}.js" for n in range(count)]
+
+
+def assert_named_by_separators(names: list[str], files: list[list[str]]) -> None:
+    """Each file of sorted terms is named by the shortest prefix of its first term that sorts
+    after the last term of the file before (the first file by "")."""
+    assert len(names) == len(files) and names[:1] == [""]
+    for name, before, terms in zip(names[1:], files[:-1], files[1:], strict=True):
+        assert terms[0].startswith(name) and js_order(before[-1]) < js_order(name), name
+        assert js_order(name[:-1]) <= js_order(before[-1]), name  # no shorter one would do
 
 
 def test_refs_follow_first_capture_so_new_papers_leave_old_records_alone() -> None:
@@ -167,12 +178,13 @@ def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
     terms = [entry[0] for entries in found for entry in entries]
     assert terms == sorted(set(terms), key=js_order)
     assert terms.index("x\U0001f525x") < terms.index("x\uf0aex")
-    assert segment[3] == [entries[0][0] for entries in found]
+    assert_named_by_separators(segment[3], [[entry[0] for entry in e] for e in found])
+    assert sum(len(name) for name in segment[3]) < sum(len(e[0][0]) for e in found)
     vocabulary = [
         read_payload(files[f"{DATA}s/{segment[0]}/v/{n}.js"])[2] for n in range(len(segment[4]))
     ]
     assert [t for chunk in vocabulary for t in chunk] == terms
-    assert segment[4] == [chunk[0] for chunk in vocabulary]
+    assert_named_by_separators(segment[4], vocabulary)
     assert files == files_of(
         make_paper("b", title="Fire x\U0001f525x", file_body=words + "\n", captured=DAY),
         make_paper("a", title="Private x\uf0aex", captured=DAY),
@@ -192,6 +204,28 @@ def test_a_big_term_gets_a_shard_of_its_own() -> None:
         assert size < 2 * limit or len(entries) == 1
 
 
+def read_lengths(script: bytes) -> list[int]:
+    """Read back a field's lengths: `width` digits of base 64 each."""
+    width, text = read_payload(script)[2]
+    assert len(text) % width == 0
+    value = {c: i for i, c in enumerate(search.LENGTH_DIGITS)}
+    numbers = []
+    for at in range(0, len(text), width):
+        number = 0
+        for c in text[at : at + width]:
+            number = number * 64 + value[c]
+        numbers.append(number)
+    return numbers
+
+
+def test_field_lengths_take_the_digits_their_largest_needs() -> None:
+    lengths = np.array([[0, 63], [64, 1], [4095, 4096]], dtype=np.int64)
+    assert read_payload(search.length_file(0, lengths))[2] == [2, "AABA__"]
+    assert read_lengths(search.length_file(0, lengths)) == [0, 64, 4095]
+    assert read_payload(search.length_file(1, lengths[:2]))[2] == [1, "_B"]
+    assert read_lengths(search.length_file(1, lengths)) == [63, 1, 4096]
+
+
 def rebuilt_index(files: dict[str, bytes]) -> dict:
     """The lunr index the files hold, written as lunr.py serializes one: the weights computed
     from the term counts, field lengths and totals as lunr.py computes them, in plain Python."""
@@ -200,12 +234,10 @@ def rebuilt_index(files: dict[str, bytes]) -> dict:
     # Per term: (first ref, place) -> lunr's term order; per field, [ref, tf, length].
     found: dict[str, list] = {}
     base = 0
+    lengths = [read_lengths(files[f"{DATA}n/{f}.js"]) for f in range(len(fields))]
+    assert all(len(column) == count for column in lengths)
     for segment, entries_of in segment_shards(files):
-        name, size = segment[0], segment[1]
-        lengths = [
-            [int(n) for n in column.split(",")]
-            for column in read_payload(files[f"{DATA}s/{name}/n.js"])[2]
-        ]
+        size = segment[1]
         for entries in entries_of:
             for term, place, *postings in entries:
                 entry = found.setdefault(term, [None, [[] for _ in fields]])
@@ -214,7 +246,7 @@ def rebuilt_index(files: dict[str, bytes]) -> dict:
                     doc = 0
                     for gap, tf in zip(numbers[::2], numbers[1::2], strict=True):
                         doc += gap
-                        entry[1][f].append((base + doc, tf, lengths[f][doc]))
+                        entry[1][f].append((base + doc, tf, lengths[f][base + doc]))
                 if entry[0] is None:
                     first = min(postings_of[0][0] for postings_of in entry[1] if postings_of)
                     entry[0] = (first, place)
@@ -579,11 +611,23 @@ def test_a_query_loads_only_the_shards_of_its_terms(synthetic_site, browser) -> 
     before = len(requests)
     page.evaluate("PaperDigestSearch.forTests.matches('generalization models')")
     loaded = [u for u in requests[before:] if "/search/" in u]
-    segments = len(read_payload((site / DATA / "meta.js").read_bytes())[2]["segments"])
+    files = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / DATA).rglob("*.js")}
+    segments = len(read_payload(files[DATA + "meta.js"])[2]["segments"])
     shards = [u for u in loaded if "/t/" in u]
-    # A shard of each segment for each of the two terms, at most; and each segment's lengths.
+    # A shard of each segment for each of the two terms, at most; and the lengths of the
+    # fields the terms are in.
     assert segments <= len(shards) <= 2 * segments
-    assert len([u for u in loaded if u.split("?")[0].endswith("/n.js")]) == segments
+    terms = {term_of("generalization"), term_of("models")}
+    fields = {
+        f
+        for entries in shards_of_files(files)
+        for term, _, *postings in entries
+        if term in terms
+        for f, text in enumerate(postings)
+        if text
+    }
+    lengths = {u.split("?")[0].rsplit("/n/", 1)[1] for u in loaded if "/n/" in u}
+    assert lengths == {f"{f}.js" for f in fields} and 0 < len(fields) < len(search.FIELDS)
     assert not [u for u in loaded if "/r/" in u or "/v/" in u]
     page.close()
 
@@ -592,7 +636,7 @@ def test_the_seeds_site_has_search_files_and_no_single_index(built_site: Path) -
     assert not (built_site / "assets" / "search-index.js").exists()
     meta = read_payload((built_site / DATA / "meta.js").read_bytes())[2]
     assert meta["count"] == 134 and (built_site / DATA / "papers.js").is_file()
-    assert len(list((built_site / DATA / "s").glob("*/r/*.js"))) == 134
+    assert len(list((built_site / DATA / "r").glob("*.js"))) == 134
     assert all(p.stat().st_size < 1_000_000 for p in (built_site / DATA).rglob("*.js"))
     assert SEEDS.is_dir()
 

@@ -300,17 +300,18 @@ def test_the_index_loads_only_when_search_is_used(page, each_site_url: str) -> N
     assert any("/search/meta.js" in u for u in page.requests)
     assert any(u.endswith("lunr.min.js") for u in page.requests)
     # Focusing the box loads the engine and its manifest, not the index: shards come per query.
-    assert not any("/t/" in u or "/r/" in u or "/n.js" in u for u in page.requests)
+    assert not any("/t/" in u or "/r/" in u or "/n/" in u for u in page.requests)
     page.fill("#site-search", "grokking")  # one input event: one query, whatever the timing
     wait_for_panel(page, "grokking")
     shards = [u for u in page.requests if "/t/" in u]
-    lengths = [u for u in page.requests if "/n.js" in u]
+    lengths = [u for u in page.requests if "/n/" in u]
     records = [u for u in page.requests if "/r/" in u]
     shown = page.locator("#search-pop .result-link").count()
     segments = page.evaluate("PaperDigestSearch.forTests.segments()")
-    # The shard of its one term in each segment, the field lengths of the segments that have
-    # it, and a record per result shown: nothing more.
-    assert len(shards) == segments and 1 <= len(lengths) <= segments
+    # The shard of its one term in each segment, the lengths of the fields it is in (not the
+    # authors'), and a record per result shown: nothing more.
+    assert len(shards) == segments and 1 <= len(lengths) < 5
+    assert not any(u.split("?")[0].endswith("/n/3.js") for u in lengths)
     assert len(records) == shown == 6
     assert all(u.startswith(each_site_url) for u in page.requests)  # nothing from another host
 

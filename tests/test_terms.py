@@ -73,5 +73,6 @@ def test_the_scripts_get_the_values_they_take_from_the_build_written_in(built_si
         "k1": lunr_index.K1,
         "b": lunr_index.B,
         "boosts": search.BOOSTS,
+        "digits": search.LENGTH_DIGITS,
         **terms.script_rules(),
     }

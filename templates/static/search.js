@@ -13,6 +13,8 @@
   var FORMAT = RULES.format;
   var K1 = RULES.k1; // lunr's BM25 constants and field boosts, as builder/lunr_index.py has them
   var B = RULES.b;
+  var DIGIT = new Int8Array(128); // a character of the field lengths' base 64 -> its value
+  for (var d = 0; d < 64; d++) { DIGIT[RULES.digits.charCodeAt(d)] = d; }
   var ORDER_BITS = 1048576; // 2 ** 20: a term's order is (first paper) * ORDER_BITS + its place
   var NOT_WORD = "[^" + RULES.word + "]";
   var QUERY_SEPARATORS = new RegExp("[" + RULES.separators + "]+", "g"); // lunr splits on "-"
@@ -40,7 +42,8 @@
   var waiting = Object.create(null); // "kind/number" -> the callbacks of a script on its way
   var loaded = Object.create(null); // "kind/number" -> Promise of its data
   var entries = Object.create(null); // term -> its entry: its parts from the segments' shards
-  var lengths = Object.create(null); // segment name -> Promise of its papers' field lengths
+  var lengths = []; // field number -> Promise of every paper's length of that field
+  var lengthsOf = []; // field number -> those lengths, an Int32Array by ref, once here
   var segments = []; // {name, count, base (its first ref), token, shards, vocabulary}
   var near = Object.create(null); // term -> {"field/ref": weight * 1000}, given by the build
   var vocabularies = Object.create(null); // first letter -> Promise of a lunr.TokenSet
@@ -128,7 +131,8 @@
     return starting;
   }
 
-  // Where a term is: the last shard (or vocabulary chunk) whose first term is not after it.
+  // Where a term is: the last shard (or vocabulary chunk) whose name is not after it (a file's
+  // name sorts after every term of the file before it, and not after its own first term).
   function find(firsts, term) {
     var low = 0;
     var high = firsts.length - 1;
@@ -146,7 +150,7 @@
   }
 
   function segmentFile(segment, kind, number) {
-    var path = "s/" + segment.name + "/" + kind + (kind === "n" ? "" : "/" + number) + ".js";
+    var path = "s/" + segment.name + "/" + kind + "/" + number + ".js";
     return load(segment.name + "/" + kind, number, path, segment.token);
   }
 
@@ -201,25 +205,35 @@
     return vocabularies[letter];
   }
 
-  // A segment's field lengths: per field, an Int32Array by the paper's number in the segment.
-  function segmentLengths(segment) {
-    if (!lengths[segment.name]) {
-      lengths[segment.name] = segmentFile(segment, "n", 0).then(function (columns) {
-        return columns.map(function (text) { return Int32Array.from(readNumbers(text)); });
+  // Every paper's length of field f, an Int32Array by ref.
+  function fieldLengths(f) {
+    if (!lengths[f]) {
+      lengths[f] = load("n", f, "n/" + f + ".js", meta.n[f]).then(function (data) {
+        var width = data[0];
+        var text = data[1];
+        var values = new Int32Array(text.length / width);
+        for (var i = 0, at = 0; i < values.length; i++) {
+          var value = 0;
+          for (var end = at + width; at < end; at++) { value = value * 64 + DIGIT[text.charCodeAt(at)]; }
+          values[i] = value;
+        }
+        lengthsOf[f] = values;
       });
     }
-    return lengths[segment.name];
+    return lengths[f];
   }
 
-  // Load the field lengths of every segment that holds one of `terms`.
+  // Load the lengths of the fields that `terms` are in (their entries' parts must be here).
   function lengthsFor(terms) {
-    var wanted = Object.create(null);
+    var wanted = [];
     terms.forEach(function (t) {
-      entries[t].parts.forEach(function (part) { wanted[part.segment.name] = part.segment; });
+      entries[t].parts.forEach(function (part) {
+        part.raw.forEach(function (text, f) { if (text) { wanted[f] = true; } });
+      });
     });
-    return Promise.all(Object.keys(wanted).map(function (name) {
-      return segmentLengths(wanted[name]).then(function (columns) { wanted[name].lengths = columns; });
-    }));
+    var loading = [];
+    wanted.forEach(function (yes, f) { if (yes) { loading.push(fieldLengths(f)); } });
+    return Promise.all(loading);
   }
 
   // "1,2,3" -> [1, 2, 3], read digit by digit (a common word has tens of thousands of
@@ -247,7 +261,8 @@
   }
 
   // An entry's postings: per field, the papers (by ref number) and lunr's weights; and its
-  // place in lunr's term order (`index`). Its parts' field lengths must be here.
+  // place in lunr's term order (`index`). The lengths of its fields must be here
+  // (`lengthsFor`).
   function fields(entry) {
     if (entry.fields) { return entry.fields; }
     var parts = entry.parts.slice().sort(function (a, b) { return a.segment.base - b.segment.base; });
@@ -264,16 +279,15 @@
       var boost = RULES.boosts[name] || 1;
       var at = 0;
       var given = near[entry.term];
+      var lengthOf = lengthsOf[f];
       parts.forEach(function (part, p) {
         var numbers = decoded[p][f];
-        var local = 0;
-        var lengthOf = part.segment.lengths[f];
+        var doc = part.segment.base;
         for (var i = 0; i < numbers.length; i += 2) {
-          local += numbers[i];
-          var doc = part.segment.base + local;
+          doc += numbers[i];
           docs[at] = doc;
           var milli = given && given[f + "/" + doc];
-          weights[at] = milli !== undefined ? milli / 1000 : weight(idf, numbers[i + 1], lengthOf[local], average, boost);
+          weights[at] = milli !== undefined ? milli / 1000 : weight(idf, numbers[i + 1], lengthOf[doc], average, boost);
           at++;
         }
       });
@@ -613,16 +627,10 @@
   }
 
   function record(n) {
-    var low = 0;
-    var high = segments.length - 1;
-    while (low < high) {
-      var mid = (low + high + 1) >> 1;
-      if (segments[mid].base <= n) { low = mid; } else { high = mid - 1; }
-    }
-    var segment = segments[low];
-    var local = n - segment.base;
-    var chunk = Math.floor(local / meta.chunk);
-    return segmentFile(segment, "r", chunk).then(function (list) { return list[local % meta.chunk]; });
+    var chunk = Math.floor(n / meta.chunk);
+    return load("r", chunk, "r/" + chunk + ".js", meta.records).then(function (list) {
+      return list[n % meta.chunk];
+    });
   }
 
   // The results from `start` to `end` with what they show: title, link, day, byline, text.
