@@ -1,7 +1,7 @@
 """`make bench`: the scale benchmark, with Hugo + Pagefind building the same papers in the same run.
 
 Usage: .venv/bin/python -m benchmarks.bench [--n 10000] [--snapshots DIR ...] [--peers .bench/venv]
-       [--json FILE]
+       [--json FILE] [--search-only]
 
 Steps, each a fresh command whose wall clock is timed (start-up included), in a folder in RAM
 (/dev/shm) when there is one. The papers: N synthetic ones as daily API answers
@@ -16,7 +16,9 @@ file to the reload event reaching the open page's `EventSource` (the watcher's d
 included). Each row says how many files the build wrote (its summary's "N written"), and the
 issue's target beside the figure. Then the site's size, its peak memory (the proportional set size
 of the build and its workers, sampled every 20 ms during the full builds only) and the search side
-in Chromium (benchmarks/browser.py). Prints one table and the JSON.
+in Chromium (benchmarks/browser.py). Prints one table and the JSON. Each incremental step also
+says which share of the search data's bytes (`assets/search/`) and how many of its files it wrote.
+`--search-only`: what search needs only (one full build, no peers, no `serve`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import faulthandler
+import hashlib
 import json
 import os
 import re
@@ -291,6 +294,32 @@ def site_state(site: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
+def search_state(site: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of the site's search data (`assets/search/`): its size and a hash of it."""
+    folder = site / "assets" / "search"
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size, hashlib.sha1(p.read_bytes()).digest())
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def search_rewrites(
+    before: dict[str, tuple[int, bytes]], after: dict[str, tuple[int, bytes]]
+) -> dict[str, float]:
+    """The search files a build wrote anew (added or changed): their share of the search
+    data's bytes, their count, and the files and bytes of the search data."""
+    changed = [size for name, (size, h) in after.items() if before.get(name, (0, b""))[1] != h]
+    total = sum(size for size, _ in after.values())
+    return {
+        "share": sum(changed) / max(1, total),
+        "files": len(changed),
+        "removed": len(before.keys() - after.keys()),
+        "total_files": len(after),
+        "total_mb": total / 1e6,
+    }
+
+
 def kind_of(name: str) -> str:
     """The part of a site a file belongs to: its folder (two levels under assets/), or its
     name at the top; paper pages and their .bib apart."""
@@ -329,13 +358,20 @@ def runs_of(steps: list[dict[str, Any]]) -> dict[str, Any]:
         "phases": steps[len(steps) // 2]["phases"],
         "said": steps[-1]["said"],
         "changed": [s.get("changed") for s in steps],
+        "search": [s.get("search") for s in steps],
     }
 
 
 def run(
-    count: int, peers: Path | None, work: Path, snapshots: list[Path], runs: int = 3
+    count: int,
+    peers: Path | None,
+    work: Path,
+    snapshots: list[Path],
+    runs: int = 3,
+    search_only: bool = False,
 ) -> dict[str, Any]:
-    """Run every step in `work`, on `count` synthetic papers or the `snapshots` folders."""
+    """Run every step in `work`, on `count` synthetic papers or the `snapshots` folders
+    (`search_only`: one full build, no peers, no `serve`)."""
     python = [sys.executable, "-m", "builder"]
     started = time.perf_counter()
     folder = work / "snapshots"
@@ -365,18 +401,23 @@ def run(
     def step(name: str, command: list[str], sample: bool = False) -> dict[str, Any]:
         site = work / "site"
         before = site_state(site) if site.is_dir() and not sample else None
+        searched = search_state(site) if before is not None else None
         result = timed(command, work, sample)
         written = f", {result['written']:,} written" if result["written"] is not None else ""
         print(f"{name}: {result['seconds']:.2f} s{written}  {result['said']}", flush=True)
-        if before is not None:
+        if before is not None and searched is not None:
             result["changed"] = changes(before, site_state(site))
             print(f"  changed: {result['changed']}", flush=True)
+            result["search"] = search_rewrites(searched, search_state(site))
+            print(f"  search data rewritten: {result['search']}", flush=True)
         return result
 
     steps["ingest"] = step("ingest", [*python, "ingest"], sample=True)
     papers_folder = work / "papers"
     results["papers"] = len(list(papers_folder.glob("*.md")))
     peer_runs: list[dict[str, float]] = []
+    if search_only:
+        peers = None
     if peers is not None:
         from builder.config import load_config
         from builder.load import load_papers
@@ -385,7 +426,7 @@ def run(
         stored, _ = load_papers(config.papers)
         write_hugo_site(work / "hugo", [s.paper for s in stored], config)
     full = []
-    for i in range(runs):
+    for i in range(1 if search_only else runs):
         shutil.rmtree(work / ".cache", ignore_errors=True)
         shutil.rmtree(work / "site", ignore_errors=True)
         full.append(step(f"full build {i + 1}", [*python, "build"], sample=True))
@@ -435,9 +476,10 @@ def run(
         days.append(result)
     steps["day"] = runs_of(days)
     steps["day"]["papers_added"] = [d["papers_added"] for d in days]
-    serve_papers = spread(sorted(papers_folder.glob("*.md")), runs, 2)
-    steps["serve"] = run_serve(work, serve_papers, runs)
-    print(f"serve save-to-reload: {steps['serve']}", flush=True)
+    if not search_only:
+        serve_papers = spread(sorted(papers_folder.glob("*.md")), runs, 2)
+        steps["serve"] = run_serve(work, serve_papers, runs)
+        print(f"serve save-to-reload: {steps['serve']}", flush=True)
     results["steps"] = steps
     results["site"] = size
     results["snapshot_files"] = len(list(folder.iterdir()))
@@ -541,6 +583,25 @@ def table(r: dict) -> str:
             "—",
             "<= 1.5 s",
             verdict(steps["serve"]["seconds"], 1.5),
+        )
+        if "serve" in steps
+        else None,
+        *(
+            (
+                f"search data rewritten by {what}",
+                " / ".join(f"{s['share']:.1%}" for s in found),
+                " / ".join(f"{s['files']:,}" for s in found),
+                "—",
+                f"of {found[-1]['total_mb']:.1f} MB in {found[-1]['total_files']:,} files",
+                f"<= {limit:.0%} of its bytes",
+                verdict(max(s["share"] for s in found), limit),
+            )
+            for name, what, limit in (
+                ("tag", "a tag", 0.05),
+                ("abstract", "an abstract word", 0.05),
+                ("day", "one more day", 0.25),
+            )
+            if (found := [s for s in steps[name].get("search", []) if s])
         ),
         (
             "peak memory of a full `build`",
@@ -644,7 +705,7 @@ def table(r: dict) -> str:
     head = f"{what}; {load}\n\n"
     head += f"| {what} | paper-digest: median (each run) | files written | Hugo + Pagefind, "
     head += "same run | ratio | target | |\n|---|---|---|---|---|---|---|\n"
-    return head + "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    return head + "\n".join("| " + " | ".join(row) + " |" for row in rows if row)
 
 
 def main() -> None:
@@ -662,6 +723,11 @@ def main() -> None:
     parser.add_argument("--peers", type=Path, help="environment with hugo and pagefind installed")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="what search needs only: one full build, no peers, no serve",
+    )
     args = parser.parse_args()
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1: where a run is stuck
     # The tests' extra check (every page planned twice) must not slow the builds timed here.
@@ -674,7 +740,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="paper-digest-bench-", dir=where))
     try:
         results = run(
-            args.n, args.peers.resolve() if args.peers else None, work, folders, args.runs
+            args.n,
+            args.peers.resolve() if args.peers else None,
+            work,
+            folders,
+            args.runs,
+            search_only=args.search_only,
         )
     finally:
         if not args.keep:
