@@ -304,15 +304,23 @@ def test_the_index_loads_only_when_search_is_used(page, each_site_url: str) -> N
     page.fill("#site-search", "grokking")  # one input event: one query, whatever the timing
     wait_for_panel(page, "grokking")
     shards = [u for u in page.requests if "/t/" in u]
-    lengths = [u for u in page.requests if "/n/" in u]
     records = [u for u in page.requests if "/r/" in u]
+    first_record = page.requests.index(records[0])
+    lengths = [u.split("?")[0] for u in page.requests[:first_record] if "/n/" in u]
     shown = page.locator("#search-pop .result-link").count()
     segments = page.evaluate("PaperDigestSearch.forTests.segments()")
     # The shard of its one term in each segment, the lengths of the fields it is in (not the
     # authors'), and a record per result shown: nothing more.
     assert len(shards) == segments and 1 <= len(lengths) < 5
-    assert not any(u.split("?")[0].endswith("/n/3.js") for u in lengths)
+    assert not any(u.endswith("/n/3.js") for u in lengths)
     assert len(records) == shown == 6
+    # Then, the results on screen, the lengths of the other fields (for the next query), and
+    # nothing else.
+    others = [u for u in page.requests if "/n/" not in u]
+    page.wait_for_timeout(600)
+    later = [u.split("?")[0] for u in page.requests if "/n/" in u]
+    assert sorted(u.rsplit("/", 1)[1] for u in later) == [f"{f}.js" for f in range(5)]
+    assert [u for u in page.requests if "/n/" not in u] == others
     assert all(u.startswith(each_site_url) for u in page.requests)  # nothing from another host
 
 

@@ -44,6 +44,7 @@
   var entries = Object.create(null); // term -> its entry: its parts from the segments' shards
   var lengths = []; // field number -> Promise of every paper's length of that field
   var lengthsOf = []; // field number -> those lengths, an Int32Array by ref, once here
+  var lengthsAsked = false; // whether the lengths of every field were asked for (lengthsLater)
   var segments = []; // {name, count, base (its first ref), token, shards, vocabulary}
   var near = Object.create(null); // term -> {"field/ref": weight * 1000}, given by the build
   var vocabularies = Object.create(null); // first letter -> Promise of a lunr.TokenSet
@@ -218,6 +219,9 @@
           values[i] = value;
         }
         lengthsOf[f] = values;
+      }, function (error) {
+        lengths[f] = null; // a later query may try again
+        throw error;
       });
     }
     return lengths[f];
@@ -656,8 +660,21 @@
           };
           for (; each && next < items.length && items[next]; next++) { each(items[next], start + next); }
         });
-      })).then(function () { return items; });
+      })).then(function () {
+        if (items.length) { lengthsLater(); }
+        return items;
+      });
     });
+  }
+
+  // Once results are on screen, load the lengths of the fields no query needed yet (a few
+  // KB), so that a later query waits for its shards alone.
+  function lengthsLater() {
+    if (lengthsAsked) { return; }
+    lengthsAsked = true;
+    setTimeout(function () {
+      meta.fields.forEach(function (_, f) { fieldLengths(f).catch(function () {}); });
+    }, 200);
   }
 
   // Answer a query: {query, searched, total, notice, fuzzy (a retry to offer)}; `page` gives
