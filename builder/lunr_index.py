@@ -17,7 +17,6 @@ fields and their tokens first show it. The tests write the result as lunr.py's
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,9 +88,6 @@ class Postings:
     milli: np.ndarray
     documents: int
     fields: tuple[str, ...]
-    near: np.ndarray = dataclasses.field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64)
-    )  # see NEAR_HALF
 
 
 def js_order(term: str) -> bytes:
@@ -164,7 +160,7 @@ def weigh(
     field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
     doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
     ids, vocabulary = _number_as_lunr(ids, words)
-    milli, near = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
+    milli, _ = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
     del tf  # the biggest array: gone before sorting needs memory
     # Sort terms in JavaScript order, then postings by term, field and document.
     order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
@@ -173,8 +169,6 @@ def weigh(
     term = rank[ids]
     del ids
     sort = np.lexsort((doc, field, term))
-    where = np.empty(len(sort), dtype=np.int64)
-    where[sort] = np.arange(len(sort))
     return Postings(
         terms=[vocabulary[i] for i in order],
         index=np.array(order, dtype=np.int64),
@@ -184,8 +178,26 @@ def weigh(
         milli=milli[sort],
         documents=documents,
         fields=tuple(fields),
-        near=np.sort(where[near]),
     )
+
+
+def near_weights(
+    docs: Sequence[Counted], words: Sequence[str], fields: Sequence[str], boosts: Sequence[float]
+) -> list[tuple[str, int, int, int]]:
+    """Return the postings of counted documents (doc i has ref i) whose weight lies near a half
+    thousandth (`near_half`): (term, field number, doc, weight * 1000), by doc, field and
+    term's place in its document. `weigh` computes the same weights, but sorts every posting
+    as lunr does, which this needs not."""
+    documents, width = len(docs), len(fields)
+    lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
+    sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
+    empty = np.zeros(0, dtype=np.int32)
+    ids = np.concatenate([d.ids for d in docs]) if docs else empty
+    tf = (np.concatenate([d.counts for d in docs]) if docs else empty).astype(np.float64)
+    field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
+    doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
+    milli, near = _weights(tf, ids, doc, field, lengths, len(words), boosts)
+    return [(words[int(ids[i])], int(field[i]), int(doc[i]), int(milli[i])) for i in near.tolist()]
 
 
 def _number_as_lunr(ids: np.ndarray, words: Sequence[str]) -> tuple[np.ndarray, list[str]]:

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from builder import lunr_index
 from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
@@ -63,7 +64,6 @@ from builder.lunr_index import (
     count_postings,
     count_terms,
     js_order,
-    weigh,
 )
 from builder.models import Output, capture_order, first_capture, listed_on
 from builder.prepare import PaperPage, byline
@@ -268,16 +268,8 @@ def near_weights(counted: Sequence[Counted], words: Sequence[str]) -> list[list[
     """Return the postings whose weight search.js is handed rather than rounding it itself:
     [term, field number, ref, weight * 1000] of each weight near a half thousandth (JavaScript's
     Math.log may differ from Python's in its last bit, which could tip such a one)."""
-    postings = weigh(counted, words, FIELDS, [BOOSTS.get(f, 1) for f in FIELDS])
-    return [
-        [
-            postings.terms[int(postings.term[i])],
-            int(postings.field[i]),
-            int(postings.doc[i]),
-            int(postings.milli[i]),
-        ]
-        for i in postings.near.tolist()
-    ]
+    boosts = [BOOSTS.get(f, 1) for f in FIELDS]
+    return [list(near) for near in lunr_index.near_weights(counted, words, FIELDS, boosts)]
 
 
 # ---------------------------------------------------------------------------------------------

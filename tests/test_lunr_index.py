@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lunr.tokenizer import Tokenizer
 
+from builder import lunr_index
 from builder.config import load_config
 from builder.load import load_papers
-from builder.lunr_index import Vocabulary, _round3, count_terms, tokens, weigh
+from builder.lunr_index import Vocabulary, _round3, count_terms, near_weights, tokens, weigh
 from builder.prepare import prepare_papers
 from builder.search import (
     BOOSTS,
@@ -65,6 +66,32 @@ def test_cached_counts_with_an_older_vocabulary_give_the_same_index() -> None:
     encoded_late_first = [vocabulary.encode(c) for c in reversed(counts)][::-1]
     postings = weigh(encoded_late_first, vocabulary.words, FIELDS, BOOST_LIST)
     assert same(serialized(postings, short_ref, ["paperDigestTerm"]), build_index(docs).serialize())
+
+
+def test_near_weights_are_the_weights_near_a_half_thousandth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored, _ = load_papers(REPO / "content" / "papers")
+    docs = documents([s.paper for s in stored])
+    vocabulary = Vocabulary()
+    counts = [vocabulary.encode(count_terms(d, FIELDS, term_of)) for d in docs]
+    postings = weigh(counts, vocabulary.words, FIELDS, BOOST_LIST)
+    every = {
+        (postings.terms[t], f, d, m)
+        for t, f, d, m in zip(
+            postings.term.tolist(),
+            postings.field.tolist(),
+            postings.doc.tolist(),
+            postings.milli.tolist(),
+            strict=True,
+        )
+    }
+    monkeypatch.setattr(lunr_index, "NEAR_HALF", 0.51)  # every weight: each as weigh gives it
+    found = near_weights(counts, vocabulary.words, FIELDS, BOOST_LIST)
+    assert len(found) == len(every) and set(found) == every
+    monkeypatch.setattr(lunr_index, "NEAR_HALF", 0.1)  # a fifth of them, about
+    some = near_weights(counts, vocabulary.words, FIELDS, BOOST_LIST)
+    assert set(some) < every and 0.1 < len(some) / len(every) < 0.3
 
 
 def test_no_documents_and_empty_fields() -> None:
