@@ -550,9 +550,9 @@ def test_the_sharded_engine_answers_as_one_lunr_index_on_1500_papers(
     assert len(meta["segments"]) > 3  # the queries cross segments
     assert sum(len(s[3]) for s in meta["segments"]) > 50  # and many shards
     page = search_page(browser, site)
-    compared, found = compare(page, index, parity_queries(texts, orgs, 200, seed=2))
+    compared, found = compare(page, index, parity_queries(texts, orgs, 130, seed=2))
     page.close()
-    assert compared > 160 and found > 100, (compared, found)
+    assert compared > 110 and found > 80, (compared, found)  # 123 and 99 with these queries
 
 
 RANKED = """async ([queries, sorts, end]) => {
