@@ -147,11 +147,10 @@ class Vocabulary:
         )
 
 
-def weigh(
-    docs: Sequence[Counted], words: Sequence[str], fields: Sequence[str], boosts: Sequence[float]
-) -> Postings:
-    """Compute lunr's index of counted documents (doc i has ref i); `words` names their ids."""
-    documents, width = len(docs), len(fields)
+def _postings_of(docs: Sequence[Counted], width: int) -> tuple[np.ndarray, ...]:
+    """Every posting of counted documents as arrays: (term id, count, field, doc), and the
+    documents' field lengths (documents x fields)."""
+    documents = len(docs)
     lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
     sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
     empty = np.zeros(0, dtype=np.int32)
@@ -159,6 +158,15 @@ def weigh(
     tf = (np.concatenate([d.counts for d in docs]) if docs else empty).astype(np.float64)
     field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
     doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
+    return ids, tf, field, doc, lengths
+
+
+def weigh(
+    docs: Sequence[Counted], words: Sequence[str], fields: Sequence[str], boosts: Sequence[float]
+) -> Postings:
+    """Compute lunr's index of counted documents (doc i has ref i); `words` names their ids."""
+    documents = len(docs)
+    ids, tf, field, doc, lengths = _postings_of(docs, len(fields))
     ids, vocabulary = _number_as_lunr(ids, words)
     milli, _ = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
     del tf  # the biggest array: gone before sorting needs memory
@@ -188,14 +196,7 @@ def near_weights(
     thousandth (`near_half`): (term, field number, doc, weight * 1000), by doc, field and
     term's place in its document. `weigh` computes the same weights, but sorts every posting
     as lunr does, which this needs not."""
-    documents, width = len(docs), len(fields)
-    lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
-    sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
-    empty = np.zeros(0, dtype=np.int32)
-    ids = np.concatenate([d.ids for d in docs]) if docs else empty
-    tf = (np.concatenate([d.counts for d in docs]) if docs else empty).astype(np.float64)
-    field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
-    doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
+    ids, tf, field, doc, lengths = _postings_of(docs, len(fields))
     milli, near = _weights(tf, ids, doc, field, lengths, len(words), boosts)
     return [(words[int(ids[i])], int(field[i]), int(doc[i]), int(milli[i])) for i in near.tolist()]
 

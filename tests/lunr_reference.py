@@ -48,6 +48,13 @@ def compute(docs: Sequence[DocTerms], fields: Sequence[str], boosts: Sequence[fl
     return weigh([vocabulary.encode(d) for d in docs], vocabulary.words, fields, boosts)
 
 
+def rows(postings: Postings) -> list[tuple[str, int, int, int]]:
+    """Every posting as (term, field number, doc, weight * 1000), in the postings' order."""
+    fields = (postings.term, postings.field, postings.doc, postings.milli)
+    terms = postings.terms
+    return [(terms[t], f, d, m) for t, f, d, m in zip(*(a.tolist() for a in fields), strict=True)]
+
+
 def serialized(postings: Postings, ref: Callable[[int], str], pipeline: list[str]) -> dict:
     """Write the index as lunr.py's `Index.serialize()` does (terms in Python's order)."""
     from lunr import __TARGET_JS_VERSION__
@@ -60,16 +67,9 @@ def serialized(postings: Postings, ref: Callable[[int], str], pipeline: list[str
     vectors: dict[tuple[int, int], list] = {
         (d, f): [] for d in range(postings.documents) for f in range(len(fields))
     }
-    for t, f, d, m in zip(
-        postings.term.tolist(),
-        postings.field.tolist(),
-        postings.doc.tolist(),
-        postings.milli.tolist(),
-        strict=True,
-    ):
-        term = postings.terms[t]
+    for term, f, d, m in rows(postings):
         inverted[term][fields[f]][ref(d)] = {}
-        vectors[(d, f)].append((int(postings.index[t]), m / 1000))
+        vectors[(d, f)].append((inverted[term]["_index"], m / 1000))
     field_vectors = []
     for (d, f), elements in vectors.items():
         flat: list[float] = []

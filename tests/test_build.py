@@ -169,6 +169,20 @@ def test_hand_edits_survive_and_new_sightings_update_only_ingest_keys(
     assert file_hashes(papers) == before
 
 
+def files_looked_at(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the paper files ingest compares with their merged papers, as it does."""
+    from builder import store
+
+    looked_at: list[str] = []
+    real_update_fields = store.update_fields
+    monkeypatch.setattr(
+        store,
+        "update_fields",
+        lambda stored, *a: looked_at.append(stored.slug) or real_update_fields(stored, *a),
+    )
+    return looked_at
+
+
 def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edited_files(
     snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,14 +194,8 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     newer_json_snapshot(snapshots)  # a newer capture: ingest updates a file
     assert ingest(config).updated == 1  # then knows what the files it wrote hold
     read_calls: list[Path] = []
-    looked_at: list[str] = []
     monkeypatch.setattr(read, "read_snapshot", lambda p, *a: read_calls.append(p))
-    real_update_fields = store.update_fields
-    monkeypatch.setattr(
-        store,
-        "update_fields",
-        lambda stored, *a: looked_at.append(stored.slug) or real_update_fields(stored, *a),
-    )
+    looked_at = files_looked_at(monkeypatch)
     matched: list[int] = []
     real_match_stored = store.match_stored
     monkeypatch.setattr(
@@ -223,18 +231,11 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
 def test_an_ingest_of_a_new_snapshot_looks_only_at_the_files_of_the_papers_it_changed(
     snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from builder import store
 
     papers = tmp_path / "papers"
     config = config_for(snapshots, papers)
     ingest(config)
-    looked_at: list[str] = []
-    real_update_fields = store.update_fields
-    monkeypatch.setattr(
-        store,
-        "update_fields",
-        lambda stored, *a: looked_at.append(stored.slug) or real_update_fields(stored, *a),
-    )
+    looked_at = files_looked_at(monkeypatch)
     # A newer capture of one paper, and a listing of a new one: every file is matched again
     # (the merge changed), and only the file of the changed paper is looked at.
     newer_json_snapshot(snapshots)

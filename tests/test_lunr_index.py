@@ -24,7 +24,7 @@ from builder.search import (
 )
 from builder.terms import term_of
 from tests.conftest import REPO
-from tests.lunr_reference import build_index, compute, serialized
+from tests.lunr_reference import build_index, compute, rows, serialized
 
 BOOST_LIST = [BOOSTS.get(f, 1) for f in FIELDS]
 
@@ -76,16 +76,7 @@ def test_near_weights_are_the_weights_near_a_half_thousandth(
     vocabulary = Vocabulary()
     counts = [vocabulary.encode(count_terms(d, FIELDS, term_of)) for d in docs]
     postings = weigh(counts, vocabulary.words, FIELDS, BOOST_LIST)
-    every = {
-        (postings.terms[t], f, d, m)
-        for t, f, d, m in zip(
-            postings.term.tolist(),
-            postings.field.tolist(),
-            postings.doc.tolist(),
-            postings.milli.tolist(),
-            strict=True,
-        )
-    }
+    every = set(rows(postings))
     monkeypatch.setattr(lunr_index, "NEAR_HALF", 0.51)  # every weight: each as weigh gives it
     found = near_weights(counts, vocabulary.words, FIELDS, BOOST_LIST)
     assert len(found) == len(every) and set(found) == every

@@ -39,7 +39,7 @@ from builder.search import (
 )
 from builder.terms import LETTERS, split_words, term_of
 from tests.conftest import REPO, SEEDS, make_paper, site_config
-from tests.lunr_reference import build_index
+from tests.lunr_reference import build_index, rows
 
 DAY = dt.date(2026, 6, 16)
 
@@ -746,14 +746,8 @@ def test_search_js_weighs_every_posting_as_lunr_index_does(synthetic_site, brows
         counted, words, search.FIELDS, [search.BOOSTS.get(f, 1) for f in search.FIELDS]
     )
     expected: dict[str, list] = {}
-    for t, f, d, m in zip(
-        postings.term.tolist(),
-        postings.field.tolist(),
-        postings.doc.tolist(),
-        postings.milli.tolist(),
-        strict=True,
-    ):
-        expected.setdefault(postings.terms[t], []).append([f, d, m])
+    for term, f, d, m in rows(postings):
+        expected.setdefault(term, []).append([f, d, m])
     rng = random.Random(6)
     common = sorted(expected, key=lambda t: -len(expected[t]))[:40]
     terms = common + rng.sample(sorted(expected), 200)
