@@ -247,10 +247,12 @@ def _write(
     last_index = index_table.get(index_key)
     pending: Any = None
     if last_index is None:
+        # The segments whose papers are as a build before had them keep their files.
+        known = cache.table("segments").data
         pending = (
-            Background(search.compute_index, by_ref, cache)
+            Background(search.compute_index, by_ref, cache, known)
             if len(prepared) < INDEX_ALONGSIDE
-            else partial(search.compute_index, by_ref, cache)
+            else partial(search.compute_index, by_ref, cache, known)
         )
 
     try:
@@ -296,14 +298,14 @@ def _plan_and_write(
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
         plan = plan_site(prepared, config, renderer, entries) + search.record_outputs(by_ref)
+        made: dict[str, bytes] = {}
+
+        def make(dest: str) -> bytes:  # only if a kept file went missing
+            if not made:
+                made.update(search.compute_index(by_ref, cache).made)
+            return made[dest]
+
         if last_index is not None:
-            made: dict[str, bytes] = {}
-
-            def make(dest: str) -> bytes:  # only if a kept file went missing
-                if not made:
-                    made.update(search.compute_index(by_ref, cache))
-                return made[dest]
-
             plan += [Output(d, k, partial(make, d)) for d, k in last_index.items()]
         renderer.render_items_ahead(prepared)
         for key, html in renderer.new_cards.items():
@@ -319,12 +321,15 @@ def _plan_and_write(
                 # A big site's index is computed here, now that rendering is over (a forked
                 # process would copy what it touches of this one's memory).
                 if isinstance(pending, Background):
-                    files = pending.wait()
+                    found = pending.wait()
                     cache.forget("terms")  # the other process saved it
                 else:
-                    files = pending()
-            index_table.replace({index_key: {d: sha(b) for d, b in files.items()}})
-            index = [Output(d, sha(b), partial(lambda b: b, b)) for d, b in files.items()]
+                    found = pending()
+            hashes = {d: sha(b) for d, b in found.made.items()}
+            index_table.replace({index_key: {**found.kept, **hashes}})
+            cache.table("segments").replace(found.segments)
+            index = [Output(d, hashes[d], partial(lambda b: b, b)) for d, b in found.made.items()]
+            index += [Output(d, k, partial(make, d)) for d, k in found.kept.items()]
             plan += index
             more_kept, more = _keep(index, staging, site, old_site)
             more_written, more_linked, more_stats = _render(more, staging, renderer, cards)

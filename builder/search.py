@@ -46,6 +46,7 @@ import itertools
 import json
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -65,7 +66,7 @@ from builder.lunr_index import (
     count_terms,
     js_order,
 )
-from builder.models import Output, capture_order, first_capture, listed_on
+from builder.models import Output, by_fields, capture_order, first_capture, listed_on
 from builder.prepare import PaperPage, byline
 from builder.stats import LUNR_JS, key_of, sha
 from builder.terms import TERM_LABEL, script_rules, split_words, term_of
@@ -489,21 +490,64 @@ def lunr_js() -> bytes:
     return LUNR_JS.read_bytes()
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentFiles:
+    """What the build state keeps of a segment's files: their hashes by site path, and its
+    entry in meta.js (the names of its shards and vocabulary chunks, its version)."""
+
+    __reduce__ = by_fields
+
+    files: dict[str, str]
+    shards: list[str]
+    vocabulary: list[str]
+    token: str
+
+
+@dataclass
+class IndexFiles:
+    """The index files of a build: those made, and those of segments whose papers are as the
+    last build had them (by site path, their hashes), with every segment's `SegmentFiles` by
+    `segment_key`."""
+
+    made: dict[str, bytes]
+    kept: dict[str, str] = field(default_factory=dict)
+    segments: dict[str, SegmentFiles] = field(default_factory=dict)
+
+
+def segment_key(name: str, pages: Sequence[PaperPage]) -> str:
+    """Hash what a segment's files are made from: its name, and its papers' files (content
+    ids) and topics, in ref order."""
+    return key_of("segment", FORMAT, name, [(p.id, [t.name for t in p.topics]) for p in pages])
+
+
 def index_files(
-    by_ref: Sequence[PaperPage], cache: BuildCache | None, records: Sequence[str]
-) -> dict[str, bytes]:
+    by_ref: Sequence[PaperPage],
+    cache: BuildCache | None,
+    records: Sequence[str],
+    known: Mapping[str, SegmentFiles] | None = None,
+) -> IndexFiles:
     """Return the index files (segments, field lengths, compact data, manifest, lunr.js) of
     pages in ref order; `records` are the keys of the record files (they go into their
-    version)."""
+    version). A segment `known` by its `segment_key` is not made again (an edit or a day
+    changes a segment or two: the others keep their files)."""
     counted, words = counted_documents(by_ref, cache)
-    files: dict[str, bytes] = {}
+    index = IndexFiles(made={})
+    files = index.made
     segments = []
     for name, first, size in segments_of(by_ref):
-        counts = count_postings(counted[first : first + size], words, FIELDS)
-        made, shards, vocabulary = segment_files(name, counts)
-        token = sha(b"".join(made[n] for n in sorted(made)))[:12]
-        segments.append([name, size, token, shards, vocabulary])
-        files.update(made)
+        key = segment_key(name, by_ref[first : first + size])
+        entry = (known or {}).get(key)
+        if entry is None:
+            counts = count_postings(counted[first : first + size], words, FIELDS)
+            made, shards, vocabulary = segment_files(name, counts)
+            token = sha(b"".join(made[n] for n in sorted(made)))[:12]
+            hashes = {dest: sha(data) for dest, data in made.items()}
+            entry = SegmentFiles(hashes, shards, vocabulary, token)
+            files.update(made)
+        else:
+            index.kept.update(entry.files)
+        index.segments[key] = entry
+        segments.append([name, size, entry.token, entry.shards, entry.vocabulary])
     files[f"{DATA}papers.js"] = compact_file(by_ref)
     lengths = np.array([c.lengths for c in counted], dtype=np.int64).reshape(-1, len(FIELDS))
     versions = []
@@ -525,7 +569,7 @@ def index_files(
     }
     files[f"{DATA}meta.js"] = payload("meta", 0, meta)
     files[LUNR_FILE] = lunr_js()
-    return files
+    return index
 
 
 def index_key(by_ref: Sequence[PaperPage], config: SiteConfig) -> str:
@@ -541,11 +585,15 @@ def record_outputs(by_ref: Sequence[PaperPage]) -> list[Output]:
     ]
 
 
-def compute_index(by_ref: Sequence[PaperPage], cache: BuildCache | None) -> dict[str, bytes]:
-    """Make the index files, and save the term counts the cache gained (it may run in a
-    forked process, which then owns the term-count table)."""
+def compute_index(
+    by_ref: Sequence[PaperPage],
+    cache: BuildCache | None,
+    known: Mapping[str, SegmentFiles] | None = None,
+) -> IndexFiles:
+    """Make the index files (but those of the segments `known`), and save the term counts the
+    cache gained (it may run in a forked process, which then owns the term-count table)."""
     keys = [key for _, key, _ in record_files(by_ref)]
-    files = index_files(by_ref, cache, keys)
+    index = index_files(by_ref, cache, keys, known)
     if cache is not None:
         cache.release("terms")
-    return files
+    return index

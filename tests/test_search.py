@@ -38,6 +38,7 @@ from builder.search import (
     search_records,
     short_ref,
 )
+from builder.stats import sha
 from builder.terms import LETTERS, split_words, term_of
 from tests.conftest import REPO, SEEDS, make_paper, site_config
 from tests.lunr_reference import build_index, rows
@@ -112,7 +113,7 @@ def search_files(pages: list, cache: BuildCache | None = None) -> dict[str, byte
     """Every search file of the pages, made by the calls the build makes."""
     ordered = ref_order(pages)
     files = {o.dest: o.make() for o in record_outputs(ordered)}
-    return {**files, **compute_index(ordered, cache)}
+    return {**files, **compute_index(ordered, cache).made}
 
 
 def files_of(*papers: Paper, cache: BuildCache | None = None) -> dict[str, bytes]:
@@ -731,6 +732,23 @@ def test_an_abstract_or_a_tag_edit_rewrites_at_most_5_percent(corpus_search) -> 
         assert 0 < share <= 0.05, (i, share)
 
 
+def test_an_edit_makes_the_files_of_its_own_segment_and_keeps_the_others(corpus_search) -> None:
+    pages, cache, _ = corpus_search
+    config, _ = load_config(None, {})
+    first = compute_index(ref_order(pages), cache)
+    assert len(first.segments) > 3 and first.kept == {}
+    edited = list(pages)
+    body = pages[700].paper.file_body + " Zebrafish, again.\n"
+    edited[700] = prepare_papers([replace(pages[700].paper, file_body=body)], config)[0]
+    again = compute_index(ref_order(edited), cache, first.segments)
+    made = {dest.split("/")[3] for dest in again.made if dest.startswith(f"{DATA}s/")}
+    kept = {dest.split("/")[3] for dest in again.kept}
+    assert len(made) == 1 and len(kept) == len(first.segments) - 1 and not made & kept
+    # Every file, made or kept, is the one a build from nothing makes.
+    hashes = {dest: sha(data) for dest, data in compute_index(ref_order(edited), None).made.items()}
+    assert {**again.kept, **{d: sha(b) for d, b in again.made.items()}} == hashes
+
+
 # As JSON text: Playwright hands a string back at once, nested arrays node by node.
 WEIGHTS = """async (terms) => {
   const out = {};
@@ -776,7 +794,7 @@ def test_weights_near_a_half_thousandth_are_handed_over(
     pages = ref_order(prepare_papers([s.paper for s in stored], config))
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
-    for name, data in compute_index(pages, None).items():
+    for name, data in compute_index(pages, None).made.items():
         (site / name).write_bytes(data)
     meta = read_payload((site / DATA / "meta.js").read_bytes())[2]
     assert len(meta["near"]) > 1000
