@@ -342,10 +342,18 @@ def _plan_and_write(
     stats.update(staging.stats)
     inputs = renderer.signatures
     for output in plan:
-        stat, digest = stats.get(output.dest, (None, None))
-        entry = SiteFile(output.key, stat, digest, inputs.get(output.dest))
-        if site.get(output.dest) != entry:
-            site.put(output.dest, entry)
+        dest = output.dest
+        stat, digest = stats.get(dest, (None, None))
+        last = site.get(dest)
+        signature = inputs.get(dest)
+        if (
+            last is None
+            or last.key != output.key
+            or last.stat != stat
+            or last.digest != digest
+            or last.inputs != signature
+        ):
+            site.put(dest, SiteFile(output.key, stat, digest, signature))
     planned = {output.dest for output in plan}
     for dest in [dest for dest in site.data if dest not in planned]:
         site.drop(dest)  # removed from the site: no stat of it may be trusted again

@@ -318,6 +318,17 @@ class BuildCache:
             self._unreadable(name, error)
             return set()
 
+    def _count(self, name: str) -> int:
+        """How many entries a table has stored."""
+        db = self._connect()
+        if db is None:
+            return 0
+        try:
+            return db.execute("SELECT count(*) FROM entries WHERE tbl = ?", (name,)).fetchone()[0]
+        except Exception as error:
+            self._unreadable(name, error)
+            return 0
+
     def _reset(self) -> None:
         """Set a damaged database aside: the next use starts a new one, into which every table
         loaded so far is written whole."""
@@ -417,6 +428,12 @@ class BuildCache:
     def _dropped(self, table: Table) -> list[str]:
         """The stored rows of a lazy table that `retain` did not name, once they are many."""
         if not isinstance(table, LazyTable) or table.keep is None or table.whole:
+            return []
+        # What a build retains it has read, or made (those are dirty): the stored rows it
+        # retains are at least those it did not make, so at most `count - len(keep - dirty)`
+        # are not retained. Their keys are read only when they may be many.
+        count = self._count(table.name)
+        if count - len(table.keep - table.dirty) <= GARBAGE * max(1, count):
             return []
         stored = self.stored_keys(table.name)
         kept = {_row_key(k) for k in table.keep | table.dirty}

@@ -435,6 +435,30 @@ def test_a_lazy_table_reads_only_what_is_asked_and_keeps_what_it_is_told(
     assert BuildCache(tmp_path, code="v1", fresh=True).lazy_table("t").get(("k", 1)) is None
 
 
+def test_a_lazy_table_that_retains_most_of_its_rows_reads_no_keys_to_prune(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = BuildCache(tmp_path, code="v1")
+    first.lazy_table("t").replace({i: f"value {i}" for i in range(100)})
+    first.save()
+    for retained, pruned in ((range(80), False), (range(50), True)):
+        cache = BuildCache(tmp_path, code="v1")
+        asked: list[str] = []
+        real = cache.stored_keys
+        monkeypatch.setattr(
+            cache,
+            "stored_keys",
+            lambda name, asked=asked, real=real: asked.append(name) or real(name),
+        )
+        table = cache.lazy_table("t")
+        table.put(500, "new")
+        table.retain(set(retained) | {500})
+        cache.save()
+        assert bool(asked) == pruned
+        left = set(BuildCache(tmp_path, code="v1").lazy_table("t").everything())
+        assert left == ((set(retained) if pruned else set(range(100))) | {500})
+
+
 def test_a_lazy_table_asked_for_many_entries_one_by_one_is_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
