@@ -289,12 +289,13 @@ def _plan_and_write(
     site = cache.table("site")  # site path -> SiteFile: the last site's files
 
     def recorded(dest: str) -> tuple[Any, str] | None:
-        last: SiteFile | None = site.get(dest)
+        last: SiteFile | None = site.peek(dest)  # `_keep` gets every planned file's
         return (last.inputs, last.key) if last is not None else None
 
     page_of = {p.paper.slug: p for p in prepared}
     compiled = cache.table("templates")  # Jinja2's code of each template
-    renderer = Renderer(config, page_of, base, cards, related, recorded, compiled)
+    remembered = cache.memory.setdefault("units", {}) if cache.warm else None
+    renderer = Renderer(config, page_of, base, cards, related, recorded, compiled, remembered)
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
         plan = plan_site(prepared, config, renderer, entries) + search.record_outputs(by_ref)
@@ -307,6 +308,9 @@ def _plan_and_write(
 
         if last_index is not None:
             plan += [Output(d, k, partial(make, d)) for d, k in last_index.items()]
+        if remembered is not None:  # forget the units the site no longer has
+            for path in remembered.keys() - renderer.signatures.keys():
+                del remembered[path]
         renderer.render_items_ahead(prepared)
         for key, html in renderer.new_cards.items():
             cards.put(key, html)
@@ -344,7 +348,7 @@ def _plan_and_write(
     for output in plan:
         dest = output.dest
         stat, digest = stats.get(dest, (None, None))
-        last = site.get(dest)
+        last = site.peek(dest)  # got by `_keep`
         signature = inputs.get(dest)
         if (
             last is None

@@ -46,6 +46,11 @@ class Table:
             self.used.add(key)
         return value
 
+    def peek(self, key: Any) -> Any:
+        """Return the entry for `key` (None when there is none) without keeping it: for a
+        caller that `get`s the keys it keeps anyway."""
+        return self.data.get(key)
+
     def has(self, key: Any) -> bool:
         """Tell whether there is an entry for `key`."""
         return key in self.data
@@ -94,6 +99,10 @@ class LazyTable(Table):
                 return None
             self.data[key] = value
         return super().get(key)
+
+    def peek(self, key: Any) -> Any:
+        """`get` (a lazy table is pruned by `retain`, not by use)."""
+        return self.get(key)
 
     def has(self, key: Any) -> bool:
         """Tell whether there is an entry for `key`, reading none."""
@@ -166,6 +175,8 @@ class BuildCache:
         self.tables: dict[str, Table] = {}
         self.frozen = False  # a build with nothing to do saves nothing
         self.warm = False  # kept for the next build (`serve`): tables stay loaded
+        # What a warm cache remembers in memory alone for the next build (never saved).
+        self.memory: dict[str, Any] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()  # the process that opened `_db`
         self._owner = os.getpid()  # the process that made this cache
@@ -215,6 +226,7 @@ class BuildCache:
         if fresh or code != self.code or version is None or version != self._version:
             self.close()
             self.tables = {}
+            self.memory = {}
             self.code = code
             version = self._data_version()
         self._version = version

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from builder.models import Paper
 from builder.urls import arxiv_abs
@@ -99,17 +100,23 @@ def _ascii_word(text: str) -> str:
 
 def key_base(paper: Paper, day: dt.date | None) -> str:
     """The cite key before any suffix: first author's family name, year, first title word."""
-    who = ""
-    if paper.authors:
-        who = _ascii_word(paper.authors[0].split()[-1]) if paper.authors[0].split() else ""
-    if not who and paper.organization:
-        who = _ascii_word(paper.organization.id)
-    year = str(day.year) if day else "nd"
-    pieces = re.split(r"[\s\-:/]+", paper.title)
+    first = paper.authors[0] if paper.authors else ""
+    org = paper.organization.id if paper.organization else ""
+    return _key_base(first, org, day.year if day else None, paper.title)
+
+
+@lru_cache(maxsize=1 << 17)
+def _key_base(first: str, org: str, year: int | None, title: str) -> str:
+    """`key_base` of the values it is made from (remembered: every build asks it of every
+    paper)."""
+    who = _ascii_word(first.split()[-1]) if first.split() else ""
+    if not who and org:
+        who = _ascii_word(org)
+    pieces = re.split(r"[\s\-:/]+", title)
     word = next(
         (w for w in map(_ascii_word, pieces) if len(w) > 2 and w not in SKIPPED), ""
     ) or next((w for w in map(_ascii_word, pieces) if w), "")
-    return f"{who or 'anon'}{year}{word}"[:60]
+    return f"{who or 'anon'}{year if year is not None else 'nd'}{word}"[:60]
 
 
 def _suffix(n: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 FOLDER = "assets/library/"
@@ -30,8 +31,10 @@ def chunk_count(papers: int) -> int:
     return 1 << max(0, math.ceil(math.log2(max(1, papers) / PER_CHUNK)))
 
 
+@lru_cache(maxsize=1 << 17)
 def fnv1a(text: str) -> int:
-    """32-bit FNV-1a of a slug's UTF-8 bytes (saved.js computes the same)."""
+    """32-bit FNV-1a of a slug's UTF-8 bytes (saved.js computes the same; remembered: every
+    build asks it of every slug)."""
     value = 0x811C9DC5
     for byte in text.encode("utf-8"):
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF

@@ -229,6 +229,7 @@ class Renderer:
         related: dict[str, tuple[tuple[str, float], ...]] | None = None,
         recorded: Callable[[str], tuple[str, str] | None] | None = None,
         compiled: Table | None = None,
+        remembered: dict[str, tuple[str, tuple, str]] | None = None,
     ) -> None:
         self.config = config
         self.related = related or {}
@@ -244,6 +245,9 @@ class Renderer:
         # The (inputs, key) the last build recorded for a path, and this build's inputs.
         self.recorded = recorded or _no_record
         self.signatures: dict[str, str] = {}
+        # A warm cache's memory of each unit's (base, inputs, signature): equal inputs are
+        # not hashed again (`serve` builds again and again, a paper or two changed).
+        self.remembered = remembered
 
     def _item_html(self, kind: str, root: str, page: PaperPage, heading: str) -> str:
         """Render the theme's macro for one kind of list item."""
@@ -347,9 +351,16 @@ class Renderer:
 
     def unit(self, path: str, inputs: tuple, plan: Callable[[], Output]) -> Output:
         """The output at `path`, planned by `plan()` from `inputs` alone (plain values that say
-        all it is made from): when they are what the last build recorded for the path, its key is
-        that build's and nothing is planned until the file must be made again."""
-        signature = key_of(self.base, path, inputs)
+        all it is made from: strings, numbers, dates, None and tuples of them, written alike
+        when equal): when they are what the last build recorded for the path, its key is that
+        build's and nothing is planned until the file must be made again."""
+        known = self.remembered.get(path) if self.remembered is not None else None
+        if known is not None and known[0] == self.base and known[1] == inputs:
+            signature = known[2]
+        else:
+            signature = key_of(self.base, path, inputs)
+            if self.remembered is not None:
+                self.remembered[path] = (self.base, inputs, signature)
         self.signatures[path] = signature
         last = self.recorded(path)
         if last is None or last[0] != signature:
