@@ -246,27 +246,29 @@ def _parsed_files(
     found: dict[str, Any] = {}
     todo: list[tuple[Path, str, bytes]] = []
     hashes: dict[str, str] = {}
+    root = str(folder)
     for name in names:
-        shown = os.path.join(shown_folder, name)
-        file = folder / name
         try:
             if cache is not None and parsed is not None:
-                digest, data = cache.file_hash(os.path.join(folder, name), stats[name])
+                digest, data = cache.file_hash(os.path.join(root, name), stats[name])
                 record = parsed.get((digest, name[:-3]))
-                if record is not None:
+                if record is not None:  # most files, most builds: nothing more to do
                     found[name] = (record, digest)
                     continue
-                data = data if data is not None else file.read_bytes()
+                data = data if data is not None else (folder / name).read_bytes()
             else:
-                data = file.read_bytes()
+                data = (folder / name).read_bytes()
                 digest = sha(data)
         except OSError as exc:
             found[name] = Problem(
-                shown, None, f"cannot read: {exc.strerror}", "unreadable paper file"
+                os.path.join(shown_folder, name),
+                None,
+                f"cannot read: {exc.strerror}",
+                "unreadable paper file",
             )
             continue
         hashes[name] = digest
-        todo.append((file, shown, data))
+        todo.append((folder / name, os.path.join(shown_folder, name), data))
     workers = 0 if len(todo) >= PARALLEL_FROM else 1
     for (file, _shown, _data), result in zip(
         todo, fork_map(_parse_files, todo, workers=workers), strict=True
