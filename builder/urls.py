@@ -205,6 +205,8 @@ def safe_href(href: str) -> bool:
 
 def url_spans(text: str) -> Iterator[tuple[int, str]]:
     """Yield (start, URL) for each http(s) URL in `text`, without trailing punctuation."""
+    if "://" not in text:  # most abstracts: a tenth of the time the search takes
+        return
     for match in URL_IN_TEXT.finditer(text):
         url = match.group(0).rstrip(URL_TRAILING)
         if len(url) > len("https://"):
