@@ -242,13 +242,13 @@ def _write(
     # The search index, computed by another process while this one plans and renders pages
     # (for a big site, after them: three processes' memory at once would be too much).
     by_ref = search.ref_order(prepared)
-    index_table = cache.table("search")
     index_key = search.index_key(by_ref, config)
-    last_index = index_table.get(index_key)
+    last: search.SearchIndex | None = cache.table("search").get("index")
+    last_index = last.files if last is not None and last.key == index_key else None
     pending: Any = None
     if last_index is None:
-        # The segments whose papers are as a build before had them keep their files.
-        known = cache.table("segments").data
+        # The segments whose papers are as the last index had them keep their files.
+        known = last.segments if last is not None else {}
         pending = (
             Background(search.compute_index, by_ref, cache, known)
             if len(prepared) < INDEX_ALONGSIDE
@@ -306,6 +306,12 @@ def _plan_and_write(
                 made.update(search.compute_index(by_ref, cache).made)
             return made[dest]
 
+        def make_ahead(outputs: Sequence[Output], kept: dict[str, str]) -> None:
+            """Make the index here, once, when kept files of it went missing (forked render
+            workers would each make it)."""
+            if not made and any(output.dest in kept for output in outputs):
+                made.update(search.compute_index(by_ref, cache).made)
+
         if last_index is not None:
             plan += [Output(d, k, partial(make, d)) for d, k in last_index.items()]
         if remembered is not None:  # forget the units the site no longer has
@@ -319,6 +325,7 @@ def _plan_and_write(
     staging = Staging(config.output)
     try:
         kept, todo = _keep(plan, staging, site, old_site)
+        make_ahead(todo, last_index or {})
         written, linked, stats = _render(todo, staging, renderer, cards)
         if pending is not None:
             with Progress(len(prepared), "indexing", "papers"):
@@ -330,12 +337,13 @@ def _plan_and_write(
                 else:
                     found = pending()
             hashes = {d: sha(b) for d, b in found.made.items()}
-            index_table.replace({index_key: {**found.kept, **hashes}})
-            cache.table("segments").replace(found.segments)
+            files = {**found.kept, **hashes}
+            index_table.replace({"index": search.SearchIndex(index_key, files, found.segments)})
             index = [Output(d, hashes[d], partial(lambda b: b, b)) for d, b in found.made.items()]
             index += [Output(d, k, partial(make, d)) for d, k in found.kept.items()]
             plan += index
             more_kept, more = _keep(index, staging, site, old_site)
+            make_ahead(more, found.kept)
             more_written, more_linked, more_stats = _render(more, staging, renderer, cards)
             kept, written, linked = kept + more_kept, written + more_written, linked + more_linked
             stats.update(more_stats)

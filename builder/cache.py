@@ -47,8 +47,7 @@ class Table:
         return value
 
     def peek(self, key: Any) -> Any:
-        """Return the entry for `key` (None when there is none) without keeping it: for a
-        caller that `get`s the keys it keeps anyway."""
+        """Return the entry for `key` (None when there is none) without marking it kept."""
         return self.data.get(key)
 
     def has(self, key: Any) -> bool:
@@ -101,7 +100,7 @@ class LazyTable(Table):
         return super().get(key)
 
     def peek(self, key: Any) -> Any:
-        """`get` (a lazy table is pruned by `retain`, not by use)."""
+        """Return the entry for `key`, reading it if need be (as `get`: `retain` prunes)."""
         return self.get(key)
 
     def has(self, key: Any) -> bool:
@@ -331,7 +330,7 @@ class BuildCache:
             return set()
 
     def _count(self, name: str) -> int:
-        """How many entries a table has stored."""
+        """Count the entries a table has stored."""
         db = self._connect()
         if db is None:
             return 0
@@ -441,9 +440,11 @@ class BuildCache:
         """The stored rows of a lazy table that `retain` did not name, once they are many."""
         if not isinstance(table, LazyTable) or table.keep is None or table.whole:
             return []
-        # What a build retains it has read, or made (those are dirty): the stored rows it
-        # retains are at least those it did not make, so at most `count - len(keep - dirty)`
-        # are not retained. Their keys are read only when they may be many.
+        # The rows a build retains and did not write now are stored already (its callers
+        # retain what the last build stored or what this one makes), so at most
+        # `count - len(keep - dirty)` stored rows are not retained: their keys are read only
+        # when those may be many. (Were the premise wrong, pruning would be put off, never
+        # done wrongly.)
         count = self._count(table.name)
         if count - len(table.keep - table.dirty) <= GARBAGE * max(1, count):
             return []

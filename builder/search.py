@@ -503,6 +503,18 @@ class SegmentFiles:
     token: str
 
 
+@dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """What the build state keeps of the last index: its key (`index_key`), its files' hashes
+    by site path, and its segments' `SegmentFiles` by `segment_key` (for the next index)."""
+
+    __reduce__ = by_fields
+
+    key: str
+    files: dict[str, str]
+    segments: dict[str, SegmentFiles]
+
+
 @dataclass
 class IndexFiles:
     """The index files of a build: those made, and those of segments whose papers are as the
@@ -526,7 +538,7 @@ def index_files(
     records: Sequence[str],
     known: Mapping[str, SegmentFiles] | None = None,
 ) -> IndexFiles:
-    """Return the index files (segments, field lengths, compact data, manifest, lunr.js) of
+    """Make the index files (segments, field lengths, compact data, manifest, lunr.js) of
     pages in ref order; `records` are the keys of the record files (they go into their
     version). A segment `known` by its `segment_key` is not made again (an edit or a day
     changes a segment or two: the others keep their files)."""
@@ -590,8 +602,8 @@ def compute_index(
     cache: BuildCache | None,
     known: Mapping[str, SegmentFiles] | None = None,
 ) -> IndexFiles:
-    """Make the index files (but those of the segments `known`), and save the term counts the
-    cache gained (it may run in a forked process, which then owns the term-count table)."""
+    """Make the index files (except those of the segments `known`), and save the term counts
+    the cache gained (it may run in a forked process, which then owns the term-count table)."""
     keys = [key for _, key, _ in record_files(by_ref)]
     index = index_files(by_ref, cache, keys, known)
     if cache is not None:

@@ -12,7 +12,6 @@ import io
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -164,12 +163,6 @@ def site_config(root: Path, **overrides: object) -> SiteConfig:
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     config, _ = load_config(root / "site.yaml", overrides)
     return config
-
-
-def back_date(path: Path, seconds: int = 5) -> None:
-    """Date a file `seconds` back, so a build trusts its stat (see `stats.settled`)."""
-    past = time.time_ns() - seconds * 10**9
-    os.utime(path, ns=(past, past))
 
 
 def build_seed_site(root: Path, **overrides: object) -> Path:

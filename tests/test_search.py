@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import random
 import re
 import shutil
 import subprocess
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -736,7 +738,8 @@ def test_an_edit_makes_the_files_of_its_own_segment_and_keeps_the_others(corpus_
     pages, cache, _ = corpus_search
     config, _ = load_config(None, {})
     first = compute_index(ref_order(pages), cache)
-    assert len(first.segments) > 3 and first.kept == {}
+    made = {dest.split("/")[3] for dest in first.made if dest.startswith(f"{DATA}s/")}
+    assert len(first.segments) > 3 and len(made) == len(first.segments)
     edited = list(pages)
     body = pages[700].paper.file_body + " Zebrafish, again.\n"
     edited[700] = prepare_papers([replace(pages[700].paper, file_body=body)], config)[0]
@@ -747,6 +750,86 @@ def test_an_edit_makes_the_files_of_its_own_segment_and_keeps_the_others(corpus_
     # Every file, made or kept, is the one a build from nothing makes.
     hashes = {dest: sha(data) for dest, data in compute_index(ref_order(edited), None).made.items()}
     assert {**again.kept, **{d: sha(b) for d, b in again.made.items()}} == hashes
+
+
+def test_warm_builds_make_only_the_segment_an_edit_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import build as build_module
+
+    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", 0)  # here, where it can be counted
+    made: list[set[str]] = []
+    real = search.compute_index
+
+    def counting(pages: list, cache: BuildCache | None = None, known: Any = None) -> Any:
+        found = real(pages, cache, known)
+        made.append({d.split("/")[3] for d in found.made if d.startswith(f"{DATA}s/")})
+        return found
+
+    monkeypatch.setattr(search, "compute_index", counting)
+    shutil.copytree(REPO / "content" / "papers", tmp_path / "papers")
+    folders = {"snapshots": SEEDS, "papers": tmp_path / "papers", "output": tmp_path / "output"}
+    config = site_config(tmp_path, **folders)
+    warm = BuildCache(config.cache_dir)
+    build_module.build(config, warm=warm)
+    assert len(made) == 1 and len(made[0]) > 2
+
+    def edit(path: Path) -> None:
+        path.write_text(path.read_text(encoding="utf-8") + "Zebrafish.\n", encoding="utf-8")
+        os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
+
+    papers = sorted((tmp_path / "papers").glob("*.md"))
+    edit(papers[10])
+    build_module.build(config, warm=warm)
+    assert len(made) == 2 and len(made[1]) == 1
+    # A build that leaves the index as it was (a new title) keeps what the next one needs.
+    (tmp_path / "site.yaml").write_text("title: Renamed\n", encoding="utf-8")
+    renamed, _ = load_config(tmp_path / "site.yaml", folders)
+    build_module.build(renamed, warm=warm)
+    assert len(made) == 2
+    edit(papers[60])
+    build_module.build(renamed, warm=warm)
+    assert len(made) == 3 and len(made[2]) == 1
+
+
+def test_kept_index_files_gone_from_the_site_are_made_again_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import build as build_module
+
+    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", 0)  # here, where it can be counted
+    calls: list[bool] = []
+    real = search.compute_index
+    monkeypatch.setattr(
+        search, "compute_index", lambda *args: calls.append(len(args) > 2) or real(*args)
+    )
+    project, scratch = tmp_path / "project", tmp_path / "scratch"
+    shutil.copytree(REPO / "content" / "papers", project / "papers")
+    config = site_config(
+        project, snapshots=SEEDS, papers=project / "papers", output=project / "output"
+    )
+    build_module.build(config)
+    search_folder = config.output / DATA
+    gone = sorted(search_folder.glob("s/*/t/0.js"))
+    for path in gone:
+        path.unlink()
+    paper = sorted((project / "papers").glob("*.md"))[10]
+    paper.write_text(paper.read_text(encoding="utf-8") + "Zebrafish.\n", encoding="utf-8")
+    os.utime(paper, ns=(time.time_ns() - 5 * 10**9,) * 2)
+    calls.clear()
+    build_module.build(config)
+    # Once with the segments known (one made), once whole for the files that went missing.
+    assert len(gone) > 2 and calls == [True, False]
+    shutil.copytree(project / "papers", scratch / "papers")
+    fresh = site_config(
+        scratch, snapshots=SEEDS, papers=scratch / "papers", output=scratch / "output"
+    )
+    build_module.build(fresh)
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.js")}
+
+    assert files(search_folder) == files(fresh.output / DATA)
 
 
 # As JSON text: Playwright hands a string back at once, nested arrays node by node.
