@@ -14,9 +14,10 @@ lunr's weights, which depend on every paper: the paper count, average field leng
 document count). search.js computes lunr's weights from those, each paper's field lengths and
 the collection's totals in `meta.js`, exactly as `lunr_index` does, so a day of papers rewrites
 its own segment's files and the few a merge makes, and an edit the files of the terms and paper
-it changed. Files, all in `assets/search/`, each a script that hands its data to
-`PaperDigestSearch.receive(kind, number, data)` (a `fetch()` of JSON is blocked under
-`file://`):
+it changed. The build state keeps each segment's files' hashes (`SearchIndex`): a segment whose
+papers did not change is not even made again. Files, all in `assets/search/`, each a script
+that hands its data to `PaperDigestSearch.receive(kind, number, data)` (a `fetch()` of JSON is
+blocked under `file://`):
 
 - `meta.js`: the fields, the paper count and each field's total length, the few weights
   search.js must not round itself (`near`), the versions of the other files, and per segment
