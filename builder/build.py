@@ -225,6 +225,7 @@ def _write(
     from builder import search
     from builder.prepare import prepare_papers
     from builder.related import related_papers
+    from builder.topics import rules_key
     from builder.workers import Background
 
     papers = [s.paper for s in stored]
@@ -240,7 +241,7 @@ def _write(
     cache.release("related")
 
     # The search index, computed by another process while this one plans and renders pages
-    # (for a big site, after them: three processes' memory at once would be too much).
+    # (for a big site made from nothing, after them: see INDEX_ALONGSIDE).
     by_ref = search.ref_order(prepared)
     index_key = search.index_key(by_ref, config)
     last: search.SearchIndex | None = cache.table("search").get("index")
@@ -249,9 +250,11 @@ def _write(
     if last_index is None:
         # The segments whose papers are as the last index had them keep their files.
         known = last.segments if last is not None else {}
+        same_topics = last is not None and last.topics == rules_key(config.topics)
+        alongside = len(prepared) < INDEX_ALONGSIDE or same_topics
         pending = (
             Background(search.compute_index, by_ref, cache, known)
-            if len(prepared) < INDEX_ALONGSIDE
+            if alongside
             else partial(search.compute_index, by_ref, cache, known)
         )
 
@@ -280,6 +283,7 @@ def _plan_and_write(
     from builder.models import Output
     from builder.plan import check_paths, plan_site
     from builder.render import Renderer, theme_key
+    from builder.topics import rules_key
     from builder.workers import Background
     from builder.write import Staging
 
@@ -338,7 +342,8 @@ def _plan_and_write(
                     found = pending()
             hashes = {d: sha(b) for d, b in found.made.items()}
             files = {**found.kept, **hashes}
-            index_table.replace({"index": search.SearchIndex(index_key, files, found.segments)})
+            record = search.SearchIndex(index_key, files, found.segments, rules_key(config.topics))
+            index_table.replace({"index": record})
             index = [Output(d, hashes[d], partial(lambda b: b, b)) for d, b in found.made.items()]
             index += [Output(d, k, partial(make, d)) for d, k in found.kept.items()]
             plan += index
@@ -441,8 +446,12 @@ def _render(
     return written, linked, stats
 
 
-# Up to this many papers, the index is computed while pages render (more would not fit 2 GB);
-# past it, by the build itself once they are rendered.
+# Up to this many papers, the index is computed while pages render; past it, by the build
+# itself once they are rendered (three processes' memory at once would be too much), unless
+# the last index was made with the same topics: then most of its segments are kept, and the
+# other process needs little. At 50,000 papers a tag's build takes 13.3-13.9 s, not 16.3 s,
+# with at most 1.7 GB of memory (proportional set size of the processes) where a build from
+# nothing takes 2.3 GB; new topics with the index made beside the pages took 3.2 GB.
 INDEX_ALONGSIDE = 20_000
 # Below this many files to render, forking workers costs more than it saves.
 PARALLEL_RENDER = 300

@@ -17,7 +17,7 @@ from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.models import Paper, by_fields, listed_on
 from builder.stats import key_of, sha
-from builder.topics import Topic, TopicRules, compile_topics, paper_topics
+from builder.topics import Topic, TopicRules, compile_topics, paper_topics, rules_key
 from builder.urls import URL_IN_TEXT, is_web, paper_url, safe_href, url_spans
 from builder.workers import fork_map
 
@@ -175,11 +175,10 @@ def prepare_papers(
     """
     ordered = newest_first(papers)
     ids = {p.slug: (ids or {}).get(p.slug) or paper_id(p) for p in ordered}
-    rules_key = key_of(sorted(config.topics.items()))
+    rules = rules_key(config.topics)
     table = cache.table("prepared") if cache is not None else None
     keys = [
-        (sha(p.file_body.encode("utf-8", "surrogatepass")), rules_key, p.title, p.tags)
-        for p in ordered
+        (sha(p.file_body.encode("utf-8", "surrogatepass")), rules, p.title, p.tags) for p in ordered
     ]
     found = [table.get(k) if table is not None else None for k in keys]
     missing = [i for i, f in enumerate(found) if f is None]

@@ -71,6 +71,7 @@ from builder.models import Output, by_fields, capture_order, first_capture, list
 from builder.prepare import PaperPage, byline
 from builder.stats import LUNR_JS, key_of, sha
 from builder.terms import TERM_LABEL, script_rules, split_words, term_of
+from builder.topics import rules_key
 from builder.workers import fork_map
 
 # Where `npm ci` (make setup) puts lunr.js; the build copies it into the site, never the repo.
@@ -507,13 +508,15 @@ class SegmentFiles:
 @dataclass(frozen=True, slots=True)
 class SearchIndex:
     """What the build state keeps of the last index: its key (`index_key`), its files' hashes
-    by site path, and its segments' `SegmentFiles` by `segment_key` (for the next index)."""
+    by site path, its segments' `SegmentFiles` by `segment_key` (for the next index), and the
+    topic rules it was made with (`topics.rules_key`)."""
 
     __reduce__ = by_fields
 
     key: str
     files: dict[str, str]
     segments: dict[str, SegmentFiles]
+    topics: str
 
 
 @dataclass
@@ -587,7 +590,7 @@ def index_files(
 
 def index_key(by_ref: Sequence[PaperPage], config: SiteConfig) -> str:
     """Hash what the index files show: every paper's content, in ref order, and the topics."""
-    return key_of("search", FORMAT, [p.id for p in by_ref], sorted(config.topics.items()))
+    return key_of("search", FORMAT, [p.id for p in by_ref], rules_key(config.topics))
 
 
 def record_outputs(by_ref: Sequence[PaperPage]) -> list[Output]:

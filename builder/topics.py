@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from builder.models import Paper, by_fields
+from builder.stats import key_of
 from builder.urls import key_slug
 
 
@@ -30,6 +31,11 @@ class TopicRules:
     phrases: Mapping[str, tuple[str, ...]]  # first letter -> phrases (lowercase) starting with it
     topics: Mapping[str, tuple[Topic, ...]]  # phrase (lowercase) -> the topics it stands for
     order: Mapping[Topic, int]  # a topic's place among the rules
+
+
+def rules_key(topics: Mapping[str, Sequence[str]]) -> str:
+    """Hash the topic rules of the settings (they give every paper's topics)."""
+    return key_of(sorted(topics.items()))
 
 
 def compile_topics(rules: Mapping[str, Sequence[str]]) -> TopicRules:

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder import search
+from builder import search, workers
 from builder.cache import BuildCache
 from builder.config import load_config
 from builder.errors import BuilderError
@@ -752,12 +752,32 @@ def test_an_edit_makes_the_files_of_its_own_segment_and_keeps_the_others(corpus_
     assert {**again.kept, **{d: sha(b) for d, b in again.made.items()}} == hashes
 
 
+def add_to_abstract(path: Path, text: str = "Zebrafish.") -> None:
+    """Add a line to a paper file's body, dated back so the build trusts its stat."""
+    path.write_text(path.read_text(encoding="utf-8") + text + "\n", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
+
+
+class InProcess:
+    """`workers.Background` run in this process, so a test can count what it calls."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        self.result = function(*args)
+
+    def wait(self) -> Any:
+        """Return what the function returned."""
+        return self.result
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+
 def test_warm_builds_make_only_the_segment_an_edit_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from builder import build as build_module
 
-    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", 0)  # here, where it can be counted
+    monkeypatch.setattr(workers, "Background", InProcess)  # here, where it can be counted
     made: list[set[str]] = []
     real = search.compute_index
 
@@ -774,12 +794,8 @@ def test_warm_builds_make_only_the_segment_an_edit_changed(
     build_module.build(config, warm=warm)
     assert len(made) == 1 and len(made[0]) > 2
 
-    def edit(path: Path) -> None:
-        path.write_text(path.read_text(encoding="utf-8") + "Zebrafish.\n", encoding="utf-8")
-        os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
-
     papers = sorted((tmp_path / "papers").glob("*.md"))
-    edit(papers[10])
+    add_to_abstract(papers[10])
     build_module.build(config, warm=warm)
     assert len(made) == 2 and len(made[1]) == 1
     # A build that leaves the index as it was (a new title) keeps what the next one needs.
@@ -787,9 +803,43 @@ def test_warm_builds_make_only_the_segment_an_edit_changed(
     renamed, _ = load_config(tmp_path / "site.yaml", folders)
     build_module.build(renamed, warm=warm)
     assert len(made) == 2
-    edit(papers[60])
+    add_to_abstract(papers[60])
     build_module.build(renamed, warm=warm)
     assert len(made) == 3 and len(made[2]) == 1
+
+
+def test_a_big_site_makes_its_index_beside_the_pages_only_from_the_last_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import build as build_module
+
+    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", 0)  # every site is big
+    beside: list[bool] = []
+
+    class Beside(InProcess):
+        def __init__(self, function: Any, *args: Any) -> None:
+            beside.append(function is search.compute_index)
+            super().__init__(function, *args)
+
+    monkeypatch.setattr(workers, "Background", Beside)
+    computed: list[int] = []
+    real = search.compute_index
+    monkeypatch.setattr(search, "compute_index", lambda *args: computed.append(1) or real(*args))
+    shutil.copytree(REPO / "content" / "papers", tmp_path / "papers")
+    folders = {"snapshots": SEEDS, "papers": tmp_path / "papers", "output": tmp_path / "output"}
+    config = site_config(tmp_path, **folders)
+    marks = []  # after each build: (indexes made, of which beside the pages)
+
+    def build(config: Any) -> None:
+        build_module.build(config)
+        marks.append((len(computed), beside.count(True)))
+
+    build(config)  # from nothing: after the pages
+    add_to_abstract(sorted((tmp_path / "papers").glob("*.md"))[10])
+    build(config)  # from the last index: beside
+    (tmp_path / "site.yaml").write_text("topics:\n  zebra: [zebrafish]\n", encoding="utf-8")
+    build(load_config(tmp_path / "site.yaml", folders)[0])  # new topics: after
+    assert marks == [(1, 0), (2, 1), (3, 1)]
 
 
 def test_kept_index_files_gone_from_the_site_are_made_again_once(
@@ -797,7 +847,7 @@ def test_kept_index_files_gone_from_the_site_are_made_again_once(
 ) -> None:
     from builder import build as build_module
 
-    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", 0)  # here, where it can be counted
+    monkeypatch.setattr(workers, "Background", InProcess)  # here, where it can be counted
     calls: list[bool] = []
     real = search.compute_index
     monkeypatch.setattr(
@@ -813,9 +863,7 @@ def test_kept_index_files_gone_from_the_site_are_made_again_once(
     gone = sorted(search_folder.glob("s/*/t/0.js"))
     for path in gone:
         path.unlink()
-    paper = sorted((project / "papers").glob("*.md"))[10]
-    paper.write_text(paper.read_text(encoding="utf-8") + "Zebrafish.\n", encoding="utf-8")
-    os.utime(paper, ns=(time.time_ns() - 5 * 10**9,) * 2)
+    add_to_abstract(sorted((project / "papers").glob("*.md"))[10])
     calls.clear()
     build_module.build(config)
     # Once with the segments known (one made), once whole for the files that went missing.
