@@ -133,8 +133,8 @@ def config_key(config: SiteConfig) -> str:
             return project_path(value, config.root)
         if isinstance(value, tuple):
             return tuple(plain(v) for v in value)
-        if isinstance(value, Mapping):
-            return sorted(value.items())
+        if isinstance(value, Mapping):  # in order: the topics' order is their papers' order
+            return [(k, plain(v)) for k, v in value.items()]
         return value
 
     settings = [f.name for f in fields(config) if f.name != "root"]

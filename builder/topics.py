@@ -34,8 +34,8 @@ class TopicRules:
 
 
 def rules_key(topics: Mapping[str, Sequence[str]]) -> str:
-    """Hash the topic rules of the settings (they give every paper's topics)."""
-    return key_of(sorted(topics.items()))
+    """Hash the topic rules in their order (a paper's topics come in that order)."""
+    return key_of(list(topics.items()))
 
 
 def compile_topics(rules: Mapping[str, Sequence[str]]) -> TopicRules:

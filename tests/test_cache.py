@@ -207,6 +207,17 @@ def settings_topics(root: Path) -> None:
     edit(root / "site.yaml", "title: Cached\n", "title: Cached\ntopics:\n  grok: [grokking]\n")
 
 
+def settings_topics_reordered(root: Path) -> None:
+    """The default topics, last first: a paper's topics come in the rules' order."""
+    from builder.config import DEFAULT_TOPICS
+
+    rules = "".join(
+        f"  {name}: [{', '.join(repr(w) for w in words)}]\n"
+        for name, words in reversed(DEFAULT_TOPICS.items())
+    )
+    edit(root / "site.yaml", "title: Cached\n", "title: Cached\ntopics:\n" + rules)
+
+
 def settings_title(root: Path) -> None:
     edit(root / "site.yaml", "title: Cached\n", "title: Renamed\n")
 
@@ -234,6 +245,7 @@ CHANGES: dict[str, list[Callable[[Path], None]]] = {
     "theme": [theme_template, theme_card, theme_static, remove_theme],
     "settings_page_size": [settings_page_size],
     "settings_topics": [settings_topics],
+    "settings_topics_reordered": [settings_topics_reordered],
     "settings_title": [settings_title],
     "touch_only": [touch_only],
 }
