@@ -225,7 +225,6 @@ def _write(
     from builder import search
     from builder.prepare import prepare_papers
     from builder.related import related_papers
-    from builder.topics import rules_key
     from builder.workers import Background
 
     papers = [s.paper for s in stored]
@@ -241,7 +240,7 @@ def _write(
     cache.release("related")
 
     # The search index, computed by another process while this one plans and renders pages
-    # (for a big site made from nothing, after them: see INDEX_ALONGSIDE).
+    # (when it must make the segments of many papers, after them: see INDEX_ALONGSIDE).
     by_ref = search.ref_order(prepared)
     index_key = search.index_key(by_ref, config)
     last: search.SearchIndex | None = cache.table("search").get("index")
@@ -250,12 +249,12 @@ def _write(
     if last_index is None:
         # The segments whose papers are as the last index had them keep their files.
         known = last.segments if last is not None else {}
-        same_topics = last is not None and last.topics == rules_key(config.topics)
-        alongside = len(prepared) < INDEX_ALONGSIDE or same_topics
+        keyed = search.keyed_segments(by_ref)
+        alongside = search.papers_to_make(keyed, known) < INDEX_ALONGSIDE
         pending = (
-            Background(search.compute_index, by_ref, cache, known)
+            Background(search.compute_index, by_ref, cache, known, keyed)
             if alongside
-            else partial(search.compute_index, by_ref, cache, known)
+            else partial(search.compute_index, by_ref, cache, known, keyed)
         )
 
     try:
@@ -283,7 +282,6 @@ def _plan_and_write(
     from builder.models import Output
     from builder.plan import check_paths, plan_site
     from builder.render import Renderer, theme_key
-    from builder.topics import rules_key
     from builder.workers import Background
     from builder.write import Staging
 
@@ -311,8 +309,7 @@ def _plan_and_write(
             return made[dest]
 
         def make_ahead(outputs: Sequence[Output], kept: dict[str, str]) -> None:
-            """Make the index here, once, when kept files of it went missing (forked render
-            workers would each make it)."""
+            """Make the whole index here once when kept files of it must be written again."""
             if not made and any(output.dest in kept for output in outputs):
                 made.update(search.compute_index(by_ref, cache).made)
 
@@ -333,8 +330,8 @@ def _plan_and_write(
         written, linked, stats = _render(todo, staging, renderer, cards)
         if pending is not None:
             with Progress(len(prepared), "indexing", "papers"):
-                # A big site's index is computed here, now that rendering is over (a forked
-                # process would copy what it touches of this one's memory).
+                # An index of many papers to make is computed here, now that rendering is over
+                # (a forked process would copy what it touches of this one's memory).
                 if isinstance(pending, Background):
                     found = pending.wait()
                     cache.forget("terms")  # the other process saved it
@@ -342,7 +339,7 @@ def _plan_and_write(
                     found = pending()
             hashes = {d: sha(b) for d, b in found.made.items()}
             files = {**found.kept, **hashes}
-            record = search.SearchIndex(index_key, files, found.segments, rules_key(config.topics))
+            record = search.SearchIndex(index_key, files, found.segments)
             index_table.replace({"index": record})
             index = [Output(d, hashes[d], partial(lambda b: b, b)) for d, b in found.made.items()]
             index += [Output(d, k, partial(make, d)) for d, k in found.kept.items()]
@@ -446,12 +443,9 @@ def _render(
     return written, linked, stats
 
 
-# Up to this many papers, the index is computed while pages render; past it, by the build
-# itself once they are rendered (three processes' memory at once would be too much), unless
-# the last index was made with the same topics: then most of its segments are kept, and the
-# other process needs little. At 50,000 papers a tag's build takes 13.3-13.9 s, not 16.3 s,
-# with at most 1.7 GB of memory (proportional set size of the processes) where a build from
-# nothing takes 2.3 GB; new topics with the index made beside the pages took 3.2 GB.
+# An index that makes the segments of fewer papers than this is computed while pages render;
+# one that makes more, by the build itself once they are rendered (three processes' memory at
+# once would be too much). Most builds of a big site keep most segments (README, Performance).
 INDEX_ALONGSIDE = 20_000
 # Below this many files to render, forking workers costs more than it saves.
 PARALLEL_RENDER = 300

@@ -508,21 +508,19 @@ class SegmentFiles:
 @dataclass(frozen=True, slots=True)
 class SearchIndex:
     """What the build state keeps of the last index: its key (`index_key`), its files' hashes
-    by site path, its segments' `SegmentFiles` by `segment_key` (for the next index), and the
-    topic rules it was made with (`topics.rules_key`)."""
+    by site path, and its segments' `SegmentFiles` by `segment_key` (for the next index)."""
 
     __reduce__ = by_fields
 
     key: str
     files: dict[str, str]
     segments: dict[str, SegmentFiles]
-    topics: str
 
 
 @dataclass
 class IndexFiles:
     """The index files of a build: those made, and those of segments whose papers are as the
-    last build had them (by site path, their hashes), with every segment's `SegmentFiles` by
+    last index had them (by site path, their hashes), with every segment's `SegmentFiles` by
     `segment_key`."""
 
     made: dict[str, bytes]
@@ -536,22 +534,39 @@ def segment_key(name: str, pages: Sequence[PaperPage]) -> str:
     return key_of("segment", FORMAT, name, [(p.id, [t.name for t in p.topics]) for p in pages])
 
 
+Segments = list[tuple[str, int, int, str]]  # (name, first ref, size, segment_key)
+
+
+def keyed_segments(by_ref: Sequence[PaperPage]) -> Segments:
+    """Cut pages (in ref order) into segments, each with its `segment_key`."""
+    return [
+        (name, first, size, segment_key(name, by_ref[first : first + size]))
+        for name, first, size in segments_of(by_ref)
+    ]
+
+
+def papers_to_make(segments: Segments, known: Mapping[str, SegmentFiles]) -> int:
+    """Count the papers of the segments not `known` (those an index must make)."""
+    return sum(size for _, _, size, key in segments if key not in known)
+
+
 def index_files(
     by_ref: Sequence[PaperPage],
     cache: BuildCache | None,
     records: Sequence[str],
     known: Mapping[str, SegmentFiles] | None = None,
+    keyed: Segments | None = None,
 ) -> IndexFiles:
     """Make the index files (segments, field lengths, compact data, manifest, lunr.js) of
     pages in ref order; `records` are the keys of the record files (they go into their
     version). A segment `known` by its `segment_key` is not made again (an edit or a day
-    changes a segment or two: the others keep their files)."""
+    changes a segment or two: the others keep their files); `keyed`: the pages'
+    `keyed_segments`, when the caller has them."""
     counted, words = counted_documents(by_ref, cache)
     index = IndexFiles(made={})
     files = index.made
     segments = []
-    for name, first, size in segments_of(by_ref):
-        key = segment_key(name, by_ref[first : first + size])
+    for name, first, size, key in keyed if keyed is not None else keyed_segments(by_ref):
         entry = (known or {}).get(key)
         if entry is None:
             counts = count_postings(counted[first : first + size], words, FIELDS)
@@ -605,11 +620,13 @@ def compute_index(
     by_ref: Sequence[PaperPage],
     cache: BuildCache | None,
     known: Mapping[str, SegmentFiles] | None = None,
+    keyed: Segments | None = None,
 ) -> IndexFiles:
-    """Make the index files (except those of the segments `known`), and save the term counts
-    the cache gained (it may run in a forked process, which then owns the term-count table)."""
+    """Make the index files (except those of the segments `known`; `keyed`: the pages'
+    `keyed_segments`, when the caller has them), and save the term counts the cache gained
+    (it may run in a forked process, which then owns the term-count table)."""
     keys = [key for _, key, _ in record_files(by_ref)]
-    index = index_files(by_ref, cache, keys, known)
+    index = index_files(by_ref, cache, keys, known, keyed)
     if cache is not None:
         cache.release("terms")
     return index

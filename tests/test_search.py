@@ -42,7 +42,7 @@ from builder.search import (
 )
 from builder.stats import sha
 from builder.terms import LETTERS, split_words, term_of
-from tests.conftest import REPO, SEEDS, make_paper, site_config
+from tests.conftest import REPO, SEEDS, build_seed_site, make_paper, site_config
 from tests.lunr_reference import build_index, rows
 
 DAY = dt.date(2026, 6, 16)
@@ -759,7 +759,8 @@ def add_to_abstract(path: Path, text: str = "Zebrafish.") -> None:
 
 
 class InProcess:
-    """`workers.Background` run in this process, so a test can count what it calls."""
+    """`workers.Background` run in this process at once, so a test can count what it calls
+    (forked render workers become this process too)."""
 
     def __init__(self, function: Any, *args: Any) -> None:
         self.result = function(*args)
@@ -781,8 +782,8 @@ def test_warm_builds_make_only_the_segment_an_edit_changed(
     made: list[set[str]] = []
     real = search.compute_index
 
-    def counting(pages: list, cache: BuildCache | None = None, known: Any = None) -> Any:
-        found = real(pages, cache, known)
+    def counting(*args: Any) -> Any:
+        found = real(*args)
         made.append({d.split("/")[3] for d in found.made if d.startswith(f"{DATA}s/")})
         return found
 
@@ -808,12 +809,13 @@ def test_warm_builds_make_only_the_segment_an_edit_changed(
     assert len(made) == 3 and len(made[2]) == 1
 
 
-def test_a_big_site_makes_its_index_beside_the_pages_only_from_the_last_one(
+def test_an_index_of_many_papers_to_make_waits_for_the_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from builder import build as build_module
 
-    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", 0)  # every site is big
+    papers = len(list((REPO / "content" / "papers").glob("*.md")))
+    monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", papers)  # the whole index is many
     beside: list[bool] = []
 
     class Beside(InProcess):
@@ -834,11 +836,11 @@ def test_a_big_site_makes_its_index_beside_the_pages_only_from_the_last_one(
         build_module.build(config)
         marks.append((len(computed), beside.count(True)))
 
-    build(config)  # from nothing: after the pages
+    build(config)  # every segment to make: after the pages
     add_to_abstract(sorted((tmp_path / "papers").glob("*.md"))[10])
-    build(config)  # from the last index: beside
+    build(config)  # one segment to make: beside
     (tmp_path / "site.yaml").write_text("topics:\n  zebra: [zebrafish]\n", encoding="utf-8")
-    build(load_config(tmp_path / "site.yaml", folders)[0])  # new topics: after
+    build(load_config(tmp_path / "site.yaml", folders)[0])  # topics of every segment: after
     assert marks == [(1, 0), (2, 1), (3, 1)]
 
 
@@ -866,7 +868,7 @@ def test_kept_index_files_gone_from_the_site_are_made_again_once(
     add_to_abstract(sorted((project / "papers").glob("*.md"))[10])
     calls.clear()
     build_module.build(config)
-    # Once with the segments known (one made), once whole for the files that went missing.
+    # With the segments known (one made), and whole for the files that went missing.
     assert len(gone) > 2 and calls == [True, False]
     shutil.copytree(project / "papers", scratch / "papers")
     fresh = site_config(
@@ -878,6 +880,34 @@ def test_kept_index_files_gone_from_the_site_are_made_again_once(
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.js")}
 
     assert files(search_folder) == files(fresh.output / DATA)
+
+
+def test_kept_index_files_gone_are_made_once_not_in_every_render_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_RENDER", 1)  # forked workers render them
+    log = tmp_path / "made-by"
+    real = search.compute_index
+
+    def logged(*args: Any) -> Any:
+        with log.open("a", encoding="ascii") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(search, "compute_index", logged)
+    output = build_seed_site(tmp_path)
+    before = {p: p.read_bytes() for p in (output / DATA).rglob("*.js")}
+    log.unlink()
+    gone = sorted((output / DATA).glob("s/*/t/*.js"))
+    for path in gone:
+        path.unlink()
+    build_module.build(
+        site_config(tmp_path, snapshots=SEEDS, papers=tmp_path / "papers", output=output)
+    )
+    assert len(gone) > 8 and log.read_text(encoding="ascii").split() == [str(os.getpid())]
+    assert {p: p.read_bytes() for p in (output / DATA).rglob("*.js")} == before
 
 
 # As JSON text: Playwright hands a string back at once, nested arrays node by node.
