@@ -165,10 +165,19 @@ def _postings_of(docs: Sequence[Counted], width: int) -> tuple[np.ndarray, ...]:
     lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
     sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
     ids = _column(docs, "ids")
-    tf = _column(docs, "counts").astype(np.float64)
+    tf = _column(docs, "counts")
     field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
     doc = np.repeat(np.arange(documents, dtype=np.int32), sizes.sum(axis=1))
     return ids, tf, field, doc, lengths
+
+
+def _js_ranks(names: Sequence[str]) -> tuple[list[int], np.ndarray]:
+    """Sort names as JavaScript sorts strings: the order of their numbers, and each one's
+    rank."""
+    order = sorted(range(len(names)), key=lambda i: js_order(names[i]))
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    return order, rank
 
 
 def weigh(
@@ -181,9 +190,7 @@ def weigh(
     milli, _ = _weights(tf, ids, doc, field, lengths, len(vocabulary), boosts)
     del tf  # the biggest array: gone before sorting needs memory
     # Sort terms in JavaScript order, then postings by term, field and document.
-    order = sorted(range(len(vocabulary)), key=lambda i: js_order(vocabulary[i]))
-    rank = np.empty(len(vocabulary), dtype=np.int32)
-    rank[order] = np.arange(len(vocabulary), dtype=np.int32)
+    order, rank = _js_ranks(vocabulary)
     term = rank[ids]
     del ids
     sort = np.lexsort((doc, field, term))
@@ -231,7 +238,8 @@ def _weights(
     boosts: Sequence[float],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return each posting's BM25 weight, boosted and rounded to thousandths as lunr.py rounds
-    it, and where it was near a half (`near_half`); `tf` (the term counts) is used up."""
+    it, and where it was near a half (`near_half`)."""
+    tf = tf.astype(np.float64)  # the weights are computed in place, in this copy
     documents, width = lengths.shape
     with_term = np.bincount(ids, minlength=terms)
     idf_of = {
@@ -286,22 +294,15 @@ def count_postings(
     document's distinct terms (field after field): `first` keeps the second part, so search.js
     can order terms as lunr does (the dot products add up in that order).
     """
-    documents, width = len(docs), len(fields)
-    lengths = np.array([d.lengths for d in docs], dtype=np.int64).reshape(documents, width)
-    sizes = np.array([d.sizes for d in docs], dtype=np.int64).reshape(documents, width)
+    documents = len(docs)
     empty = np.zeros(0, dtype=np.int32)
-    ids = _column(docs, "ids")
-    tf = _column(docs, "counts")
-    field = np.repeat(np.tile(np.arange(width, dtype=np.int8), documents), sizes.ravel())
-    per_doc = sizes.sum(axis=1)
-    doc = np.repeat(np.arange(documents, dtype=np.int32), per_doc)
+    ids, tf, field, doc, lengths = _postings_of(docs, len(fields))
+    per_doc = np.bincount(doc, minlength=documents)
     starts = np.concatenate(([0], np.cumsum(per_doc)[:-1])) if documents else empty
     place = np.arange(len(ids), dtype=np.int64) - np.repeat(starts, per_doc)
     seen, first_at, local = np.unique(ids, return_index=True, return_inverse=True)
     names = [words[i] for i in seen.tolist()]
-    order = sorted(range(len(names)), key=lambda i: js_order(names[i]))
-    rank = np.empty(len(names), dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
+    order, rank = _js_ranks(names)
     term = rank[local.reshape(-1)] if len(ids) else empty
     sort = np.lexsort((doc, field, term))
     return TermCounts(
