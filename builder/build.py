@@ -301,17 +301,18 @@ def _plan_and_write(
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
         plan = plan_site(prepared, config, renderer, entries) + search.record_outputs(by_ref)
-        made: dict[str, bytes] = {}
+        made: dict[str, bytes] = {}  # the whole index, once a kept file of it went missing
 
-        def make(dest: str) -> bytes:  # only if a kept file went missing
+        def make(dest: str) -> bytes:
             if not made:
                 made.update(search.compute_index(by_ref, cache).made)
             return made[dest]
 
         def make_ahead(outputs: Sequence[Output], kept: dict[str, str]) -> None:
             """Make the whole index here once when kept files of it must be written again."""
-            if not made and any(output.dest in kept for output in outputs):
-                made.update(search.compute_index(by_ref, cache).made)
+            missing = next((output.dest for output in outputs if output.dest in kept), None)
+            if missing is not None:
+                make(missing)
 
         if last_index is not None:
             plan += [Output(d, k, partial(make, d)) for d, k in last_index.items()]
