@@ -278,10 +278,10 @@ def _plan_and_write(
     pending: Any,
 ) -> tuple[int, int, dict[str, Any]]:
     """Plan the site, keep what did not change, render the rest, move the changed files in."""
-    from builder import search
+    from builder import replan, search
     from builder.models import Output
-    from builder.plan import check_paths, plan_site
-    from builder.render import Renderer, theme_key
+    from builder.plan import check_paths, paper_cite_keys, plan_site
+    from builder.render import CHECK_UNITS, Renderer, kept_make, theme_key
     from builder.workers import Background
     from builder.write import Staging
 
@@ -298,9 +298,20 @@ def _plan_and_write(
     compiled = cache.table("templates")  # Jinja2's code of each template
     remembered = cache.memory.setdefault("units", {}) if cache.warm else None
     renderer = Renderer(config, page_of, base, cards, related, recorded, compiled, remembered)
+    # What the last plan took from each paper: when only some papers changed, the outputs
+    # that did not take them keep their keys and are not planned (replan.py).
+    plans = cache.table("plan")
+    reuse, places, prints = replan.compare(plans.get("last"), base, prepared, related)
+    renderer.reuse = reuse
+    keep_cites = reuse is not None and "papers" not in reuse.shaped
+    cites = reuse.cites if reuse is not None and keep_cites else paper_cite_keys(prepared)
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
-        plan = plan_site(prepared, config, renderer, entries) + search.record_outputs(by_ref)
+        plan = plan_site(prepared, config, renderer, entries, cites)
+        if CHECK_UNITS and reuse is not None:  # the tests: what was kept is what a plan makes
+            fresh = Renderer(config, page_of, base, cards, related, recorded, compiled)
+            _check_kept(plan, plan_site(prepared, config, fresh, entries))
+        plan += search.record_outputs(by_ref)
         made: dict[str, bytes] = {}  # the whole index, once a kept file of it went missing
 
         def make(dest: str) -> bytes:
@@ -316,17 +327,30 @@ def _plan_and_write(
 
         if last_index is not None:
             plan += [Output(d, k, partial(make, d)) for d, k in last_index.items()]
-        if remembered is not None:  # forget the units the site no longer has
+        if remembered is not None and reuse is None:  # forget the units the site no longer has
             for path in remembered.keys() - renderer.signatures.keys():
                 del remembered[path]
-        renderer.render_items_ahead(prepared)
+        if reuse is None:
+            renderer.render_items_ahead(prepared)
+        else:  # only changed papers can lack their items
+            renderer.render_items_ahead([prepared[i] for i in reuse.changed], retain=False)
         for key, html in renderer.new_cards.items():
             cards.put(key, html)
         renderer.new_cards = {}
 
+    def planned_in_full(outputs: list[Output]) -> list[Output]:
+        """Plan the site in full, once, when outputs kept from the last plan must be made."""
+        if not any(output.make is kept_make for output in outputs):
+            return outputs
+        renderer.reuse = None
+        full = {o.dest: o for o in plan_site(prepared, config, renderer, entries, cites)}
+        plan[:] = [full[o.dest] if o.make is kept_make else o for o in plan]
+        return [full[o.dest] if o.make is kept_make else o for o in outputs]
+
     staging = Staging(config.output)
     try:
         kept, todo = _keep(plan, staging, site, old_site)
+        todo = planned_in_full(todo)
         make_ahead(todo, last_index or {})
         written, linked, stats = _render(todo, staging, renderer, cards)
         if pending is not None:
@@ -360,7 +384,8 @@ def _plan_and_write(
         dest = output.dest
         stat, digest = stats.get(dest, (None, None))
         last = site.peek(dest)  # got by `_keep`
-        signature = inputs.get(dest)
+        # (an output kept from the last plan keeps the signature of its inputs)
+        signature = inputs.get(dest) if output.make is not kept_make else last and last.inputs
         if (
             last is None
             or last.key != output.key
@@ -372,7 +397,22 @@ def _plan_and_write(
     planned = {output.dest for output in plan}
     for dest in [dest for dest in site.data if dest not in planned]:
         site.drop(dest)  # removed from the site: no stat of it may be trusted again
+    took = renderer.took
+    outputs = [(o.dest, *took[o.dest], o.key) for o in plan if o.dest in took]
+    outputs = [output for output in outputs if output[1] in replan.FAMILIES]
+    last_plan = reuse.record if reuse is not None else None
+    record = replan.make_record(base, prepared, places, prints, cites, outputs, last_plan)
+    plans.put("last", record)
     return written, kept + linked, {dest: stat for dest, (stat, _) in stats.items()}
+
+
+def _check_kept(plan: Sequence[Output], reference: Sequence[Output]) -> None:
+    """Refuse a plan that kept an output whose key a plan of the whole site gives otherwise."""
+    keys = {output.dest: output.key for output in reference}
+    mine = {output.dest: output.key for output in plan}
+    wrong = sorted(d for d in keys.keys() | mine.keys() if keys.get(d) != mine.get(d))
+    if wrong:
+        raise AssertionError(f"the plan kept {len(wrong)} outputs stale, as {wrong[:5]}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ Nothing is rendered here; `Renderer` (render.py) renders when a file's `make` is
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -37,7 +37,7 @@ from builder.prepare import PaperPage
 from builder.render import Renderer, fill_script, links_out, static_files
 from builder.search import ENGINE_FILE, engine_rules
 from builder.stats import sha
-from builder.top import TopList, TopPapers, top_papers
+from builder.top import TopPapers, top_papers
 from builder.trends import Trend, draw, trends
 from builder.urls import (
     HOME,
@@ -61,31 +61,84 @@ def plan_site(
     config: SiteConfig,
     render: Renderer,
     entries: Table | None = None,
+    keys: dict[str, str] | None = None,
 ) -> list[Output]:
     """List every file of the site (but the search files) with its key, rendering none yet;
     `prepared` are the papers' pages, newest first; `entries` keeps BibTeX entries made
-    before, by what each is made from."""
+    before, by what each is made from; `keys` are the papers' cite keys (`paper_cite_keys`).
+
+    The outputs come in families (`replan.FAMILIES`); a family the renderer's `reuse` keeps
+    whole is not planned at all, and in the others only the outputs it does not keep are.
+    """
     papers = [page.paper for page in prepared]
+    keys = keys if keys is not None else paper_cite_keys(prepared)
+    citations = Citations(render.page_of, keys, config, entries)
+    shared = _Groups(prepared)
+    size = config.page_size
+    steps: list[tuple[str, Callable[[], list[Output]]]] = [
+        ("digest", lambda: _digest_outputs(render, papers, size)),
+        ("papers", lambda: _paper_outputs(render, prepared, citations, entries)),
+        *[
+            (kind, partial(_archive_kind, render, kind, shared, size))
+            for kind in ("month", "org", "topic")
+        ],
+        ("feeds", lambda: _feed_outputs(render, shared, config)),
+        ("trends", lambda: _trends_outputs(render, shared, len(papers))),
+        ("top", lambda: [render.page("top.html", PAGES["top"], "top", tops=shared.tops)]),
+        ("data", lambda: _data_outputs(render, prepared, config)),
+        ("library", lambda: _library_outputs(render, prepared, citations)),
+    ]
     plan = _static_outputs(config)
-    plan += _digest_outputs(render, papers, config.page_size)
-    paper_files, citations = _paper_outputs(render, prepared, config, entries)
-    plan += paper_files
-    # Archives: by month, organization and topic, each paginated, with an index page.
-    topics = {page.paper.slug: page.topics for page in prepared}
-    archives = {
-        "month": month_archives(papers),
-        "org": org_archives(papers),
-        "topic": topic_archives(papers, topics),
-    }
-    tops = top_papers(papers)
-    for kind, group in archives.items():
-        plan += _archive_outputs(render, kind, group, config.page_size, tops.by_month)
-    plan += _feed_outputs(render, archives, config)
-    plan += _overview_outputs(render, trends(papers, topics), tops, len(papers))
-    plan += _data_outputs(render, prepared, config)
-    plan += _library_outputs(render, citations)
+    for family, step in steps:
+        render.family = family
+        plan += _kept_family(render, family) or step()
+    render.family = ""
     plan += _site_outputs(render, papers, config, plan)
     return plan
+
+
+def paper_cite_keys(prepared: Sequence[PaperPage]) -> dict[str, str]:
+    """Every paper's cite key, by slug."""
+    by_capture = sorted((page.paper for page in prepared), key=capture_order)
+    return cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
+
+
+def _kept_family(render: Renderer, family: str) -> list[Output] | None:
+    """A family's outputs as the last plan made them, when the plan keeps it whole."""
+    reuse = render.reuse
+    if reuse is None or not reuse.keeps(family):
+        return None
+    kept = [render.kept(dest) for dest in reuse.by_family.get(family, ())]
+    return kept if all(output is not None for output in kept) else None  # type: ignore[return-value]
+
+
+class _Groups:
+    """The groupings several families plan from, each made once when first asked for."""
+
+    def __init__(self, prepared: Sequence[PaperPage]) -> None:
+        self.papers = [page.paper for page in prepared]
+        self.topics = {page.paper.slug: page.topics for page in prepared}
+        self._archives: dict[str, list[Archive]] = {}
+
+    def archives(self, kind: str) -> list[Archive]:
+        """The archives of one kind: by month, organization or topic."""
+        if kind not in self._archives:
+            if kind == "topic":
+                self._archives[kind] = topic_archives(self.papers, self.topics)
+            else:
+                group = month_archives if kind == "month" else org_archives
+                self._archives[kind] = group(self.papers)
+        return self._archives[kind]
+
+    @cached_property
+    def tops(self) -> TopPapers:
+        """The most upvoted papers, of the site and of each month."""
+        return top_papers(self.papers)
+
+
+def _archive_kind(render: Renderer, kind: str, shared: _Groups, size: int) -> list[Output]:
+    """Plan the archives of one kind (months with their top papers)."""
+    return _archive_outputs(render, kind, shared.archives(kind), size, shared)
 
 
 def describe(output: Output) -> str:
@@ -181,31 +234,54 @@ class Citation:
         return made
 
 
+class Citations(dict):
+    """Each paper's `Citation` by slug, made when first asked for."""
+
+    def __init__(
+        self,
+        page_of: dict[str, PaperPage],
+        keys: dict[str, str],
+        config: SiteConfig,
+        entries: Table | None,
+    ) -> None:
+        super().__init__()
+        self.page_of, self.keys, self.config, self.entries = page_of, keys, config, entries
+
+    def __missing__(self, slug: str) -> Citation:
+        page = self.page_of[slug]
+        cite = Citation(page, self.keys[slug], cite_url(self.config, page), self.entries)
+        self[slug] = cite
+        return cite
+
+
 def _paper_outputs(
     render: Renderer,
     prepared: Sequence[PaperPage],
-    config: SiteConfig,
+    citations: Citations,
     entries: Table | None = None,
-) -> tuple[list[Output], dict[str, Citation]]:
+) -> list[Output]:
     """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
-    beside it; return them and what each paper's BibTeX is made from, by slug."""
-    by_capture = sorted((page.paper for page in prepared), key=capture_order)
-    keys = cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
+    beside it (the BibTeX entries made for them are retained in `entries`)."""
     outputs = []
-    citations: dict[str, Citation] = {}
+    reuse = render.reuse is not None
     for i, page in enumerate(prepared):
+        url = page.url
+        bib = bib_url(url)
+        if reuse:  # the last plan's, if it keeps both
+            kept = render.kept(url), render.kept(bib)
+            if kept[0] is not None and kept[1] is not None:
+                outputs += kept
+                continue
         newer = prepared[i - 1] if i > 0 else None
         older = prepared[i + 1] if i + 1 < len(prepared) else None
-        cite = Citation(page, keys[page.paper.slug], cite_url(config, page), entries)
-        citations[page.paper.slug] = cite
+        cite = citations[page.paper.slug]
         inputs = _paper_inputs(render, cite, newer, older)
         plan = partial(_paper_page, render, page, newer, older, cite)
-        outputs.append(render.unit(page.url, inputs, plan))
-        bib = bib_url(page.url)
+        outputs.append(render.unit(url, inputs, plan))
         outputs.append(render.unit(bib, cite.inputs(), partial(_bib_file, bib, cite)))
-    if isinstance(entries, LazyTable):
+    if isinstance(entries, LazyTable) and not reuse:
         entries.retain({cite.inputs() for cite in citations.values()})
-    return outputs, citations
+    return outputs
 
 
 def _bib_file(path: str, cite: Citation) -> Output:
@@ -214,16 +290,12 @@ def _bib_file(path: str, cite: Citation) -> Output:
     return Output(path, sha(data), partial(bytes, data))
 
 
-def _overview_outputs(
-    render: Renderer, shown: list[Trend], tops: TopPapers, count: int
-) -> list[Output]:
-    """Plan trends.html and top.html."""
+def _trends_outputs(render: Renderer, shared: _Groups, count: int) -> list[Output]:
+    """Plan trends.html."""
+    shown = trends(shared.papers, shared.topics)
     trends_key = render.key("trends.html", PAGES["trends"], "trends", trends=shown, count=count)
-    return [
-        # Keyed by the trends its charts are drawn from (drawing is a function of them alone).
-        Output(PAGES["trends"], trends_key, partial(_trends_page, render, shown, count)),
-        render.page("top.html", PAGES["top"], "top", tops=tops),
-    ]
+    # Keyed by the trends its charts are drawn from (drawing is a function of them alone).
+    return [Output(PAGES["trends"], trends_key, partial(_trends_page, render, shown, count))]
 
 
 def _site_outputs(
@@ -269,13 +341,13 @@ def _paper_inputs(
     render: Renderer, cite: Citation, newer: PaperPage | None, older: PaperPage | None
 ) -> tuple:
     """What `_paper_page` makes a page from, as plain values: the paper and its BibTeX's
-    inputs, its neighbours' links and its related papers (their content ids)."""
+    inputs, its neighbours (whose links it shows) and its related papers, by content id."""
     related = render.related.get(cite.page.paper.slug, ())
     page_of = render.page_of
     return (
         cite.inputs(),
-        (newer.url, newer.paper.title) if newer else None,
-        (older.url, older.paper.title) if older else None,
+        newer.id if newer else None,
+        older.id if older else None,
         tuple([page_of[slug].id for slug, _ in related]) if related else (),
     )
 
@@ -330,19 +402,26 @@ def _archive_outputs(
     kind: str,
     archives: list[Archive],
     page_size: int,
-    tops: dict[str, TopList] | None = None,
+    shared: _Groups | None = None,
 ) -> list[Output]:
-    """Plan one kind of archive: its pages and the index listing them all."""
+    """Plan one kind of archive: its pages and the index listing them all (the newest page
+    of a month shows its top papers, from `shared`)."""
     section = SECTIONS[kind]
     outputs = []
     for i, archive in enumerate(archives):
         # Months link to the month before and after; the others have no order to walk.
         newer = archives[i - 1] if kind == "month" and i > 0 else None
         older = archives[i + 1] if kind == "month" and i + 1 < len(archives) else None
-        top = (tops or {}).get(archive.key) if kind == "month" else None
         feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
         for listing in paginate_archive(archive, page_size):
+            kept = render.kept(listing.dest)
+            if kept is not None:
+                outputs.append(kept)
+                continue
             latest = listing.pagination.latest
+            top = None
+            if latest and kind == "month" and shared is not None:
+                top = shared.tops.by_month.get(archive.key)
             # The newest page shows the archive's count, its top papers and its days; the
             # numbered pages only their own papers and their pager, so they seldom change.
             days = None
@@ -354,7 +433,7 @@ def _archive_outputs(
                 "papers": listing.papers,
                 "newer": Head.of(newer),
                 "older": Head.of(older),
-                "top": top if latest else None,
+                "top": top,
                 "feed": feed if kind != "month" else None,
                 "days": days,
             }
@@ -383,15 +462,21 @@ def _values(record: Head | Pager | Feed | None) -> tuple | None:
     return None if record is None else tuple(vars(record).values())
 
 
-def _library_outputs(render: Renderer, citations: dict[str, Citation]) -> list[Output]:
+def _library_outputs(
+    render: Renderer, prepared: Sequence[PaperPage], citations: Citations
+) -> list[Output]:
     """Plan saved.html and the chunks of what it shows of each paper."""
-    grouped = library.chunks_of(citations)
+    grouped = library.chunks_of(page.paper.slug for page in prepared)
     chunks = len(grouped)
     related = render.related
     outputs = []
     for number, slugs in grouped.items():
-        inputs = (chunks, tuple((citations[s].inputs(), related.get(s, ())) for s in slugs))
         path = f"{library.FOLDER}{number}.js"
+        kept = render.kept(path)
+        if kept is not None:
+            outputs.append(kept)
+            continue
+        inputs = (chunks, tuple((citations[s].inputs(), related.get(s, ())) for s in slugs))
         plan = partial(_library_chunk, render, path, number, chunks, slugs, citations)
         outputs.append(render.unit(path, inputs, plan))
     outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
@@ -404,7 +489,7 @@ def _library_chunk(
     number: int,
     chunks: int,
     slugs: list[str],
-    citations: dict[str, Citation],
+    citations: Citations,
 ) -> Output:
     """Plan one chunk of the reading list's data (keyed by its bytes: a JSON dump is cheaper
     to make than its context is to describe)."""
@@ -462,16 +547,14 @@ def _data_outputs(
     return outputs
 
 
-def _feed_outputs(
-    render: Renderer, archives: dict[str, list[Archive]], config: SiteConfig
-) -> list[Output]:
+def _feed_outputs(render: Renderer, shared: _Groups, config: SiteConfig) -> list[Output]:
     """Plan the feed of each organization and topic, feeds.html and feeds.opml."""
     from builder.feed import atom_feed, opml
 
     feeds = [Feed(PAGES["feed"], "Latest papers", HOME, "site")]
     outputs = []
     for kind in ("org", "topic"):
-        for archive in archives[kind]:
+        for archive in shared.archives(kind):
             feed = Feed(feed_url(archive.dest), archive.title, archive.dest, kind)
             newest = [render.page_of[p.slug] for p in archive.papers[: config.feed_size]]
             args = (newest, config, feed.path, archive.dest, archive.title)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import (
     BytecodeCache,
@@ -36,6 +36,9 @@ from builder.models import Output, Paper, capture_moment, capture_text
 from builder.prepare import PaperPage, byline
 from builder.stats import key_of, sha, walk
 from builder.workers import fork_map
+
+if TYPE_CHECKING:
+    from builder.replan import Reuse
 
 __all__ = ["DEFAULT_THEME", "Renderer", "make_environment"]
 
@@ -235,7 +238,7 @@ class Renderer:
         self.related = related or {}
         self.env = make_environment(config, compiled)
         self.page_of = page_of  # every paper's page, by slug
-        self._digests: dict[int, tuple[Any, str]] = {}
+        self._digests: dict[int, tuple[Any, str, set[str]]] = {}
         self.base = base
         self.cards = cards
         self.new_cards: dict[tuple[str, str, str], str] = {}
@@ -248,6 +251,14 @@ class Renderer:
         # A warm cache's memory of each unit's (base, inputs, signature): equal inputs are
         # not hashed again (`serve` builds again and again, a paper or two changed).
         self.remembered = remembered
+        # What each output was planned from (replan.py): the family planning now, and for
+        # each path, its family and the slugs of the papers its key took (or, for an output
+        # kept from the last plan, their indexes in its record); what the plan may keep.
+        self.family = ""
+        self.took: dict[str, tuple[str, set[str] | int]] = {}
+        self.reuse: Reuse | None = None
+        self._seen: set[str] = set()
+        self._slug_of_id: dict[str, str] | None = None
 
     def _item_html(self, kind: str, root: str, page: PaperPage, heading: str) -> str:
         """Render the theme's macro for one kind of list item."""
@@ -270,8 +281,9 @@ class Renderer:
             self.new_cards[key] = html
         return html
 
-    def render_items_ahead(self, prepared: Sequence[PaperPage]) -> None:
-        """Render the items the cache lacks up front, on every core when there are many.
+    def render_items_ahead(self, prepared: Sequence[PaperPage], retain: bool = True) -> None:
+        """Render the items the cache lacks up front, on every core when there are many; with
+        `retain`, the cache keeps only these papers' items.
 
         (Pages rendered by forked workers then share them instead of each rendering its own.)
         """
@@ -283,7 +295,7 @@ class Renderer:
             for key, item in wanted.items()
             if key not in self.new_cards and (self.cards is None or not self.cards.has(key))
         ]
-        if isinstance(self.cards, LazyTable):
+        if isinstance(self.cards, LazyTable) and retain:
             self.cards.retain(set(wanted))
         workers = 0 if len(missing) >= PARALLEL_CARDS else 1
         made = fork_map(_marked_items, missing, self, workers=workers)
@@ -315,17 +327,35 @@ class Renderer:
         if kind in _PLAIN:
             return repr(value)
         if kind is PaperPage:
+            self._seen.add(value.paper.slug)
             return value.id
         if kind is Paper:
+            self._seen.add(value.slug)
             return self.page_of[value.slug].id
         known = self._digests.get(id(value))
         if known is not None and known[0] is value:
+            if known[2]:
+                self._seen.update(known[2])
             return known[1]
         if kind is SiteConfig:
             return "config"  # in `base` already, with paths as the project sees them
+        outer, self._seen = self._seen, set()
+        try:
+            found = self._digest_of(kind, value)
+        finally:
+            seen, self._seen = self._seen, outer
+        outer |= seen
+        if len(found) > 64:
+            found = sha(found.encode("utf-8", "surrogatepass"))
+        self._digests[id(value)] = (value, found, seen)
+        return found
+
+    def _digest_of(self, kind: type, value: Any) -> str:
+        """`digest` of a list, dict or record (not hashed yet)."""
         if kind is tuple or kind is list:
             if {type(v) for v in value} == {Paper}:  # a list of papers: the common case
                 page_of = self.page_of
+                self._seen.update([v.slug for v in value])
                 found = "[" + ",".join([page_of[v.slug].id for v in value]) + "]"
             else:
                 found = "[" + ",".join([self._item_digest(v) for v in value]) + "]"
@@ -344,9 +374,6 @@ class Renderer:
             found = repr(value)  # a subclass: Markup, a datetime
         else:
             raise TypeError(f"a page cannot be keyed by a {kind.__name__}: {value!r:.80}")
-        if len(found) > 64:
-            found = sha(found.encode("utf-8", "surrogatepass"))
-        self._digests[id(value)] = (value, found)
         return found
 
     def unit(self, path: str, inputs: tuple, plan: Callable[[], Output]) -> Output:
@@ -354,6 +381,11 @@ class Renderer:
         all it is made from: strings, numbers, dates, None and tuples of them, written alike
         when equal): when they are what the last build recorded for the path, its key is that
         build's and nothing is planned until the file must be made again."""
+        kept = self.kept(path)
+        if kept is not None:
+            return kept
+        took: set[str] = set()
+        self._ids_in(inputs, took)
         known = self.remembered.get(path) if self.remembered is not None else None
         if known is not None and known[0] == self.base and known[1] == inputs:
             signature = known[2]
@@ -362,6 +394,7 @@ class Renderer:
             if self.remembered is not None:
                 self.remembered[path] = (self.base, inputs, signature)
         self.signatures[path] = signature
+        self._note(path, took)
         last = self.recorded(path)
         if last is None or last[0] != signature:
             return plan()
@@ -371,31 +404,81 @@ class Renderer:
                 raise AssertionError(f"the inputs of {path} leave out what its key changed by")
         return Output(path, last[1], partial(_make_planned, plan))
 
+    def _ids_in(self, inputs: tuple, took: set[str]) -> None:
+        """Add the slugs of the papers whose content ids a unit's inputs hold to `took`."""
+        slug_of_id = self._slug_of_id
+        if slug_of_id is None:
+            slug_of_id = self._slug_of_id = {p.id: s for s, p in self.page_of.items()}
+        for value in inputs:
+            kind = type(value)
+            if kind is str:
+                slug = slug_of_id.get(value)
+                if slug is not None:
+                    took.add(slug)
+            elif kind is tuple:
+                self._ids_in(value, took)
+
+    def _note(self, path: str, took: set[str]) -> None:
+        """Record the family planning `path` and the papers its key took (with any an
+        output planned within took: a unit's page)."""
+        last = self.took.get(path)
+        if last is not None and last[0] == self.family and not isinstance(last[1], int):
+            took = took | last[1]
+        self.took[path] = (self.family, took)
+
+    def kept(self, path: str) -> Output | None:
+        """The last plan's output at `path`, when the plan keeps it (`replan.Reuse`): its key
+        as the last build recorded it, made only by planning the whole site again."""
+        reuse = self.reuse
+        if reuse is None:
+            return None
+        i = reuse.clean(self.family, path)
+        if i is None:
+            return None
+        self.took[path] = (self.family, i)
+        return Output(path, reuse.keys[i], kept_make)
+
     def _item_digest(self, value: Any) -> str:
         """`digest` of a list's item, papers and plain values without a call of their own
         (lists of papers are most of what pages are made from)."""
         kind = type(value)
         if kind is Paper:
+            self._seen.add(value.slug)
             return self.page_of[value.slug].id
         if kind is PaperPage:
+            self._seen.add(value.paper.slug)
             return value.id
         if kind is str or kind is int:
             return repr(value)
         return self.digest(value)
 
+    def _described(self, path: str, value: Any) -> str:
+        """`digest` of what the output at `path` is made from, noting the papers it took."""
+        self._seen = set()
+        described = self.digest(value)
+        self._note(path, self._seen)
+        return described
+
     def key(self, template: str, path: str, section: str, **context: Any) -> str:
         """The key of a page: what `__call__` renders it from (the template, its path and
         section, its context) with the settings, theme and code (`base`), hashed."""
-        return key_of(self.base, template, path, section, self.digest(context))
+        return key_of(self.base, template, path, section, self._described(path, context))
 
     def page(self, template: str, path: str, section: str, **context: Any) -> Output:
         """A page of the site, keyed by exactly what it is rendered from."""
+        kept = self.kept(path)
+        if kept is not None:
+            return kept
         key = self.key(template, path, section, **context)
         return Output(path, key, partial(self, template, path, section, **context))
 
     def made(self, path: str, make: Callable[..., str | bytes], *args: Any) -> Output:
         """A file made by a function of `args` (a feed, a data file), keyed by them."""
-        key = key_of(self.base, make.__module__, make.__qualname__, path, self.digest(args))
+        kept = self.kept(path)
+        if kept is not None:
+            return kept
+        described = self._described(path, args)
+        key = key_of(self.base, make.__module__, make.__qualname__, path, described)
         return Output(path, key, partial(make, *args))
 
     def __call__(self, template: str, path: str, section: str, **context: Any) -> str:
@@ -411,6 +494,12 @@ class Renderer:
             row=partial(self.item, "row", root),
             **context,
         )
+
+
+def kept_make() -> str | bytes:
+    """Make an output kept from the last plan: it cannot be made until the site is planned
+    again in full (build.py does that when such a file must be written)."""
+    raise LookupError("an output kept from the last plan was made without planning it")
 
 
 def _make_planned(plan: Callable[[], Output]) -> str | bytes:

@@ -14,6 +14,12 @@ def test_fnv1a_is_the_standard_32_bit_hash() -> None:
     assert library.fnv1a("foobar") == 0xBF9CF968
 
 
+def test_fnv1a_of_many_texts_at_once_is_each_ones() -> None:
+    texts = ["", "a", "foobar", "schrödinger-cat", "x" * 300, "ab", "é"]
+    assert library.fnv1a_all(texts) == [library.fnv1a(t) for t in texts]
+    assert library.fnv1a_all([]) == []
+
+
 def test_the_chunk_count_doubles_with_the_collection() -> None:
     assert [library.chunk_count(n) for n in (0, 1, 256, 257, 512, 513, 10_000, 50_000)] == [
         1, 1, 1, 2, 2, 4, 64, 256,

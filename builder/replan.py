@@ -1,0 +1,246 @@
+"""The plan's record: for every output, the family of outputs that plans it and the papers
+whose content its key took; for every paper, what places it in the site's lists.
+
+With it, a build whose paper files changed plans again only the outputs that took a changed
+paper (`Reuse.dirty`), and in full only the families whose lists the changes reshape (a new
+tag reshapes the topics); every other output keeps the key the last build recorded, and is
+not planned at all. A build that adds or removes papers, or moves one to another day, plans
+everything (the order of every list may shift). Pure: the record is kept in the build cache
+by build.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from builder.cite import key_base
+from builder.models import capture_order, listed_on
+
+if TYPE_CHECKING:
+    from builder.prepare import PaperPage
+
+# The families of outputs plan_site plans one after the other (the static files and the
+# site-wide files, such as the sitemap, are planned every time: they are few and cheap).
+FAMILIES = (
+    "digest",
+    "papers",
+    "month",
+    "org",
+    "topic",
+    "feeds",
+    "trends",
+    "top",
+    "data",
+    "library",
+)
+FAMILY_BYTE = {family: n for n, family in enumerate(FAMILIES)}  # how the record names them
+
+# What places a paper in the site's lists (`placement`), part by part, and the families each
+# part shapes: a paper whose part changed plans those families again in full.
+PARTS = ("listed", "order", "cite", "org", "topics", "upvotes")
+SHAPES: dict[str, frozenset[str]] = {
+    "listed": frozenset(FAMILIES),  # the day, month and place in every list
+    "order": frozenset(FAMILIES),  # first capture: the order of cite keys, neighbours
+    "cite": frozenset({"papers", "library"}),  # the cite key's base (suffixes of others)
+    "org": frozenset({"org", "feeds", "trends"}),
+    "topics": frozenset({"topic", "feeds", "trends"}),
+    "upvotes": frozenset({"month", "trends", "top"}),  # the top papers of months and the site
+}
+# The families whose outputs hold the related papers of a paper (a related list that changed
+# plans the outputs of these that took the paper, not every output that lists it).
+RELATED = frozenset({"papers", "library"})
+
+
+def placement(page: PaperPage) -> tuple:
+    """What places a paper in the site's lists, in the order of PARTS."""
+    paper = page.paper
+    org = paper.organization
+    return (
+        listed_on(paper),
+        capture_order(paper),
+        key_base(paper, page.day),
+        (org.id, org.name) if org is not None else None,
+        tuple(t.slug for t in page.topics),
+        paper.upvotes,
+    )
+
+
+def place_line(page: PaperPage) -> str:
+    """A paper's placement as one line: the repr of each part (no repr holds a line break or
+    the unit separator), apart by the unit separator."""
+    return "\x1f".join([repr(part) for part in placement(page)])
+
+
+def related_print(related: Sequence[tuple[str, float]]) -> bytes:
+    """A short hash of a paper's related list (which papers, with which scores)."""
+    names = "\n".join([slug for slug, _ in related]).encode()
+    scores = array("d", [score for _, score in related]).tobytes()
+    return hashlib.blake2b(names + b"\n" + scores, digest_size=PRINT).digest()
+
+
+PRINT = 8  # bytes of a related print
+
+
+@dataclass
+class PlanRecord:
+    """What the last plan was made from and what each of its outputs took, in few objects
+    (it is read and written whole by every build: lists of strings are joined by line).
+
+    `slugs` are the papers newest first; `ids`, `places`, `cites` (content ids, `place_line`s,
+    cite keys) and `prints` (related prints) follow that order. `dests` are the outputs in
+    plan order, with their `families` (a byte each: the index in FAMILIES) and `keys`; the
+    papers the i-th output took are `took[starts[i]:starts[i + 1]]` (indexes into the slugs).
+    It holds the keys itself: were the site's table of keys left behind by a failed save, a
+    kept key would not match it, and the file would be planned again, not left stale.
+    """
+
+    base: str
+    slugs: str
+    ids: str
+    places: str
+    cites: str
+    prints: bytes
+    dests: str
+    families: bytes
+    keys: str
+    starts: bytes  # int32
+    took: bytes  # int32
+
+
+@dataclass
+class Reuse:
+    """What a plan keeps of the last: the families to plan in full (`shaped`), the outputs to
+    plan again (`dirty`), the papers whose content changed (`changed`, indexes newest first),
+    and the last plan's outputs of each family, in order."""
+
+    record: PlanRecord
+    shaped: frozenset[str]
+    dirty: set[str]
+    changed: list[int]
+    cites: dict[str, str]
+    keys: list[str]
+    index: dict[str, int]
+    by_family: dict[str, list[str]]
+
+    def keeps(self, family: str) -> bool:
+        """Tell whether a family plans nothing again (its outputs are the last plan's)."""
+        if family in self.shaped:
+            return False
+        return not any(dest in self.dirty for dest in self.by_family.get(family, ()))
+
+    def clean(self, family: str, dest: str) -> int | None:
+        """The index of an output in the record when it keeps the last plan's key, else None."""
+        i = self.index.get(dest)
+        if i is None or family in self.shaped or dest in self.dirty:
+            return None
+        return i if self.record.families[i] == FAMILY_BYTE.get(family) else None
+
+
+def compare(
+    record: PlanRecord | None,
+    base: str,
+    prepared: Sequence[PaperPage],
+    related: Mapping[str, Sequence[tuple[str, float]]],
+) -> tuple[Reuse | None, list[str], bytes]:
+    """Compare this build's papers with the record; return what the plan may keep (None:
+    plan everything), and this build's placement lines and related prints (newest first)."""
+    prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
+    slugs = record.slugs.split("\n") if record is not None and record.base == base else []
+    if len(slugs) != len(prepared) or not prepared:
+        return None, [place_line(p) for p in prepared], prints
+    ids = record.ids.split("\n")  # type: ignore[union-attr]
+    places = record.places.split("\n")  # type: ignore[union-attr]
+    changed: list[int] = []  # papers whose content changed
+    shaped: set[str] = set()
+    for i, page in enumerate(prepared):
+        if page.paper.slug != slugs[i]:
+            return None, [place_line(p) for p in prepared], prints  # added, removed, moved
+        if page.id != ids[i]:
+            changed.append(i)
+            line = place_line(page)
+            if line != places[i]:
+                for part, old, new in zip(
+                    PARTS, places[i].split("\x1f"), line.split("\x1f"), strict=True
+                ):
+                    if old != new:
+                        shaped |= SHAPES[part]
+                places[i] = line
+    if shaped >= set(FAMILIES):
+        return None, places, prints
+    return _reuse(record, slugs, shaped, changed, prints), places, prints  # type: ignore[arg-type]
+
+
+def _reuse(
+    record: PlanRecord, slugs: list[str], shaped: set[str], changed: list[int], prints: bytes
+) -> Reuse:
+    """What a plan keeps of the record, `changed` papers (indexes) changed."""
+    import numpy as np
+
+    dests = record.dests.split("\n") if record.dests else []
+    by_family: dict[str, list[str]] = {family: [] for family in FAMILIES}
+    for dest, n in zip(dests, record.families, strict=True):
+        by_family[FAMILIES[n]].append(dest)
+    starts = np.frombuffer(record.starts, dtype=np.int32)
+    took = np.frombuffer(record.took, dtype=np.int32)
+    # The papers whose related list changed: the outputs of RELATED families that took them
+    # are planned again; the outputs that took a changed paper are, whatever their family.
+    old = np.frombuffer(record.prints, dtype=np.uint64)
+    new = np.frombuffer(prints, dtype=np.uint64)
+    moved = np.flatnonzero(old != new) if len(old) == len(new) else np.arange(len(new))
+    owner = np.repeat(np.arange(len(dests), dtype=np.int32), np.diff(starts))
+    families = np.frombuffer(record.families, dtype=np.uint8)
+    related = np.isin(families, [FAMILY_BYTE[f] for f in RELATED])
+    hit = np.isin(took, np.asarray(changed, dtype=np.int32))
+    hit |= np.isin(took, moved) & related[owner]
+    dirty = {dests[i] for i in np.unique(owner[hit]).tolist()}
+    cites = dict(zip(slugs, record.cites.split("\n"), strict=True))
+    keys = record.keys.split("\n") if record.keys else []
+    index = {dest: i for i, dest in enumerate(dests)}
+    return Reuse(record, frozenset(shaped), dirty, changed, cites, keys, index, by_family)
+
+
+def make_record(
+    base: str,
+    prepared: Sequence[PaperPage],
+    places: list[str],
+    prints: bytes,
+    cites: dict[str, str],
+    outputs: Iterable[tuple[str, str, set[str] | int, str]],
+    last: PlanRecord | None = None,
+) -> PlanRecord:
+    """The record of a plan: `outputs` are (dest, family, the slugs it took, key), or for an
+    output kept from the `last` record, its index there in place of the slugs."""
+    slugs = [p.paper.slug for p in prepared]
+    position = {slug: i for i, slug in enumerate(slugs)}
+    dests, families, keys = [], bytearray(), []
+    starts, took = array("i", [0]), array("i")
+    last_starts, last_took = array("i"), array("i")
+    if last is not None:
+        last_starts.frombytes(last.starts)
+        last_took.frombytes(last.took)
+    for dest, family, used, key in outputs:
+        dests.append(dest)
+        families.append(FAMILY_BYTE[family])
+        keys.append(key)
+        if isinstance(used, int):
+            took += last_took[last_starts[used] : last_starts[used + 1]]
+        else:
+            took.extend(sorted([position[s] for s in used]))
+        starts.append(len(took))
+    return PlanRecord(
+        base=base,
+        slugs="\n".join(slugs),
+        ids="\n".join([p.id for p in prepared]),
+        places="\n".join(places),
+        cites="\n".join([cites[slug] for slug in slugs]),
+        prints=prints,
+        dests="\n".join(dests),
+        families=bytes(families),
+        keys="\n".join(keys),
+        starts=starts.tobytes(),
+        took=took.tobytes(),
+    )

@@ -1,0 +1,170 @@
+"""The plan's record: a change plans again only the outputs that took the changed papers, and
+in full only the families whose lists it reshapes; what is kept is what a full plan makes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder import replan
+from builder.build import build
+from builder.cache import BuildCache
+from builder.config import SiteConfig
+from tests.conftest import REPO, SEEDS
+from tests.test_incremental import backdate, contents
+
+DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> SiteConfig:
+    """The sample papers, built once."""
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "content" / "papers", papers)
+    for path in papers.iterdir():
+        backdate(path)
+    config = SiteConfig(root=tmp_path, snapshots=SEEDS, papers=papers, output=tmp_path / "site")
+    build(config)
+    return config
+
+
+@pytest.fixture
+def reuses(monkeypatch: pytest.MonkeyPatch) -> list[replan.Reuse | None]:
+    """What each build's plan kept of the last (None: it planned everything)."""
+    seen: list[replan.Reuse | None] = []
+    compare = replan.compare
+
+    def spy(*args, **kwargs):
+        found = compare(*args, **kwargs)
+        seen.append(found[0])
+        return found
+
+    monkeypatch.setattr(replan, "compare", spy)
+    return seen
+
+
+@pytest.fixture
+def plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the site was planned (the tests plan it in full beside a partial plan,
+    to check it: twice; three times when kept outputs had to be made)."""
+    from builder import plan
+
+    count: list[int] = []
+    plan_site = plan.plan_site
+
+    def spy(*args, **kwargs):
+        count.append(1)
+        return plan_site(*args, **kwargs)
+
+    monkeypatch.setattr(plan, "plan_site", spy)
+    return count
+
+
+def edit(config: SiteConfig, slug: str, old: str, new: str) -> None:
+    """Replace text in a paper file, dated back past the cache's rule for racy stats."""
+    path = config.papers / f"{slug}.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    backdate(path)
+
+
+def fresh_site(config: SiteConfig, tmp_path: Path) -> dict[str, bytes]:
+    """The site a build from nothing makes of the same papers."""
+    root = tmp_path / "fresh"
+    shutil.copytree(config.papers, root / "papers")
+    other = SiteConfig(root=root, snapshots=SEEDS, papers=root / "papers", output=root / "site")
+    build(other)
+    return contents(other.output)
+
+
+def test_a_new_tag_plans_the_topics_in_full_and_elsewhere_only_what_shows_the_paper(
+    project: SiteConfig, reuses: list, plans: list, tmp_path: Path
+) -> None:
+    edit(project, DEI, "upvotes: 2\n", "upvotes: 2\ntags: [my list]\n")
+    report = build(project)
+    assert len(plans) == 2
+    reuse = reuses[-1]
+    assert reuse is not None
+    # A tag is a topic: the topic archives, the feeds and the trends are planned in full.
+    assert reuse.shaped == {"topic", "feeds", "trends"}
+    # Elsewhere, the outputs that took the paper: its page and .bib, its neighbours' pages
+    # (they link it), the pages that list it as related, its day, month and organization.
+    assert {f"papers/{DEI}.html", f"papers/{DEI}.bib", "days/2026-06-10.html"} <= reuse.dirty
+    assert {"months/2026-06.html", "orgs/gensyn.html", "index.html"} <= reuse.dirty
+    assert len(reuse.dirty) < 40, sorted(reuse.dirty)
+    assert report.files - report.unchanged < 30
+    assert contents(project.output) == fresh_site(project, tmp_path)
+    assert (project.output / "topics" / "my-list.html").is_file()
+
+
+def test_an_abstract_edit_reshapes_nothing(
+    project: SiteConfig, reuses: list, tmp_path: Path
+) -> None:
+    path = project.papers / f"{DEI}.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n")
+    backdate(path)
+    build(project)
+    reuse = reuses[-1]
+    assert reuse is not None and reuse.shaped == frozenset()
+    assert f"papers/{DEI}.html" in reuse.dirty and "topics.html" not in reuse.dirty
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_papers_added_or_moved_to_another_day_plan_everything(
+    project: SiteConfig, reuses: list, tmp_path: Path
+) -> None:
+    edit(project, DEI, "listed: 2026-06-10", "listed: 2026-06-09")
+    build(project)
+    assert reuses[-1] is None
+    (project.papers / "mine.md").write_text("---\ntitle: Mine\ndate: 2026-06-01\n---\nMy note.\n")
+    backdate(project.papers / "mine.md")
+    build(project)
+    assert reuses[-1] is None
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_kept_files_gone_from_the_site_are_made_by_a_full_plan(
+    project: SiteConfig, reuses: list, plans: list, tmp_path: Path
+) -> None:
+    other = sorted((project.output / "papers").glob("*.html"))[-1]
+    gone = [other, project.output / "orgs" / "index.html", project.output / "top.html"]
+    edit(project, DEI, "upvotes: 2\n", "upvotes: 2\ntags: [mine]\n")
+    for path in gone:
+        path.unlink()
+    build(project)
+    assert reuses[-1] is not None and len(plans) == 3  # kept, then planned in full
+    assert all(path.is_file() for path in gone)
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_a_key_the_site_table_lost_is_not_trusted(
+    project: SiteConfig, reuses: list, plans: list, tmp_path: Path
+) -> None:
+    # As if the last save of the site's table had failed: a kept output's key is the
+    # record's, which does not match it, so the file is made again (and equal).
+    cache = BuildCache(project.cache_dir)
+    site = cache.table("site")
+    entry = site.data["orgs/index.html"]
+    site.put("orgs/index.html", type(entry)("stale", entry.stat, entry.digest, entry.inputs))
+    cache.save()
+    cache.close()
+    before = (project.output / "orgs" / "index.html").read_bytes()
+    edit(project, DEI, "upvotes: 2\n", "upvotes: 2\ntags: [mine]\n")
+    build(project)
+    assert reuses[-1] is not None and len(plans) == 3
+    assert (project.output / "orgs" / "index.html").read_bytes() == before
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_the_tests_catch_an_output_kept_stale(
+    project: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were topics not said to reshape the topic archives, the plan would keep a stale one:
+    # the full plan the tests run beside every partial one finds it.
+    monkeypatch.setitem(replan.SHAPES, "topics", frozenset({"feeds", "trends"}))
+    edit(project, DEI, "upvotes: 2\n", "upvotes: 2\ntags: [my list]\n")
+    with pytest.raises(AssertionError, match=r"kept .* stale"):
+        build(project)
