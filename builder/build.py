@@ -194,7 +194,7 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
     report_problems(p for p in problems if p not in already)
 
     # Render the pages and index them for search, keeping what did not change.
-    old_site = site_stats(config.output, state.folders, table.get("folders"), cache.table("site"))
+    old_site = site_stats(config.output, state.folders, table.get("folders"), site_table(cache))
     written, kept, _ = _write(config, cache, stored, old_site)
     state.folders = folder_tree(config.output)
     table.put("folders", state.folders)
@@ -288,7 +288,7 @@ def _plan_and_write(
     index_table = cache.table("search")
     base = key_of(cache.code, config_key(config), theme_key(config))
     cards = cache.lazy_table("cards")  # a page's cards are read as it is rendered
-    site = cache.table("site")  # site path -> SiteFile: the last site's files
+    site = site_table(cache)  # site path -> SiteFile: the last site's files
 
     def recorded(dest: str) -> tuple[Any, str] | None:
         last: SiteFile | None = site.peek(dest)  # `_keep` gets every planned file's
@@ -301,10 +301,10 @@ def _plan_and_write(
     # What the last plan took from each paper: when only some papers changed, the outputs
     # that did not take them keep their keys and are not planned (replan.py).
     plans = cache.table("plan")
-    reuse, places, prints = replan.compare(plans.get("last"), base, prepared, related)
+    every_key = partial(paper_cite_keys, prepared)
+    reuse, places, prints = replan.compare(plans.get("last"), base, prepared, related, every_key)
     renderer.reuse = reuse
-    keep_cites = reuse is not None and "papers" not in reuse.shaped
-    cites = reuse.cites if reuse is not None and keep_cites else paper_cite_keys(prepared)
+    cites = reuse.cites if reuse is not None else every_key()
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
         plan = plan_site(prepared, config, renderer, entries, cites)
@@ -426,6 +426,55 @@ class SiteFile:
     stat: Stat | None
     digest: str | None
     inputs: str | None = None
+
+
+def site_table(cache: BuildCache) -> Any:
+    """The table of the last site's files: site path -> `SiteFile`, packed in one row."""
+    return cache.packed_table("site", pack_site, unpack_site)
+
+
+# How the site's table is packed: paths, keys, content hashes and input signatures each
+# joined by NUL (no path holds one; "" for none), stats as int64 triples (-1 for none).
+def pack_site(files: dict[str, SiteFile]) -> tuple[str, str, bytes, str, str]:
+    """Pack the site's table into five columns."""
+    from array import array
+
+    stats = array("q")
+    for file in files.values():
+        stats.extend(file.stat if file.stat is not None else NO_STAT)
+    return (
+        "\0".join(files),
+        "\0".join([file.key for file in files.values()]),
+        stats.tobytes(),
+        "\0".join([file.digest or "" for file in files.values()]),
+        "\0".join([file.inputs or "" for file in files.values()]),
+    )
+
+
+def unpack_site(packed: tuple[str, str, bytes, str, str]) -> dict[str, SiteFile]:
+    """Unpack the site's table (`pack_site`)."""
+    from array import array
+
+    paths, keys, raw, digests, inputs = packed
+    if not paths:
+        return {}
+    stats = array("q")
+    stats.frombytes(raw)
+    triples = zip(stats[0::3], stats[1::3], stats[2::3], strict=True)
+    return {
+        path: SiteFile(key, stat if stat != NO_STAT else None, digest or None, signature or None)
+        for path, key, stat, digest, signature in zip(
+            paths.split("\0"),
+            keys.split("\0"),
+            triples,
+            digests.split("\0"),
+            inputs.split("\0"),
+            strict=True,
+        )
+    }
+
+
+NO_STAT = (-1, -1, -1)
 
 
 def _keep(

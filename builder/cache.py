@@ -13,7 +13,7 @@ import os
 import pickle
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,19 @@ class LazyTable(Table):
     def retain(self, keys: set[Any]) -> None:
         """Keep only these entries at the next save (once the others are many)."""
         self.keep = keys
+
+
+@dataclass
+class PackedTable(Table):
+    """A table stored whole in one row, its entries packed into a few columns by `pack` (and
+    back by `unpack`): read and written in a few objects, not a pickle per entry (the site's
+    tens of thousands of files, of which a build changes a few)."""
+
+    pack: Callable[[dict[Any, Any]], Any] | None = None
+    unpack: Callable[[Any], dict[Any, Any]] | None = None
+
+
+PACKED = ("packed",)  # the one row of a packed table
 
 
 # A lazy table read one entry at a time this many times is read whole (a SELECT an entry costs
@@ -263,6 +276,27 @@ class BuildCache:
         assert isinstance(table, LazyTable)
         return table
 
+    def packed_table(
+        self,
+        name: str,
+        pack: Callable[[dict[Any, Any]], Any],
+        unpack: Callable[[Any], dict[Any, Any]],
+    ) -> PackedTable:
+        """Return a table stored whole in one row (`PackedTable`), loading it on first use."""
+        if name not in self.tables:
+            table = PackedTable(name, whole=True, pack=pack, unpack=unpack)
+            rows = self.fetch_all(name) if self._current(name) else None
+            if rows is not None and PACKED in rows:
+                try:
+                    table.data = unpack(rows[PACKED])
+                    table.whole = False
+                except Exception as error:  # a broken cache only costs time
+                    log.debug("cache %s unreadable (%s)", name, error)
+            self.tables[name] = table
+        table = self.tables[name]
+        assert isinstance(table, PackedTable)
+        return table
+
     def _current(self, name: str) -> bool:
         """Tell whether a table is stored, written by this code (and not ignored by `fresh`)."""
         db = self._connect()
@@ -392,11 +426,18 @@ class BuildCache:
         if db is None:
             return
         name = table.name
+        packed = None
+        if isinstance(table, PackedTable) and table.pack is not None:
+            kept = {k: v for k, v in table.data.items() if k not in unused} if prune else None
+            packed = {PACKED: table.pack(kept if kept is not None else table.data)}
         try:
             db.execute("BEGIN IMMEDIATE")
-            if table.whole:
+            if packed is not None:
                 db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
-                keys: Iterable[Any] = table.used & table.data.keys()
+                keys: Iterable[Any] = (PACKED,)
+            elif table.whole:
+                db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
+                keys = table.used & table.data.keys()
             else:
                 keys = table.dirty & table.data.keys()
                 if prune:
@@ -411,8 +452,9 @@ class BuildCache:
             db.executemany(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                 [
-                    (name, _row_key(k), pickle.dumps((k, table.data[k]), pickle.HIGHEST_PROTOCOL))
+                    (name, _row_key(k), pickle.dumps((k, v), pickle.HIGHEST_PROTOCOL))
                     for k in keys
+                    for v in [packed[k] if packed is not None else table.data[k]]
                 ],
             )
             db.execute("INSERT OR REPLACE INTO tables VALUES (?, ?)", (name, self.code))

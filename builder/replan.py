@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from ast import literal_eval
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from builder.cite import key_base
-from builder.models import capture_order, listed_on
+from builder.models import capture_order, listed_on, month_key
+from builder.urls import PAGES, archive_pages, feed_url, index_url, org_key, url_for
 
 if TYPE_CHECKING:
     from builder.prepare import PaperPage
@@ -39,17 +41,18 @@ FAMILIES = (
 )
 FAMILY_BYTE = {family: n for n, family in enumerate(FAMILIES)}  # how the record names them
 
-# What places a paper in the site's lists (`placement`), part by part, and the families each
-# part shapes: a paper whose part changed plans those families again in full.
+# What places a paper in the site's lists (`placement`), part by part. A change of its day
+# or of its first capture plans everything (the order of every list may shift); of the base
+# of its cite key, the cite keys again; of its organization or topics, the archives it left
+# and entered (with their feeds, the index of their kind, feeds.html and feeds.opml) and the
+# families SHAPES names; of its upvotes, its month's newest page (the month's top papers).
 PARTS = ("listed", "order", "cite", "org", "topics", "upvotes")
 SHAPES: dict[str, frozenset[str]] = {
-    "listed": frozenset(FAMILIES),  # the day, month and place in every list
-    "order": frozenset(FAMILIES),  # first capture: the order of cite keys, neighbours
-    "cite": frozenset({"papers", "library"}),  # the cite key's base (suffixes of others)
-    "org": frozenset({"org", "feeds", "trends"}),
-    "topics": frozenset({"topic", "feeds", "trends"}),
-    "upvotes": frozenset({"month", "trends", "top"}),  # the top papers of months and the site
+    "org": frozenset({"trends"}),
+    "topics": frozenset({"trends"}),
+    "upvotes": frozenset({"trends", "top"}),  # the top papers of the site, weeks and months
 }
+EVERYTHING = frozenset({"listed", "order"})
 # The families whose outputs hold the related papers of a paper (a related list that changed
 # plans the outputs of these that took the paper, not every output that lists it).
 RELATED = frozenset({"papers", "library"})
@@ -118,13 +121,30 @@ class Reuse:
     and the last plan's outputs of each family, in order."""
 
     record: PlanRecord
-    shaped: frozenset[str]
+    shaped: set[str]
     dirty: set[str]
     changed: list[int]
     cites: dict[str, str]
     keys: list[str]
     index: dict[str, int]
     by_family: dict[str, list[str]]
+    owner: Any  # the output each entry of the record's `took` belongs to
+    took: Any
+
+    def recite(self, cites: dict[str, str]) -> None:
+        """Take this build's cite keys: the outputs of RELATED families (the pages, .bib files
+        and reading-list chunks that show cite keys) that took a paper whose key changed are
+        planned again."""
+        import numpy as np
+
+        slugs = self.record.slugs.split("\n")
+        moved = [i for i, slug in enumerate(slugs) if self.cites[slug] != cites[slug]]
+        self.cites = cites
+        families = np.frombuffer(self.record.families, dtype=np.uint8)
+        related = np.isin(families, [FAMILY_BYTE[f] for f in RELATED])
+        hit = np.isin(self.took, np.asarray(moved, dtype=np.int32)) & related[self.owner]
+        dests = self.record.dests.split("\n")
+        self.dirty |= {dests[i] for i in np.unique(self.owner[hit]).tolist()}
 
     def keeps(self, family: str) -> bool:
         """Tell whether a family plans nothing again (its outputs are the last plan's)."""
@@ -145,9 +165,11 @@ def compare(
     base: str,
     prepared: Sequence[PaperPage],
     related: Mapping[str, Sequence[tuple[str, float]]],
+    cite_keys: Callable[[], dict[str, str]],
 ) -> tuple[Reuse | None, list[str], bytes]:
     """Compare this build's papers with the record; return what the plan may keep (None:
-    plan everything), and this build's placement lines and related prints (newest first)."""
+    plan everything), and this build's placement lines and related prints (newest first).
+    `cite_keys` gives every paper's cite key, asked when a cite key's base changed."""
     prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
     slugs = record.slugs.split("\n") if record is not None and record.base == base else []
     if len(slugs) != len(prepared) or not prepared:
@@ -155,7 +177,7 @@ def compare(
     ids = record.ids.split("\n")  # type: ignore[union-attr]
     places = record.places.split("\n")  # type: ignore[union-attr]
     changed: list[int] = []  # papers whose content changed
-    shaped: set[str] = set()
+    reshaped: list[tuple[str, str, str, PaperPage]] = []  # (part, old, new, page)
     for i, page in enumerate(prepared):
         if page.paper.slug != slugs[i]:
             return None, [place_line(p) for p in prepared], prints  # added, removed, moved
@@ -163,20 +185,43 @@ def compare(
             changed.append(i)
             line = place_line(page)
             if line != places[i]:
-                for part, old, new in zip(
-                    PARTS, places[i].split("\x1f"), line.split("\x1f"), strict=True
-                ):
-                    if old != new:
-                        shaped |= SHAPES[part]
+                parts = zip(PARTS, places[i].split("\x1f"), line.split("\x1f"), strict=True)
+                reshaped += [(part, old, new, page) for part, old, new in parts if old != new]
                 places[i] = line
-    if shaped >= set(FAMILIES):
+    if any(part in EVERYTHING for part, *_ in reshaped):
         return None, places, prints
-    return _reuse(record, slugs, shaped, changed, prints), places, prints  # type: ignore[arg-type]
+    reuse = _reuse(record, slugs, changed, prints)  # type: ignore[arg-type]
+    for part, old, new, page in reshaped:
+        if part == "cite":
+            reuse.recite(cite_keys())
+        else:
+            reuse.shaped |= SHAPES[part]
+            reuse.dirty |= _regrouped(reuse, part, old, new, page)
+    return reuse, places, prints
 
 
-def _reuse(
-    record: PlanRecord, slugs: list[str], shaped: set[str], changed: list[int], prints: bytes
-) -> Reuse:
+def _regrouped(reuse: Reuse, part: str, old: str, new: str, page: PaperPage) -> set[str]:
+    """The outputs a paper changes by leaving or entering groups (`part` went from the repr
+    `old` to `new`): every page and feed of those archives, and the lists of archives."""
+    if part == "upvotes":
+        day = listed_on(page.paper)
+        return {url_for("month", month_key(day))} if day is not None else set()
+    kind = "org" if part == "org" else "topic"
+    if kind == "org":
+        orgs = [literal_eval(old), literal_eval(new)]
+        keys = {org_key(org[0]) for org in orgs if org is not None}
+    else:
+        keys = set(literal_eval(old)) ^ set(literal_eval(new))
+    dests = {index_url(kind), PAGES["feeds"], PAGES["opml"]}
+    for key in keys:
+        first = url_for(kind, key)
+        pages = archive_pages(kind, key).split("{num}")[0]
+        dests |= {first, feed_url(first)}
+        dests |= {d for d in reuse.by_family[kind] if d.startswith(pages)}
+    return dests
+
+
+def _reuse(record: PlanRecord, slugs: list[str], changed: list[int], prints: bytes) -> Reuse:
     """What a plan keeps of the record, `changed` papers (indexes) changed."""
     import numpy as np
 
@@ -200,7 +245,7 @@ def _reuse(
     cites = dict(zip(slugs, record.cites.split("\n"), strict=True))
     keys = record.keys.split("\n") if record.keys else []
     index = {dest: i for i, dest in enumerate(dests)}
-    return Reuse(record, frozenset(shaped), dirty, changed, cites, keys, index, by_family)
+    return Reuse(record, set(), dirty, changed, cites, keys, index, by_family, owner, took)
 
 
 def make_record(

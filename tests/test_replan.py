@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from builder import replan
-from builder.build import build
+from builder.build import build, site_table
 from builder.cache import BuildCache
 from builder.config import SiteConfig
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO
 from tests.test_incremental import backdate, contents
 
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
@@ -20,12 +20,15 @@ DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
 
 @pytest.fixture
 def project(tmp_path: Path) -> SiteConfig:
-    """The sample papers, built once."""
+    """The sample papers, built once (with no snapshots: ingest keeps the upvotes of papers
+    the snapshots list current, and would undo an edit of them)."""
     papers = tmp_path / "papers"
     shutil.copytree(REPO / "content" / "papers", papers)
     for path in papers.iterdir():
         backdate(path)
-    config = SiteConfig(root=tmp_path, snapshots=SEEDS, papers=papers, output=tmp_path / "site")
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    config = SiteConfig(root=tmp_path, snapshots=snapshots, papers=papers, output=tmp_path / "site")
     build(config)
     return config
 
@@ -75,7 +78,8 @@ def fresh_site(config: SiteConfig, tmp_path: Path) -> dict[str, bytes]:
     """The site a build from nothing makes of the same papers."""
     root = tmp_path / "fresh"
     shutil.copytree(config.papers, root / "papers")
-    other = SiteConfig(root=root, snapshots=SEEDS, papers=root / "papers", output=root / "site")
+    papers, output = root / "papers", root / "site"
+    other = SiteConfig(root=root, snapshots=config.snapshots, papers=papers, output=output)
     build(other)
     return contents(other.output)
 
@@ -88,8 +92,10 @@ def test_a_new_tag_plans_the_topics_in_full_and_elsewhere_only_what_shows_the_pa
     assert len(plans) == 2
     reuse = reuses[-1]
     assert reuse is not None
-    # A tag is a topic: the topic archives, the feeds and the trends are planned in full.
-    assert reuse.shaped == {"topic", "feeds", "trends"}
+    # A tag is a topic: the new topic's archive and feed, the topic index, feeds.html and
+    # feeds.opml are planned again, and trends.html in full.
+    assert reuse.shaped == {"trends"}
+    assert {"topics/index.html", "feeds.html", "feeds.opml"} <= reuse.dirty
     # Elsewhere, the outputs that took the paper: its page and .bib, its neighbours' pages
     # (they link it), the pages that list it as related, its day, month and organization.
     assert {f"papers/{DEI}.html", f"papers/{DEI}.bib", "days/2026-06-10.html"} <= reuse.dirty
@@ -108,7 +114,7 @@ def test_an_abstract_edit_reshapes_nothing(
     backdate(path)
     build(project)
     reuse = reuses[-1]
-    assert reuse is not None and reuse.shaped == frozenset()
+    assert reuse is not None and reuse.shaped == set()
     assert f"papers/{DEI}.html" in reuse.dirty and "topics.html" not in reuse.dirty
     assert contents(project.output) == fresh_site(project, tmp_path)
 
@@ -146,7 +152,7 @@ def test_a_key_the_site_table_lost_is_not_trusted(
     # As if the last save of the site's table had failed: a kept output's key is the
     # record's, which does not match it, so the file is made again (and equal).
     cache = BuildCache(project.cache_dir)
-    site = cache.table("site")
+    site = site_table(cache)
     entry = site.data["orgs/index.html"]
     site.put("orgs/index.html", type(entry)("stale", entry.stat, entry.digest, entry.inputs))
     cache.save()
@@ -162,9 +168,68 @@ def test_a_key_the_site_table_lost_is_not_trusted(
 def test_the_tests_catch_an_output_kept_stale(
     project: SiteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Were topics not said to reshape the topic archives, the plan would keep a stale one:
-    # the full plan the tests run beside every partial one finds it.
-    monkeypatch.setitem(replan.SHAPES, "topics", frozenset({"feeds", "trends"}))
+    # Were the archives a paper enters not planned again, the plan would keep stale ones (the
+    # topic index and feeds.html): the full plan the tests run beside every partial one finds it.
+    monkeypatch.setattr(replan, "_regrouped", lambda *args: set())
     edit(project, DEI, "upvotes: 2\n", "upvotes: 2\ntags: [my list]\n")
     with pytest.raises(AssertionError, match=r"kept .* stale"):
         build(project)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "shaped", "dirty"),
+    [
+        (
+            "organization: {id: Gensyn, name: Gensyn}",
+            "organization: {id: Elsewhere, name: Elsewhere Lab}",
+            {"trends"},
+            {"orgs/gensyn.html", "orgs/gensyn.xml", "orgs/index.html", "feeds.opml"},
+        ),
+        ("upvotes: 2\n", "upvotes: 999\n", {"trends", "top"}, {"months/2026-06.html"}),
+        # A new first word: the cite key's base changes, and with it the .bib file.
+        ("title: 'DEI: ", "title: 'Zebras and DEI: ", set(), {f"papers/{DEI}.bib"}),
+    ],
+)
+def test_a_paper_leaving_a_group_plans_that_group_again(
+    project: SiteConfig,
+    reuses: list,
+    tmp_path: Path,
+    old: str,
+    new: str,
+    shaped: set[str],
+    dirty: set[str],
+) -> None:
+    edit(project, DEI, old, new)
+    build(project)
+    reuse = reuses[-1]
+    assert reuse is not None and reuse.shaped == shaped
+    assert dirty <= reuse.dirty
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_a_cite_key_taken_by_an_edit_moves_the_other_papers_key(
+    project: SiteConfig, reuses: list, tmp_path: Path
+) -> None:
+    # DEI, first seen before `later`, takes the base of its cite key (no author, no
+    # organization, its year and first title word): `later`'s key gets a suffix, so its page
+    # and .bib change though its file did not.
+    later = next(
+        path
+        for path in sorted(project.papers.glob("*.md"))
+        if "listed: 2026-06-16" in (text := path.read_text())
+        and "\nauthors:" not in text
+        and "\norganization:" not in text
+    )
+    title = later.read_text().splitlines()[1]
+    path = project.papers / f"{DEI}.md"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[1] = title + "\n"
+    path.write_text("".join(x for x in lines if not x.startswith("organization:")))
+    backdate(path)
+    build(project)
+    reuse = reuses[-1]
+    assert reuse is not None
+    assert f"papers/{later.stem}.bib" in reuse.dirty
+    bib = (project.output / "papers" / f"{later.stem}.bib").read_text()
+    assert bib.split(",")[0].endswith("b"), bib
+    assert contents(project.output) == fresh_site(project, tmp_path)
