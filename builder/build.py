@@ -400,8 +400,7 @@ def _plan_and_write(
     took = renderer.took
     outputs = [(o.dest, *took[o.dest], o.key) for o in plan if o.dest in took]
     outputs = [output for output in outputs if output[1] in replan.FAMILIES]
-    last_plan = reuse.record if reuse is not None else None
-    record = replan.make_record(base, prepared, places, prints, cites, outputs, last_plan)
+    record = replan.make_record(base, prepared, places, prints, cites, outputs, reuse)
     plans.put("last", record)
     return written, kept + linked, {dest: stat for dest, (stat, _) in stats.items()}
 

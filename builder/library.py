@@ -26,6 +26,11 @@ def script_values() -> dict[str, Any]:
     return {"folder": FOLDER, "format": FORMAT}
 
 
+def chunk_path(number: int) -> str:
+    """The site path of a chunk."""
+    return f"{FOLDER}{number}.js"
+
+
 def chunk_count(papers: int) -> int:
     """How many chunks a collection of `papers` has."""
     return 1 << max(0, math.ceil(math.log2(max(1, papers) / PER_CHUNK)))

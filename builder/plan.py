@@ -471,7 +471,7 @@ def _library_outputs(
     related = render.related
     outputs = []
     for number, slugs in grouped.items():
-        path = f"{library.FOLDER}{number}.js"
+        path = library.chunk_path(number)
         kept = render.kept(path)
         if kept is not None:
             outputs.append(kept)

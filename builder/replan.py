@@ -2,11 +2,11 @@
 whose content its key took; for every paper, what places it in the site's lists.
 
 With it, a build whose paper files changed plans again only the outputs that took a changed
-paper (`Reuse.dirty`), and in full only the families whose lists the changes reshape (a new
-tag reshapes the topics); every other output keeps the key the last build recorded, and is
-not planned at all. A build that adds or removes papers, or moves one to another day, plans
-everything (the order of every list may shift). Pure: the record is kept in the build cache
-by build.py.
+paper (`Reuse.dirty`), the archives a paper left or entered, and in full only the few outputs
+that sum up every paper (`SHAPES`: trends.html, top.html); every other output keeps the key
+the last build recorded, and is not planned at all. A build that adds or removes papers, or
+moves one to another day, plans everything (the order of every list may shift). Pure: the
+record is kept in the build cache by build.py.
 """
 
 from __future__ import annotations
@@ -117,10 +117,12 @@ class PlanRecord:
 @dataclass
 class Reuse:
     """What a plan keeps of the last: the families to plan in full (`shaped`), the outputs to
-    plan again (`dirty`), the papers whose content changed (`changed`, indexes newest first),
-    and the last plan's outputs of each family, in order."""
+    plan again (`dirty`), the papers whose content changed or that are new (`changed`, their
+    indexes in this build's order, newest first), and the last plan's outputs of each family,
+    in order, with the papers each took (`took`, as indexes in this build's order)."""
 
     record: PlanRecord
+    slugs: list[str]  # this build's papers, newest first
     shaped: set[str]
     dirty: set[str]
     changed: list[int]
@@ -128,23 +130,31 @@ class Reuse:
     keys: list[str]
     index: dict[str, int]
     by_family: dict[str, list[str]]
-    owner: Any  # the output each entry of the record's `took` belongs to
+    starts: Any  # the record's outputs' starts in `took`
+    owner: Any  # the output each entry of `took` belongs to
     took: Any
+
+    def plan_again(self, papers: Iterable[int], families: frozenset[str] | None = None) -> None:
+        """Plan again the outputs (of `families`, or of any) that took these papers."""
+        import numpy as np
+
+        hit = np.isin(self.took, np.fromiter(papers, dtype=np.int32))
+        if families is not None:
+            wanted = np.isin(
+                np.frombuffer(self.record.families, dtype=np.uint8),
+                [FAMILY_BYTE[f] for f in families],
+            )
+            hit &= wanted[self.owner]
+        dests = self.record.dests.split("\n")
+        self.dirty |= {dests[i] for i in np.unique(self.owner[hit]).tolist()}
 
     def recite(self, cites: dict[str, str]) -> None:
         """Take this build's cite keys: the outputs of RELATED families (the pages, .bib files
         and reading-list chunks that show cite keys) that took a paper whose key changed are
         planned again."""
-        import numpy as np
-
-        slugs = self.record.slugs.split("\n")
-        moved = [i for i, slug in enumerate(slugs) if self.cites[slug] != cites[slug]]
+        moved = [i for i, slug in enumerate(self.slugs) if self.cites.get(slug) != cites[slug]]
         self.cites = cites
-        families = np.frombuffer(self.record.families, dtype=np.uint8)
-        related = np.isin(families, [FAMILY_BYTE[f] for f in RELATED])
-        hit = np.isin(self.took, np.asarray(moved, dtype=np.int32)) & related[self.owner]
-        dests = self.record.dests.split("\n")
-        self.dirty |= {dests[i] for i in np.unique(self.owner[hit]).tolist()}
+        self.plan_again(moved, RELATED)
 
     def keeps(self, family: str) -> bool:
         """Tell whether a family plans nothing again (its outputs are the last plan's)."""
@@ -169,35 +179,81 @@ def compare(
 ) -> tuple[Reuse | None, list[str], bytes]:
     """Compare this build's papers with the record; return what the plan may keep (None:
     plan everything), and this build's placement lines and related prints (newest first).
-    `cite_keys` gives every paper's cite key, asked when a cite key's base changed."""
+    `cite_keys` gives every paper's cite key, asked when a cite key's base changed or papers
+    came."""
     prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
-    slugs = record.slugs.split("\n") if record is not None and record.base == base else []
-    if len(slugs) != len(prepared) or not prepared:
+    if record is None or record.base != base or not prepared or not record.slugs:
         return None, [place_line(p) for p in prepared], prints
-    ids = record.ids.split("\n")  # type: ignore[union-attr]
-    places = record.places.split("\n")  # type: ignore[union-attr]
-    changed: list[int] = []  # papers whose content changed
+    last = record.slugs.split("\n")
+    position = {slug: i for i, slug in enumerate(last)}
+    ids = record.ids.split("\n")
+    places = record.places.split("\n")
+    lines: list[str] = []  # this build's placement lines
+    now = [-1] * len(last)  # each recorded paper's index in this build
+    changed: list[int] = []  # papers whose content changed, or new ones
+    added: list[int] = []
     reshaped: list[tuple[str, str, str, PaperPage]] = []  # (part, old, new, page)
     for i, page in enumerate(prepared):
-        if page.paper.slug != slugs[i]:
-            return None, [place_line(p) for p in prepared], prints  # added, removed, moved
-        if page.id != ids[i]:
+        j = position.get(page.paper.slug)
+        if j is None:
+            added.append(i)
             changed.append(i)
-            line = place_line(page)
-            if line != places[i]:
-                parts = zip(PARTS, places[i].split("\x1f"), line.split("\x1f"), strict=True)
+            lines.append(place_line(page))
+            continue
+        now[j] = i
+        line = places[j]
+        if page.id != ids[j]:
+            changed.append(i)
+            new = place_line(page)
+            if new != line:
+                parts = zip(PARTS, line.split("\x1f"), new.split("\x1f"), strict=True)
                 reshaped += [(part, old, new, page) for part, old, new in parts if old != new]
-                places[i] = line
-    if any(part in EVERYTHING for part, *_ in reshaped):
-        return None, places, prints
-    reuse = _reuse(record, slugs, changed, prints)  # type: ignore[arg-type]
+                line = new
+        lines.append(line)
+    if len(prepared) - len(added) != len(last) or any(p in EVERYTHING for p, *_ in reshaped):
+        return None, lines, prints  # papers removed, or moved to another day
+    reuse = _reuse(record, [p.paper.slug for p in prepared], now, changed, prints)
     for part, old, new, page in reshaped:
         if part == "cite":
             reuse.recite(cite_keys())
         else:
             reuse.shaped |= SHAPES[part]
             reuse.dirty |= _regrouped(reuse, part, old, new, page)
-    return reuse, places, prints
+    if added:
+        _arrived(reuse, [prepared[i] for i in added], added, cite_keys)
+    return reuse, lines, prints
+
+
+def _arrived(
+    reuse: Reuse,
+    pages: list[PaperPage],
+    added: list[int],
+    cite_keys: Callable[[], dict[str, str]],
+) -> None:
+    """Plan again what new papers change: the digest, the months, the data files, top.html and
+    trends.html in full; the organizations and topics they enter; their neighbours' pages;
+    the cite keys; the reading-list chunks they join (all, when the chunk count grows)."""
+    from builder import library
+
+    reuse.shaped |= ARRIVALS
+    for page in pages:
+        _day, _order, _cite, org, topics, _votes = place_line(page).split("\x1f")
+        reuse.dirty |= _regrouped(reuse, "org", "None", org, page)
+        reuse.dirty |= _regrouped(reuse, "topics", "()", topics, page)
+    count = len(reuse.slugs)
+    if library.chunk_count(count) != library.chunk_count(count - len(added)):
+        reuse.shaped.add("library")
+    else:
+        chunks = library.chunk_count(count)
+        reuse.dirty |= {library.chunk_path(library.chunk_of(p.paper.slug, chunks)) for p in pages}
+    neighbours = {n for i in added for n in (i - 1, i + 1) if 0 <= n < count}
+    reuse.plan_again(neighbours - set(added), frozenset({"papers"}))
+    reuse.recite(cite_keys())
+
+
+# The families new papers plan in full: each is a few files that count or list every paper
+# of a month or of the site (the days, the months, the data files by month, the overviews).
+ARRIVALS = frozenset({"digest", "month", "data", "top", "trends"})
 
 
 def _regrouped(reuse: Reuse, part: str, old: str, new: str, page: PaperPage) -> set[str]:
@@ -212,6 +268,8 @@ def _regrouped(reuse: Reuse, part: str, old: str, new: str, page: PaperPage) -> 
         keys = {org_key(org[0]) for org in orgs if org is not None}
     else:
         keys = set(literal_eval(old)) ^ set(literal_eval(new))
+    if not keys:
+        return set()
     dests = {index_url(kind), PAGES["feeds"], PAGES["opml"]}
     for key in keys:
         first = url_for(kind, key)
@@ -221,8 +279,11 @@ def _regrouped(reuse: Reuse, part: str, old: str, new: str, page: PaperPage) -> 
     return dests
 
 
-def _reuse(record: PlanRecord, slugs: list[str], changed: list[int], prints: bytes) -> Reuse:
-    """What a plan keeps of the record, `changed` papers (indexes) changed."""
+def _reuse(
+    record: PlanRecord, slugs: list[str], now: list[int], changed: list[int], prints: bytes
+) -> Reuse:
+    """What a plan keeps of the record: `slugs` are this build's papers, `now[j]` the index
+    in them of the record's j-th paper, `changed` those whose content changed or that are new."""
     import numpy as np
 
     dests = record.dests.split("\n") if record.dests else []
@@ -230,22 +291,23 @@ def _reuse(record: PlanRecord, slugs: list[str], changed: list[int], prints: byt
     for dest, n in zip(dests, record.families, strict=True):
         by_family[FAMILIES[n]].append(dest)
     starts = np.frombuffer(record.starts, dtype=np.int32)
-    took = np.frombuffer(record.took, dtype=np.int32)
-    # The papers whose related list changed: the outputs of RELATED families that took them
-    # are planned again; the outputs that took a changed paper are, whatever their family.
-    old = np.frombuffer(record.prints, dtype=np.uint64)
-    new = np.frombuffer(prints, dtype=np.uint64)
-    moved = np.flatnonzero(old != new) if len(old) == len(new) else np.arange(len(new))
+    position = np.asarray(now, dtype=np.int32)
+    took = position[np.frombuffer(record.took, dtype=np.int32)]  # in this build's order
     owner = np.repeat(np.arange(len(dests), dtype=np.int32), np.diff(starts))
-    families = np.frombuffer(record.families, dtype=np.uint8)
-    related = np.isin(families, [FAMILY_BYTE[f] for f in RELATED])
-    hit = np.isin(took, np.asarray(changed, dtype=np.int32))
-    hit |= np.isin(took, moved) & related[owner]
-    dirty = {dests[i] for i in np.unique(owner[hit]).tolist()}
-    cites = dict(zip(slugs, record.cites.split("\n"), strict=True))
+    cites = dict(zip(record.slugs.split("\n"), record.cites.split("\n"), strict=True))
     keys = record.keys.split("\n") if record.keys else []
     index = {dest: i for i, dest in enumerate(dests)}
-    return Reuse(record, set(), dirty, changed, cites, keys, index, by_family, owner, took)
+    reuse = Reuse(
+        record, slugs, set(), set(), changed, cites, keys, index, by_family, starts, owner, took
+    )
+    reuse.plan_again(changed)
+    # The papers whose related list changed: the outputs of RELATED families that took them
+    # are planned again (a related list is shown on its paper's page and in its chunk only).
+    old = np.frombuffer(record.prints, dtype=np.uint64)
+    new = np.frombuffer(prints, dtype=np.uint64)
+    moved = np.flatnonzero(old != new[position]) if len(old) else np.arange(0)
+    reuse.plan_again(position[moved].tolist(), RELATED)
+    return reuse
 
 
 def make_record(
@@ -255,18 +317,19 @@ def make_record(
     prints: bytes,
     cites: dict[str, str],
     outputs: Iterable[tuple[str, str, set[str] | int, str]],
-    last: PlanRecord | None = None,
+    reuse: Reuse | None = None,
 ) -> PlanRecord:
     """The record of a plan: `outputs` are (dest, family, the slugs it took, key), or for an
-    output kept from the `last` record, its index there in place of the slugs."""
+    output kept from the last record, its index there in place of the slugs (what it took is
+    then `reuse`'s)."""
     slugs = [p.paper.slug for p in prepared]
     position = {slug: i for i, slug in enumerate(slugs)}
     dests, families, keys = [], bytearray(), []
     starts, took = array("i", [0]), array("i")
     last_starts, last_took = array("i"), array("i")
-    if last is not None:
-        last_starts.frombytes(last.starts)
-        last_took.frombytes(last.took)
+    if reuse is not None:
+        last_starts.frombytes(reuse.starts.astype("int32").tobytes())
+        last_took.frombytes(reuse.took.astype("int32").tobytes())
     for dest, family, used, key in outputs:
         dests.append(dest)
         families.append(FAMILY_BYTE[family])

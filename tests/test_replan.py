@@ -3,6 +3,7 @@ in full only the families whose lists it reshapes; what is kept is what a full p
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,19 +19,35 @@ from tests.test_incremental import backdate, contents
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> SiteConfig:
-    """The sample papers, built once (with no snapshots: ingest keeps the upvotes of papers
-    the snapshots list current, and would undo an edit of them)."""
-    papers = tmp_path / "papers"
-    shutil.copytree(REPO / "content" / "papers", papers)
-    for path in papers.iterdir():
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample papers, built once for the module (with no snapshots: ingest keeps the
+    upvotes of papers the snapshots list current, and would undo an edit of them)."""
+    root = tmp_path_factory.mktemp("replan")
+    shutil.copytree(REPO / "content" / "papers", root / "papers")
+    for path in (root / "papers").iterdir():
         backdate(path)
-    snapshots = tmp_path / "snapshots"
-    snapshots.mkdir()
-    config = SiteConfig(root=tmp_path, snapshots=snapshots, papers=papers, output=tmp_path / "site")
-    build(config)
-    return config
+    (root / "snapshots").mkdir()
+    build(config_at(root))
+    return root
+
+
+def config_at(root: Path) -> SiteConfig:
+    """The settings of a project at `root`."""
+    return SiteConfig(
+        root=root, snapshots=root / "snapshots", papers=root / "papers", output=root / "site"
+    )
+
+
+@pytest.fixture
+def project(built: Path, tmp_path: Path) -> SiteConfig:
+    """A copy of the built project (the site's files linked: a build replaces files, it never
+    writes into one)."""
+    root = tmp_path / "project"
+    for name in ("papers", "snapshots", ".cache"):
+        shutil.copytree(built / name, root / name)
+    shutil.copytree(built / "site", root / "site", copy_function=os.link)
+    return config_at(root)
 
 
 @pytest.fixture
@@ -78,8 +95,8 @@ def fresh_site(config: SiteConfig, tmp_path: Path) -> dict[str, bytes]:
     """The site a build from nothing makes of the same papers."""
     root = tmp_path / "fresh"
     shutil.copytree(config.papers, root / "papers")
-    papers, output = root / "papers", root / "site"
-    other = SiteConfig(root=root, snapshots=config.snapshots, papers=papers, output=output)
+    (root / "snapshots").mkdir()
+    other = config_at(root)
     build(other)
     return contents(other.output)
 
@@ -119,16 +136,36 @@ def test_an_abstract_edit_reshapes_nothing(
     assert contents(project.output) == fresh_site(project, tmp_path)
 
 
-def test_papers_added_or_moved_to_another_day_plan_everything(
+def test_papers_removed_or_moved_to_another_day_plan_everything(
     project: SiteConfig, reuses: list, tmp_path: Path
 ) -> None:
     edit(project, DEI, "listed: 2026-06-10", "listed: 2026-06-09")
     build(project)
     assert reuses[-1] is None
-    (project.papers / "mine.md").write_text("---\ntitle: Mine\ndate: 2026-06-01\n---\nMy note.\n")
-    backdate(project.papers / "mine.md")
+    (project.papers / f"{DEI}.md").unlink()
     build(project)
     assert reuses[-1] is None
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_a_new_paper_plans_its_groups_its_neighbours_and_the_lists_of_every_paper(
+    project: SiteConfig, reuses: list, tmp_path: Path
+) -> None:
+    (project.papers / "mine.md").write_text(
+        "---\ntitle: Mine\nlisted: 2026-06-10\norganization: {id: Gensyn, name: Gensyn}\n"
+        "tags: [notes]\n---\nMy note on evolutionary inference.\n"
+    )
+    backdate(project.papers / "mine.md")
+    build(project)
+    reuse = reuses[-1]
+    assert reuse is not None
+    assert reuse.shaped >= replan.ARRIVALS
+    assert {"orgs/gensyn.html", "orgs/index.html", "topics/index.html"} <= reuse.dirty
+    # Its neighbours in the digest link it.
+    at = reuse.slugs.index("mine")
+    neighbours = {f"papers/{reuse.slugs[i]}.html" for i in (at - 1, at + 1)}
+    assert neighbours <= reuse.dirty
+    assert len(reuse.dirty) < 60, sorted(reuse.dirty)
     assert contents(project.output) == fresh_site(project, tmp_path)
 
 
