@@ -129,8 +129,9 @@ class LazyTable(Table):
         self.used.discard(key)
         self.dirty.discard(key)
 
-    def retain(self, keys: set[Any]) -> None:
-        """Keep only these entries at the next save (once the others are many)."""
+    def retain(self, keys: set[Any] | None) -> None:
+        """Keep only these entries at the next save (once the others are many); None: prune
+        nothing (a build that did not ask for every entry it uses)."""
         self.keep = keys
 
 
@@ -427,9 +428,13 @@ class BuildCache:
             return
         name = table.name
         packed = None
-        if isinstance(table, PackedTable) and table.pack is not None:
-            kept = {k: v for k, v in table.data.items() if k not in unused} if prune else None
-            packed = {PACKED: table.pack(kept if kept is not None else table.data)}
+        try:
+            if isinstance(table, PackedTable) and table.pack is not None:
+                kept = {k: v for k, v in table.data.items() if k not in unused} if prune else None
+                packed = {PACKED: table.pack(kept if kept is not None else table.data)}
+        except (ValueError, OverflowError, TypeError) as error:  # it only costs time
+            log.info("cache %s not saved: %s", name, error)
+            return
         try:
             db.execute("BEGIN IMMEDIATE")
             if packed is not None:

@@ -261,7 +261,8 @@ def _paper_outputs(
     entries: Table | None = None,
 ) -> list[Output]:
     """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
-    beside it (the BibTeX entries made for them are retained in `entries`)."""
+    beside it (after a plan of every page, `entries` keeps only the BibTeX entries made for
+    them)."""
     outputs = []
     reuse = render.reuse is not None
     for i, page in enumerate(prepared):
@@ -279,8 +280,8 @@ def _paper_outputs(
         plan = partial(_paper_page, render, page, newer, older, cite)
         outputs.append(render.unit(url, inputs, plan))
         outputs.append(render.unit(bib, cite.inputs(), partial(_bib_file, bib, cite)))
-    if isinstance(entries, LazyTable) and not reuse:
-        entries.retain({cite.inputs() for cite in citations.values()})
+    if isinstance(entries, LazyTable):  # a partial plan does not know every entry it uses
+        entries.retain(None if reuse else {cite.inputs() for cite in citations.values()})
     return outputs
 
 

@@ -253,7 +253,7 @@ class Renderer:
         self.remembered = remembered
         # What each output was planned from (replan.py): the family planning now, and for
         # each path, its family and the slugs of the papers its key took (or, for an output
-        # kept from the last plan, their indexes in its record); what the plan may keep.
+        # kept from the last plan, its own index in the record); what the plan may keep.
         self.family = ""
         self.took: dict[str, tuple[str, set[str] | int]] = {}
         self.reuse: Reuse | None = None
@@ -295,8 +295,8 @@ class Renderer:
             for key, item in wanted.items()
             if key not in self.new_cards and (self.cards is None or not self.cards.has(key))
         ]
-        if isinstance(self.cards, LazyTable) and retain:
-            self.cards.retain(set(wanted))
+        if isinstance(self.cards, LazyTable):
+            self.cards.retain(set(wanted) if retain else None)
         workers = 0 if len(missing) >= PARALLEL_CARDS else 1
         made = fork_map(_marked_items, missing, self, workers=workers)
         for (kind, page), html in zip(missing, made, strict=True):
@@ -420,8 +420,11 @@ class Renderer:
 
     def _note(self, path: str, took: set[str]) -> None:
         """Record the family planning `path` and the papers its key took (with any an
-        output planned within took: a unit's page)."""
+        output planned within took: a unit's page). A unit planned again as it is made (its
+        file must be written) is noted no more: the plan noted it."""
         last = self.took.get(path)
+        if not self.family and last is not None:
+            return
         if last is not None and last[0] == self.family and not isinstance(last[1], int):
             took = took | last[1]
         self.took[path] = (self.family, took)

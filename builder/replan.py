@@ -2,11 +2,12 @@
 whose content its key took; for every paper, what places it in the site's lists.
 
 With it, a build whose paper files changed plans again only the outputs that took a changed
-paper (`Reuse.dirty`), the archives a paper left or entered, and in full only the few outputs
-that sum up every paper (`SHAPES`: trends.html, top.html); every other output keeps the key
-the last build recorded, and is not planned at all. A build that adds or removes papers, or
-moves one to another day, plans everything (the order of every list may shift). Pure: the
-record is kept in the build cache by build.py.
+paper (`Reuse.dirty`), the outputs that show a related list or a cite key that changed, the
+archives a paper left or entered, and in full only the few outputs that sum up every paper
+(`SHAPES`; for new papers, `ARRIVALS`); every other output keeps the key the last build
+recorded, and is not planned at all. A build that removes papers, or moves one to another day
+or first capture, plans everything (the order of every list may shift). Pure: the record is
+kept in the build cache by build.py.
 """
 
 from __future__ import annotations
@@ -214,25 +215,21 @@ def compare(
         return None, lines, prints  # papers removed, or moved to another day
     reuse = _reuse(record, [p.paper.slug for p in prepared], now, changed, prints)
     for part, old, new, page in reshaped:
-        if part == "cite":
-            reuse.recite(cite_keys())
-        else:
+        if part != "cite":
             reuse.shaped |= SHAPES[part]
             reuse.dirty |= _regrouped(reuse, part, old, new, page)
     if added:
-        _arrived(reuse, [prepared[i] for i in added], added, cite_keys)
+        _arrived(reuse, [prepared[i] for i in added], added)
+    if added or any(part == "cite" for part, *_ in reshaped):
+        reuse.recite(cite_keys())  # new papers come after, but may take a freed base
     return reuse, lines, prints
 
 
-def _arrived(
-    reuse: Reuse,
-    pages: list[PaperPage],
-    added: list[int],
-    cite_keys: Callable[[], dict[str, str]],
-) -> None:
+def _arrived(reuse: Reuse, pages: list[PaperPage], added: list[int]) -> None:
     """Plan again what new papers change: the digest, the months, the data files, top.html and
     trends.html in full; the organizations and topics they enter; their neighbours' pages;
-    the cite keys; the reading-list chunks they join (all, when the chunk count grows)."""
+    the reading-list chunks they join (all, when the chunk count grows). (And the cite keys:
+    `compare` takes them anew.)"""
     from builder import library
 
     reuse.shaped |= ARRIVALS
@@ -248,7 +245,6 @@ def _arrived(
         reuse.dirty |= {library.chunk_path(library.chunk_of(p.paper.slug, chunks)) for p in pages}
     neighbours = {n for i in added for n in (i - 1, i + 1) if 0 <= n < count}
     reuse.plan_again(neighbours - set(added), frozenset({"papers"}))
-    reuse.recite(cite_keys())
 
 
 # The families new papers plan in full: each is a few files that count or list every paper

@@ -643,6 +643,7 @@ def test_a_packed_table_is_one_row_read_and_written_whole(tmp_path: Path) -> Non
         "index.html": SiteFile("k1", (10, 1_700_000_000_123_456_789, 42), "d1", "s1"),
         "a b/ü.html": SiteFile("k2", None, None, None),
         "feed.xml": SiteFile("k3", (0, 0, 0), "d3"),
+        "old.html": SiteFile("k4", (5, -1_000_000_000, 2**64 - 1), "d4", "s4"),  # any inode
     }
     assert unpack_site(pack_site(files)) == files
     assert unpack_site(pack_site({})) == {}

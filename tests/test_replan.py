@@ -270,3 +270,38 @@ def test_a_cite_key_taken_by_an_edit_moves_the_other_papers_key(
     bib = (project.output / "papers" / f"{later.stem}.bib").read_text()
     assert bib.split(",")[0].endswith("b"), bib
     assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_files_made_again_stay_in_the_record_and_the_site(
+    project: SiteConfig, reuses: list, tmp_path: Path
+) -> None:
+    # Files made again as they are rendered (a unit planned anew then) stay in the plan's
+    # record: a later build that keeps their family whole keeps them, and does not drop them.
+    gone = [project.output / "orgs" / "gensyn.html", project.output / "papers" / f"{DEI}.html"]
+    for path in gone:
+        path.unlink()
+    build(project)
+    assert all(path.is_file() for path in gone)
+    other = sorted(project.papers.glob("*.md"))[0]
+    other.write_text(other.read_text() + "\nOne more sentence.\n")
+    backdate(other)
+    build(project)
+    assert reuses[-1] is not None
+    assert all(path.is_file() for path in gone)
+    assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_a_stale_kept_key_found_by_a_full_plan_is_made_again_and_reported(
+    project: SiteConfig, monkeypatch: pytest.MonkeyPatch, caplog, tmp_path: Path
+) -> None:
+    # Were the archives a paper enters not planned again (a bug), a build that must plan in
+    # full anyway (a kept file is gone) makes the stale ones again, and says so.
+    from builder import render
+
+    monkeypatch.setattr(render, "CHECK_UNITS", False)
+    monkeypatch.setattr(replan, "_regrouped", lambda *args: set())
+    edit(project, DEI, "upvotes: 2\n", "upvotes: 2\ntags: [my list]\n")
+    (project.output / "orgs" / "index.html").unlink()
+    build(project)
+    assert "kept with a key a full plan gives otherwise" in caplog.text
+    assert contents(project.output) == fresh_site(project, tmp_path)
