@@ -16,12 +16,12 @@ import hashlib
 from array import array
 from ast import literal_eval
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from builder.cite import key_base
 from builder.models import capture_order, listed_on, month_key
-from builder.urls import PAGES, archive_pages, feed_url, index_url, org_key, url_for
+from builder.urls import PAGES, feed_url, index_url, org_key, url_for
 
 if TYPE_CHECKING:
     from builder.prepare import PaperPage
@@ -134,6 +134,18 @@ class Reuse:
     starts: Any  # the record's outputs' starts in `took`
     owner: Any  # the output each entry of `took` belongs to
     took: Any
+    _pages: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def pages_of(self, kind: str) -> dict[str, list[str]]:
+        """The last plan's numbered pages of each archive of a kind, by archive key."""
+        if kind not in self._pages:
+            pages: dict[str, list[str]] = {}
+            for dest in self.by_family[kind]:
+                _section, key, *rest = dest.split("/")
+                if rest:  # `orgs/<key>/<n>.html` (`urls.archive_pages`), not `orgs/<key>.html`
+                    pages.setdefault(key, []).append(dest)
+            self._pages[kind] = pages
+        return self._pages[kind]
 
     def plan_again(self, papers: Iterable[int], families: frozenset[str] | None = None) -> None:
         """Plan again the outputs (of `families`, or of any) that took these papers."""
@@ -269,9 +281,7 @@ def _regrouped(reuse: Reuse, part: str, old: str, new: str, page: PaperPage) -> 
     dests = {index_url(kind), PAGES["feeds"], PAGES["opml"]}
     for key in keys:
         first = url_for(kind, key)
-        pages = archive_pages(kind, key).split("{num}")[0]
-        dests |= {first, feed_url(first)}
-        dests |= {d for d in reuse.by_family[kind] if d.startswith(pages)}
+        dests |= {first, feed_url(first), *reuse.pages_of(kind).get(key, ())}
     return dests
 
 
