@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from builder import __version__
-from builder.build import build, check
+from builder.build import build
+from builder.check import check
 from builder.config import CONFIG_NAME, SiteConfig, find_config, load_config
 from builder.errors import BuilderError
 from builder.ingest import ingest

@@ -18,8 +18,7 @@ from builder.cache import BuildCache
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem
 from builder.files import clear_temporary_siblings
-from builder.ingest import IngestReport, check_folders, ingest_into, read_all
-from builder.models import by_fields
+from builder.ingest import IngestReport, ingest_into
 from builder.run import (
     Lock,
     Progress,
@@ -28,6 +27,7 @@ from builder.run import (
     report_problems,
     skipped_summary,
 )
+from builder.sitetable import SiteFile, site_table
 from builder.stats import (
     Inputs,
     Stat,
@@ -442,67 +442,6 @@ def _check_kept(plan: Sequence[Output], reference: Sequence[Output]) -> None:
         raise AssertionError(f"the plan kept {len(wrong)} outputs stale, as {wrong[:5]}")
 
 
-@dataclass(frozen=True, slots=True)
-class SiteFile:
-    """What the build state keeps of a file of the site: its key, its stat and content hash
-    as written, and the signature of the inputs it was planned from (`Renderer.unit`)."""
-
-    __reduce__ = by_fields
-
-    key: str
-    stat: Stat | None
-    digest: str | None
-    inputs: str | None = None
-
-
-def site_table(cache: BuildCache) -> Any:
-    """The table of the last site's files: site path -> `SiteFile`, packed in one row."""
-    return cache.packed_table("site", pack_site, unpack_site)
-
-
-# How the site's table is packed: paths, keys, content hashes and input signatures each
-# joined by NUL (no path holds one; "" for none); sizes and times as int64, inodes as uint64
-# (-1 for the size of a file with no stat).
-def pack_site(files: dict[str, SiteFile]) -> tuple[str, str, bytes, bytes, bytes, str, str]:
-    """Pack the site's table into seven columns."""
-    from array import array
-
-    stats = [file.stat or NO_STAT for file in files.values()]
-    return (
-        "\0".join(files),
-        "\0".join([file.key for file in files.values()]),
-        array("q", [stat[0] for stat in stats]).tobytes(),
-        array("q", [stat[1] for stat in stats]).tobytes(),
-        array("Q", [stat[2] for stat in stats]).tobytes(),
-        "\0".join([file.digest or "" for file in files.values()]),
-        "\0".join([file.inputs or "" for file in files.values()]),
-    )
-
-
-def unpack_site(packed: tuple[str, str, bytes, bytes, bytes, str, str]) -> dict[str, SiteFile]:
-    """Unpack the site's table (`pack_site`)."""
-    from array import array
-
-    paths, keys, sizes, times, inodes, digests, inputs = packed
-    if not paths:
-        return {}
-    columns = [array("q", sizes), array("q", times), array("Q", inodes)]
-    return {
-        path: SiteFile(key, stat if stat[0] >= 0 else None, digest or None, signature or None)
-        for path, key, stat, digest, signature in zip(
-            paths.split("\0"),
-            keys.split("\0"),
-            zip(*columns, strict=True),
-            digests.split("\0"),
-            inputs.split("\0"),
-            strict=True,
-        )
-    }
-
-
-NO_STAT = (-1, 0, 0)
-
-
 def _keep(
     plan: Sequence[Output], staging: Staging, site: Any, old_site: dict[str, Stat]
 ) -> tuple[int, list[Output]]:
@@ -565,48 +504,3 @@ def _render(
 INDEX_ALONGSIDE = 20_000
 # Below this many files to render, forking workers costs more than it saves.
 PARALLEL_RENDER = 300
-
-
-@dataclass
-class CheckReport:
-    """What a check found."""
-
-    files: int = 0
-    entries: int = 0
-    papers: int = 0
-    templates: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """Return the one-line summary printed at the end of a check."""
-        found = f"{len(self.problems)} problem(s)" if self.problems else "no problems"
-        return (
-            f"check: {self.files} snapshot files ({self.entries} entries), "
-            f"{self.papers} paper files, {self.templates} templates: {found}"
-        )
-
-
-def check(config: SiteConfig) -> CheckReport:
-    """Read the snapshots, paper files and templates; report every problem; write nothing."""
-    from builder.load import load_papers
-    from builder.render import check_templates
-
-    check_folders(config)
-    report = CheckReport()
-
-    # The saved listings.
-    listings = read_all(config)
-    report.files = len(listings)
-    report.entries = sum(len(listing.entries) for listing in listings)
-    report.problems += [p for listing in listings for p in listing.problems]
-
-    # The paper files, hand edits included.
-    stored, problems = load_papers(config.papers)
-    report.papers = len(stored) + len({p.path for p in problems})
-    report.problems += problems
-
-    # The templates of the theme.
-    report.templates, problems = check_templates(config)
-    report.problems += problems
-    report_problems(report.problems)
-    return report

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from builder import replan
-from builder.build import build, site_table
+from builder.build import build
 from builder.cache import BuildCache
 from builder.config import SiteConfig
+from builder.sitetable import site_table
 from tests.conftest import REPO
 from tests.test_incremental import backdate, contents
 
