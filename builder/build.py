@@ -280,7 +280,8 @@ def _plan_and_write(
     """Plan the site, keep what did not change, render the rest, move the changed files in."""
     from builder import replan, search
     from builder.models import Output
-    from builder.plan import check_paths, paper_cite_keys, plan_site
+    from builder.plan import check_paths, plan_site
+    from builder.plan_papers import paper_cite_keys
     from builder.render import CHECK_UNITS, Renderer, kept_make, theme_key
     from builder.workers import Background
     from builder.write import Staging

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from builder import library
@@ -27,14 +26,20 @@ from builder.archives import (
     paginate_archive,
     topic_archives,
 )
-from builder.cache import LazyTable, Table
-from builder.cite import bibtex, cite_keys
+from builder.cache import Table
 from builder.config import SiteConfig
 from builder.errors import BuilderError
 from builder.feed import Feed
-from builder.models import Output, Paper, capture_order
+from builder.models import Output, Paper
+from builder.plan_papers import (
+    Citations,
+    data_outputs,
+    library_outputs,
+    paper_cite_keys,
+    paper_outputs,
+)
 from builder.prepare import PaperPage
-from builder.render import Renderer, fill_script, links_out, static_files
+from builder.render import Renderer, fill_script, static_files
 from builder.search import ENGINE_FILE, engine_rules
 from builder.stats import sha
 from builder.top import TopPapers, top_papers
@@ -44,11 +49,8 @@ from builder.urls import (
     PAGES,
     PATTERNS,
     SECTIONS,
-    bib_url,
     feed_url,
     index_url,
-    is_web,
-    published,
 )
 
 __all__ = ["Output", "plan_site"]
@@ -77,7 +79,7 @@ def plan_site(
     size = config.page_size
     steps: list[tuple[str, Callable[[], list[Output]]]] = [
         ("digest", lambda: _digest_outputs(render, papers, size)),
-        ("papers", lambda: _paper_outputs(render, prepared, citations, entries)),
+        ("papers", lambda: paper_outputs(render, prepared, citations, entries)),
         *[
             (kind, partial(_archive_kind, render, kind, shared, size))
             for kind in ("month", "org", "topic")
@@ -85,8 +87,8 @@ def plan_site(
         ("feeds", lambda: _feed_outputs(render, shared, config)),
         ("trends", lambda: _trends_outputs(render, shared, len(papers))),
         ("top", lambda: [render.page("top.html", PAGES["top"], "top", tops=shared.tops)]),
-        ("data", lambda: _data_outputs(render, prepared, config)),
-        ("library", lambda: _library_outputs(render, prepared, citations)),
+        ("data", lambda: data_outputs(render, prepared, config)),
+        ("library", lambda: library_outputs(render, prepared, citations)),
     ]
     plan = _static_outputs(config)
     for family, step in steps:
@@ -95,12 +97,6 @@ def plan_site(
     render.family = ""
     plan += _site_outputs(render, papers, config, plan)
     return plan
-
-
-def paper_cite_keys(prepared: Sequence[PaperPage]) -> dict[str, str]:
-    """Every paper's cite key, by slug."""
-    by_capture = sorted((page.paper for page in prepared), key=capture_order)
-    return cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
 
 
 def _kept_family(render: Renderer, family: str) -> list[Output] | None:
@@ -192,105 +188,6 @@ def _digest_outputs(render: Renderer, papers: Sequence[Paper], page_size: int) -
     return outputs
 
 
-@dataclass(frozen=True)
-class Link:
-    """A link to another page: where, and its title."""
-
-    url: str
-    title: str
-
-    @staticmethod
-    def to(page: PaperPage | None) -> Link | None:
-        """The link to a paper's page (None for none)."""
-        return Link(page.url, page.paper.title) if page else None
-
-
-@dataclass(frozen=True)
-class Citation:
-    """What a paper's BibTeX entry is made from: the paper, its cite key and its URL."""
-
-    page: PaperPage
-    key: str
-    url: str | None
-    entries: Table | None = field(default=None, compare=False, repr=False)
-
-    def inputs(self) -> tuple:
-        """The entry's inputs as plain values."""
-        return (self.page.id, self.key, self.page.day, self.url)
-
-    def entry(self) -> str:
-        """The BibTeX entry, made once (the page, the .bib file and the reading list show it;
-        a day rewrites most reading-list chunks): from `entries` when made before."""
-        return self._entry
-
-    @cached_property
-    def _entry(self) -> str:
-        inputs = self.inputs()
-        made = self.entries.get(inputs) if self.entries is not None else None
-        if made is None:
-            made = bibtex(self.page.paper, self.key, self.page.day, self.url)
-            if self.entries is not None:
-                self.entries.put(inputs, made)
-        return made
-
-
-class Citations(dict):
-    """Each paper's `Citation` by slug, made when first asked for."""
-
-    def __init__(
-        self,
-        page_of: dict[str, PaperPage],
-        keys: dict[str, str],
-        config: SiteConfig,
-        entries: Table | None,
-    ) -> None:
-        super().__init__()
-        self.page_of, self.keys, self.config, self.entries = page_of, keys, config, entries
-
-    def __missing__(self, slug: str) -> Citation:
-        page = self.page_of[slug]
-        cite = Citation(page, self.keys[slug], cite_url(self.config, page), self.entries)
-        self[slug] = cite
-        return cite
-
-
-def _paper_outputs(
-    render: Renderer,
-    prepared: Sequence[PaperPage],
-    citations: Citations,
-    entries: Table | None = None,
-) -> list[Output]:
-    """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
-    beside it (after a plan of every page, `entries` keeps only the BibTeX entries made for
-    them)."""
-    outputs = []
-    reuse = render.reuse is not None
-    for i, page in enumerate(prepared):
-        url = page.url
-        bib = bib_url(url)
-        if reuse:  # the last plan's, if it keeps both
-            kept = render.kept(url), render.kept(bib)
-            if kept[0] is not None and kept[1] is not None:
-                outputs += kept
-                continue
-        newer = prepared[i - 1] if i > 0 else None
-        older = prepared[i + 1] if i + 1 < len(prepared) else None
-        cite = citations[page.paper.slug]
-        inputs = _paper_inputs(render, cite, newer, older)
-        plan = partial(_paper_page, render, page, newer, older, cite)
-        outputs.append(render.unit(url, inputs, plan))
-        outputs.append(render.unit(bib, cite.inputs(), partial(_bib_file, bib, cite)))
-    if isinstance(entries, LazyTable):  # a partial plan does not know every entry it uses
-        entries.retain(None if reuse else {cite.inputs() for cite in citations.values()})
-    return outputs
-
-
-def _bib_file(path: str, cite: Citation) -> Output:
-    """Plan a paper's .bib file (keyed by its bytes)."""
-    data = cite.entry().encode()
-    return Output(path, sha(data), partial(bytes, data))
-
-
 def _trends_outputs(render: Renderer, shared: _Groups, count: int) -> list[Output]:
     """Plan trends.html."""
     shown = trends(shared.papers, shared.topics)
@@ -325,56 +222,6 @@ def _trends_page(render: Renderer, shown: list[Trend], count: int) -> str:
 
     charts = [(trend, Markup(draw(trend))) for trend in shown]
     return render("trends.html", PAGES["trends"], "trends", charts=charts, paper_count=count)
-
-
-def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
-    """The URL a citation without an arXiv id points to: the paper's page when the site's
-    address is known, else its project page or code."""
-    if config.base_url:
-        return published(config.base_url, page.url)
-    for url in (page.paper.project_page, page.paper.github):
-        if url and is_web(url):
-            return url
-    return None
-
-
-def _paper_inputs(
-    render: Renderer, cite: Citation, newer: PaperPage | None, older: PaperPage | None
-) -> tuple:
-    """What `_paper_page` makes a page from, as plain values: the paper and its BibTeX's
-    inputs, its neighbours (whose links it shows) and its related papers, by content id."""
-    related = render.related.get(cite.page.paper.slug, ())
-    page_of = render.page_of
-    return (
-        cite.inputs(),
-        newer.id if newer else None,
-        older.id if older else None,
-        tuple([page_of[slug].id for slug, _ in related]) if related else (),
-    )
-
-
-def _paper_page(
-    render: Renderer,
-    page: PaperPage,
-    newer: PaperPage | None,
-    older: PaperPage | None,
-    cite: Citation,
-) -> Output:
-    """Plan one paper's page."""
-    paper = page.paper
-    return render.page(
-        "paper.html",
-        page.url,
-        "paper",
-        page=page,
-        bibtex=cite.entry(),
-        bib=bib_url(page.url).split("/")[-1],
-        links_out=links_out(paper),
-        newer=Link.to(newer),
-        older=Link.to(older),
-        related=[render.page_of[s] for s, _ in render.related.get(paper.slug, ())],
-        citation_date=f"{paper.date:%Y/%m/%d}" if paper.date else None,
-    )
 
 
 # URLs per sitemap file (about 100 bytes each): past it, sitemap.xml indexes several files,
@@ -461,91 +308,6 @@ def _archive_outputs(
 def _values(record: Head | Pager | Feed | None) -> tuple | None:
     """A small record's field values, in order (None for none)."""
     return None if record is None else tuple(vars(record).values())
-
-
-def _library_outputs(
-    render: Renderer, prepared: Sequence[PaperPage], citations: Citations
-) -> list[Output]:
-    """Plan saved.html and the chunks of what it shows of each paper."""
-    grouped = library.chunks_of(page.paper.slug for page in prepared)
-    chunks = len(grouped)
-    related = render.related
-    outputs = []
-    for number, slugs in grouped.items():
-        path = library.chunk_path(number)
-        kept = render.kept(path)
-        if kept is not None:
-            outputs.append(kept)
-            continue
-        inputs = (chunks, tuple((citations[s].inputs(), related.get(s, ())) for s in slugs))
-        plan = partial(_library_chunk, render, path, number, chunks, slugs, citations)
-        outputs.append(render.unit(path, inputs, plan))
-    outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
-    return outputs
-
-
-def _library_chunk(
-    render: Renderer,
-    path: str,
-    number: int,
-    chunks: int,
-    slugs: list[str],
-    citations: Citations,
-) -> Output:
-    """Plan one chunk of the reading list's data (keyed by its bytes: a JSON dump is cheaper
-    to make than its context is to describe)."""
-    papers = {
-        slug: library.entry(
-            citations[slug].page.paper.title,
-            citations[slug].entry(),
-            render.related.get(slug, ()),
-        )
-        for slug in slugs
-    }
-    data = library.script(number, chunks, papers)
-    return Output(path, sha(data), partial(bytes, data))
-
-
-def _records(pages: Sequence[PaperPage], base_url: str) -> list[dict]:
-    from builder import data
-
-    return [data.record(page.paper, published(base_url, page.url)) for page in pages]
-
-
-def data_json(pages: Sequence[PaperPage], base_url: str) -> bytes:
-    """One data file as JSON."""
-    from builder import data
-
-    return data.to_json(_records(pages, base_url))
-
-
-def data_csv(pages: Sequence[PaperPage], base_url: str) -> bytes:
-    """One data file as CSV."""
-    from builder import data
-
-    return data.to_csv(_records(pages, base_url))
-
-
-def _data_outputs(
-    render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
-) -> list[Output]:
-    """Plan the data files: JSON and CSV per month of listing, their schema and their index."""
-    from builder import data
-
-    groups = data.by_month([page.paper for page in prepared])
-    months = sorted(groups, key=lambda m: (m is None, m or ""))
-    outputs = []
-    counts = []
-    for month in months:
-        for part, papers in data.parts(groups[month]):
-            stem = f"data/{data.file_stem(month, part)}"
-            pages = [render.page_of[p.slug] for p in papers]
-            outputs.append(render.made(f"{stem}.json", data_json, pages, config.base_url))
-            outputs.append(render.made(f"{stem}.csv", data_csv, pages, config.base_url))
-            counts.append((month, part, len(papers)))
-    outputs.append(render.made(data.INDEX_PATH, data.index, counts, len(prepared)))
-    outputs.append(render.made(data.SCHEMA_PATH, data.schema))
-    return outputs
 
 
 def _feed_outputs(render: Renderer, shared: _Groups, config: SiteConfig) -> list[Output]:
