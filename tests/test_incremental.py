@@ -242,8 +242,11 @@ class IncrementalBuilds(RuleBasedStateMachine):
         if warm and self.warm is None:
             self.warm = BuildCache(config.cache_dir)
         build(config, warm=self.warm if warm else None)
+        before = contents(self.root / "output")
         again = build(config)
-        assert again.files == again.unchanged, "a second build wrote files"
+        after = contents(self.root / "output")
+        written = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+        assert again.files == again.unchanged, f"a second build wrote files: {written}"
         fresh = Path(tempfile.mkdtemp(prefix="fresh-"))
         try:
             for name in ("site.yaml", "snapshots", "papers", "theme"):
