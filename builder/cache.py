@@ -243,6 +243,9 @@ class BuildCache:
             self.code = code
             version = self._data_version()
         self._version = version
+        for table in self.tables.values():  # a table is read whole for one build's reads
+            if isinstance(table, LazyTable):
+                table.fetched = 0
         return self
 
     def settle(self) -> None:

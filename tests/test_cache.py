@@ -493,6 +493,32 @@ def test_a_lazy_table_asked_for_many_entries_one_by_one_is_read_whole(
     assert reads == ["fetch"] * 5 + ["fetch_all"]
 
 
+def test_a_warm_lazy_table_counts_each_builds_reads_on_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "READ_WHOLE_AFTER", 5)
+    first = BuildCache(tmp_path, code="v1")
+    first.lazy_table("t").replace({i: f"value {i}" for i in range(20)})
+    first.save()
+    warm = BuildCache(tmp_path, code="v1")
+    reads: list[str] = []
+    for name in ("fetch", "fetch_all"):
+        real = getattr(warm, name)
+        monkeypatch.setattr(
+            warm, name, lambda *a, _real=real, _name=name: reads.append(_name) or _real(*a)
+        )
+    monkeypatch.setattr(cache_module, "code_version", lambda: "v1")
+    for build in range(3):  # as `serve` does: three builds, each reading three new entries
+        table = warm.again().lazy_table("t")
+        assert [table.get(i) for i in range(3 * build, 3 * build + 3)] == [
+            f"value {i}" for i in range(3 * build, 3 * build + 3)
+        ]
+        warm.save()
+    assert reads == ["fetch"] * 9  # not read whole: no build asked for more than 5
+
+
 def test_a_database_locked_by_another_process_is_a_miss_not_damage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
