@@ -86,8 +86,7 @@ def top_orgs(papers: Sequence[Paper]) -> Trend:
 
 def topics_over_time(papers: Sequence[Paper], topics: Mapping[str, Sequence[object]]) -> Trend:
     """Papers per month of the biggest topics (`topics`: slug -> its topics, with `.name`)."""
-    by_topic: dict[str, Counter[str]] = {}
-    totals: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()  # (topic, month) -> papers
     months_seen = set()
     for paper in papers:
         day = listed_on(paper)
@@ -95,12 +94,13 @@ def topics_over_time(papers: Sequence[Paper], topics: Mapping[str, Sequence[obje
             continue
         month = month_key(day)
         months_seen.add(month)
-        for topic in topics.get(paper.slug, ()):
-            name = getattr(topic, "name", None)  # no str(topic) made for each (a repr)
-            if name is None:
-                name = str(topic)
-            by_topic.setdefault(name, Counter())[month] += 1
-            totals[name] += 1
+        # (no str(topic) made for each: a repr)
+        pairs.update([(_name(topic), month) for topic in topics.get(paper.slug, ())])
+    by_topic: dict[str, Counter[str]] = {}
+    totals: Counter[str] = Counter()
+    for (name, month), count in pairs.items():
+        by_topic.setdefault(name, Counter())[month] = count
+        totals[name] += count
     chosen = sorted(totals, key=lambda t: (-totals[t], t))[:TOPICS]
     months = _months_between(min(months_seen), max(months_seen)) if months_seen else []
     rows = tuple((m, *(str(by_topic[t].get(m, 0)) for t in chosen)) for m in months if chosen)
@@ -112,6 +112,12 @@ def topics_over_time(papers: Sequence[Paper], topics: Mapping[str, Sequence[obje
         else "No paper has a topic yet."
     )
     return Trend("topics", "Topics over time", summary, ("Month", *chosen), rows)
+
+
+def _name(topic: object) -> str:
+    """A topic's name (its `.name`, else its text)."""
+    name = getattr(topic, "name", None)
+    return str(topic) if name is None else name
 
 
 def upvotes(papers: Sequence[Paper]) -> Trend:
