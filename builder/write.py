@@ -68,6 +68,16 @@ def _same_bytes(old: Path, data: bytes) -> bool:
 
 def plain_path(relative: str) -> str:
     """Return a site path that is plain (no root, '..', '.' or empty part); else refuse it."""
+    if (  # most paths: no part empty or starting with a dot, no backslash or NUL
+        relative
+        and relative[0] not in "/."
+        and relative[-1] != "/"
+        and "//" not in relative
+        and "/." not in relative
+        and "\\" not in relative
+        and "\0" not in relative
+    ):
+        return relative
     if not relative or relative.startswith("/") or "\\" in relative or "\0" in relative:
         raise OutputError(f"refusing to write {relative!r}: not a plain path inside the site")
     for part in relative.split("/"):
