@@ -149,12 +149,22 @@ def site_size(site: Path) -> dict[str, object]:
 
 def words_for(root: Path, besides: str = "generalization") -> tuple[list[str], list[str]]:
     """Pick rare words (in 2-5 papers) and words in most papers (not `besides`, the first
-    query, whose data is loaded already), from the paper files."""
+    query, whose data is loaded already), from the paper files' titles and abstracts; none is
+    a stop word (no engine shows a result for one)."""
+    from builder.load import parse_paper
+
     counts: Counter[str] = Counter()
     for path in (root / "papers").glob("*.md"):
-        counts.update(set(path.read_text(encoding="utf-8").lower().split()))
+        # Only what both engines index: the title and the abstract (a word only in the front
+        # matter, as an author's or a source file's name, would find nothing: no result
+        # would ever show, and the measurement would wait for it in vain).
+        paper, _ = parse_paper(path.read_text(encoding="utf-8"), str(path), path.stem)
+        counts.update(set(f"{paper.title}\n{paper.file_body}".lower().split()))
     total = len(list((root / "papers").glob("*.md")))
+    from lunr.stop_word_filter import WORDS  # lunr finds nothing for these ("across")
+
     plain = [w for w in counts if w.isalpha() and len(w) > 5 and w != besides]
+    plain = [w for w in plain if w not in WORDS]
     rare = sorted(w for w in plain if 2 <= counts[w] <= 5)[:: max(1, len(plain) // 4000)][:7]
     common = sorted((w for w in plain if counts[w] > total / 2), key=lambda w: -counts[w])[:5]
     return rare, common
