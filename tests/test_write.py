@@ -100,7 +100,10 @@ def test_a_failed_write_leaves_the_last_site(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["output"]
 
 
-@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a\\b", "./a"])
+@pytest.mark.parametrize(
+    "bad",
+    ["../x", "/etc/passwd", "a/../../b", "", "a//b", "a\\b", "./a", "a/", "a/..", "a/./b", "a\0b"],
+)
 def test_paths_that_would_leave_the_site_are_refused(tmp_path: Path, bad: str) -> None:
     out = tmp_path / "output"
     write_site({"index.html": "v1"}, out)
