@@ -17,6 +17,7 @@ from array import array
 from ast import literal_eval
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from builder.cite import key_base
@@ -79,7 +80,8 @@ def place_line(page: PaperPage) -> str:
     return "\x1f".join([repr(part) for part in placement(page)])
 
 
-def related_print(related: Sequence[tuple[str, float]]) -> bytes:
+@lru_cache(maxsize=1 << 17)  # `serve`'s builds ask again for the same lists
+def related_print(related: tuple[tuple[str, float], ...]) -> bytes:
     """A short hash of a paper's related list (which papers, with which scores)."""
     names = "\n".join([slug for slug, _ in related]).encode()
     scores = array("d", [score for _, score in related]).tobytes()
@@ -187,7 +189,7 @@ def compare(
     record: PlanRecord | None,
     base: str,
     prepared: Sequence[PaperPage],
-    related: Mapping[str, Sequence[tuple[str, float]]],
+    related: Mapping[str, tuple[tuple[str, float], ...]],
     cite_keys: Callable[[], dict[str, str]],
 ) -> tuple[Reuse | None, list[str], bytes]:
     """Compare this build's papers with the record; return what the plan may keep (None:
