@@ -510,10 +510,10 @@ def test_a_warm_lazy_table_counts_each_builds_reads_on_their_own(
             warm, name, lambda *a, _real=real, _name=name: reads.append(_name) or _real(*a)
         )
     monkeypatch.setattr(cache_module, "code_version", lambda: "v1")
-    for build in range(3):  # as `serve` does: three builds, each reading three new entries
+    for n in range(3):  # as `serve` does: three builds, each reading three new entries
         table = warm.again().lazy_table("t")
-        assert [table.get(i) for i in range(3 * build, 3 * build + 3)] == [
-            f"value {i}" for i in range(3 * build, 3 * build + 3)
+        assert [table.get(i) for i in range(3 * n, 3 * n + 3)] == [
+            f"value {i}" for i in range(3 * n, 3 * n + 3)
         ]
         warm.save()
     assert reads == ["fetch"] * 9  # not read whole: no build asked for more than 5
