@@ -297,7 +297,7 @@ def _plan_and_write(
 
     page_of = {p.paper.slug: p for p in prepared}
     compiled = cache.table("templates")  # Jinja2's code of each template
-    remembered = cache.memory.setdefault("units", {}) if cache.warm else None
+    remembered = cache.remembered("units")
     renderer = Renderer(config, page_of, base, cards, related, recorded, compiled, remembered)
     # What the last plan took from each paper: when only some papers changed, the outputs
     # that did not take them keep their keys and are not planned (replan.py).

@@ -253,6 +253,11 @@ class BuildCache:
         its lock: what its forked workers saved is part of it)."""
         self._version = self._data_version()
 
+    def remembered(self, name: str) -> dict[Any, Any] | None:
+        """What a warm cache keeps in memory alone under `name` for the next build (`serve`);
+        None in a build whose process ends with it."""
+        return self.memory.setdefault(name, {}) if self.warm else None
+
     def forget(self, name: str) -> None:
         """Let go of a loaded table without saving it (another process saved it)."""
         self.tables.pop(name, None)

@@ -219,7 +219,8 @@ def load_papers(
         return [], []
     stats = stats if stats is not None else folder_stats(folder, (".md",))
     found = _parsed_files(folder, sorted(stats), stats, cache)
-    stored, problems = _one_file_per_slug(folder, found)
+    memo = cache.remembered("stored") if cache is not None else None
+    stored, problems = _one_file_per_slug(folder, found, memo)
     return [_with_appeared(s, stats) for s in stored], problems
 
 
@@ -283,9 +284,10 @@ def _parsed_files(
 
 
 def _one_file_per_slug(
-    folder: Path, found: dict[str, Any]
+    folder: Path, found: dict[str, Any], memo: dict[Any, StoredPaper] | None = None
 ) -> tuple[list[StoredPaper], list[Problem]]:
-    """Keep the parsed files in name order, refusing a second file with a slug already used."""
+    """Keep the parsed files in name order, refusing a second file with a slug already used
+    (`memo`: the last build's of a warm cache, whose paper as parsed is this one's, is kept)."""
     shown_folder = display_path(folder)
     stored: list[StoredPaper] = []
     problems: list[Problem] = []
@@ -296,7 +298,14 @@ def _one_file_per_slug(
             problems.append(result)
             continue
         (paper, keys, slug_line), digest = result
-        shown = os.path.join(shown_folder, name)
+        last = memo.get((folder, shown_folder, name)) if memo is not None else None
+        if last is not None and last.paper is paper and last.sha == digest:
+            shown = last.path
+        else:
+            shown = os.path.join(shown_folder, name)
+            last = StoredPaper(shown, os.path.join(folder, name), paper, keys, slug_line, digest)
+            if memo is not None:
+                memo[(folder, shown_folder, name)] = last
         if paper.slug in by_slug:
             problems.append(
                 Problem(
@@ -309,7 +318,5 @@ def _one_file_per_slug(
             )
             continue
         by_slug[paper.slug] = shown
-        stored.append(
-            StoredPaper(shown, os.path.join(folder, name), paper, keys, slug_line, digest)
-        )
+        stored.append(last)
     return stored, problems

@@ -177,11 +177,22 @@ def prepare_papers(
     ids = {p.slug: (ids or {}).get(p.slug) or paper_id(p) for p in ordered}
     rules = rules_key(config.topics)
     table = cache.table("prepared") if cache is not None else None
-    keys = [
-        (sha(p.file_body.encode("utf-8", "surrogatepass")), rules, p.title, p.tags) for p in ordered
-    ]
-    found = [table.get(k) if table is not None else None for k in keys]
-    missing = [i for i, f in enumerate(found) if f is None]
+    # A warm cache's pages of the last build: a paper whose record is the one it was made of
+    # (the same object), with the same id and rules, keeps its page (its body is not hashed).
+    memo = cache.remembered("pages") if cache is not None else None
+    pages: list[PaperPage | None] = [None] * len(ordered)
+    keys: list[tuple | None] = [None] * len(ordered)
+    found: list[tuple | None] = [None] * len(ordered)
+    for i, p in enumerate(ordered):
+        last = memo.get(p.slug) if memo is not None else None
+        same = last is not None and last[0] is p and last[1] == rules
+        # (`get` marks its prepared entry kept at the next save)
+        if same and last[3].id == ids[p.slug] and (table is None or table.get(last[2])):
+            pages[i] = last[3]
+            continue
+        keys[i] = (sha(p.file_body.encode("utf-8", "surrogatepass")), rules, p.title, p.tags)
+        found[i] = table.get(keys[i]) if table is not None else None
+    missing = [i for i, f in enumerate(found) if f is None and pages[i] is None]
     if missing:
         todo = [ordered[i] for i in missing]
         workers = 2 if len(todo) >= PARALLEL_FROM else 1
@@ -190,15 +201,18 @@ def prepare_papers(
             found[i] = result
             if table is not None:
                 table.put(keys[i], result)
-    return [
-        PaperPage(
-            paper=p,
-            url=paper_url(p.slug),
-            abstract=html if isinstance(html, Markup) else Markup(html),
-            text=text,
-            topics=topics,
-            day=listed_on(p),
-            id=ids[p.slug],
-        )
-        for p, (html, text, topics) in zip(ordered, found, strict=True)
-    ]
+    for i, p in enumerate(ordered):
+        if pages[i] is None:
+            html, text, topics = found[i]  # type: ignore[misc]
+            pages[i] = PaperPage(
+                paper=p,
+                url=paper_url(p.slug),
+                abstract=html if isinstance(html, Markup) else Markup(html),
+                text=text,
+                topics=topics,
+                day=listed_on(p),
+                id=ids[p.slug],
+            )
+            if memo is not None:
+                memo[p.slug] = (p, rules, keys[i], pages[i])
+    return pages  # type: ignore[return-value]

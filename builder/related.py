@@ -68,13 +68,15 @@ def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) 
     """Return slug -> its most similar papers (slug, cosine), most similar first."""
     if len(pages) < 2:
         return {page.paper.slug: () for page in pages}
-    by_key = {paper_key(page): page for page in pages}
+    # A warm cache's keys of the last build's pages (the same page object: the same key).
+    memo = cache.remembered("related keys") if cache is not None else None
+    by_key = {_key_of(page, memo): page for page in pages}
     keys = sorted(by_key)
-    texts = [text_of(by_key[k]) for k in keys]
+    texts = _Texts(keys, by_key)  # made when asked: an edit asks the edited paper's alone
     table = cache.table("related") if cache is not None else None
     tops = _incremental(table, keys, texts) if table is not None else None
     if tops is None:
-        fit, rows, tops = _full(keys, texts)
+        fit, rows, tops = _full(keys, list(texts))
         if table is not None:
             data: dict[Any, Any] = {("fit",): fit, ("matrix",): (tuple(keys), *rows)}
             for key in keys:
@@ -82,6 +84,33 @@ def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) 
             table.replace(data)
     slug_of = {k: page.paper.slug for k, page in by_key.items()}
     return {slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys}
+
+
+def _key_of(page: PaperPage, memo: dict[str, tuple[PaperPage, str]] | None) -> str:
+    """`paper_key`, remembered in `memo` (when there is one) for the page object."""
+    if memo is None:
+        return paper_key(page)
+    last = memo.get(page.paper.slug)
+    if last is not None and last[0] is page:
+        return last[1]
+    key = paper_key(page)
+    memo[page.paper.slug] = (page, key)
+    return key
+
+
+class _Texts(Sequence[str]):
+    """The texts of the papers of `keys` (`text_of`), each made when asked for."""
+
+    def __init__(self, keys: list[str], by_key: dict[str, PaperPage]) -> None:
+        self.keys, self.by_key = keys, by_key
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return text_of(self.by_key[self.keys[i]])
 
 
 Top = list[tuple[str, float]]  # (key, cosine), best first
@@ -259,7 +288,7 @@ def vectorize(
     return columns, (values / norm).astype(np.float32) if norm else values
 
 
-def _incremental(table: Any, keys: list[str], texts: list[str]) -> dict[str, Top] | None:
+def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str, Top] | None:
     """Update the cached lists for papers added, edited or removed since the last fit; None:
     compute anew.
 

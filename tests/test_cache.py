@@ -264,6 +264,39 @@ def test_every_kind_of_change_gives_the_site_a_build_without_cache_gives(
         assert file_hashes(project / "output") == file_hashes(fresh(project)), change.__name__
 
 
+def test_a_warm_build_after_an_edit_makes_again_only_what_the_edited_file_shows(
+    project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import load, prepare
+
+    config, _ = load_config(project / "site.yaml", {})
+    warm = BuildCache(config.cache_dir)
+    build(config, warm=warm)  # nothing to do: nothing loaded
+    edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")
+    build(load_config(project / "site.yaml", {})[0], warm=warm)  # loads, and remembers
+    # (Papers written by hand with no day take the day their file appeared: made anew.)
+    appeared = {s.paper.slug for s in load.load_papers(project / "papers")[0] if s.paper.appeared}
+    hashed: list[bytes] = []
+    keyed: list[str] = []
+    made: list[str] = []
+    real_sha, real_key, real_stored = prepare.sha, related.paper_key, load.StoredPaper
+    monkeypatch.setattr(prepare, "sha", lambda data: hashed.append(data) or real_sha(data))
+    monkeypatch.setattr(
+        related, "paper_key", lambda page: keyed.append(page.paper.slug) or real_key(page)
+    )
+    monkeypatch.setattr(
+        load, "StoredPaper", lambda *args: made.append(args[0]) or real_stored(*args)
+    )
+    edit(project / DEI, "tags: [mine]", "tags: [mine, yours]")
+    build(load_config(project / "site.yaml", {})[0], warm=warm)
+    slug = Path(DEI).stem
+    # The edited paper's body alone is hashed, keyed and its file taken anew.
+    assert slug not in appeared and len(hashed) == 1 + len(appeared)
+    assert sorted(keyed) == sorted({slug} | appeared)
+    assert [Path(shown).stem for shown in made] == [slug]
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
+
+
 def test_builds_with_the_warm_cache_of_the_last_give_what_builds_without_cache_give(
     project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
