@@ -24,14 +24,9 @@ from builder.search import (
 )
 from builder.terms import term_of
 from tests.conftest import REPO
-from tests.lunr_reference import build_index, compute, rows, serialized
+from tests.lunr_reference import build_index, computed_index, rows, serialized
 
 BOOST_LIST = [BOOSTS.get(f, 1) for f in FIELDS]
-
-
-def computed(docs: list[dict]) -> dict:
-    postings = compute([count_terms(d, FIELDS, term_of) for d in docs], FIELDS, BOOST_LIST)
-    return serialized(postings, short_ref, ["paperDigestTerm"])
 
 
 def same(ours: dict, theirs: dict) -> bool:
@@ -46,14 +41,14 @@ def documents(papers) -> list[dict]:
 def test_the_seeds_give_lunr_py_s_index_exactly() -> None:
     stored, _ = load_papers(REPO / "content" / "papers")
     docs = documents([s.paper for s in stored])
-    assert same(computed(docs), build_index(docs).serialize())
+    assert same(computed_index(docs), build_index(docs).serialize())
 
 
 def test_a_synthetic_corpus_gives_lunr_py_s_index_exactly(synthetic_corpus) -> None:
     stored, _ = load_papers(synthetic_corpus)
     docs = documents([s.paper for s in stored[:300]])
     assert all(doc["abstract"] for doc in docs)
-    assert same(computed(docs), build_index(docs).serialize())
+    assert same(computed_index(docs), build_index(docs).serialize())
 
 
 def test_cached_counts_with_an_older_vocabulary_give_the_same_index() -> None:
@@ -87,8 +82,8 @@ def test_near_weights_are_the_weights_near_a_half_thousandth(
 
 def test_no_documents_and_empty_fields() -> None:
     empty = {"id": "0", "title": "", "abstract": "", "org": "", "authors": "", "topic": ""}
-    assert same(computed([empty]), build_index([empty]).serialize())
-    assert computed([])["invertedIndex"] == []
+    assert same(computed_index([empty]), build_index([empty]).serialize())
+    assert computed_index([])["invertedIndex"] == []
 
 
 @given(st.text(alphabet=" \t\n\r\f\v\xa0-\u2013\u2014aZé1_.", max_size=30))
