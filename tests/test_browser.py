@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,22 +50,39 @@ def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -
     assert AXE.is_file(), "axe-core is missing: run `make setup` (npm ci)"
     page = context.new_page()
     page.goto((built_site / name).as_uri())
-    # Both colour schemes on the one page: the theme is CSS alone (prefers-color-scheme), so
-    # the page restyles as the scheme changes, and axe's second run costs half its first.
+    # Both colour schemes on the one page: the theme is CSS alone (the test below), so the
+    # page restyles as the scheme changes, and axe's second run costs half its first.
+    serious = {}
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
-            scheme == "dark"
-        )
+        dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+        assert dark == (scheme == "dark")
+        # No transition is under way: axe reads the scheme's own colours, not ones between.
+        assert page.evaluate("document.getAnimations().length") == 0
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
+        serious[scheme] = [
             (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
         ]
-        assert serious == [], (scheme, serious)
+    assert serious == {"light": [], "dark": []}, serious
     assert context.errors == [] and context.foreign == []
     page.close()
+
+
+def test_the_colour_scheme_is_css_alone() -> None:
+    # The axe test loads each page once, in light, and switches to dark: no script or page may
+    # read the scheme at load (else load each page in each scheme again).
+    theme = REPO / "templates"
+    readers = [
+        path.relative_to(theme).as_posix()
+        for path in sorted(theme.rglob("*"))
+        if path.suffix in (".js", ".html", ".xml")
+        and re.search(r"matchMedia|prefers-color-scheme", path.read_text(encoding="utf-8"))
+    ]
+    assert readers == []
+    css = (theme / "static" / "style.css").read_text(encoding="utf-8")
+    assert "prefers-color-scheme: dark" in css  # where the dark theme is
 
 
 def test_no_page_scrolls_sideways(built_site: Path, browser) -> None:

@@ -550,8 +550,8 @@ def test_the_sharded_engine_answers_as_one_lunr_index_on_1500_papers(
 ) -> None:
     site, pages = synthetic_site
     ordered = ref_order(pages)
-    # The whole index as lunr.py would serialize it (proven equal on synthetic papers in
-    # test_lunr_index; lunr.py itself would take most of this test's time at 1,500 papers).
+    # The whole index as lunr.py serializes it: proven equal on these 1,500 papers in
+    # test_lunr_index (lunr.py's Builder, here too, would double this browser test's time).
     index = computed_index(search_documents(ordered))
     texts = [p.paper.title + " " + p.text for p in ordered]
     orgs = sorted({p.paper.organization.id for p in ordered if p.paper.organization})
