@@ -16,6 +16,8 @@ from builder.lunr_index import DocTerms, Postings, Vocabulary, count_terms, weig
 from builder.search import BOOSTS, FIELDS, short_ref
 from builder.terms import TERM_LABEL, term_of
 
+BOOST_LIST = [BOOSTS.get(f, 1) for f in FIELDS]  # each field's boost, in FIELDS order
+
 
 def term(token: Any, i: int | None = None, tokens: list | None = None) -> Any:
     """lunr.py pipeline step: turn a token into its index term; drop it when there is none."""
@@ -53,8 +55,7 @@ def computed_index(docs: Sequence[Mapping[str, str]]) -> dict:
     (as `test_lunr_index` proves on the seeds and the 1,500 synthetic papers), in a fraction of
     its time (numpy, not lunr.py's Builder). Doc i must have ref `short_ref(i)`."""
     assert all(doc["id"] == short_ref(i) for i, doc in enumerate(docs))
-    boosts = [BOOSTS.get(f, 1) for f in FIELDS]
-    postings = compute([count_terms(d, FIELDS, term_of) for d in docs], FIELDS, boosts)
+    postings = compute([count_terms(d, FIELDS, term_of) for d in docs], FIELDS, BOOST_LIST)
     return serialized(postings, short_ref, [TERM_LABEL])
 
 

@@ -51,7 +51,7 @@ def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -
     page = context.new_page()
     page.goto((built_site / name).as_uri())
     # Both colour schemes on the one page: the theme is CSS alone (the test below), so the
-    # page restyles as the scheme changes, and axe's second run costs half its first.
+    # page restyles as the scheme changes, and axe's second run costs ~60% of its first.
     serious = {}
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)

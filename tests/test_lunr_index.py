@@ -16,7 +16,6 @@ from builder.load import load_papers
 from builder.lunr_index import Vocabulary, _round3, count_terms, near_weights, tokens, weigh
 from builder.prepare import prepare_papers
 from builder.search import (
-    BOOSTS,
     FIELDS,
     ref_order,
     search_documents,
@@ -24,9 +23,7 @@ from builder.search import (
 )
 from builder.terms import TERM_LABEL, term_of
 from tests.conftest import REPO
-from tests.lunr_reference import build_index, computed_index, rows, serialized
-
-BOOST_LIST = [BOOSTS.get(f, 1) for f in FIELDS]
+from tests.lunr_reference import BOOST_LIST, build_index, computed_index, rows, serialized
 
 
 def same(ours: dict, theirs: dict) -> bool:
