@@ -32,7 +32,8 @@ PATTERNS = {
 SECTIONS = {"month": "months", "org": "orgs", "topic": "topics"}
 HOME = PATTERNS["digest"]
 # The files a site has one of, by name (the data files of each year, the search files and the
-# reading list's are named by the modules that write them: data.py, search.py, library.py).
+# reading list's are named by the modules that write them: data.py, search.py and
+# search_files.py, library.py).
 PAGES = {
     "home": HOME,
     "search": "search.html",

@@ -32,13 +32,21 @@ from builder.lunr_index import js_order
 from builder.models import Organization, Paper, Source
 from builder.prepare import prepare_papers
 from builder.search import (
-    DATA,
     compute_index,
     record_outputs,
     ref_order,
     search_documents,
     search_records,
     short_ref,
+)
+from builder.search_files import (
+    DATA,
+    FORMAT,
+    LENGTH_DIGITS,
+    MIN_SHARD_BYTES,
+    SHARD_BYTES,
+    length_file,
+    shard_bytes,
 )
 from builder.stats import sha
 from builder.terms import LETTERS, split_words, term_of
@@ -49,7 +57,7 @@ DAY = dt.date(2026, 6, 16)
 
 
 def read_payload(script: bytes) -> tuple[str, int, Any]:
-    """Read back what `search.payload` wrote: (kind, number, data)."""
+    """Read back what `search_files.payload` wrote: (kind, number, data)."""
     match = re.fullmatch(
         rb"PaperDigestSearch\.receive\((\"[\w/-]+\"),(\d+),JSON\.parse\('(.*)'\)\);\n", script, re.S
     )
@@ -166,7 +174,7 @@ def test_refs_follow_first_capture_so_new_papers_leave_old_records_alone() -> No
     assert records_of(after)[:5] == records
     assert read_payload(after[records_of(after)[5]])[2][0][0] == "Newest"
     meta = read_payload(after[DATA + "meta.js"])[2]
-    assert (meta["count"], meta["chunk"], meta["format"]) == (6, 1, search.FORMAT)
+    assert (meta["count"], meta["chunk"], meta["format"]) == (6, 1, FORMAT)
 
 
 def test_shards_hold_every_term_once_in_javascript_string_order() -> None:
@@ -201,8 +209,8 @@ def test_a_big_term_gets_a_shard_of_its_own() -> None:
         for i in range(3000)
     ]
     files = files_of(*papers)
-    limit = search.shard_bytes(3000)
-    assert search.MIN_SHARD_BYTES < limit < search.SHARD_BYTES
+    limit = shard_bytes(3000)
+    assert MIN_SHARD_BYTES < limit < SHARD_BYTES
     for entries in shards(files):
         size = sum(len(json.dumps(e)) for e in entries)
         assert size < 2 * limit or len(entries) == 1
@@ -212,7 +220,7 @@ def read_lengths(script: bytes) -> list[int]:
     """Read back a field's lengths: `width` digits of base 64 each."""
     width, text = read_payload(script)[2]
     assert len(text) % width == 0
-    value = {c: i for i, c in enumerate(search.LENGTH_DIGITS)}
+    value = {c: i for i, c in enumerate(LENGTH_DIGITS)}
     numbers = []
     for at in range(0, len(text), width):
         number = 0
@@ -224,10 +232,10 @@ def read_lengths(script: bytes) -> list[int]:
 
 def test_field_lengths_take_the_digits_their_largest_needs() -> None:
     lengths = np.array([[0, 63], [64, 1], [4095, 4096]], dtype=np.int64)
-    assert read_payload(search.length_file(0, lengths))[2] == [2, "AABA__"]
-    assert read_lengths(search.length_file(0, lengths)) == [0, 64, 4095]
-    assert read_payload(search.length_file(1, lengths[:2]))[2] == [1, "_B"]
-    assert read_lengths(search.length_file(1, lengths)) == [63, 1, 4096]
+    assert read_payload(length_file(0, lengths))[2] == [2, "AABA__"]
+    assert read_lengths(length_file(0, lengths)) == [0, 64, 4095]
+    assert read_payload(length_file(1, lengths[:2]))[2] == [1, "_B"]
+    assert read_lengths(length_file(1, lengths)) == [63, 1, 4096]
 
 
 def rebuilt_index(files: dict[str, bytes]) -> dict:

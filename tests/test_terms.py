@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import lunr_index, search, terms
+from builder import lunr_index, search, search_files, terms
 from builder.terms import fold_word, split_words, term_of
 
 
@@ -69,10 +69,10 @@ def test_the_scripts_get_the_values_they_take_from_the_build_written_in(built_si
     rules = re.search(rb"var RULES = (\{.*?\});\n", (built_site / "assets/search.js").read_bytes())
     assert rules is not None
     assert json.loads(rules.group(1)) == {
-        "format": search.FORMAT,
+        "format": search_files.FORMAT,
         "k1": lunr_index.K1,
         "b": lunr_index.B,
         "boosts": search.BOOSTS,
-        "digits": search.LENGTH_DIGITS,
+        "digits": search_files.LENGTH_DIGITS,
         **terms.script_rules(),
     }
