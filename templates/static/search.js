@@ -1,6 +1,7 @@
 // paper-digest search engine: lunr.js answers every query from a small index made of the shards
 // the query's terms need, from every segment of papers, with lunr's weights computed here from
-// term counts and field lengths (builder/search.py writes them; see its docstring for the files).
+// term counts and field lengths (builder/search.py writes them; builder/search_files.py lists
+// the files).
 // The interface is PaperDigestSearch.ready() -> Promise, .search(query, sort) -> Promise of an
 // answer, and .page(answer, start, end) -> Promise of the results to show; the page and the
 // header box (search-ui.js) use only these and .highlight/.snippet/.size.
@@ -56,7 +57,7 @@
     return bare.replace(EDGES, "").replace(POSSESSIVE, "");
   }
 
-  // The pipeline step: word -> index term, as builder/search.py's term_of() does.
+  // The pipeline step: word -> index term, as builder/terms.py's term_of() does.
   function termToken(token) {
     var folded = foldWord(token.toString());
     if (!folded) { return undefined; }
