@@ -45,8 +45,8 @@ import numpy as np
 
 from builder.config import DEFAULT_TOPICS
 from builder.models import Organization, Paper, Source
+from builder.paperfile import format_paper, make_slug
 from builder.read import read_snapshot, snapshot_files
-from builder.store import format_paper, make_slug
 from builder.terms import STOP_WORDS, fold_word
 from builder.text import title_key
 from builder.urls import extract_links

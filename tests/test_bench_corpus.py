@@ -10,8 +10,8 @@ from pathlib import Path
 from benchmarks.bench import add_tag, add_word, copy_snapshot, real_snapshots, written_count
 from benchmarks.corpus import LAST_DAY, NEWER, OLDER, write_snapshots
 from builder.load import load_papers
+from builder.paperfile import format_paper
 from builder.read import read_snapshot
-from builder.store import format_paper
 from tests.conftest import make_paper
 
 
