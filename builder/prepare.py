@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # Below this many bodies to render, forking workers costs more than it saves.
 PARALLEL_FROM = 400
+EXTERNAL = "nofollow noopener noreferrer"  # the rel of a link to another site
 
 
 def make_markdown() -> markdown.Markdown:
@@ -49,7 +50,7 @@ def _linkify(soup: BeautifulSoup) -> None:
         text, pieces, last = str(node), [], 0
         for start, url in url_spans(text):
             pieces.append(NavigableString(text[last:start]))
-            link = soup.new_tag("a", href=url, rel="nofollow noopener noreferrer")
+            link = soup.new_tag("a", href=url, rel=EXTERNAL)
             link.string = url
             pieces.append(link)
             last = start + len(url)
@@ -64,10 +65,11 @@ def plain_text(html: str) -> str:
 
 
 # A body of plain paragraphs, which python-markdown renders as they are: every line starts with
-# a letter, words are one space apart, and no character is one Markdown or HTML acts on (no
-# backslash, backtick, '*', '_', brackets, '<', '>', '&', control or other space characters).
+# a letter, a parenthesis, a quote or digits that are not a list's number (`3D`, not `3.`),
+# words are one space apart, and no character is one Markdown or HTML acts on (no backslash,
+# backtick, '*', '_', brackets, '<', '>', '&', control or other space characters).
 _CHAR = r"[^\\`*_\[\]<>&\x00-\x1f\x7f-\x9f\s]"
-_LINE = rf"[^\W\d_]{_CHAR}*(?: {_CHAR}+)*"
+_LINE = rf"(?:[^\W\d_]|[(\"']|\d(?!\d*\.)){_CHAR}*(?: {_CHAR}+)*"
 _PARAGRAPH = rf"{_LINE}(?:\n{_LINE})*"
 _PLAIN = re.compile(rf"\n*({_PARAGRAPH}(?:\n\n+{_PARAGRAPH})*)\n*")
 
@@ -100,6 +102,26 @@ def render_markdown(body: str, converter: Converter | None = None) -> Markup:
     html = (converter or Converter()).convert(body)
     if "://" not in html and "<a " not in html and "<img" not in html:
         return Markup(html)
+    if plain_html(body) == html:  # plain paragraphs: no tag but <p>, nothing to escape
+        return Markup(link_plain(html))
+    return Markup(link_soup(html))
+
+
+def link_plain(html: str) -> str:
+    """Turn the URLs of plain paragraphs' HTML (`plain_html`) into links: what `link_soup`
+    makes of it, without parsing it (no URL runs past a tag; the text holds none of the
+    characters BeautifulSoup escapes, '&', '<' and '>', and a URL no '"' either)."""
+    pieces, last = [], 0
+    for start, url in url_spans(html):
+        pieces += [html[last:start], f'<a href="{url}" rel="{EXTERNAL}">{url}</a>']
+        last = start + len(url)
+    pieces.append(html[last:])
+    return "".join(pieces)
+
+
+def link_soup(html: str) -> str:
+    """Make body HTML safe with BeautifulSoup: bare URLs in text become links, unsafe links
+    lose their href, images show their text."""
     from bs4 import BeautifulSoup, NavigableString  # only bodies with links need it
 
     soup = BeautifulSoup(html, "html.parser")
@@ -111,9 +133,9 @@ def render_markdown(body: str, converter: Converter | None = None) -> Markup:
         if href is not None and not safe_href(str(href)):
             del link["href"]
         elif href is not None and is_web(str(href)):
-            link["rel"] = "nofollow noopener noreferrer"
+            link["rel"] = EXTERNAL
     _linkify(soup)
-    return Markup(str(soup))
+    return str(soup)
 
 
 @dataclass(frozen=True, slots=True)

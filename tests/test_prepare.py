@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from builder.load import load_papers
-from builder.prepare import make_markdown, plain_html, plain_text, render_markdown
+from builder.prepare import (
+    link_plain,
+    link_soup,
+    make_markdown,
+    plain_html,
+    plain_text,
+    render_markdown,
+)
 from tests.conftest import REPO, examples, rendered_text
 
 
@@ -79,6 +86,45 @@ def test_most_plain_paragraphs_take_the_direct_way(lines: list[str]) -> None:
     assert html is not None and html == make_markdown().convert(body)
 
 
+@pytest.mark.parametrize(
+    ("line", "plain"),
+    [
+        ("3D scenes from 2 views", True),
+        ("(a) a parenthesis first", True),
+        ('"Quoted" first', True),
+        ("'Quoted' first", True),
+        ("1986 was a year", True),
+        ("1. an ordered list", False),
+        ("12. an ordered list", False),
+        ("3.5x faster", False),  # a number then a dot: left to python-markdown
+        ("- a list", False),
+        ("+ a list", False),
+        ("# a header", False),
+        ("> a quote", False),
+    ],
+)
+def test_a_line_may_start_with_what_python_markdown_shows_as_text(line: str, plain: bool) -> None:
+    for body in (f"{line}\n", f"First line\n{line}\n", f"First\n\n{line}\n"):
+        html = plain_html(body)
+        assert (html is not None) == plain, body
+        if html is not None:
+            assert html == make_markdown().convert(body)
+
+
+@examples(5)
+@given(
+    st.lists(st.text(alphabet="(\"'0123456789.)aZ -=+#>", min_size=1, max_size=12), min_size=1),
+    st.sampled_from(["\n", "\n\n"]),
+)
+def test_lines_starting_with_digits_parentheses_or_quotes_render_as_python_markdown(
+    lines: list[str], between: str
+) -> None:
+    body = between.join(lines) + "\n"
+    html = plain_html(body)
+    if html is not None:
+        assert html == make_markdown().convert(body)
+
+
 def test_every_sample_body_renders_as_python_markdown_renders_it() -> None:
     stored, _ = load_papers(REPO / "content" / "papers")
     direct = 0
@@ -89,6 +135,50 @@ def test_every_sample_body_renders_as_python_markdown_renders_it() -> None:
         )
         direct += plain_html(s.paper.file_body) is not None
     assert 50 < direct < len(stored)  # both ways are taken
+
+
+# Pieces of plain paragraphs: words, URLs cut every way punctuation can cut them, and the
+# characters a URL stops at or may hold.
+URL_PIECES = st.sampled_from(
+    [
+        "https://github.com/a/b",
+        "http://x.org/p?q=1",
+        "HTTPS://Y.io/",
+        "https://",
+        "http://a",
+        "https://x.org/it's",
+        "(see",
+        "https://z.org/a-(b)c).",
+        "end.",
+        "x",
+        ".,;:)}",
+        '"https://q.org/x"',
+        "{https://b.org}",
+        "é",
+        "%20",
+        "#frag",
+        "a/b",
+    ]
+)
+
+
+@given(st.lists(st.lists(URL_PIECES, min_size=1, max_size=8), min_size=1, max_size=3))
+def test_urls_in_plain_paragraphs_become_the_links_beautifulsoup_makes(
+    paragraphs: list[list[str]],
+) -> None:
+    body = "\n\n".join("A " + " ".join(words) for words in paragraphs) + "\n"
+    html = plain_html(body)
+    assert html is not None
+    assert link_plain(html) == link_soup(html)
+    assert render_markdown(body) == link_soup(make_markdown().convert(body))
+
+
+def test_every_sample_body_with_a_url_links_as_beautifulsoup_links() -> None:
+    stored, _ = load_papers(REPO / "content" / "papers")
+    plain = [h for s in stored if (h := plain_html(s.paper.file_body)) and "://" in h]
+    assert len(plain) > 10
+    for html in plain:
+        assert link_plain(html) == link_soup(html)
 
 
 def render_markdown_by(md, body: str) -> str:
