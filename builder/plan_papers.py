@@ -14,6 +14,7 @@ from builder.config import SiteConfig
 from builder.models import Output, capture_order
 from builder.prepare import PaperPage
 from builder.render import Renderer, links_out
+from builder.replan import related_print
 from builder.stats import sha
 from builder.urls import PAGES, bib_url, is_web, published
 
@@ -187,7 +188,21 @@ def library_outputs(
         if kept is not None:
             outputs.append(kept)
             continue
-        inputs = (chunks, tuple((citations[s].inputs(), related.get(s, ())) for s in slugs))
+        # Each paper's content id (its day and URL follow from it), cite key and related
+        # list (by its print: the list is what the last plan took, `replan`).
+        inputs = (
+            chunks,
+            tuple(
+                [
+                    (
+                        citations[s].page.id,
+                        citations[s].key,
+                        related_print(related.get(s, ())).hex(),
+                    )
+                    for s in slugs
+                ]
+            ),
+        )
         plan = partial(_library_chunk, render, path, number, chunks, slugs, citations)
         outputs.append(render.unit(path, inputs, plan))
     outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
