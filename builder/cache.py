@@ -50,6 +50,10 @@ class Table:
         """Return the entry for `key` (None when there is none) without marking it kept."""
         return self.data.get(key)
 
+    def keep(self, keys: Iterable[Any]) -> None:
+        """Mark the entries of `keys` kept, as `get` does (those there are)."""
+        self.used.update(key for key in keys if key in self.data)
+
     def has(self, key: Any) -> bool:
         """Tell whether there is an entry for `key`."""
         return key in self.data

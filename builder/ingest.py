@@ -142,8 +142,11 @@ def ingest_into(
     notes = list(merge.notes)
     report.problems += merge.problems
 
-    # Store one paper file each.
-    stored, problems = load_papers(config.papers, cache, inputs.papers)
+    # Store one paper file each (what loading finds of each file is kept for the load after
+    # writing, which looks again only at the files written).
+    memo = cache.remembered("stored")
+    memo = memo if memo is not None else {}
+    stored, problems = load_papers(config.papers, cache, inputs.papers, memo)
     # What the last ingest found of each file, and whether it merged the same papers.
     before = cache.lazy_table("merged").get("pairing")
     pairing = before[1] if before is not None else None
@@ -170,7 +173,7 @@ def ingest_into(
     if written.new or written.updated:
         # Files changed: read them again (the others come from the cache).
         inputs.papers = folder_stats(config.papers, (".md",))
-        stored, _ = load_papers(config.papers, cache, inputs.papers)
+        stored, _ = load_papers(config.papers, cache, inputs.papers, memo)
         key = _ingest_key(config, cache, inputs)
         if written.pairing is not None:  # what the next ingest will find of the files written
             written.pairing = written.pairing.after_writing(stored, written.placed, merge.prints)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from builder.cache import BuildCache
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
-from builder.stats import Stat, folder_stats, key_of, sha
+from builder.stats import RACY_NS, Stat, folder_stats, key_of, sha
 from builder.text import clean_text
 from builder.urls import web_url
 from builder.workers import fork_map
@@ -208,18 +209,24 @@ PARALLEL_FROM = 500
 
 
 def load_papers(
-    folder: Path, cache: BuildCache | None = None, stats: dict[str, Stat] | None = None
+    folder: Path,
+    cache: BuildCache | None = None,
+    stats: dict[str, Stat] | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> tuple[list[StoredPaper], list[Problem]]:
     """Load every `*.md` paper in `folder` (sorted by name); report and skip the bad ones.
 
     With a cache, a file whose content was parsed before is not parsed again. `stats` are the
-    folder's file stats when the caller has them (`stats.folder_stats`).
+    folder's file stats when the caller has them (`stats.folder_stats`). `memo` keeps what a
+    load found of each file for the next load with it (in this run, or a warm cache's next
+    build): a file whose stat is the one then settled is not looked at again.
     """
     if not folder.is_dir():
         return [], []
     stats = stats if stats is not None else folder_stats(folder, (".md",))
-    found = _parsed_files(folder, sorted(stats), stats, cache)
-    memo = cache.remembered("stored") if cache is not None else None
+    if memo is None and cache is not None:
+        memo = cache.remembered("stored")
+    found = _parsed_files(folder, sorted(stats), stats, cache, memo)
     stored, problems = _one_file_per_slug(folder, found, memo)
     return [_with_appeared(s, stats) for s in stored], problems
 
@@ -238,17 +245,31 @@ def _with_appeared(stored: StoredPaper, stats: dict[str, Stat]) -> StoredPaper:
 
 
 def _parsed_files(
-    folder: Path, names: list[str], stats: dict[str, Stat], cache: BuildCache | None
+    folder: Path,
+    names: list[str],
+    stats: dict[str, Stat],
+    cache: BuildCache | None,
+    memo: dict[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Parse the named files, each at most once per content (on every core when there are
-    many); return name -> ((paper, keys, slug line), content hash), or the file's Problem."""
+    many); return name -> ((paper, keys, slug line), content hash), or the file's Problem.
+    `memo` holds what the last load found of each file, by stat (`load_papers`)."""
     shown_folder = display_path(folder)
     parsed = cache.table("papers") if cache is not None else None
     found: dict[str, Any] = {}
     todo: list[tuple[Path, str, bytes]] = []
     hashes: dict[str, str] = {}
     root = str(folder)
+    # What the last load with `memo` found of each file whose stat had settled then (a file
+    # changed within a second of a load may change again with its stat left as it was).
+    last: dict[str, tuple[Stat, Any]] = memo.get(("found", root), {}) if memo is not None else {}
+    again: list[str] = []
     for name in names:
+        known = last.get(name)
+        if known is not None and known[0] == stats[name]:
+            found[name] = known[1]
+            again.append(name)
+            continue
         try:
             if cache is not None and parsed is not None:
                 digest, data = cache.file_hash(os.path.join(root, name), stats[name])
@@ -280,6 +301,16 @@ def _parsed_files(
         found[file.name] = (result, hashes[file.name])
         if parsed is not None:
             parsed.put((hashes[file.name], file.stem), result)
+    if cache is not None and parsed is not None:  # what was found again stays in the cache
+        cache.table("files").keep(os.path.join(root, name) for name in again)
+        parsed.keep((found[name][1], name[:-3]) for name in again)
+    if memo is not None:
+        settled = time.time_ns() - RACY_NS
+        memo[("found", root)] = {
+            name: (stats[name], result)
+            for name, result in found.items()
+            if not isinstance(result, Problem) and stats[name][1] < settled
+        }
     return found
 
 

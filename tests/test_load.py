@@ -118,3 +118,39 @@ def test_a_paper_with_no_day_at_all_sits_under_the_day_its_file_appeared(tmp_pat
     os.utime(tmp_path / "mine.md", (later, later))
     again = {s.paper.slug: s for s in load_papers(tmp_path)[0]}["mine"]
     assert again.paper.appeared == dt.date(2026, 7, 2) and again.sha != before
+
+
+def test_a_second_load_with_a_memo_looks_again_only_at_files_whose_stat_changed(
+    tmp_path: Path,
+) -> None:
+    import os
+    import time
+
+    from builder.cache import BuildCache
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.md").write_text(paper_text(title=f"'{name}'", date="2026-05-25"))
+        os.utime(folder / f"{name}.md", ns=(time.time_ns() - 10**10,) * 2)  # settled
+    cache, memo = BuildCache(tmp_path / ".cache"), {}
+    first, _ = load_papers(folder, cache, None, memo)
+    cache.warm = True  # as `serve` keeps it: a save counts what is used anew
+    cache.save()
+    # b.md changed: looked at again.
+    (folder / "b.md").write_text(paper_text(title="'b, edited'", date="2026-05-25"))
+    # Changed within a second of the load that saw it: not trusted by the next, even with the
+    # very same stat (an edit in the same clock tick leaves the stat as it was).
+    (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[x]"))
+    racy = os.stat(folder / "c.md")
+    again, _ = load_papers(folder, cache, None, memo)
+    (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[y]"))
+    os.utime(folder / "c.md", ns=(racy.st_atime_ns, racy.st_mtime_ns))
+    last, _ = load_papers(folder, cache, None, memo)
+    assert again[0] is first[0]  # a.md: the same StoredPaper, not looked at
+    assert [s.paper.title for s in again] == ["a", "b, edited", "c"]
+    assert last[2].paper.tags == ("y",)
+    # What was found again stays in the cache (its entries kept, not pruned as unused).
+    files, parsed = cache.table("files"), cache.table("papers")
+    assert {s.fs_path for s in last} <= files.used
+    assert {(s.sha, Path(s.fs_path).stem) for s in last} <= parsed.used
