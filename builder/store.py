@@ -314,6 +314,13 @@ def _blocked_by(paper: Paper, broken: Sequence[str]) -> str | None:
     return next((stem for stem in broken if in_slug_family(base, stem)), None)
 
 
+def stem(path: str) -> str:
+    """`Path(path).stem`, without making a Path (ingest asks it of every file)."""
+    name = os.path.basename(path)
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 def write_papers(
     papers: Sequence[Paper],
     folder: Path,
@@ -345,9 +352,10 @@ def write_papers(
     if changed is not None and last is not None:
         _write_changed(papers, changed, last, report, progress, prints)
         return report
-    broken = sorted(Path(p.path).stem for p in problems)
-    taken = {Path(s.path).stem for s in stored} | {s.paper.slug for s in stored} | set(broken)
-    taken |= {p.stem for p in folder.glob("*.md")}
+    broken = sorted(stem(p.path) for p in problems)
+    taken = {stem(s.path) for s in stored} | {s.paper.slug for s in stored} | set(broken)
+    with os.scandir(folder) as entries:
+        taken |= {stem(e.name) for e in entries if e.name.endswith(".md")}
     updates, notes = decide_updates(papers, stored, taken, last, prints)
     report.notes += notes
     files: dict[str, Seen] = {}

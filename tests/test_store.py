@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from builder.merge import merge_entries
 from builder.models import Paper, Source
 from builder.paperfile import format_paper, make_slug
-from builder.store import match_stored, update_fields
+from builder.store import match_stored, stem, update_fields
 from tests.conftest import seed_entries
 
 
@@ -65,3 +68,11 @@ def test_ingest_sets_the_listing_day_once_and_never_moves_it() -> None:
         earlier,
     )
     assert "listed" not in kept and "sources" in kept
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a.md", "..md", ".md", "a.b.md", "x/y/z.md", ".hidden.md", "md", "a.", "a..md", "é.md"],
+)
+def test_a_files_stem_is_what_pathlib_says(path: str) -> None:
+    assert stem(path) == Path(path).stem
