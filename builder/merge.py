@@ -54,8 +54,44 @@ def group_entries(entries: Iterable[ListingEntry]) -> list[list[ListingEntry]]:
     return groups
 
 
+def _given(value: T) -> T | None:
+    """A sighting's value, or None when it shows none (as `_newest` counts them)."""
+    return None if value in (None, "", ()) else value
+
+
+def _merge_one(e: ListingEntry) -> Paper:
+    """`merge_group` of a paper seen once (most are), without comparing sightings."""
+    abstract = _given(e.abstract) or ""
+    authors = _given(e.authors) or ()
+    voted = e.upvotes is not None
+    return Paper(
+        title=e.title,
+        listed_abstract=abstract,
+        date=_given(e.date),
+        listed=e.listed or None,
+        authors=authors,
+        authors_count=None if authors else _given(e.authors_count),
+        organization=_given(e.organization),
+        upvotes=e.upvotes,
+        upvotes_captured=e.source.captured if voted else None,
+        arxiv_id=_given(e.arxiv_id),
+        github=_given(e.github),
+        project_page=_given(e.project_page),
+        keywords=_given(e.keywords) or (),
+        links=extract_links(abstract),
+        sources=(e.source,),
+    )
+
+
 def merge_group(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
     """Make one paper from its sightings (oldest first): the newest capture wins."""
+    if len(sightings) == 1:
+        return _merge_one(sightings[0]), []
+    return merge_sightings(sightings)
+
+
+def merge_sightings(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
+    """`merge_group` of any number of sightings, comparing them all."""
     notes: list[str] = []
     newest = sightings[-1]
     abstract = _newest(sightings, lambda e: e.abstract) or ""

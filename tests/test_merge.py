@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from builder.merge import group_entries, merge_entries
+from hypothesis import given
+from hypothesis import strategies as st
+
+from builder.merge import group_entries, merge_entries, merge_group, merge_sightings
 from builder.models import ListingEntry, Organization, Source
 from builder.text import title_key
 from tests.conftest import seed_entries
@@ -95,3 +98,47 @@ def test_title_key_folds_case_space_and_unicode_forms() -> None:
     fullwidth_foo = "\uff26\uff4f\uff4f"
     assert title_key(f"  {fullwidth_foo}   BAR\u00a0baz ") == title_key("foo bar baz")
     assert title_key("Straße") == title_key("STRASSE")
+
+
+def _maybe(values: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.none(), st.just(""), st.just(()), values)
+
+
+SIGHTING = st.builds(
+    ListingEntry,
+    title=st.text(max_size=5),
+    abstract=st.one_of(st.just(""), st.text(max_size=5), st.just("see https://x.org/a.")),
+    source=st.builds(
+        Source, st.one_of(st.dates(), st.datetimes()), st.sampled_from(["a.json", "b.txt"])
+    ),
+    line=st.integers(1, 9),
+    date=st.one_of(st.none(), st.dates()),
+    listed=st.one_of(st.none(), st.dates()),
+    upvotes=st.one_of(st.none(), st.integers(0, 3)),
+    organization=st.one_of(st.none(), st.builds(Organization, st.text(max_size=3), st.text())),
+    authors=st.one_of(st.just(()), st.lists(st.text(max_size=3), max_size=3).map(tuple)),
+    authors_count=st.one_of(st.none(), st.integers(0, 3)),
+    arxiv_id=_maybe(st.text(max_size=4)),
+    github=_maybe(st.text(max_size=4)),
+    project_page=_maybe(st.text(max_size=4)),
+    keywords=st.one_of(st.just(()), st.lists(st.text(max_size=3), max_size=2).map(tuple)),
+)
+
+
+@given(SIGHTING)
+def test_a_paper_seen_once_merges_as_a_comparison_of_its_sightings_would(e: ListingEntry) -> None:
+    fast, notes = merge_group([e])
+    slow, slow_notes = merge_sightings([e])
+    every = fast.__slots__
+    assert [getattr(fast, n) for n in every] == [getattr(slow, n) for n in every]
+    assert notes == slow_notes == []
+
+
+def test_every_seed_paper_seen_once_merges_as_before() -> None:
+    once = [g for g in group_entries(seed_entries()) if len(g) == 1]
+    assert len(once) > 50
+    for group in once:
+        fast, slow = merge_group(group)[0], merge_sightings(group)[0]
+        assert [getattr(fast, n) for n in fast.__slots__] == [
+            getattr(slow, n) for n in slow.__slots__
+        ]
