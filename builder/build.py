@@ -305,7 +305,7 @@ def _plan_and_write(
     every_key = partial(paper_cite_keys, prepared)
     reuse, places, prints = replan.compare(plans.get("last"), base, prepared, related, every_key)
     renderer.reuse = reuse
-    cites = reuse.cites if reuse is not None else every_key()
+    cites = reuse.cites if reuse is not None else every_key(replan.cite_bases(places))
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
         plan = plan_site(prepared, config, renderer, entries, cites)

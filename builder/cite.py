@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from builder.models import Paper
@@ -130,16 +130,21 @@ def _suffix(n: int) -> str:
     return letters
 
 
-def cite_keys(papers: Sequence[Paper], days: dict[str, dt.date | None]) -> dict[str, str]:
+def cite_keys(
+    papers: Sequence[Paper],
+    days: Mapping[str, dt.date | None],
+    bases: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Give every paper (in first-capture order) a unique cite key; the first of a base keeps it.
 
     New papers come after the ones already there, so their keys never take another's.
+    `bases` are the papers' `key_base`s, by slug, when the caller knows them.
     """
     keys: dict[str, str] = {}
     taken: set[str] = set()
     count: dict[str, int] = {}
     for paper in papers:
-        base = key_base(paper, days.get(paper.slug))
+        base = bases[paper.slug] if bases is not None else key_base(paper, days.get(paper.slug))
         key = base
         while key in taken:
             count[base] = count.get(base, 0) + 1

@@ -19,10 +19,13 @@ from builder.stats import sha
 from builder.urls import PAGES, bib_url, is_web, published
 
 
-def paper_cite_keys(prepared: Sequence[PaperPage]) -> dict[str, str]:
-    """Every paper's cite key, by slug."""
+def paper_cite_keys(
+    prepared: Sequence[PaperPage], bases: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Every paper's cite key, by slug (`bases`: their key bases, when known, in order)."""
     by_capture = sorted((page.paper for page in prepared), key=capture_order)
-    return cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
+    known = dict(zip([p.paper.slug for p in prepared], bases, strict=True)) if bases else None
+    return cite_keys(by_capture, {p.paper.slug: p.day for p in prepared}, known)
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,19 @@ def placement(page: PaperPage) -> tuple:
 
 def place_line(page: PaperPage) -> str:
     """A paper's placement as one line: the repr of each part (no repr holds a line break or
-    the unit separator), apart by the unit separator."""
-    return "\x1f".join([repr(part) for part in placement(page)])
+    the unit separator), the cite key's base as it is (letters and digits: `cite_base`),
+    apart by the unit separator."""
+    parts = [repr(part) for part in placement(page)]
+    parts[CITE] = parts[CITE][1:-1]  # the repr of a base is the base in quotes
+    return "\x1f".join(parts)
+
+
+CITE = PARTS.index("cite")
+
+
+def cite_bases(lines: Sequence[str]) -> list[str]:
+    """The cite key bases of placement lines (`place_line`)."""
+    return [line.split("\x1f", CITE + 1)[CITE] for line in lines]
 
 
 @lru_cache(maxsize=1 << 17)  # `serve`'s builds ask again for the same lists
@@ -190,12 +201,12 @@ def compare(
     base: str,
     prepared: Sequence[PaperPage],
     related: Mapping[str, tuple[tuple[str, float], ...]],
-    cite_keys: Callable[[], dict[str, str]],
+    cite_keys: Callable[[Sequence[str]], dict[str, str]],
 ) -> tuple[Reuse | None, list[str], bytes]:
     """Compare this build's papers with the record; return what the plan may keep (None:
     plan everything), and this build's placement lines and related prints (newest first).
-    `cite_keys` gives every paper's cite key, asked when a cite key's base changed or papers
-    came."""
+    `cite_keys` gives every paper's cite key from their bases (in the order of `prepared`),
+    asked when a cite key's base changed or papers came."""
     prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
     if record is None or record.base != base or not prepared or not record.slugs:
         return None, [place_line(p) for p in prepared], prints
@@ -235,7 +246,9 @@ def compare(
     if added:
         _arrived(reuse, [prepared[i] for i in added], added)
     if added or any(part == "cite" for part, *_ in reshaped):
-        reuse.recite(cite_keys())  # new papers come after, but may take a freed base
+        # New papers come after, but may take a freed base. (Each paper's base is in its
+        # line: one made for this build, or the record's, its paper unchanged since.)
+        reuse.recite(cite_keys(cite_bases(lines)))
     return reuse, lines, prints
 
 

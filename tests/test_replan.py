@@ -306,3 +306,13 @@ def test_a_stale_kept_key_found_by_a_full_plan_is_made_again_and_reported(
     build(project)
     assert "kept with a key a full plan gives otherwise" in caplog.text
     assert contents(project.output) == fresh_site(project, tmp_path)
+
+
+def test_a_placement_line_holds_the_cite_key_base_as_it_is(sample_pages) -> None:
+    from builder.cite import key_base
+    from builder.plan_papers import paper_cite_keys
+
+    lines = [replan.place_line(page) for page in sample_pages]
+    bases = replan.cite_bases(lines)
+    assert bases == [key_base(page.paper, page.day) for page in sample_pages]
+    assert paper_cite_keys(sample_pages, bases) == paper_cite_keys(sample_pages)
