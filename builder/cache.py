@@ -21,7 +21,7 @@ from typing import Any
 from builder.errors import display_path
 from builder.files import clear_temporary_files
 from builder.killpoint import kill_point
-from builder.stats import RACY_NS, Stat, code_version, sha
+from builder.stats import Stat, code_version, is_settled, sha
 
 log = logging.getLogger(__name__)
 
@@ -540,6 +540,5 @@ class BuildCache:
             with open(path, "rb") as f:
                 data = f.read()
         digest = sha(data)
-        settled = st[1] < time.time_ns() - RACY_NS
-        table.put(str(path), (st if settled else None, digest))
+        table.put(str(path), (st if is_settled(st, time.time_ns()) else None, digest))
         return digest, data

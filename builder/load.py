@@ -17,7 +17,7 @@ from builder.cache import BuildCache
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
-from builder.stats import RACY_NS, Stat, folder_stats, key_of, sha
+from builder.stats import Stat, folder_stats, is_settled, key_of, sha
 from builder.text import clean_text
 from builder.urls import web_url
 from builder.workers import fork_map
@@ -254,6 +254,7 @@ def _parsed_files(
     """Parse the named files, each at most once per content (on every core when there are
     many); return name -> ((paper, keys, slug line), content hash), or the file's Problem.
     `memo` holds what the last load found of each file, by stat (`load_papers`)."""
+    read_from = time.time_ns()  # what is read from here on was settled if older than this
     shown_folder = display_path(folder)
     parsed = cache.table("papers") if cache is not None else None
     found: dict[str, Any] = {}
@@ -305,20 +306,20 @@ def _parsed_files(
         cache.table("files").keep(os.path.join(root, name) for name in again)
         parsed.keep((found[name][1], name[:-3]) for name in again)
     if memo is not None:
-        settled = time.time_ns() - RACY_NS
         memo[("found", root)] = {
             name: (stats[name], result)
             for name, result in found.items()
-            if not isinstance(result, Problem) and stats[name][1] < settled
+            if not isinstance(result, Problem) and is_settled(stats[name], read_from)
         }
     return found
 
 
 def _one_file_per_slug(
-    folder: Path, found: dict[str, Any], memo: dict[Any, StoredPaper] | None = None
+    folder: Path, found: dict[str, Any], memo: dict[Any, Any] | None = None
 ) -> tuple[list[StoredPaper], list[Problem]]:
     """Keep the parsed files in name order, refusing a second file with a slug already used
-    (`memo`: the last build's of a warm cache, whose paper as parsed is this one's, is kept)."""
+    (`memo`: what the last load with it made of each file, whose paper as parsed is this
+    one's, is kept: `load_papers`)."""
     shown_folder = display_path(folder)
     stored: list[StoredPaper] = []
     problems: list[Problem] = []

@@ -24,8 +24,10 @@ def paper_cite_keys(
 ) -> dict[str, str]:
     """Every paper's cite key, by slug (`bases`: their key bases, when known, in order)."""
     by_capture = sorted((page.paper for page in prepared), key=capture_order)
-    known = dict(zip([p.paper.slug for p in prepared], bases, strict=True)) if bases else None
-    return cite_keys(by_capture, {p.paper.slug: p.day for p in prepared}, known)
+    if bases:
+        known = dict(zip([p.paper.slug for p in prepared], bases, strict=True))
+        return cite_keys(by_capture, {}, known)
+    return cite_keys(by_capture, {p.paper.slug: p.day for p in prepared})
 
 
 @dataclass(frozen=True)

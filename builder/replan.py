@@ -76,7 +76,7 @@ def placement(page: PaperPage) -> tuple:
 
 def place_line(page: PaperPage) -> str:
     """A paper's placement as one line: the repr of each part (no repr holds a line break or
-    the unit separator), the cite key's base as it is (letters and digits: `cite_base`),
+    the unit separator), the cite key's base as it is (letters and digits: `key_base`),
     apart by the unit separator."""
     parts = [repr(part) for part in placement(page)]
     parts[CITE] = parts[CITE][1:-1]  # the repr of a base is the base in quotes

@@ -246,4 +246,10 @@ def folder_tree(out: Path) -> list[tuple[str, Stat]]:
 
 def settled(stats: Iterable[Stat], now_ns: int) -> bool:
     """Tell whether every file of `stats` was last changed over a second before `now_ns`."""
-    return all(st[1] < now_ns - RACY_NS for st in stats)
+    return all(is_settled(st, now_ns) for st in stats)
+
+
+def is_settled(st: Stat, now_ns: int) -> bool:
+    """Tell whether a file was last changed over a second before `now_ns` (a stat that
+    failed, all -1, never is: the file may be anything by the next look)."""
+    return 0 <= st[1] < now_ns - RACY_NS

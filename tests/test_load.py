@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 import pytest
 
+from builder.cache import BuildCache
 from builder.errors import FrontMatterError
 from builder.load import load_papers, parse_paper
 from builder.models import Organization, Source
@@ -121,13 +124,8 @@ def test_a_paper_with_no_day_at_all_sits_under_the_day_its_file_appeared(tmp_pat
 
 
 def test_a_second_load_with_a_memo_looks_again_only_at_files_whose_stat_changed(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-    import time
-
-    from builder.cache import BuildCache
-
     folder = tmp_path / "papers"
     folder.mkdir()
     for name in ("a", "b", "c"):
@@ -137,6 +135,13 @@ def test_a_second_load_with_a_memo_looks_again_only_at_files_whose_stat_changed(
     first, _ = load_papers(folder, cache, None, memo)
     cache.warm = True  # as `serve` keeps it: a save counts what is used anew
     cache.save()
+    looked: list[str] = []  # the files whose stat is checked against the cache's
+    file_hash = BuildCache.file_hash
+    monkeypatch.setattr(
+        BuildCache,
+        "file_hash",
+        lambda c, path, *a: (looked.append(Path(path).name), file_hash(c, path, *a))[1],
+    )
     # b.md changed: looked at again.
     (folder / "b.md").write_text(paper_text(title="'b, edited'", date="2026-05-25"))
     # Changed within a second of the load that saw it: not trusted by the next, even with the
@@ -147,10 +152,37 @@ def test_a_second_load_with_a_memo_looks_again_only_at_files_whose_stat_changed(
     (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[y]"))
     os.utime(folder / "c.md", ns=(racy.st_atime_ns, racy.st_mtime_ns))
     last, _ = load_papers(folder, cache, None, memo)
-    assert again[0] is first[0]  # a.md: the same StoredPaper, not looked at
+    # a.md is not looked at again; b.md and c.md, written within a second, are each time.
+    assert looked == ["b.md", "c.md", "b.md", "c.md"]
+    assert again[0] is first[0]  # the same StoredPaper
     assert [s.paper.title for s in again] == ["a", "b, edited", "c"]
     assert last[2].paper.tags == ("y",)
     # What was found again stays in the cache (its entries kept, not pruned as unused).
     files, parsed = cache.table("files"), cache.table("papers")
     assert {s.fs_path for s in last} <= files.used
     assert {(s.sha, Path(s.fs_path).stem) for s in last} <= parsed.used
+
+
+def test_a_file_changed_within_a_second_of_its_read_is_not_trusted_however_long_the_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import load
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[x]"))
+    os.utime(folder / "c.md", ns=(time.time_ns() - 2 * 10**8,) * 2)  # 0.2 s before the read
+    fork_map = load.fork_map
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(1.2)  # a long parse: the file looks settled by its end
+        return fork_map(*args, **kwargs)
+
+    monkeypatch.setattr(load, "fork_map", slow)
+    cache, memo = BuildCache(tmp_path / ".cache"), {}
+    load_papers(folder, cache, None, memo)
+    racy = os.stat(folder / "c.md")
+    (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[y]"))
+    os.utime(folder / "c.md", ns=(racy.st_atime_ns, racy.st_mtime_ns))  # the very same stat
+    again, _ = load_papers(folder, cache, None, memo)
+    assert again[0].paper.tags == ("y",)

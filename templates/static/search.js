@@ -9,7 +9,8 @@
   "use strict";
 
   // The shape of the data files and how a word becomes an index term, as builder/terms.py and
-  // builder/search.py have them: the build writes them in as it copies this file into the site.
+  // builder/search_files.py have them (builder/search.py's engine_rules hands them over): the
+  // build writes them in as it copies this file into the site.
   var RULES = /* paper-digest: rules */ null;
   var FORMAT = RULES.format;
   var K1 = RULES.k1; // lunr's BM25 constants and field boosts, as builder/lunr_index.py has them
