@@ -1,22 +1,24 @@
 """Related papers: each paper's most similar papers, by tf-idf over title and abstract.
 
-scikit-learn's `TfidfVectorizer` fits the collection and the similarities are cosines of its
-rows (a sparse product, a chunk of rows at a time, keeping the top few of each). tf-idf is
-global, so one new paper could shift every list; a full computation would cost seconds at tens
-of thousands of papers. So the cache keeps the fitted vocabulary and idf, each paper's row and
-its list: papers added since the last full computation are turned into rows with that idf
-(without importing scikit-learn), scored against every paper, and merged into the lists they
-enter; an edited paper is scored the same way, and the lists a removed or edited paper
-leaves are scored anew. Once the collection has grown by REFIT_GROWTH since the last full
-computation (or on `build --full`), the next build computes everything anew. This is the one
-place where a build with `.cache/` deleted may give another site: its lists are those of a
-full computation.
+The collection is weighed as scikit-learn's `TfidfVectorizer` weighs it (`tfidf`, in numpy:
+importing scikit-learn would cost more than a small site's build) and the similarities are
+cosines of its rows (a sparse product, a chunk of rows at a time, keeping the top few of
+each). tf-idf is global, so one new paper could shift every list; a full computation would
+cost seconds at tens of thousands of papers. So the cache keeps the fitted vocabulary and idf,
+each paper's row and its list: papers added since the last full computation are turned into
+rows with that idf, scored against every paper, and merged into the lists they enter; an
+edited paper is scored the same way, and the lists a removed or edited paper leaves are
+scored anew. Once the collection has grown by REFIT_GROWTH since the last full computation
+(or on `build --full`), the next build computes everything anew. This is the one place where
+a build with `.cache/` deleted may give another site: its lists are those of a full
+computation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -141,7 +143,7 @@ def _count_all(texts: Sequence[str]) -> list[tuple[str, bytes]]:
 
 class _Counting:
     """Every text's words, counted by two forked workers while this process imports
-    scikit-learn; `wait` gives them in order (see `_count_all`)."""
+    scipy; `wait` gives them in order (see `_count_all`)."""
 
     def __init__(self, texts: list[str]) -> None:
         from builder.workers import Background, cores
@@ -169,15 +171,16 @@ class _Counting:
 def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, Top]]:
     """Fit tf-idf on every paper and list each one's most similar; return the fit, rows, lists.
 
-    The words are counted as `TfidfVectorizer` counts them (the tests check the matrix is
-    its matrix), while scikit-learn loads; then its `TfidfTransformer` weighs them.
+    The words are counted as scikit-learn's `TfidfVectorizer` counts them, by forked workers
+    when there are many, and weighed as it weighs them (`tfidf`: the tests check the matrix is
+    its matrix, bit for bit).
     """
     pending = _Counting(texts)
     try:
         import numpy as np
         from scipy.sparse import csr_matrix
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
+        stop_words = english_stop_words()
         counted = pending.wait()
     finally:
         pending.stop()
@@ -189,12 +192,12 @@ def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, To
         if joined:
             documents.update(joined.split(" "))
     most = MAX_DF * len(keys)
-    terms = sorted(t for t, df in documents.items() if df <= most and t not in ENGLISH_STOP_WORDS)
+    terms = sorted(t for t, df in documents.items() if df <= most and t not in stop_words)
     del documents
     vocabulary = {term: column for column, term in enumerate(terms)}
     if not vocabulary:  # no word left after the stop words: nothing is related
         empty = (np.zeros(len(keys) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
-        fit = (SETTINGS, {}, np.zeros(0, np.float32), len(keys), ENGLISH_STOP_WORDS)
+        fit = (SETTINGS, {}, np.zeros(0, np.float32), len(keys), stop_words)
         return fit, empty, {k: [] for k in keys}
     lengths = [len(raw) // 4 for _, raw in counted]
     get = vocabulary.get
@@ -210,18 +213,74 @@ def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, To
         (values[known], (rows[known], columns[known])), shape=(len(keys), len(terms))
     )
     matrix.sort_indices()
-    transformer = TfidfTransformer(sublinear_tf=True)
-    matrix = transformer.fit_transform(matrix).tocsr()
-    matrix.sort_indices()
+    idf = tfidf(matrix)
     step = rows_at_once(len(keys))
     starts = list(range(0, len(keys), step))
     workers = 0 if len(starts) > 1 else 1
     tops: dict[str, Top] = {}
     for part in fork_slices(_score_blocks, starts, matrix, keys, workers=workers):
         tops.update(part)
-    idf = transformer.idf_.astype(np.float32)
-    fit = (SETTINGS, vocabulary, idf, len(keys), ENGLISH_STOP_WORDS)
+    fit = (SETTINGS, vocabulary, idf, len(keys), stop_words)
     return fit, (matrix.indptr, matrix.indices, matrix.data), tops
+
+
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from its file without importing scikit-learn
+    (importing it takes 1.6 s, more than a small site's whole build)."""
+    import importlib.util
+    import runpy
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package, runs none of it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("scikit-learn is not installed: it holds the English stop words")
+    folder = spec.submodule_search_locations[0]
+    path = os.path.join(folder, "feature_extraction", "_stop_words.py")
+    return frozenset(runpy.run_path(path)["ENGLISH_STOP_WORDS"])
+
+
+def tfidf(matrix: Any) -> np.ndarray:
+    """Weigh a CSR matrix of word counts (float32, indices sorted) in place as scikit-learn's
+    `TfidfTransformer(sublinear_tf=True)` does, to the bit; return the idf.
+
+    Its steps in its types: idf = ln((n + 1) / (df + 1)) + 1 in float32; each count c becomes
+    (ln c + 1) * idf in float32; each row is divided by its L2 norm, whose squares (float32)
+    are summed one after another in float64, as its Cython loop sums them (a cumulative sum:
+    numpy's plain sums add in pairs, which can round otherwise).
+    """
+    import numpy as np
+
+    rows, columns = matrix.shape
+    df = np.bincount(matrix.indices, minlength=columns).astype(np.float32)
+    df += 1.0
+    idf = np.full_like(df, fill_value=rows + 1, dtype=np.float32)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    data = matrix.data
+    np.log(data, out=data)
+    data += 1.0
+    data *= idf[matrix.indices]
+    lengths = np.diff(matrix.indptr)
+    sums = np.zeros(rows, np.float64)
+    squares = (data * data).astype(np.float64)
+    step = max(1, NORM_CELLS // max(1, int(lengths.max(initial=0))))
+    for start in range(0, rows, step):
+        block = lengths[start : start + step]
+        width = int(block.max(initial=0))
+        if width == 0:
+            continue
+        padded = np.zeros((len(block), width), np.float64)  # + 0.0 leaves a sum as it is
+        padded[np.arange(width) < block[:, None]] = squares[
+            matrix.indptr[start] : matrix.indptr[start + len(block)]
+        ]
+        sums[start : start + len(block)] = np.cumsum(padded, axis=1)[:, -1]
+    norms = np.sqrt(sums)
+    norms[sums == 0.0] = 1.0  # an empty row is left as it is
+    matrix.data = (data.astype(np.float64) / np.repeat(norms, lengths)).astype(np.float32)
+    return idf
+
+
+NORM_CELLS = 4_000_000  # float64 cells padded at once to sum the rows' squares (32 MB)
 
 
 def _score_blocks(starts: Sequence[int], matrix: Any, keys: Sequence[str]) -> dict[str, Top]:
