@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -69,10 +69,17 @@ class BuildReport:
         )
 
 
-def build(config: SiteConfig, full: bool = False, warm: BuildCache | None = None) -> BuildReport:
+def build(
+    config: SiteConfig,
+    full: bool = False,
+    warm: BuildCache | None = None,
+    published: Callable[[], None] | None = None,
+) -> BuildReport:
     """Ingest, then render the paper files into the output folder; `full`: with none of the
     build state (each table starts empty, and is replaced by this build's); `warm`: the cache
-    of the last build in this process, its tables still loaded (`serve`)."""
+    of the last build in this process, its tables still loaded (`serve`); `published`: called
+    once the new site is in place, before the build state is recorded and saved (`serve`
+    reloads the open pages then)."""
     # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
@@ -86,7 +93,7 @@ def build(config: SiteConfig, full: bool = False, warm: BuildCache | None = None
             cache = BuildCache(config.cache_dir, fresh=full)
         cache.clean()
         try:
-            return _build(config, cache, lock)
+            return _build(config, cache, lock, published)
         finally:
             cache.save()
             cache.settle()
@@ -151,8 +158,13 @@ def read_state(config: SiteConfig, cache: BuildCache) -> State:
     return State(read_inputs(config, config.themes, cache.code), folder_tree(config.output))
 
 
-def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
-    """Build without taking the lock (the caller holds it)."""
+def _build(
+    config: SiteConfig,
+    cache: BuildCache,
+    lock: Lock,
+    published: Callable[[], None] | None = None,
+) -> BuildReport:
+    """Build without taking the lock (the caller holds it); `published`: as `build`'s."""
     started = time.perf_counter()
     CacheJournal(cache).finish()  # the moves a build killed midway through them began
     table = cache.table("state")
@@ -195,7 +207,7 @@ def _build(config: SiteConfig, cache: BuildCache, lock: Lock) -> BuildReport:
 
     # Render the pages and index them for search, keeping what did not change.
     old_site = site_stats(config.output, state.folders, table.get("folders"), site_table(cache))
-    written, kept, _ = _write(config, cache, stored, old_site)
+    written, kept, _ = _write(config, cache, stored, old_site, published)
     state.folders = folder_tree(config.output)
     table.put("folders", state.folders)
     report.papers = len(stored)
@@ -218,10 +230,15 @@ LOAD_REASONS = frozenset({"unreadable paper file", "duplicate slug"})
 
 
 def _write(
-    config: SiteConfig, cache: BuildCache, stored: list[StoredPaper], old_site: dict[str, Stat]
+    config: SiteConfig,
+    cache: BuildCache,
+    stored: list[StoredPaper],
+    old_site: dict[str, Stat],
+    published: Callable[[], None] | None = None,
 ) -> tuple[int, int, dict[str, Any]]:
     """Render what changed, carry the rest over from the last site (whose files' stats are
-    `old_site`); return (written, kept, the stats of the new site's files)."""
+    `old_site`); return (written, kept, the stats of the new site's files); `published`: as
+    `build`'s."""
     from builder import search
     from builder.prepare import prepare_papers
     from builder.related import related_papers
@@ -259,7 +276,16 @@ def _write(
 
     try:
         return _plan_and_write(
-            config, cache, prepared, related, by_ref, old_site, index_key, last_index, pending
+            config,
+            cache,
+            prepared,
+            related,
+            by_ref,
+            old_site,
+            index_key,
+            last_index,
+            pending,
+            published,
         )
     finally:
         if isinstance(pending, Background):
@@ -276,8 +302,10 @@ def _plan_and_write(
     index_key: str,
     last_index: dict[str, str] | None,
     pending: Any,
+    published: Callable[[], None] | None = None,
 ) -> tuple[int, int, dict[str, Any]]:
-    """Plan the site, keep what did not change, render the rest, move the changed files in."""
+    """Plan the site, keep what did not change, render the rest, move the changed files in
+    (then call `published`, and record what was made)."""
     from builder import replan, search
     from builder.models import Output
     from builder.plan import check_paths, plan_site
@@ -407,6 +435,8 @@ def _plan_and_write(
         staging.commit((o.dest for o in plan), old_site, CacheJournal(cache))
     finally:
         staging.close()
+    if published is not None:
+        published()
     stats.update(staging.stats)
     inputs = renderer.signatures
     for output in plan:

@@ -27,6 +27,7 @@ from builder.workers import die_with_parent, sendable
 log = logging.getLogger(__name__)
 
 RELOAD_PATH = "/__reload"
+PUBLISHED = "published"  # what the build process says once the new site is in place
 # Added to HTML pages as they are served (never to the built files): reload on a new build.
 RELOAD_SCRIPT = (
     b"<script>(function(){var seen=null,s=new EventSource('" + RELOAD_PATH.encode() + b"');"
@@ -144,11 +145,17 @@ class BuildProcess:
             _build_on_request(theirs, load, serve_pid)
         theirs.close()
 
-    def build(self) -> tuple[SiteConfig | None, str]:
-        """Build once (site.yaml read anew): (the settings, the summary) or (None, the error)."""
+    def build(self, published: Callable[[], None] | None = None) -> tuple[SiteConfig | None, str]:
+        """Build once (site.yaml read anew): (the settings, the summary) or (None, the error);
+        `published` is called as soon as the new site is in place (the build then records
+        what it made), if it changed."""
         try:
             self.channel.send("build")
             kind, value, config = self.channel.recv()
+            if kind == PUBLISHED:
+                if published is not None:
+                    published()
+                kind, value, config = self.channel.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):  # its end closed: it died
             raise BuilderError(self._death()) from None
         if kind == "bug":
@@ -190,7 +197,7 @@ def _build_on_request(
             with contextlib.suppress(EOFError):  # serve closed its end: it is gone
                 while True:
                     channel.recv()
-                    channel.send(_build_once(load, warm))
+                    channel.send(_build_once(load, warm, channel.send))
                     # Once serve has the result: free what the build left in cycles, then keep
                     # the collector off what lives on (the warm cache) in the builds to come.
                     gc.collect()
@@ -201,9 +208,12 @@ def _build_on_request(
 
 
 def _build_once(
-    load: Callable[[], SiteConfig], warm: dict[str, BuildCache]
+    load: Callable[[], SiteConfig],
+    warm: dict[str, BuildCache],
+    send: Callable[[tuple[str, Any, Any]], None],
 ) -> tuple[str, Any, SiteConfig | None]:
-    """Build; return ("built", summary, settings), ("failed", error, None) or ("bug", ...).
+    """Build; return ("built", summary, settings), ("failed", error, None) or ("bug", ...),
+    having sent (PUBLISHED, None, None) through `send` once the new site was in place.
 
     `warm` keeps the build's cache, its tables loaded, for the next build of this process.
     """
@@ -212,7 +222,8 @@ def _build_once(
         cache = warm.get("cache")
         if cache is None or cache.folder != config.cache_dir:
             cache = warm["cache"] = BuildCache(config.cache_dir)
-        return "built", build(config, warm=cache).summary(), config
+        published = partial(send, (PUBLISHED, None, None))
+        return "built", build(config, warm=cache, published=published).summary(), config
     except BuilderError as exc:
         return "failed", str(exc), None
     except Exception as exc:  # a bug: serve stops and reports it, as any command does
@@ -221,12 +232,20 @@ def _build_once(
 
 
 def rebuild(builder: BuildProcess, builds: Builds) -> SiteConfig | None:
-    """Build once; on success wake the open pages; on error keep serving the last good site."""
-    config, message = builder.build()
+    """Build once; wake the open pages as soon as the new site is in place (while the build
+    records what it made), or once it ends; on error keep serving the last good site."""
+    woken: list[bool] = []
+
+    def wake() -> None:
+        builds.bump()
+        woken.append(True)
+
+    config, message = builder.build(published=wake)
     if config is None:
         log.error("build failed, still serving the last good site: %s", message)
         return None
-    builds.bump()  # before the summary: once it is logged, a page opened now sees the build
+    if not woken:  # nothing changed
+        builds.bump()  # before the summary: once it is logged, a page opened now sees the build
     log.info("%s", message)
     return config
 

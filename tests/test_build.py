@@ -19,6 +19,7 @@ import pytest
 
 from benchmarks.corpus import make_papers
 from builder.build import build
+from builder.cache import BuildCache
 from builder.config import SiteConfig, load_config
 from builder.errors import BuilderError
 from builder.ingest import ingest
@@ -362,13 +363,29 @@ def test_an_unchanged_rebuild_writes_nothing_and_a_change_rewrites_only_its_page
     config = config_for(SEEDS, papers, output=out)
     first = build(config)
     inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
-    again = build(config)
+    seen: list[tuple] = []  # what `published` found: the page, and the saved build state
+
+    def published() -> None:
+        page = (
+            out
+            / "papers"
+            / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.html"
+        )
+        saved = BuildCache(config.cache_dir).table("state").get("build")
+        seen.append(("my list" in page.read_text(), saved))
+
+    again = build(config, published=published)
     assert again.files == first.files and again.unchanged == again.files
     assert {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()} == inodes
+    assert seen == []  # nothing changed: nothing published
+    state = BuildCache(config.cache_dir).table("state").get("build")
 
     dei = papers / "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
     dei.write_text(dei.read_text().replace("upvotes: 2\n", "upvotes: 2\ntags: [my list]\n"))
-    third = build(config)
+    third = build(config, published=published)
+    # Published once, with the new page in place and the last build's state not yet replaced.
+    assert seen == [(True, state)]
+    assert BuildCache(config.cache_dir).table("state").get("build") != state
     changed = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {
         p.relative_to(out).as_posix() for p, ino in inodes.items() if p.stat().st_ino == ino
     }
