@@ -3,7 +3,8 @@
 This module is the only one that reads or writes `.cache/` (besides the build lock). Entries
 are found by the content hashes of what they were made from and by the builder's own code, so
 a stale entry is never used and deleting `.cache/` gives the same site, only slower. What a
-build reads as stats and hashes is in stats.py.
+build reads as stats and hashes is in stats.py; its tables, as they are held in memory, in
+tables.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pickle
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,139 +22,10 @@ from builder.errors import display_path
 from builder.files import clear_temporary_files
 from builder.killpoint import kill_point
 from builder.stats import Stat, code_version, is_settled, sha
+from builder.tables import PACKED, LazyTable, PackedTable, Table, row_key
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Table:
-    """One table of the cache: a dict, loaded whole on first use and pruned to what the last
-    run used. Its rows live in the cache's SQLite database; a save writes only the entries that
-    changed (so a build that adds 50 papers writes 50 rows, not 10,000)."""
-
-    name: str
-    data: dict[Any, Any] = field(default_factory=dict)
-    used: set[Any] = field(default_factory=set)
-    dirty: set[Any] = field(default_factory=set)  # put since the load
-    dropped: set[Any] = field(default_factory=set)  # removed since the load
-    whole: bool = False  # replaced, or never saved: the next save writes it whole
-
-    def get(self, key: Any) -> Any:
-        """Return the entry for `key` (None when there is none), and keep it."""
-        value = self.data.get(key)
-        if value is not None:
-            self.used.add(key)
-        return value
-
-    def peek(self, key: Any) -> Any:
-        """Return the entry for `key` (None when there is none) without marking it kept."""
-        return self.data.get(key)
-
-    def keep(self, keys: Iterable[Any]) -> None:
-        """Mark the entries of `keys` kept, as `get` does (those there are)."""
-        self.used.update(key for key in keys if key in self.data)
-
-    def has(self, key: Any) -> bool:
-        """Tell whether there is an entry for `key`."""
-        return key in self.data
-
-    def put(self, key: Any, value: Any) -> None:
-        """Store an entry."""
-        self.data[key] = value
-        self.used.add(key)
-        self.dirty.add(key)
-
-    def replace(self, data: dict[Any, Any]) -> None:
-        """Replace every entry."""
-        self.data = data
-        self.used = set(data)
-        self.whole = True
-
-    def drop(self, key: Any) -> None:
-        """Remove an entry (from the database too, at the next save)."""
-        if self.data.pop(key, None) is not None:
-            self.dropped.add(key)
-        self.used.discard(key)
-        self.dirty.discard(key)
-
-
-@dataclass
-class LazyTable(Table):
-    """A table whose entries are read one at a time, when asked for (a big table of which a
-    build asks a few entries). A save prunes it to what `retain` names, not to what was used."""
-
-    cache: BuildCache | None = None
-    stored: set[str] | None = None  # the stored entries' row keys, once asked
-    keep: set[Any] | None = None
-    complete: bool = False  # every stored entry read
-    fetched: int = 0  # entries read one by one
-
-    def get(self, key: Any) -> Any:
-        """Return the entry for `key` (None when there is none), reading it if need be (and
-        every entry at once, once many were read one by one: one read is cheaper then)."""
-        if key not in self.data and not (self.whole or self.complete) and self.cache is not None:
-            self.fetched += 1
-            if self.fetched > READ_WHOLE_AFTER:
-                self.everything()
-                return super().get(key)
-            value = self.cache.fetch(self.name, key)
-            if value is None:
-                return None
-            self.data[key] = value
-        return super().get(key)
-
-    def peek(self, key: Any) -> Any:
-        """Return the entry for `key`, reading it if need be (as `get`: `retain` prunes)."""
-        return self.get(key)
-
-    def has(self, key: Any) -> bool:
-        """Tell whether there is an entry for `key`, reading none."""
-        if key in self.data:
-            return True
-        if self.whole or self.cache is None:
-            return False
-        if self.stored is None:
-            self.stored = self.cache.stored_keys(self.name)
-        return _row_key(key) in self.stored
-
-    def everything(self) -> dict[Any, Any]:
-        """Read every entry at once (once)."""
-        if not self.whole and not self.complete and self.cache is not None:
-            for key, value in (self.cache.fetch_all(self.name) or {}).items():
-                self.data.setdefault(key, value)
-            self.complete = True
-        self.used |= self.data.keys()
-        return self.data
-
-    def drop(self, key: Any) -> None:
-        """Remove an entry, read or not (from the database too, at the next save)."""
-        self.data.pop(key, None)
-        self.dropped.add(key)
-        self.used.discard(key)
-        self.dirty.discard(key)
-
-    def retain(self, keys: set[Any] | None) -> None:
-        """Keep only these entries at the next save (once the others are many); None: prune
-        nothing (a build that did not ask for every entry it uses)."""
-        self.keep = keys
-
-
-@dataclass
-class PackedTable(Table):
-    """A table stored whole in one row, its entries packed into a few columns by `pack` (and
-    back by `unpack`): read and written in a few objects, not a pickle per entry (the site's
-    tens of thousands of files, of which a build changes a few)."""
-
-    pack: Callable[[dict[Any, Any]], Any] | None = None
-    unpack: Callable[[Any], dict[Any, Any]] | None = None
-
-
-PACKED = ("packed",)  # the one row of a packed table
-
-
-# A lazy table read one entry at a time this many times is read whole (a SELECT an entry costs
-# more than reading each entry in one).
-READ_WHOLE_AFTER = 500
 
 # Tables of what was learnt from outside, not made by the builder's code: they outlive a change
 # of that code (what the API did not know when `fetch --resolve` asked).
@@ -173,11 +44,6 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (tbl, key)
 );
 """
-
-
-def _row_key(key: Any) -> str:
-    """The text a key is stored under (keys are strings, numbers and tuples of them)."""
-    return repr(key)
 
 
 class BuildCache:
@@ -356,7 +222,7 @@ class BuildCache:
         try:
             row = (
                 db.execute(
-                    "SELECT item FROM entries WHERE tbl = ? AND key = ?", (name, _row_key(key))
+                    "SELECT item FROM entries WHERE tbl = ? AND key = ?", (name, row_key(key))
                 ).fetchone()
                 if db
                 else None
@@ -432,7 +298,7 @@ class BuildCache:
         # A lazy table holds only what was asked for: it is pruned by `retain`, not by use.
         unused = set() if isinstance(table, LazyTable) else table.data.keys() - table.used
         prune = len(unused) > GARBAGE * max(1, len(table.data))
-        dropped = self._dropped(table) + [_row_key(k) for k in table.dropped]
+        dropped = self._dropped(table) + [row_key(k) for k in table.dropped]
         if not (table.whole or table.dirty or prune or dropped):
             return
         db = self._connect()
@@ -460,7 +326,7 @@ class BuildCache:
                 if prune:
                     db.executemany(
                         "DELETE FROM entries WHERE tbl = ? AND key = ?",
-                        [(name, _row_key(k)) for k in unused],
+                        [(name, row_key(k)) for k in unused],
                     )
                 db.executemany(
                     "DELETE FROM entries WHERE tbl = ? AND key = ?",
@@ -469,7 +335,7 @@ class BuildCache:
             db.executemany(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                 [
-                    (name, _row_key(k), pickle.dumps((k, v), pickle.HIGHEST_PROTOCOL))
+                    (name, row_key(k), pickle.dumps((k, v), pickle.HIGHEST_PROTOCOL))
                     for k in keys
                     for v in [packed[k] if packed is not None else table.data[k]]
                 ],
@@ -497,18 +363,18 @@ class BuildCache:
 
     def _dropped(self, table: Table) -> list[str]:
         """The stored rows of a lazy table that `retain` did not name, once they are many."""
-        if not isinstance(table, LazyTable) or table.keep is None or table.whole:
+        if not isinstance(table, LazyTable) or table.retained is None or table.whole:
             return []
         # The rows a build retains and did not write now are stored already (its callers
         # retain what the last build stored or what this one makes), so at most
-        # `count - len(keep - dirty)` stored rows are not retained: their keys are read only
+        # `count - len(retained - dirty)` stored rows are not retained: their keys are read only
         # when those may be many. (Were the premise wrong, pruning would be put off, never
         # done wrongly.)
         count = self._count(table.name)
-        if count - len(table.keep - table.dirty) <= GARBAGE * max(1, count):
+        if count - len(table.retained - table.dirty) <= GARBAGE * max(1, count):
             return []
         stored = self.stored_keys(table.name)
-        kept = {_row_key(k) for k in table.keep | table.dirty}
+        kept = {row_key(k) for k in table.retained | table.dirty}
         dropped = stored - kept
         return sorted(dropped) if len(dropped) > GARBAGE * max(1, len(stored)) else []
 

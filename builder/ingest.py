@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from builder.cache import BuildCache, LazyTable
+from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.errors import BuilderError, Problem, display_path
 from builder.run import (
@@ -25,6 +25,7 @@ from builder.run import (
     skipped_summary,
 )
 from builder.stats import Inputs, folder_stats, key_of, read_inputs, settled
+from builder.tables import LazyTable
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper

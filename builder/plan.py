@@ -26,7 +26,6 @@ from builder.archives import (
     paginate_archive,
     topic_archives,
 )
-from builder.cache import Table
 from builder.config import SiteConfig
 from builder.errors import BuilderError
 from builder.feed import Feed
@@ -42,6 +41,7 @@ from builder.prepare import PaperPage
 from builder.render import Renderer, fill_script, static_files
 from builder.search import ENGINE_FILE, engine_rules
 from builder.stats import sha
+from builder.tables import Table
 from builder.top import TopPapers, top_papers
 from builder.trends import Trend, draw, trends
 from builder.urls import (

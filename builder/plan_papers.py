@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from builder import library
-from builder.cache import LazyTable, Table
 from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.models import Output, capture_order
@@ -16,6 +15,7 @@ from builder.prepare import PaperPage
 from builder.render import Renderer, links_out
 from builder.replan import related_print
 from builder.stats import sha
+from builder.tables import LazyTable, Table
 from builder.urls import PAGES, bib_url, is_web, published
 
 

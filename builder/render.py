@@ -29,12 +29,12 @@ from markupsafe import Markup
 
 from builder import __version__, urls
 from builder.archives import group_days
-from builder.cache import LazyTable, Table
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem, display_path
 from builder.models import Output, Paper, capture_moment, capture_text
 from builder.prepare import PaperPage, byline
 from builder.stats import key_of, sha, walk
+from builder.tables import LazyTable, Table
 from builder.workers import fork_map
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from builder.config import SiteConfig
 from builder.listing import SNAPSHOT_SUFFIXES
 
 if TYPE_CHECKING:
-    from builder.cache import Table
+    from builder.tables import Table
 
 CODE_DIR = Path(__file__).resolve().parent
 REPO_DIR = CODE_DIR.parent

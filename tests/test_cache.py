@@ -507,9 +507,9 @@ def test_a_lazy_table_that_retains_most_of_its_rows_reads_no_keys_to_prune(
 def test_a_lazy_table_asked_for_many_entries_one_by_one_is_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from builder import cache as cache_module
+    from builder import tables
 
-    monkeypatch.setattr(cache_module, "READ_WHOLE_AFTER", 5)
+    monkeypatch.setattr(tables, "READ_WHOLE_AFTER", 5)
     first = BuildCache(tmp_path, code="v1")
     first.lazy_table("t").replace({i: f"value {i}" for i in range(20)})
     first.save()
@@ -529,9 +529,9 @@ def test_a_lazy_table_asked_for_many_entries_one_by_one_is_read_whole(
 def test_a_warm_lazy_table_counts_each_builds_reads_on_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from builder import cache as cache_module
+    from builder import tables
 
-    monkeypatch.setattr(cache_module, "READ_WHOLE_AFTER", 5)
+    monkeypatch.setattr(tables, "READ_WHOLE_AFTER", 5)
     first = BuildCache(tmp_path, code="v1")
     first.lazy_table("t").replace({i: f"value {i}" for i in range(20)})
     first.save()
@@ -673,9 +673,9 @@ def test_a_site_restored_with_new_stats_is_not_rendered_again(
 
 
 def test_the_site_is_read_again_only_in_folders_whose_stat_changed(tmp_path: Path) -> None:
-    from builder.cache import Table
     from builder.sitetable import SiteFile
     from builder.stats import folder_tree, output_stats, site_stats
+    from builder.tables import Table
 
     site = tmp_path / "site"
     for name in ("index.html", "papers/a.html", "papers/b.html", "days/d.html"):

@@ -131,9 +131,9 @@ def test_templates_are_compiled_once_and_again_when_changed(tmp_path: Path) -> N
 
     from jinja2 import Environment
 
-    from builder.cache import Table
     from builder.config import load_config
     from builder.render import make_environment
+    from builder.tables import Table
 
     theme = tmp_path / "theme"
     theme.mkdir()
