@@ -310,7 +310,8 @@ def _plan_and_write(
     from builder.models import Output
     from builder.plan import check_paths, plan_site
     from builder.plan_papers import paper_cite_keys
-    from builder.render import CHECK_UNITS, Renderer, kept_make, theme_key
+    from builder.render import CHECK_UNITS, Renderer, kept_make
+    from builder.theme import theme_key
     from builder.workers import Background
     from builder.write import Staging
 

@@ -33,7 +33,7 @@ class CheckReport:
 def check(config: SiteConfig) -> CheckReport:
     """Read the snapshots, paper files and templates; report every problem; write nothing."""
     from builder.load import load_papers
-    from builder.render import check_templates
+    from builder.theme import check_templates
 
     check_folders(config)
     report = CheckReport()

@@ -38,10 +38,11 @@ from builder.plan_papers import (
     paper_outputs,
 )
 from builder.prepare import PaperPage
-from builder.render import Renderer, fill_script, static_files
+from builder.render import Renderer
 from builder.search import ENGINE_FILE, engine_rules
 from builder.stats import sha
 from builder.tables import Table
+from builder.theme import fill_script, static_files
 from builder.top import TopPapers, top_papers
 from builder.trends import Trend, draw, trends
 from builder.urls import (

@@ -9,16 +9,9 @@ import pytest
 from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.models import Organization, Paper
-from builder.render import Renderer, excerpt, links_out
+from builder.render import Renderer, links_out
 from builder.text import title_key
 from tests.conftest import REPO, make_paper, seed_entries
-
-
-def test_excerpts_cut_at_a_word_and_say_so() -> None:
-    text = "word " * 100
-    cut = excerpt(text, 42)
-    assert cut.endswith("…") and len(cut) <= 43 and not cut.endswith(" …")
-    assert excerpt("short.", 42) == "short."
 
 
 def test_links_out_use_the_arxiv_id_else_a_title_search() -> None:
@@ -124,38 +117,3 @@ def test_a_unit_takes_its_recorded_key_only_while_its_inputs_are_the_same(monkey
     monkeypatch.setattr(render, "CHECK_UNITS", True)
     with pytest.raises(AssertionError, match=r"p\.html"):
         again.unit("p.html", ("id-1",), lambda: plan("k4"))
-
-
-def test_templates_are_compiled_once_and_again_when_changed(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from jinja2 import Environment
-
-    from builder.config import load_config
-    from builder.render import make_environment
-    from builder.tables import Table
-
-    theme = tmp_path / "theme"
-    theme.mkdir()
-    (theme / "t.html").write_text("Hello {{ name }}.")
-    config = replace(load_config(None, {})[0], theme_dirs=(theme,))
-    compiled = Table("templates")
-    calls: list[str] = []
-    real = Environment.compile
-
-    def counting(self: Environment, source: str, *args: object, **kwargs: object) -> object:
-        calls.append(source)
-        return real(self, source, *args, **kwargs)
-
-    Environment.compile = counting  # type: ignore[method-assign]
-    try:
-
-        def render() -> str:
-            return make_environment(config, compiled).get_template("t.html").render(name="A")
-
-        assert render() == "Hello A." and len(calls) == 1 and len(compiled.data) == 1
-        assert render() == "Hello A." and len(calls) == 1  # from the table: not compiled
-        (theme / "t.html").write_text("Bye {{ name }}.")
-        assert render() == "Bye A." and len(calls) == 2  # its source changed: compiled again
-    finally:
-        Environment.compile = real  # type: ignore[method-assign]

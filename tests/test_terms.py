@@ -46,7 +46,7 @@ def test_words_split_at_every_separator_python_or_javascript_knows() -> None:
 
 def test_the_scripts_get_the_values_they_take_from_the_build_written_in(built_site: Path) -> None:
     from builder import library, urls
-    from builder.render import SCRIPT_MARK, fill_script
+    from builder.theme import SCRIPT_MARK, fill_script
 
     values = {
         "rules": search.engine_rules(),

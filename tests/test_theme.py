@@ -1,0 +1,48 @@
+"""The theme: its filters, and templates compiled once and again when changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.theme import excerpt, make_environment
+
+
+def test_excerpts_cut_at_a_word_and_say_so() -> None:
+    text = "word " * 100
+    cut = excerpt(text, 42)
+    assert cut.endswith("…") and len(cut) <= 43 and not cut.endswith(" …")
+    assert excerpt("short.", 42) == "short."
+
+
+def test_templates_are_compiled_once_and_again_when_changed(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from jinja2 import Environment
+
+    from builder.config import load_config
+    from builder.tables import Table
+
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "t.html").write_text("Hello {{ name }}.")
+    config = replace(load_config(None, {})[0], theme_dirs=(theme,))
+    compiled = Table("templates")
+    calls: list[str] = []
+    real = Environment.compile
+
+    def counting(self: Environment, source: str, *args: object, **kwargs: object) -> object:
+        calls.append(source)
+        return real(self, source, *args, **kwargs)
+
+    Environment.compile = counting  # type: ignore[method-assign]
+    try:
+
+        def render() -> str:
+            return make_environment(config, compiled).get_template("t.html").render(name="A")
+
+        assert render() == "Hello A." and len(calls) == 1 and len(compiled.data) == 1
+        assert render() == "Hello A." and len(calls) == 1  # from the table: not compiled
+        (theme / "t.html").write_text("Bye {{ name }}.")
+        assert render() == "Bye A." and len(calls) == 2  # its source changed: compiled again
+    finally:
+        Environment.compile = real  # type: ignore[method-assign]
