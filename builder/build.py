@@ -44,7 +44,6 @@ from builder.write import Moves, apply_moves, check_output
 if TYPE_CHECKING:
     from builder.load import StoredPaper
     from builder.models import Output
-    from builder.write import Staging
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +312,7 @@ def _plan_and_write(
     from builder.render import CHECK_UNITS, Renderer, kept_make
     from builder.theme import theme_key
     from builder.workers import Background
-    from builder.write import Staging
+    from builder.write import Staging, keep_unchanged, render_outputs
 
     index_table = cache.table("search")
     base = key_of(cache.code, config_key(config), theme_key(config))
@@ -321,7 +320,7 @@ def _plan_and_write(
     site = site_table(cache)  # site path -> SiteFile: the last site's files
 
     def recorded(dest: str) -> tuple[Any, str] | None:
-        last: SiteFile | None = site.peek(dest)  # `_keep` gets every planned file's
+        last: SiteFile | None = site.peek(dest)  # `keep_unchanged` gets every planned file's
         return (last.inputs, last.key) if last is not None else None
 
     page_of = {p.paper.slug: p for p in prepared}
@@ -370,8 +369,9 @@ def _plan_and_write(
 
     def planned_in_full(outputs: list[Output]) -> tuple[list[Output], int]:
         """Plan the site in full when outputs kept from the last plan must be made; return
-        the outputs to make, and how many of those `_keep` had kept (made again: a key a full
-        plan gives otherwise, which only a builder bug can cause, and which the tests refuse)."""
+        the outputs to make, and how many of those `keep_unchanged` had kept (made again: a
+        key a full plan gives otherwise, which only a builder bug can cause, and which the
+        tests refuse)."""
         renderer.reuse = None
         full = {o.dest: o for o in plan_site(prepared, config, renderer, entries, cites)}
         todo = {o.dest for o in outputs}
@@ -405,12 +405,12 @@ def _plan_and_write(
 
     staging = Staging(config.output)
     try:
-        kept, todo = _keep(plan, staging, site, old_site)
+        kept, todo = keep_unchanged(plan, staging, site, old_site)
         if any(output.make is kept_make for output in todo):
             todo, unkept = planned_in_full(todo)
             kept -= unkept
         make_ahead(todo, last_index or {})
-        written, linked, stats = _render(todo, staging, renderer, cards)
+        written, linked, stats = render_outputs(todo, staging, renderer, cards)
         if pending is not None:
             with Progress(len(prepared), "indexing", "papers"):
                 # An index of many papers to make is computed here, now that rendering is over
@@ -427,9 +427,9 @@ def _plan_and_write(
             index = [Output(d, hashes[d], partial(lambda b: b, b)) for d, b in found.made.items()]
             index += [Output(d, k, partial(make, d)) for d, k in found.kept.items()]
             plan += index
-            more_kept, more = _keep(index, staging, site, old_site)
+            more_kept, more = keep_unchanged(index, staging, site, old_site)
             make_ahead(more, found.kept)
-            more_written, more_linked, more_stats = _render(more, staging, renderer, cards)
+            more_written, more_linked, more_stats = render_outputs(more, staging, renderer, cards)
             kept, written, linked = kept + more_kept, written + more_written, linked + more_linked
             stats.update(more_stats)
         check_paths(plan)  # the search files too
@@ -443,7 +443,7 @@ def _plan_and_write(
     for output in plan:
         dest = output.dest
         stat, digest = stats.get(dest, (None, None))
-        last = site.peek(dest)  # got by `_keep`
+        last = site.peek(dest)  # got by `keep_unchanged`
         # (an output kept from the last plan keeps the signature of its inputs)
         signature = inputs.get(dest) if output.make is not kept_make else last and last.inputs
         if (
@@ -474,65 +474,7 @@ def _check_kept(plan: Sequence[Output], reference: Sequence[Output]) -> None:
         raise AssertionError(f"the plan kept {len(wrong)} outputs stale, as {wrong[:5]}")
 
 
-def _keep(
-    plan: Sequence[Output], staging: Staging, site: Any, old_site: dict[str, Stat]
-) -> tuple[int, list[Output]]:
-    """Leave the files whose key is the last site's and whose stat is too (or, when the stat
-    changed, as when a CI cache restores the site, whose bytes still hash the same); return
-    (kept, the rest)."""
-    todo: list[Output] = []
-    kept = 0
-    with Progress(len(plan), "keeping", "files"):
-        for output in plan:
-            stat = old_site.get(output.dest)
-            last = site.get(output.dest)
-            if stat is not None and output.key and last is not None and last.key == output.key:
-                same = last.stat == stat or staging.holds(output.dest, last.digest)
-                if same and staging.keep(output.dest, stat, last.digest):
-                    kept += 1
-                    continue
-            todo.append(output)
-    return kept, todo
-
-
-def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) -> tuple:
-    """Make and write some outputs (in a worker or here); return counts, stats, new cards."""
-    written = linked = 0
-    staging.stats = {}
-    for output in outputs:
-        if staging.put(output.dest, output.make()):
-            linked += 1
-        else:
-            written += 1
-    new_cards, renderer.new_cards = renderer.new_cards, {}
-    return written, linked, staging.stats, new_cards
-
-
-def _render(
-    todo: Sequence[Output], staging: Staging, renderer: Any, cards: Any
-) -> tuple[int, int, dict[str, Any]]:
-    """Render the outputs that changed, on every core when there are many."""
-    from builder.workers import fork_slices
-
-    workers = 0 if len(todo) >= PARALLEL_RENDER else 1
-    kept_stats = staging.stats
-    with Progress(len(todo), "rendering", "files"):
-        parts = fork_slices(_render_slice, todo, staging, renderer, workers=workers)
-    written = linked = 0
-    stats: dict[str, Stat] = {}
-    for part_written, part_linked, part_stats, new_cards in parts:
-        written += part_written
-        linked += part_linked
-        stats.update(part_stats)
-        for key, html in new_cards.items():
-            cards.put(key, html)
-    staging.stats = kept_stats
-    return written, linked, stats
-
-
 # An index that makes the segments of fewer papers than this is computed while pages render;
 # one that makes more, by the build itself once they are rendered (three processes' memory at
 # once would be too much). Most builds of a big site keep most segments (README, Performance).
 INDEX_ALONGSIDE = 20_000
-# Below this many files to render, forking workers costs more than it saves.
-PARALLEL_RENDER = 300

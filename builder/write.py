@@ -1,5 +1,7 @@
-"""The only writer of the output folder: refuses dangerous targets, and moves changed files in
-one by one once every file is rendered, with a journal that completes a killed build's moves."""
+"""The only writer of the output folder: refuses dangerous targets, renders the files that
+changed into a staging folder (on every core when many) and leaves the others, and moves
+changed files in one by one once every file is rendered, with a journal that completes a
+killed build's moves."""
 
 from __future__ import annotations
 
@@ -7,15 +9,19 @@ import contextlib
 import os
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from builder.errors import OutputError, display_path
 from builder.files import clear_temporary_siblings, temporary_sibling
 from builder.killpoint import kill_point
-from builder.stats import sha
+from builder.run import Progress
+from builder.stats import Stat, sha
+
+if TYPE_CHECKING:
+    from builder.models import Output
 
 MARKER = ".paper-digest-output"
 MARKER_TEXT = "This folder is a site built by paper-digest; a build rewrites what it holds.\n"
@@ -246,3 +252,63 @@ class Staging:
     def close(self) -> None:
         """Remove the staging folder, if a commit left it (or none was made)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def keep_unchanged(
+    plan: Sequence[Output], staging: Staging, site: Any, old_site: dict[str, Stat]
+) -> tuple[int, list[Output]]:
+    """Leave the files whose key is the last site's and whose stat is too (or, when the stat
+    changed, as when a CI cache restores the site, whose bytes still hash the same); return
+    (kept, the rest)."""
+    todo: list[Output] = []
+    kept = 0
+    with Progress(len(plan), "keeping", "files"):
+        for output in plan:
+            stat = old_site.get(output.dest)
+            last = site.get(output.dest)
+            if stat is not None and output.key and last is not None and last.key == output.key:
+                same = last.stat == stat or staging.holds(output.dest, last.digest)
+                if same and staging.keep(output.dest, stat, last.digest):
+                    kept += 1
+                    continue
+            todo.append(output)
+    return kept, todo
+
+
+def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) -> tuple:
+    """Make and write some outputs (in a worker or here); return counts, stats, new cards."""
+    written = linked = 0
+    staging.stats = {}
+    for output in outputs:
+        if staging.put(output.dest, output.make()):
+            linked += 1
+        else:
+            written += 1
+    new_cards, renderer.new_cards = renderer.new_cards, {}
+    return written, linked, staging.stats, new_cards
+
+
+def render_outputs(
+    todo: Sequence[Output], staging: Staging, renderer: Any, cards: Any
+) -> tuple[int, int, dict[str, Any]]:
+    """Render the outputs that changed, on every core when there are many."""
+    from builder.workers import fork_slices
+
+    workers = 0 if len(todo) >= PARALLEL_RENDER else 1
+    kept_stats = staging.stats
+    with Progress(len(todo), "rendering", "files"):
+        parts = fork_slices(_render_slice, todo, staging, renderer, workers=workers)
+    written = linked = 0
+    stats: dict[str, Stat] = {}
+    for part_written, part_linked, part_stats, new_cards in parts:
+        written += part_written
+        linked += part_linked
+        stats.update(part_stats)
+        for key, html in new_cards.items():
+            cards.put(key, html)
+    staging.stats = kept_stats
+    return written, linked, stats
+
+
+# Below this many files to render, forking workers costs more than it saves.
+PARALLEL_RENDER = 300

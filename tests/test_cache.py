@@ -649,7 +649,7 @@ def test_a_moved_project_keeps_its_pages(tmp_path: Path, monkeypatch: pytest.Mon
 def test_a_site_restored_with_new_stats_is_not_rendered_again(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from builder import build as build_module
+    from builder import write
 
     before = file_hashes(project / "output")
     # As a CI cache restores it: the same bytes, new inodes and modification times.
@@ -661,13 +661,13 @@ def test_a_site_restored_with_new_stats_is_not_rendered_again(
     for path in (project / "output").rglob("*"):
         os.utime(path, (later, later))
     rendered: list[str] = []
-    real = build_module._render
+    real = write.render_outputs
 
     def counting(todo, *args):
         rendered.extend(o.dest for o in todo)
         return real(todo, *args)
 
-    monkeypatch.setattr(build_module, "_render", counting)
+    monkeypatch.setattr(write, "render_outputs", counting)
     run(project)
     assert rendered == [] and file_hashes(project / "output") == before
 

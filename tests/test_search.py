@@ -897,8 +897,9 @@ def test_kept_index_files_gone_are_made_once_not_in_every_render_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from builder import build as build_module
+    from builder import write
 
-    monkeypatch.setattr(build_module, "PARALLEL_RENDER", 1)  # forked workers render them
+    monkeypatch.setattr(write, "PARALLEL_RENDER", 1)  # forked workers render them
     log = tmp_path / "made-by"
     real = search.compute_index
 
