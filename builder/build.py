@@ -35,6 +35,7 @@ from builder.stats import (
     folder_tree,
     key_of,
     read_inputs,
+    same_folders,
     settled,
     sha,
     site_stats,
@@ -153,8 +154,11 @@ class CacheJournal:
 
 
 def read_state(config: SiteConfig, cache: BuildCache) -> State:
-    """Stat every input, and every folder of the current site."""
-    return State(read_inputs(config, config.themes, cache.code), folder_tree(config.output))
+    """Stat every input, and every folder of the current site (only those the last build left,
+    when none of them changed: `stats.same_folders`)."""
+    folders = same_folders(config.output, cache.table("state").get("folders"))
+    inputs = read_inputs(config, config.themes, cache.code)
+    return State(inputs, folders if folders is not None else folder_tree(config.output))
 
 
 def _build(

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -153,13 +154,20 @@ class Inputs:
 
     def digest(self) -> str:
         """Hash the whole state."""
-        return key_of(
-            self.code,
-            self.config,
-            sorted(self.snapshots.items()),
-            sorted(self.papers.items()),
-            self.theme,
-        )
+        files = stats_digest(self.snapshots), stats_digest(self.papers)
+        return key_of(self.code, self.config, files, self.theme)
+
+
+WORD = (1 << 64) - 1  # a stat's numbers, as `stats_digest` packs them
+
+
+def stats_digest(stats: Mapping[str, Stat]) -> str:
+    """Hash {name: stat} of many files, in name order (their names, then their stats as
+    64-bit numbers, two's complement: a tenth of the time a repr takes at 10,000 files)."""
+    names = sorted(stats)
+    numbers = array("Q", [n & WORD for name in names for n in stats[name]])
+    text = "\0".join(names).encode("utf-8", "surrogateescape")
+    return sha(text + b"\0\0" + numbers.tobytes())
 
 
 def read_inputs(config: SiteConfig, theme: Iterable[Path], code: str) -> Inputs:
@@ -221,6 +229,23 @@ def _files_in(out: Path, folder: str) -> dict[str, Stat]:
         except OSError:
             found[prefix + entry.name] = (-1, -1, -1)
     return found
+
+
+def same_folders(out: Path, last: list[tuple[str, Stat]] | None) -> list[tuple[str, Stat]] | None:
+    """The folders of a site as `folder_tree` found them last (`last`), when each one's stat
+    is still that one: none was added, removed or renamed (that changes its parent's stat),
+    so a walk would find them again; else None."""
+    if not last:
+        return None
+    root = str(out)
+    for relative, st in last:
+        try:
+            now = stat_of(os.stat(root + relative))
+        except OSError:
+            now = (-1, -1, -1)
+        if now != st:
+            return None
+    return last
 
 
 def folder_tree(out: Path) -> list[tuple[str, Stat]]:
