@@ -6,6 +6,8 @@ keys that change, so comments and the formatting of hand-edited keys survive.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,14 +80,87 @@ def dump_keys(mapping: Mapping[str, Any]) -> str:
     """Write `mapping` as front matter lines (no fences); values must be plain YAML data."""
     if not mapping:
         return ""
-    return yaml.dump(
-        _TopLevel(mapping),
-        Dumper=_CDumper if _CDumper is not None and _plain(mapping) else _Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1 << 30,  # never fold a long title across lines
-        default_flow_style=False,
-    )
+    strings: list[str] = []
+    try:
+        top = _mapping_node(mapping, False, strings, set())
+    except _Unknown:  # a value `_node` does not know: PyYAML's representer writes it
+        return yaml.dump(_TopLevel(mapping), Dumper=_dumper_for(mapping), **_STYLE)
+    text = "".join(strings)  # printable BMP text, every string (`_plain`)
+    plain = text.isprintable() and (text.isascii() or max(text) <= "\uffff")
+    stream = io.StringIO()
+    dumper = (_CDumper if _CDumper is not None and plain else _Dumper)(stream, **_STYLE)
+    try:
+        dumper.open()
+        dumper.serialize(top)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
+
+
+# How front matter is written: in the order given, never a long title folded across lines.
+_STYLE: dict[str, Any] = {
+    "sort_keys": False,
+    "allow_unicode": True,
+    "width": 1 << 30,
+    "default_flow_style": False,
+}
+
+
+def _dumper_for(mapping: Mapping[str, Any]) -> type:
+    """The dumper whose emitter writes `mapping` as the Python emitter would (`_plain`)."""
+    return _CDumper if _CDumper is not None and _plain(mapping) else _Dumper
+
+
+class _Unknown(Exception):
+    """A value `_node` does not make a node of."""
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+def _node(value: Any, strings: list[str], seen: set[int]) -> yaml.Node:
+    """The node SafeRepresenter (with `_REPRESENTERS`) makes of a value, made directly: strings,
+    whole numbers, booleans, None, dates, lists and tuples (one item a line), dicts (inline).
+    The strings met are added to `strings`; a date, list or dict met twice (PyYAML would write
+    an anchor) or any other type raises `_Unknown`."""
+    kind = type(value)
+    if kind is str:
+        strings.append(value)
+        return yaml.ScalarNode(_TAG + "str", value)
+    if kind is int:
+        return yaml.ScalarNode(_TAG + "int", str(value))
+    if kind is bool:
+        return yaml.ScalarNode(_TAG + "bool", "true" if value else "false")
+    if value is None:
+        return yaml.ScalarNode(_TAG + "null", "null")
+    if kind is dt.date:
+        _once(value, seen)
+        return yaml.ScalarNode(_TAG + "timestamp", value.isoformat())
+    if kind is list or kind is tuple:
+        if kind is list or value:  # PyYAML gives no anchor to the empty tuple alone
+            _once(value, seen)
+        items = [_node(item, strings, seen) for item in value]
+        return yaml.SequenceNode(_TAG + "seq", items, flow_style=False)
+    if kind is dict:
+        return _mapping_node(value, True, strings, seen)
+    raise _Unknown(kind)
+
+
+def _mapping_node(
+    mapping: Mapping[str, Any], flow: bool, strings: list[str], seen: set[int]
+) -> yaml.Node:
+    """A mapping's node: inline (`flow`), or a line a key (the front matter itself)."""
+    _once(mapping, seen)
+    pairs = [(_node(k, strings, seen), _node(v, strings, seen)) for k, v in mapping.items()]
+    return yaml.MappingNode(_TAG + "map", pairs, flow_style=flow)
+
+
+def _once(value: Any, seen: set[int]) -> None:
+    """Note a container; raise `_Unknown` when it was met before."""
+    if id(value) in seen:
+        raise _Unknown("a value met twice")
+    seen.add(id(value))
 
 
 def format_document(mapping: Mapping[str, Any], body: str) -> str:

@@ -169,3 +169,51 @@ def test_text_libyaml_would_escape_goes_through_pythons_emitter() -> None:
 
     title = "🤗 Transformers and \U0001d465"  # an emoji, a mathematical italic x
     assert dump_keys({"title": title}) == f"title: {title}\n"
+
+
+ANY_TEXT = st.text(max_size=30)  # controls, astral characters, YAML's own signs
+SCALARS = st.one_of(
+    ANY_TEXT,
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.datetimes(),  # not made directly: PyYAML writes the mapping
+    st.floats(allow_nan=False),  # likewise
+)
+NESTED = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=4),
+    st.lists(SCALARS, max_size=3).map(tuple),
+    st.dictionaries(ANY_TEXT, SCALARS, max_size=3),
+)
+
+
+def pyyaml_dump(mapping: dict) -> str:
+    """What PyYAML's representer writes of a mapping (`dump_keys` makes most nodes itself)."""
+    import yaml
+
+    from builder import frontmatter
+
+    top = frontmatter._TopLevel(mapping)
+    dumper = frontmatter._dumper_for(mapping)
+    return yaml.dump(top, Dumper=dumper, **frontmatter._STYLE)
+
+
+@examples(5)
+@given(st.dictionaries(ANY_TEXT, NESTED, min_size=1, max_size=6))
+def test_front_matter_is_written_as_pyyamls_representer_writes_it(mapping: dict) -> None:
+    assert dump_keys(mapping) == pyyaml_dump(mapping)
+
+
+def test_a_value_met_twice_is_written_as_pyyaml_writes_it() -> None:
+    day, names, empty = dt.date(2026, 6, 1), ["a", "b"], []
+    for mapping in (
+        {"date": day, "listed": day},  # one date object twice: PyYAML anchors it
+        {"authors": names, "keywords": names},
+        {"links": empty, "tags": empty},
+        {"a": (), "b": ()},  # the empty tuple alone gets no anchor
+        {"sources": [{"captured": day}], "date": day},
+    ):
+        assert dump_keys(mapping) == pyyaml_dump(mapping), mapping
+    assert "&id001" in dump_keys({"date": day, "listed": day})
