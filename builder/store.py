@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import pickle
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -358,13 +358,14 @@ def write_papers(
         taken |= {stem(e.name) for e in entries if e.name.endswith(".md")}
     updates, notes = decide_updates(papers, stored, taken, last, prints)
     report.notes += notes
+    texts = _formatted([update.paper for update in updates if update.found is None])
     files: dict[str, Seen] = {}
     for i, update in enumerate(updates):
         if progress is not None:
             progress.update(1)
         found = update.found
         if found is None:
-            if _create_file(update.paper, folder, broken, report):
+            if _create_file(update.paper, next(texts), folder, broken, report):
                 report.placed[f"{update.paper.slug}.md"] = i
             continue
         settled = _write_update(update, report, i)
@@ -422,9 +423,27 @@ def _write_changed(
     report.pairing = Pairing(files, complete=True)
 
 
-def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: StoreReport) -> bool:
-    """Write a new paper file, unless an unreadable file may hold the same paper; tell whether
-    it was written."""
+def _formatted(papers: Sequence[Paper]) -> Iterator[str]:
+    """The texts of new paper files, in order: on every core when many (a first ingest)."""
+    from builder.workers import fork_map
+
+    workers = 0 if len(papers) >= PARALLEL_FROM else 1
+    return iter(fork_map(_format_all, papers, workers=workers))
+
+
+def _format_all(papers: Sequence[Paper]) -> list[str]:
+    """Format new paper files (what each worker runs)."""
+    return [format_paper(paper) for paper in papers]
+
+
+PARALLEL_FROM = 500  # new files below which forking workers costs more than it saves
+
+
+def _create_file(
+    paper: Paper, text: str, folder: Path, broken: Sequence[str], report: StoreReport
+) -> bool:
+    """Write a new paper file (its `text`), unless an unreadable file may hold the same
+    paper; tell whether it was written."""
     stem = _blocked_by(paper, broken)
     if stem is not None:
         report.blocked.append(paper.title)
@@ -440,7 +459,7 @@ def _create_file(paper: Paper, folder: Path, broken: Sequence[str], report: Stor
         return False
     path = folder / f"{paper.slug}.md"
     try:
-        write_atomic(path, format_paper(paper), create=True, durable=False)
+        write_atomic(path, text, create=True, durable=False)
     except FileExistsError:
         report.blocked.append(paper.title)
         report.problems.append(

@@ -91,7 +91,11 @@ def test_a_second_run_changes_no_byte(snapshots: Path, tmp_path: Path) -> None:
     )
 
 
-def test_the_shipped_sample_papers_are_what_ingest_writes(tmp_path: Path) -> None:
+def test_the_shipped_sample_papers_are_what_ingest_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import store
+
     papers = tmp_path / "papers"
     shutil.copytree(REPO / "content" / "papers", papers)
     before = file_hashes(papers)
@@ -101,6 +105,11 @@ def test_the_shipped_sample_papers_are_what_ingest_writes(tmp_path: Path) -> Non
     fresh = tmp_path / "fresh"
     ingest(config_for(SEEDS, fresh))
     assert file_hashes(fresh) == before
+    # Formatted by forked workers, as a first ingest of thousands is: the same files.
+    monkeypatch.setattr(store, "PARALLEL_FROM", 2)
+    forked = tmp_path / "forked"
+    ingest(config_for(SEEDS, forked))
+    assert file_hashes(forked) == before
 
 
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search.md"
