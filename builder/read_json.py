@@ -28,6 +28,11 @@ def _iso_date(value: Any) -> dt.date | None:
         return None
 
 
+def _cleaned(values: Iterable[Any]) -> tuple[str, ...]:
+    """The strings among `values`, cleaned (`clean_text`), those left empty dropped."""
+    return tuple([c for v in values if isinstance(v, str) and (c := clean_text(v))])
+
+
 class _Item:
     """The fields of one API item (its `paper` and the item around it), each read with a
     problem reported, naming the file and line, when it is missing or mistyped."""
@@ -40,8 +45,8 @@ class _Item:
         for container in (self.paper, self.item):
             for key in keys:
                 value = container.get(key)
-                if isinstance(value, str) and clean_text(value):
-                    return clean_text(value)
+                if isinstance(value, str) and (cleaned := clean_text(value)):
+                    return cleaned
         return ""
 
     def arxiv_id(self) -> str | None:
@@ -78,7 +83,7 @@ class _Item:
             self.problem("expected 'paper.authors' to be a list")
             raw = []
         names = (a.get("name") if isinstance(a, dict) else a for a in raw)
-        return tuple(clean_text(n) for n in names if isinstance(n, str) and clean_text(n))
+        return _cleaned(names)
 
     def organization(self) -> Organization | None:
         """The organization: its `name` is the id, its `fullname` (else the id) the name."""
@@ -86,7 +91,7 @@ class _Item:
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
             org_id = clean_text(raw["name"])
             full = raw.get("fullname")
-            name = clean_text(full) if isinstance(full, str) and clean_text(full) else org_id
+            name = (clean_text(full) if isinstance(full, str) else "") or org_id
             return Organization(id=org_id, name=name) if org_id else None
         if raw:
             self.problem("expected 'organization' to be an object with a 'name'")
@@ -98,7 +103,7 @@ class _Item:
         if not isinstance(keywords, list):
             self.problem("expected 'paper.ai_keywords' to be a list")
             keywords = []
-        return tuple(clean_text(k) for k in keywords if isinstance(k, str) and clean_text(k))
+        return _cleaned(keywords)
 
     def url(self, key: str, title: str) -> str | None:
         """An http(s) URL of the paper (its code, its project page), else None."""
