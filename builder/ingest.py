@@ -73,14 +73,12 @@ def check_folders(config: SiteConfig) -> None:
 
 def read_all(config: SiteConfig, cache: BuildCache | None = None) -> list[ListingFile]:
     """Read every snapshot in the snapshots folder."""
-    from builder.read import read_snapshot, snapshot_files
+    from builder.read import read_snapshots, snapshot_files
 
     files = snapshot_files(config.snapshots)
     with Progress(len(files), "reading", "files") as bar:
-        listings = []
-        for path in files:
-            listings.append(read_snapshot(path, config.year, cache))
-            bar.update(1)
+        listings = read_snapshots(files, config.year, cache)
+        bar.update(len(files))
     return listings
 
 

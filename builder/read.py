@@ -7,6 +7,7 @@ one decodes a file's bytes and hands them to the right one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ __all__ = [
     "parse_snapshot",
     "parse_text_listing",
     "read_snapshot",
+    "read_snapshots",
     "snapshot_files",
 ]
 
@@ -103,31 +105,62 @@ def snapshot_files(folder: Path) -> list[Path]:
 
 
 def read_snapshot(path: Path, year: int | None, cache: BuildCache | None = None) -> ListingFile:
-    """Read and parse one snapshot file, naming it in every problem.
+    """Read and parse one snapshot file, naming it in every problem (`read_snapshots`)."""
+    return read_snapshots([path], year, cache)[0]
+
+
+def read_snapshots(
+    paths: Sequence[Path], year: int | None, cache: BuildCache | None = None
+) -> list[ListingFile]:
+    """Read and parse snapshot files, naming each in its problems; many bytes to parse are
+    parsed on every core (a first ingest reads hundreds of files).
 
     With a cache, a file whose content was parsed before (same name, date and year) is not
     parsed again.
     """
-    name = display_path(path)
-    try:
-        st = path.stat()
-        mtime = dt.date.fromtimestamp(st.st_mtime)
-        if cache is None:
-            result = parse_snapshot(path.read_bytes(), path.name, mtime, year)
-        else:
+    from builder.workers import fork_map
+
+    parsed = cache.table("listings") if cache is not None else None
+    found: list[ListingFile | None] = [None] * len(paths)
+    todo: list[tuple[int, bytes, str, dt.date, tuple | None]] = []
+    for i, path in enumerate(paths):
+        try:
+            st = path.stat()
+            mtime = dt.date.fromtimestamp(st.st_mtime)
+            if cache is None or parsed is None:
+                todo.append((i, path.read_bytes(), path.name, mtime, None))
+                continue
             digest, data = cache.file_hash(path, stat_of(st))
             key = (digest, path.name, mtime, year)
-            parsed = cache.table("listings")
-            result = parsed.get(key)
-            if result is None:
-                result = parse_snapshot(data or path.read_bytes(), path.name, mtime, year)
-                parsed.put(key, result)
-    except OSError as exc:
-        return ListingFile(
-            problems=[
-                Problem(name, None, f"cannot read: {exc.strerror}; skipped", "unreadable file")
-            ]
-        )
-    # Entries record the bare file name (it goes into `sources`); messages show the path.
+            found[i] = parsed.get(key)
+            if found[i] is None:
+                todo.append((i, data or path.read_bytes(), path.name, mtime, key))
+        except OSError as exc:
+            problem = Problem(
+                display_path(path), None, f"cannot read: {exc.strerror}; skipped", "unreadable file"
+            )
+            found[i] = ListingFile(problems=[problem])
+    many = len(todo) > 1 and sum(len(data) for _, data, *_ in todo) >= PARALLEL_BYTES
+    made = fork_map(_parse_all, [t[1:4] for t in todo], year, workers=0 if many else 1)
+    for (i, _data, _name, _mtime, key), result in zip(todo, made, strict=True):
+        if parsed is not None:
+            parsed.put(key, result)
+        found[i] = result
+    return [_named(result, path) for result, path in zip(found, paths, strict=True)]
+
+
+def _parse_all(files: Sequence[tuple[bytes, str, dt.date]], year: int | None) -> list[ListingFile]:
+    """Parse snapshot files' bytes (what each worker runs)."""
+    return [parse_snapshot(data, name, mtime, year) for data, name, mtime in files]
+
+
+def _named(result: ListingFile | None, path: Path) -> ListingFile:
+    """A file's listing, its problems naming the file by its path (entries record the bare
+    file name: it goes into `sources`)."""
+    assert result is not None
+    name = display_path(path)
     problems = [replace(p, path=name) for p in result.problems]
     return ListingFile(result.entries, problems, result.notes)
+
+
+PARALLEL_BYTES = 2_000_000  # snapshot bytes to parse below which forking costs more

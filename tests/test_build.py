@@ -204,7 +204,7 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     newer_json_snapshot(snapshots)  # a newer capture: ingest updates a file
     assert ingest(config).updated == 1  # then knows what the files it wrote hold
     read_calls: list[Path] = []
-    monkeypatch.setattr(read, "read_snapshot", lambda p, *a: read_calls.append(p))
+    monkeypatch.setattr(read, "read_snapshots", lambda p, *a: read_calls.extend(p) or [])
     looked_at = files_looked_at(monkeypatch)
     matched: list[int] = []
     real_match_stored = store.match_stored
