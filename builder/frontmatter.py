@@ -85,10 +85,8 @@ def dump_keys(mapping: Mapping[str, Any]) -> str:
         top = _mapping_node(mapping, False, strings, set())
     except _Unknown:  # a value `_node` does not know: PyYAML's representer writes it
         return yaml.dump(_TopLevel(mapping), Dumper=_dumper_for(mapping), **_STYLE)
-    text = "".join(strings)  # printable BMP text, every string (`_plain`)
-    plain = text.isprintable() and (text.isascii() or max(text) <= "\uffff")
     stream = io.StringIO()
-    dumper = (_CDumper if _CDumper is not None and plain else _Dumper)(stream, **_STYLE)
+    dumper = _dumper_for("".join(strings))(stream, **_STYLE)  # every string at once
     try:
         dumper.open()
         dumper.serialize(top)
@@ -107,9 +105,9 @@ _STYLE: dict[str, Any] = {
 }
 
 
-def _dumper_for(mapping: Mapping[str, Any]) -> type:
-    """The dumper whose emitter writes `mapping` as the Python emitter would (`_plain`)."""
-    return _CDumper if _CDumper is not None and _plain(mapping) else _Dumper
+def _dumper_for(value: Any) -> type:
+    """The dumper whose emitter writes `value` as the Python emitter would (`_plain`)."""
+    return _CDumper if _CDumper is not None and _plain(value) else _Dumper
 
 
 class _Unknown(Exception):
