@@ -81,7 +81,20 @@ def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) 
                 data[("top", key)] = tops[key]
             table.replace(data)
     slug_of = {k: page.paper.slug for k, page in by_key.items()}
-    return {slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys}
+    # A warm cache's lists by slug of the last build, by the list by key they were made of
+    # (the same object: the same list, its papers' slugs the same as their keys hold them).
+    named = cache.remembered("related lists") if cache is not None else None
+    if named is None:
+        return {slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys}
+    lists: Related = {}
+    for k in keys:
+        top, last = tops[k], named.get(k)
+        if last is None or last[0] is not top:
+            last = named[k] = (top, tuple([(slug_of[n], score) for n, score in top]))
+        lists[slug_of[k]] = last[1]
+    for k in named.keys() - by_key.keys():
+        del named[k]
+    return lists
 
 
 def _key_of(page: PaperPage, memo: dict[str, tuple[PaperPage, str]] | None) -> str:
@@ -249,7 +262,7 @@ def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str,
     old_keys = [k for k in keys if k in fit_row] + list(later)
     order = old_keys + [keys[i] for i in added]
     kept = [fit_row[k] for k in keys if k in fit_row]
-    rows, columns, values = _nonzeros(stored, kept, later, new_rows)
+    nonzeros = _by_column(*_nonzeros(stored, kept, later, new_rows), len(idf))
     for i, row in zip(added, new_rows, strict=True):
         table.put(("row", keys[i]), row)
     existing = len(old_keys)
@@ -257,13 +270,13 @@ def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str,
     if stale:
         # The lists a gone paper leaves: each scored anew against every paper here.
         stale_rows = [_fit_row(stored, fit_row[k]) if k in fit_row else later[k] for k in stale]
-        scores = _cosines(stale_rows, rows, columns, values, len(order), len(idf))
+        scores = _cosines(stale_rows, nonzeros, len(order))
         for n, key in enumerate(stale):
             scores[n, column_of[key]] = 0.0  # not related to itself
             lists[key] = _best(scores[n], order)
             table.put(("top", key), lists[key])
     if added:
-        scores = _cosines(new_rows, rows, columns, values, len(order), len(idf))
+        scores = _cosines(new_rows, nonzeros, len(order))
         for n, i in enumerate(added):
             scores[n, existing + n] = 0.0
             lists[keys[i]] = _best(scores[n], order)
@@ -355,20 +368,27 @@ def _let_new_papers_in(
             table.put(("top", key), best)
 
 
-def _cosines(
-    new_rows: list[tuple[np.ndarray, np.ndarray]],
-    rows: np.ndarray,
-    columns: np.ndarray,
-    values: np.ndarray,
-    count: int,
-    width: int,
-) -> np.ndarray:
-    """Each new row's dot product with every row (given as its nonzeros), with numpy alone."""
+def _by_column(
+    rows: np.ndarray, columns: np.ndarray, values: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row's nonzeros ordered by column: (rows, values, where each column starts)."""
     import numpy as np
 
     by_column = np.argsort(columns, kind="stable")
-    rows, values = rows[by_column], values[by_column]
     starts = np.searchsorted(columns[by_column], np.arange(width + 1))
+    return rows[by_column], values[by_column], starts
+
+
+def _cosines(
+    new_rows: list[tuple[np.ndarray, np.ndarray]],
+    nonzeros: tuple[np.ndarray, np.ndarray, np.ndarray],
+    count: int,
+) -> np.ndarray:
+    """Each new row's dot product with every row (their nonzeros by column: `_by_column`),
+    with numpy alone."""
+    import numpy as np
+
+    rows, values, starts = nonzeros
     scores = np.zeros((len(new_rows), count), np.float32)
     for n, (cols, vals) in enumerate(new_rows):
         first, lengths = starts[cols], starts[cols + 1] - starts[cols]
