@@ -250,7 +250,7 @@ def _write(
     papers = [s.paper for s in stored]
     # A paper's content id: its file's bytes, and its slug (a file without a slug line takes
     # it from its name: renamed, it is another page).
-    ids = {s.paper.slug: key_of(s.sha, s.paper.slug) for s in stored if s.sha}
+    ids = _content_ids(stored, cache.remembered("content ids"))
     with Progress(len(papers), "preparing", "papers"):
         prepared = prepare_papers(papers, config, cache, ids)
     for name in ("files", "papers", "prepared"):  # done with these: free their memory
@@ -293,6 +293,22 @@ def _write(
     finally:
         if isinstance(pending, Background):
             pending.stop()
+
+
+def _content_ids(stored: list[StoredPaper], memo: dict[Any, str] | None) -> dict[str, str]:
+    """Each paper's content id by slug (`memo`: a warm cache's ids of the last build, by file
+    hash and slug)."""
+    if memo is None:
+        return {s.paper.slug: key_of(s.sha, s.paper.slug) for s in stored if s.sha}
+    ids, known = {}, {}
+    for s in stored:
+        if s.sha:
+            slug = s.paper.slug
+            found = memo.get((s.sha, slug))
+            ids[slug] = known[(s.sha, slug)] = found or key_of(s.sha, slug)
+    memo.clear()
+    memo.update(known)
+    return ids
 
 
 def _plan_and_write(
