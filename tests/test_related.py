@@ -125,6 +125,37 @@ def test_a_removed_or_edited_paper_updates_the_lists_with_the_last_fit(
     assert lists != related_slugs(fewer, cache) and cache.table("related").get(("fit",)) is fit
 
 
+def test_a_warm_cache_gives_the_lists_a_cold_one_gives_build_after_build(
+    pages: list, tmp_path: Path
+) -> None:
+    # `serve` keeps each list by slug from the last build (made from the same list by key):
+    # after removals, edits and additions it must give what a cache read anew gives.
+    warm = BuildCache(tmp_path / "warm")
+    warm.warm = True
+    cold = tmp_path / "cold"
+    first = pages[0]
+    edited = replace(first, paper=replace(first.paper, title=first.paper.title + " grokking"))
+    named = related_slugs(pages)[pages[1].paper.slug][0]
+    steps = [
+        pages,
+        [p for p in pages if p.paper.slug != named],
+        [edited, *[p for p in pages[1:] if p.paper.slug != named]],
+        pages,
+    ]
+    last = None
+    for step in steps:
+        cache = BuildCache(cold)
+        expected = related.related_papers(step, cache)
+        cache.save()
+        lists = related.related_papers(step, warm)
+        warm.save()
+        assert lists == expected
+        if last is not None:  # unchanged lists are the last build's, not made again
+            same = [s for s in lists if s in last and lists[s] == last[s]]
+            assert same and all(lists[s] is last[s] for s in same)
+        last = lists
+
+
 def test_tiny_or_wordless_collections_have_empty_lists(pages: list) -> None:
     assert related_slugs(pages[:1]) == {pages[0].paper.slug: ()}
     assert related_slugs([]) == {}
