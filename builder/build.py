@@ -297,17 +297,16 @@ def _write(
 
 def _content_ids(stored: list[StoredPaper], memo: dict[Any, str] | None) -> dict[str, str]:
     """Each paper's content id by slug (`memo`: a warm cache's ids of the last build, by file
-    hash and slug)."""
-    if memo is None:
-        return {s.paper.slug: key_of(s.sha, s.paper.slug) for s in stored if s.sha}
+    hash and slug, replaced by this build's)."""
+    last = memo if memo is not None else {}
     ids, known = {}, {}
     for s in stored:
         if s.sha:
-            slug = s.paper.slug
-            found = memo.get((s.sha, slug))
-            ids[slug] = known[(s.sha, slug)] = found or key_of(s.sha, slug)
-    memo.clear()
-    memo.update(known)
+            pair = (s.sha, s.paper.slug)
+            ids[pair[1]] = known[pair] = last.get(pair) or key_of(*pair)
+    if memo is not None:
+        memo.clear()
+        memo.update(known)
     return ids
 
 
