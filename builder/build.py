@@ -253,8 +253,7 @@ def _write(
     ids = _content_ids(stored, cache.remembered("content ids"))
     with Progress(len(papers), "preparing", "papers"):
         prepared = prepare_papers(papers, config, cache, ids)
-    for name in ("files", "papers", "prepared"):  # done with these: free their memory
-        cache.release(name)
+    cache.release("files", "papers", "prepared")  # done with these: free their memory
     with Progress(len(prepared), "relating", "papers"):
         related = related_papers(prepared, cache)
     cache.release("related")

@@ -693,3 +693,32 @@ def test_the_site_is_read_again_only_in_folders_whose_stat_changed(tmp_path: Pat
     assert stats["days/d.html"] == table.get("days/d.html").stat  # trusted, as a no-op build
     assert set(stats) == set(output_stats(site))
     assert site_stats(site, folder_tree(site), None, table) == output_stats(site)
+
+
+def test_tables_released_with_many_rows_are_saved_aside_and_read_back_once_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(cache_module, "ASIDE_FROM", 4)
+    cache = BuildCache(tmp_path)
+    for i in range(3):
+        cache.table("t").put(i, f"row {i}")
+        cache.table("u").put(i, i)
+    cache.table("small").put("a", 1)
+    cache.release("small")  # one row: saved here, at once
+    assert cache._aside == {}
+    cache.release("t", "u", "never loaded")  # six rows: saved by a forked writer
+    assert set(cache._aside) == {"t", "u"} and len(set(cache._aside.values())) == 1
+    assert "t" not in cache.tables  # let go of: read again from the database...
+    assert cache.table("t").data == {i: f"row {i}" for i in range(3)}  # ...once written
+    assert cache._aside == {}
+    assert BuildCache(tmp_path).table("u").data == {0: 0, 1: 1, 2: 2}
+    # A writer killed inside its transaction saves nothing, and costs the build nothing.
+    for i in range(5):
+        cache.table("v").put(i, i)
+    monkeypatch.setenv("PAPER_DIGEST_KILL_AT", "cache-saving")
+    cache.release("v")
+    cache.save()  # waits for the writer
+    monkeypatch.delenv("PAPER_DIGEST_KILL_AT")
+    assert "cache not saved" in caplog.text
+    assert BuildCache(tmp_path).table("v").data == {}
+    assert BuildCache(tmp_path).table("small").data == {"a": 1}
