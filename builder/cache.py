@@ -216,6 +216,7 @@ class BuildCache:
 
     def fetch_all(self, name: str) -> dict[Any, Any] | None:
         """Read every entry of a table (None when it cannot be read)."""
+        self._saved(name)
         db = self._connect()
         try:
             rows = db.execute("SELECT item FROM entries WHERE tbl = ?", (name,)) if db else ()
@@ -243,6 +244,7 @@ class BuildCache:
 
     def stored_keys(self, name: str) -> set[str]:
         """The row keys of a table's stored entries."""
+        self._saved(name)
         db = self._connect()
         try:
             rows = db.execute("SELECT key FROM entries WHERE tbl = ?", (name,)) if db else ()
@@ -253,6 +255,7 @@ class BuildCache:
 
     def _count(self, name: str) -> int:
         """Count the entries a table has stored."""
+        self._saved(name)
         db = self._connect()
         if db is None:
             return 0
@@ -310,14 +313,13 @@ class BuildCache:
         """Wait for the writers of `release` (the one saving table `name`, or every one)."""
         if os.getpid() != self._owner:  # a forked worker's copy: they are not its children
             return
-        aside = self._aside
-        writers = set(aside.values()) if name is None else {aside[name]} if name in aside else set()
+        writers = {w for n, w in self._aside.items() if name is None or n == name}
         for writer in writers:
             try:
                 writer.wait()
             except Exception as error:  # it only costs time: the next build makes them again
                 log.info("cache not saved in %s: %s", display_path(self.folder), error)
-        self._aside = {n: w for n, w in aside.items() if w not in writers}
+        self._aside = {n: w for n, w in self._aside.items() if w not in writers}
 
     def _save(self, table: Table) -> None:
         """Write what changed in a table, in one transaction, or leave it."""
