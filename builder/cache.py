@@ -39,6 +39,11 @@ GARBAGE = 0.3
 ASIDE_FROM = 2_000
 DATABASE = "build.sqlite"
 BUSY_SECONDS = 5.0  # how long a read or write waits for another process's lock
+# How long a forked worker's write waits: behind a `release` writer saving many rows (SQLite
+# has one writer at a time), which ends on its own.
+WORKER_BUSY_SECONDS = 120.0
+# The database and the files SQLite keeps beside it (write-ahead log, its shared memory).
+SUFFIXES = ("", "-wal", "-shm", "-journal")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, code TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (
@@ -85,7 +90,9 @@ class BuildCache:
         for attempt in (1, 2):
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
+                owner = os.getpid() == self._owner
+                wait = BUSY_SECONDS if owner else WORKER_BUSY_SECONDS
+                db = sqlite3.connect(path, isolation_level=None, timeout=wait)
                 db.execute("PRAGMA synchronous=NORMAL")  # a lost save only costs time
                 db.executescript(SCHEMA)
                 db.execute("SELECT count(*) FROM tables").fetchone()
@@ -95,7 +102,7 @@ class BuildCache:
                 log.debug("cache %s unreadable (%s); starting it afresh", path, error)
                 if attempt == 2 or not self._may_reset(error):
                     return None
-                for suffix in ("", "-journal"):
+                for suffix in SUFFIXES:
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
             except OSError as error:
                 log.info("cache not kept in %s: %s", display_path(self.folder), error)
@@ -185,17 +192,35 @@ class BuildCache:
 
     def _current(self, name: str) -> bool:
         """Tell whether a table is stored, written by this code (and not ignored by `fresh`)."""
-        self._saved(name)
-        db = self._connect()
-        if db is None:
+        rows = self._read(name, "SELECT code FROM tables WHERE name = ?", (name,))
+        if rows is None:
             return False
-        try:
-            row = db.execute("SELECT code FROM tables WHERE name = ?", (name,)).fetchone()
-        except Exception as error:  # a broken cache only costs time
-            self._unreadable(name, error)
-            return False
+        row = rows.fetchone()
         stale = row is not None and row[0] != self.code
         return not (row is None or ((stale or self.fresh) and name not in LASTING))
+
+    def _read(self, name: str, sql: str, args: tuple) -> sqlite3.Cursor | None:
+        """The rows of a query of table `name`, read as they are iterated (None when it cannot
+        be read). A `release` writer saving another table may hold the database longer than a
+        read waits: then it is read once the writers are done (not taken for missing, and
+        made again); a query that began holds its lock to its end."""
+        self._saved(name)
+        for attempt in (1, 2):
+            db = self._connect()
+            if db is None:
+                return None
+            try:
+                return db.execute(sql, args)  # (the query's first step is taken)
+            except sqlite3.OperationalError as error:  # locked for longer than the timeout
+                if attempt == 1 and self._aside and os.getpid() == self._owner:
+                    log.debug("cache %s locked (%s): waiting for its writers", name, error)
+                    self._saved()
+                    continue
+                self._unreadable(name, error)
+            except Exception as error:  # a broken cache only costs time
+                self._unreadable(name, error)
+            return None
+        return None
 
     def _unreadable(self, name: str, error: Exception) -> None:
         log.debug("cache %s unreadable (%s)", name, error)
@@ -216,10 +241,10 @@ class BuildCache:
 
     def fetch_all(self, name: str) -> dict[Any, Any] | None:
         """Read every entry of a table (None when it cannot be read)."""
-        self._saved(name)
-        db = self._connect()
+        rows = self._read(name, "SELECT item FROM entries WHERE tbl = ?", (name,))
+        if rows is None:
+            return None
         try:
-            rows = db.execute("SELECT item FROM entries WHERE tbl = ?", (name,)) if db else ()
             return dict(pickle.loads(item) for (item,) in rows)
         except Exception as error:  # a broken cache only costs time
             self._unreadable(name, error)
@@ -227,50 +252,37 @@ class BuildCache:
 
     def fetch(self, name: str, key: Any) -> Any:
         """Read one entry of a table (None when there is none, or it cannot be read)."""
-        self._saved(name)
-        db = self._connect()
+        sql = "SELECT item FROM entries WHERE tbl = ? AND key = ?"
+        rows = self._read(name, sql, (name, row_key(key)))
+        row = rows.fetchone() if rows is not None else None
+        if row is None:
+            return None
         try:
-            row = (
-                db.execute(
-                    "SELECT item FROM entries WHERE tbl = ? AND key = ?", (name, row_key(key))
-                ).fetchone()
-                if db
-                else None
-            )
-            return pickle.loads(row[0])[1] if row is not None else None
+            return pickle.loads(row[0])[1]
         except Exception as error:
             self._unreadable(name, error)
             return None
 
     def stored_keys(self, name: str) -> set[str]:
         """The row keys of a table's stored entries."""
-        self._saved(name)
-        db = self._connect()
+        rows = self._read(name, "SELECT key FROM entries WHERE tbl = ?", (name,))
         try:
-            rows = db.execute("SELECT key FROM entries WHERE tbl = ?", (name,)) if db else ()
-            return {key for (key,) in rows}
+            return {key for (key,) in rows or ()}
         except Exception as error:
             self._unreadable(name, error)
             return set()
 
     def _count(self, name: str) -> int:
         """Count the entries a table has stored."""
-        self._saved(name)
-        db = self._connect()
-        if db is None:
-            return 0
-        try:
-            return db.execute("SELECT count(*) FROM entries WHERE tbl = ?", (name,)).fetchone()[0]
-        except Exception as error:
-            self._unreadable(name, error)
-            return 0
+        rows = self._read(name, "SELECT count(*) FROM entries WHERE tbl = ?", (name,))
+        return rows.fetchone()[0] if rows is not None else 0
 
     def _reset(self) -> None:
         """Set a damaged database aside: the next use starts a new one, into which every table
         loaded so far is written whole."""
         self.close()
         if self.folder is not None:
-            for suffix in ("", "-journal"):
+            for suffix in SUFFIXES:
                 Path(f"{self.folder / DATABASE}{suffix}").unlink(missing_ok=True)
         for table in self.tables.values():
             table.whole = True

@@ -102,9 +102,12 @@ def ingest(config: SiteConfig) -> IngestReport:
         cache = BuildCache(config.cache_dir)
         cache.clean()
         inputs = read_inputs(config, [], cache.code)
-        report, stored = ingest_into(config, cache, lock, inputs)
-        cache.frozen = stored is None  # nothing to do: nothing to save
-        cache.save()
+        stored = None
+        try:
+            report, stored = ingest_into(config, cache, lock, inputs)
+        finally:  # what was released is saved (or its writer waited for) under the lock
+            cache.frozen = stored is None  # nothing to do: nothing to save
+            cache.save()
         return report
 
 

@@ -8,6 +8,9 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +25,7 @@ from builder.config import load_config
 from builder.ingest import ingest
 from builder.render import Renderer
 from builder.stats import RACY_NS
+from builder.workers import Background
 from tests.conftest import REPO, SEEDS, file_hashes
 
 SITE_YAML = "title: Cached\nsnapshots: snapshots\npapers: papers\noutput: output\n"
@@ -710,17 +714,96 @@ def test_tables_released_with_many_rows_are_saved_aside_and_read_back_once_saved
     assert cache._aside == {}
     cache.release("t", "u", "never loaded")  # six rows: saved by a forked writer
     assert set(cache._aside) == {"t", "u"} and len(set(cache._aside.values())) == 1
+    assert cache.stored_keys("u") == {"0", "1", "2"}  # every read waits for the writer
     assert "t" not in cache.tables  # let go of: read again from the database...
     assert cache.table("t").data == {i: f"row {i}" for i in range(3)}  # ...once written
     assert cache._aside == {}
     assert BuildCache(tmp_path).table("u").data == {0: 0, 1: 1, 2: 2}
-    # A writer killed inside its transaction saves nothing, and costs the build nothing.
+    # A writer killed inside its transaction saves nothing (the rows the table had stay, and
+    # so does the code they were saved by), and costs the build nothing.
     for i in range(5):
         cache.table("v").put(i, i)
+    cache.save()
+    for i in range(5):
+        cache.table("v").put(i, -i)
+    cache.table("v").put(5, 5)
     monkeypatch.setenv("PAPER_DIGEST_KILL_AT", "cache-saving")  # (in this process, too)
     cache.release("v")
     monkeypatch.delenv("PAPER_DIGEST_KILL_AT")  # (the writer was forked with it set)
-    assert cache.table("v").data == {}  # read once the writer is gone
+    assert cache.table("v").data == {i: i for i in range(5)}  # read once the writer is gone
     assert "cache not saved" in caplog.text
     cache.save()
     assert BuildCache(tmp_path).table("small").data == {"a": 1}
+
+
+def test_a_read_locked_out_by_a_release_writer_waits_for_it_instead_of_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A `release` writer saving many rows can hold SQLite's lock longer than a read waits (at
+    # 50,000 papers): the build's read of another table then waits for the writer, instead of
+    # taking the table for missing (and making it again from nothing).
+    monkeypatch.setattr(cache_module, "ASIDE_FROM", 2)
+    monkeypatch.setattr(cache_module, "BUSY_SECONDS", 0.2)
+    held = tmp_path / "held"
+    save_all = BuildCache._save_all
+
+    def slow_save_all(self: BuildCache, tables: list) -> None:
+        db = sqlite3.connect(tmp_path / cache_module.DATABASE, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")  # as a writer holds it once its rows spill to disk
+        held.touch()
+        time.sleep(0.8)
+        db.execute("ROLLBACK")
+        db.close()
+        save_all(self, tables)
+
+    monkeypatch.setattr(BuildCache, "_save_all", slow_save_all)
+    cache = BuildCache(tmp_path)
+    cache.table("other").put("a", 1)
+    cache.save()
+    for i in range(3):
+        cache.table("big").put(i, i)
+    cache.release("big")
+    for _ in range(500):
+        if held.exists():
+            break
+        time.sleep(0.01)
+    assert held.exists()
+    del cache.tables["other"]  # read from the database
+    assert cache.table("other").data == {"a": 1}
+    assert cache._aside == {}
+    assert BuildCache(tmp_path).table("big").data == {0: 0, 1: 1, 2: 2}
+
+
+HOLD_THE_LOCK = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(0.8)
+db.execute("COMMIT")
+"""
+
+
+def test_a_forked_worker_s_write_waits_for_the_writer_ahead_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search worker saves its term counts while a `release` writer may still hold the
+    # write lock: it waits for it (longer than the build's own reads would), and saves them.
+    monkeypatch.setattr(cache_module, "BUSY_SECONDS", 0.2)
+    cache = BuildCache(tmp_path)
+    cache.table("terms").put("a", 1)
+    cache.save()
+    ahead = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(tmp_path / cache_module.DATABASE)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert ahead.stdout is not None and ahead.stdout.readline() == "held\n"
+
+    def work() -> None:
+        cache.table("terms").put("b", 2)
+        cache.release("terms")
+
+    Background(work).wait()
+    assert ahead.wait() == 0
+    assert BuildCache(tmp_path).table("terms").data == {"a": 1, "b": 2}
