@@ -39,8 +39,9 @@ GARBAGE = 0.3
 ASIDE_FROM = 2_000
 DATABASE = "build.sqlite"
 BUSY_SECONDS = 5.0  # how long a read or write waits for another process's lock
-# How long a forked worker's write waits: behind a `release` writer saving many rows (SQLite
-# has one writer at a time), which ends on its own.
+# How long a forked process's reads and writes wait (the search worker's, a `release` writer's):
+# behind a `release` writer saving many rows (SQLite has one writer at a time), which ends on
+# its own.
 WORKER_BUSY_SECONDS = 120.0
 # The database and the files SQLite keeps beside it (write-ahead log, its shared memory).
 SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -193,9 +194,13 @@ class BuildCache:
     def _current(self, name: str) -> bool:
         """Tell whether a table is stored, written by this code (and not ignored by `fresh`)."""
         rows = self._read(name, "SELECT code FROM tables WHERE name = ?", (name,))
+        try:
+            row = rows.fetchone() if rows is not None else None
+        except Exception as error:  # a broken cache only costs time
+            self._unreadable(name, error)
+            rows = None
         if rows is None:
             return False
-        row = rows.fetchone()
         stale = row is not None and row[0] != self.code
         return not (row is None or ((stale or self.fresh) and name not in LASTING))
 
@@ -254,11 +259,9 @@ class BuildCache:
         """Read one entry of a table (None when there is none, or it cannot be read)."""
         sql = "SELECT item FROM entries WHERE tbl = ? AND key = ?"
         rows = self._read(name, sql, (name, row_key(key)))
-        row = rows.fetchone() if rows is not None else None
-        if row is None:
-            return None
         try:
-            return pickle.loads(row[0])[1]
+            row = rows.fetchone() if rows is not None else None
+            return pickle.loads(row[0])[1] if row is not None else None
         except Exception as error:
             self._unreadable(name, error)
             return None
@@ -275,7 +278,11 @@ class BuildCache:
     def _count(self, name: str) -> int:
         """Count the entries a table has stored."""
         rows = self._read(name, "SELECT count(*) FROM entries WHERE tbl = ?", (name,))
-        return rows.fetchone()[0] if rows is not None else 0
+        try:
+            return rows.fetchone()[0] if rows is not None else 0
+        except Exception as error:
+            self._unreadable(name, error)
+            return 0
 
     def _reset(self) -> None:
         """Set a damaged database aside: the next use starts a new one, into which every table
