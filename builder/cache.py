@@ -43,7 +43,8 @@ BUSY_SECONDS = 5.0  # how long a read or write waits for another process's lock
 # behind a `release` writer saving many rows (SQLite has one writer at a time), which ends on
 # its own.
 WORKER_BUSY_SECONDS = 120.0
-# The database and the files SQLite keeps beside it (write-ahead log, its shared memory).
+# The database and the files SQLite may keep beside it: its rollback journal (the mode this
+# cache uses), or a write-ahead log and its shared memory (should a sqlite3 shell switch it).
 SUFFIXES = ("", "-wal", "-shm", "-journal")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, code TEXT NOT NULL);
@@ -193,16 +194,10 @@ class BuildCache:
 
     def _current(self, name: str) -> bool:
         """Tell whether a table is stored, written by this code (and not ignored by `fresh`)."""
-        rows = self._read(name, "SELECT code FROM tables WHERE name = ?", (name,))
-        try:
-            row = rows.fetchone() if rows is not None else None
-        except Exception as error:  # a broken cache only costs time
-            self._unreadable(name, error)
-            rows = None
-        if rows is None:
+        row = self._first(name, "SELECT code FROM tables WHERE name = ?", (name,))
+        if row is None:
             return False
-        stale = row is not None and row[0] != self.code
-        return not (row is None or ((stale or self.fresh) and name not in LASTING))
+        return not ((row[0] != self.code or self.fresh) and name not in LASTING)
 
     def _read(self, name: str, sql: str, args: tuple) -> sqlite3.Cursor | None:
         """The rows of a query of table `name`, read as they are iterated (None when it cannot
@@ -226,6 +221,15 @@ class BuildCache:
                 self._unreadable(name, error)
             return None
         return None
+
+    def _first(self, name: str, sql: str, args: tuple) -> tuple | None:
+        """The first row of a query of table `name` (None when none, or it cannot be read)."""
+        rows = self._read(name, sql, args)
+        try:
+            return rows.fetchone() if rows is not None else None
+        except Exception as error:  # a broken cache only costs time
+            self._unreadable(name, error)
+            return None
 
     def _unreadable(self, name: str, error: Exception) -> None:
         log.debug("cache %s unreadable (%s)", name, error)
@@ -258,9 +262,8 @@ class BuildCache:
     def fetch(self, name: str, key: Any) -> Any:
         """Read one entry of a table (None when there is none, or it cannot be read)."""
         sql = "SELECT item FROM entries WHERE tbl = ? AND key = ?"
-        rows = self._read(name, sql, (name, row_key(key)))
+        row = self._first(name, sql, (name, row_key(key)))
         try:
-            row = rows.fetchone() if rows is not None else None
             return pickle.loads(row[0])[1] if row is not None else None
         except Exception as error:
             self._unreadable(name, error)
@@ -277,12 +280,8 @@ class BuildCache:
 
     def _count(self, name: str) -> int:
         """Count the entries a table has stored."""
-        rows = self._read(name, "SELECT count(*) FROM entries WHERE tbl = ?", (name,))
-        try:
-            return rows.fetchone()[0] if rows is not None else 0
-        except Exception as error:
-            self._unreadable(name, error)
-            return 0
+        row = self._first(name, "SELECT count(*) FROM entries WHERE tbl = ?", (name,))
+        return row[0] if row is not None else 0
 
     def _reset(self) -> None:
         """Set a damaged database aside: the next use starts a new one, into which every table
