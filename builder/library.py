@@ -73,9 +73,20 @@ def chunks_of(slugs: Iterable[str]) -> dict[int, list[str]]:
     slugs = sorted(slugs)
     chunks = chunk_count(len(slugs))
     grouped: dict[int, list[str]] = {n: [] for n in range(chunks)}
-    for slug, value in zip(slugs, fnv1a_all(slugs), strict=True):
-        grouped[value % chunks].append(slug)
+    hashes = _HASHES
+    missing = [slug for slug in slugs if slug not in hashes]
+    if len(hashes) + len(missing) > HASHES_KEPT:
+        hashes.clear()
+        missing = slugs
+    hashes.update(zip(missing, fnv1a_all(missing), strict=True))
+    for slug in slugs:
+        grouped[hashes[slug] % chunks].append(slug)
     return grouped
+
+
+# The slugs' hashes, kept for the next build in this process (`serve` plans every build).
+_HASHES: dict[str, int] = {}
+HASHES_KEPT = 1 << 18
 
 
 def entry(title: str, bibtex: str, related: Sequence[tuple[str, float]]) -> list:

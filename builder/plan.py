@@ -44,6 +44,7 @@ from builder.stats import sha
 from builder.tables import Table
 from builder.theme import fill_script, static_files
 from builder.top import TopPapers, top_papers
+from builder.topics import Topic
 from builder.trends import Trend, draw, trends
 from builder.urls import (
     HOME,
@@ -113,9 +114,14 @@ class _Groups:
     """The groupings several families plan from, each made once when first asked for."""
 
     def __init__(self, prepared: Sequence[PaperPage]) -> None:
+        self.prepared = prepared
         self.papers = [page.paper for page in prepared]
-        self.topics = {page.paper.slug: page.topics for page in prepared}
         self._archives: dict[str, list[Archive]] = {}
+
+    @cached_property
+    def topics(self) -> dict[str, tuple[Topic, ...]]:
+        """Each paper's topics, by slug."""
+        return {page.paper.slug: page.topics for page in self.prepared}
 
     def archives(self, kind: str) -> list[Archive]:
         """The archives of one kind: by month, organization or topic."""

@@ -8,6 +8,7 @@ listed under (its date, else its first capture); papers with no upvote count are
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,8 +43,14 @@ class TopPapers:
 def most_upvoted(papers: Iterable[Paper], count: int = TOP) -> tuple[Paper, ...]:
     """The `count` most upvoted papers; ties go to the newer, then by slug."""
     counted = [p for p in papers if p.upvotes is not None]
-    day = {p.slug: (listed_on(p) or dt.date.min).toordinal() for p in counted}
-    return tuple(sorted(counted, key=lambda p: (-(p.upvotes or 0), -day[p.slug], p.slug))[:count])
+    # nsmallest gives what sorted(...)[:count] gives (the key is unique: it ends with the slug).
+    return tuple(heapq.nsmallest(count, counted, key=_upvoted_first))
+
+
+def _upvoted_first(paper: Paper) -> tuple[int, int, str]:
+    """The order of top lists: most upvoted, then newer, then by slug."""
+    day = listed_on(paper) or dt.date.min
+    return (-(paper.upvotes or 0), -day.toordinal(), paper.slug)
 
 
 def week_of(day: dt.date) -> dt.date:
