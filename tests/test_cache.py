@@ -21,7 +21,7 @@ from builder import cache as cache_module
 from builder import related
 from builder.build import build
 from builder.cache import BuildCache
-from builder.config import load_config
+from builder.config import SiteConfig, load_config
 from builder.ingest import ingest
 from builder.render import Renderer
 from builder.stats import RACY_NS
@@ -334,6 +334,43 @@ def test_builds_with_the_warm_cache_of_the_last_give_what_builds_without_cache_g
         change(project)
         build(load_config(project / "site.yaml", {})[0], warm=warm)
         assert file_hashes(project / "output") == file_hashes(fresh(project)), change.__name__
+
+
+def test_a_rehearsal_after_a_build_with_nothing_to_do_writes_nothing_and_warms_the_cache(
+    project: Path,
+    fresh: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # What serve's build process does after its first build, when that had nothing to do.
+    from builder.serve import _rehearse, needs_rehearsal
+
+    def load() -> SiteConfig:
+        return load_config(project / "site.yaml", {})[0]
+
+    run(project)  # (the copied site's folders have other stats: its files are looked at)
+    warm = {"cache": BuildCache(load().cache_dir)}
+    build(load(), warm=warm["cache"])  # nothing to do: nothing loaded
+    assert needs_rehearsal(warm["cache"])
+    before = stats(project / "output")
+    caplog.set_level(logging.DEBUG, logger="builder")
+    caplog.clear()
+    _rehearse(load, warm)
+    assert caplog.records == []  # quietly
+    assert stats(project / "output") == before  # no file written, moved or removed
+    assert not needs_rehearsal(warm["cache"])
+    loaded: list[str] = []
+    real_fetch_all = BuildCache.fetch_all
+    monkeypatch.setattr(
+        BuildCache,
+        "fetch_all",
+        lambda self, name: loaded.append(name) or real_fetch_all(self, name),
+    )
+    edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")
+    report = build(load(), warm=warm["cache"])
+    assert report.unchanged < report.files
+    assert not {"papers", "prepared", "related", "files", "plan"} & set(loaded), loaded
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
 
 
 def without_related(files: dict[str, bytes]) -> dict[str, bytes]:
