@@ -192,9 +192,10 @@ def ingest_into(
 @dataclass
 class Merge:
     """What reading the snapshots found: how many papers they merge into (kept as entries of
-    the `merged` table, one each, read as asked for: `MergedPapers`), and the counts, notes
-    and problems of reading. `key` names the snapshots as they were read (their stats and the
-    settings), `settled` whether that can be trusted (none changed within the last second)."""
+    the `merged` table, each under its fingerprint, read as asked for: `MergedPapers`), and
+    the counts, notes and problems of reading. `key` names the snapshots as they were read
+    (their stats and the settings), `settled` whether that can be trusted (none changed within
+    the last second)."""
 
     key: str
     count: int
@@ -209,16 +210,19 @@ class Merge:
 def _keep_merge(
     table: LazyTable, merge: Merge, papers: Sequence[Paper], last: Merge | None
 ) -> None:
-    """Store a new merge: the rows of the papers it changed (by their fingerprints), or
-    every row when the last merge's cannot be trusted."""
+    """Store a new merge: a row per merged paper, under its fingerprint, so that a merge
+    writes the rows of the papers it changed or added alone (a day's papers join the merged
+    order anywhere: rows by place would all move), and drops those it no longer has; every row
+    when the last merge's cannot be trusted."""
     if last is None or table.whole or len(last.prints) != last.count:
-        table.replace({"merge": merge, **{("paper", i): p for i, p in enumerate(papers)}})
+        rows = {("paper", mark): paper for mark, paper in zip(merge.prints, papers, strict=True)}
+        table.replace({"merge": merge, **rows})
         return
-    for i, (paper, mark) in enumerate(zip(papers, merge.prints, strict=True)):
-        if i >= last.count or last.prints[i] != mark or not table.has(("paper", i)):
-            table.put(("paper", i), paper)
-    for i in range(merge.count, last.count):
-        table.drop(("paper", i))
+    for paper, mark in zip(papers, merge.prints, strict=True):
+        if not table.has(("paper", mark)):
+            table.put(("paper", mark), paper)
+    for mark in set(last.prints).difference(merge.prints):
+        table.drop(("paper", mark))
     table.put("merge", merge)
 
 
@@ -226,22 +230,22 @@ class MergedPapers(Sequence["Paper"]):
     """The merged papers of the `merged` table, each read when asked for (all at once when
     iterated): an ingest after hand edits reads only those of the edited files."""
 
-    def __init__(self, table: LazyTable, count: int) -> None:
-        self.table, self.count = table, count
+    def __init__(self, table: LazyTable, prints: Sequence[str]) -> None:
+        self.table, self.prints = table, prints
 
     def __len__(self) -> int:
-        return self.count
+        return len(self.prints)
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.count))]
-        if not 0 <= i < self.count:
+            return [self[j] for j in range(*i.indices(len(self.prints)))]
+        if not 0 <= i < len(self.prints):
             raise IndexError(i)
-        return self.table.get(("paper", i))
+        return self.table.get(("paper", self.prints[i]))
 
     def __iter__(self) -> Iterator[Paper]:
         every = self.table.everything()
-        return (every[("paper", i)] for i in range(self.count))
+        return (every[("paper", mark)] for mark in self.prints)
 
 
 def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge, Sequence[Paper]]:
@@ -257,9 +261,10 @@ def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge
     if (
         last is not None
         and last.key == key
-        and all(table.has(("paper", i)) for i in range(last.count))  # none lost
+        and len(last.prints) == last.count
+        and all(table.has(("paper", mark)) for mark in last.prints)  # none lost
     ):
-        return last, MergedPapers(table, last.count)
+        return last, MergedPapers(table, last.prints)
     listings = read_all(config, cache)
     entries = [e for listing in listings for e in listing.entries]
     papers, merge_notes = merge_entries(entries)

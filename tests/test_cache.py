@@ -3,6 +3,7 @@ with nothing to do writes nothing; a broken or stale cache only costs time."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -23,6 +24,7 @@ from builder.build import build
 from builder.cache import BuildCache
 from builder.config import SiteConfig, load_config
 from builder.ingest import ingest
+from builder.read import read_snapshots
 from builder.render import Renderer
 from builder.stats import RACY_NS
 from builder.workers import Background
@@ -371,6 +373,30 @@ def test_a_rehearsal_after_a_build_with_nothing_to_do_writes_nothing_and_warms_t
     assert report.unchanged < report.files
     assert not {"papers", "prepared", "related", "files", "plan"} & set(loaded), loaded
     assert file_hashes(project / "output") == file_hashes(fresh(project))
+
+
+def merged_rows(root: Path) -> dict[str, bytes]:
+    """The rows of the build cache's table of merged papers, by row key."""
+    with contextlib.closing(sqlite3.connect(root / ".cache" / cache_module.DATABASE)) as db:
+        found = db.execute("SELECT key, item FROM entries WHERE tbl = 'merged'").fetchall()
+    return {key: item for key, item in found if key.startswith("('paper'")}
+
+
+def test_a_new_snapshot_writes_the_rows_of_the_merged_papers_it_added_or_changed_alone(
+    project: Path,
+) -> None:
+    before = merged_rows(project)
+    add_snapshot(project)  # the first seed: its papers merge in among the others
+    settle(project)
+    run(project)
+    after = merged_rows(project)
+    first = sorted(SEEDS.iterdir())[0]
+    listed = len(read_snapshots([first], None)[0].entries)
+    new = after.keys() - before.keys()
+    assert 0 < len(new) <= listed
+    assert all(after[key] == before[key] for key in after.keys() & before.keys())
+    count = BuildCache(project / ".cache").fetch("merged", "merge").count
+    assert len(after) == count  # one row a paper: those it no longer has were dropped
 
 
 def without_related(files: dict[str, bytes]) -> dict[str, bytes]:
