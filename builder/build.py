@@ -80,8 +80,9 @@ def build(
     build state (each table starts empty, and is replaced by this build's); `warm`: the cache
     of the last build in this process, its tables still loaded (`serve`); `published`: called
     once the new site is in place, before the build state is recorded and saved (`serve`
-    reloads the open pages then); `rehearse`: go through every stage even when nothing
-    changed (which then writes no file), so that `warm` holds what the next build reads."""
+    reloads the open pages then); `rehearse`: go through every stage when nothing changed
+    (writing no file), so that `warm` holds what the next build reads; when anything changed,
+    do nothing (the next build is the one to show it)."""
     # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
@@ -177,6 +178,11 @@ def _build(
     table = cache.table("state")
     state = read_state(config, cache)
     last = table.get("build")
+    if rehearse and (last is None or last[0] != state.key()):
+        # Something changed since the last build: the next build shows it (and says so, and
+        # reloads the open pages); a rehearsal makes nothing.
+        cache.frozen = True
+        return BuildReport(ingest=IngestReport())
     if last is not None and last[0] == state.key() and not rehearse:
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).

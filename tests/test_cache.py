@@ -375,6 +375,30 @@ def test_a_rehearsal_after_a_build_with_nothing_to_do_writes_nothing_and_warms_t
     assert file_hashes(project / "output") == file_hashes(fresh(project))
 
 
+def test_a_rehearsal_after_an_edit_leaves_it_to_the_next_build_which_shows_it(
+    project: Path, fresh: Callable[[Path], Path]
+) -> None:
+    # An edit saved between serve's first build and its rehearsal: the rehearsal must not
+    # build it (quietly, telling no page), the build the watcher asks for must.
+    from builder.serve import _rehearse, needs_rehearsal
+
+    def load() -> SiteConfig:
+        return load_config(project / "site.yaml", {})[0]
+
+    run(project)
+    warm = {"cache": BuildCache(load().cache_dir)}
+    build(load(), warm=warm["cache"])
+    edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")
+    before = stats(project / "output")
+    assert needs_rehearsal(warm["cache"])
+    _rehearse(load, warm)
+    assert stats(project / "output") == before
+    published: list[bool] = []
+    report = build(load(), warm=warm["cache"], published=lambda: published.append(True))
+    assert published == [True] and 0 < report.files - report.unchanged < 40
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
+
+
 def merged_rows(root: Path) -> dict[str, bytes]:
     """The rows of the build cache's table of merged papers, by row key."""
     with contextlib.closing(sqlite3.connect(root / ".cache" / cache_module.DATABASE)) as db:
