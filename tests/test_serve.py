@@ -52,6 +52,20 @@ def recorded_fork():
     return child
 
 os.fork = recorded_fork
+
+# Each build of serve's build process appends to $BUILD_LOG whether it was a rehearsal, and how
+# many files it wrote.
+import builder.serve
+
+build = builder.serve.build
+
+def recorded_build(*args, **kwargs):
+    report = build(*args, **kwargs)
+    with open(os.environ["BUILD_LOG"], "a") as log:
+        log.write("%s %d\\n" % (kwargs.get("rehearse", False), report.files - report.unchanged))
+    return report
+
+builder.serve.build = recorded_build
 sys.exit(main(sys.argv[1:]))
 """
 # What the build says of a site.yaml with `page_size: many`.
@@ -68,12 +82,13 @@ class Serve:
     def __init__(self, root: Path, terminal: bool = False) -> None:
         self.root = root
         self.fork_log = root / "forks.log"
+        self.build_log = root / "builds.log"
         # On a terminal (a pseudo-terminal), as when a person runs it, the build shows bars.
         ours, theirs = pty.openpty() if terminal else os.pipe()
         self.process = subprocess.Popen(
             [sys.executable, "-c", RECORDING_FORKS, "serve", "--port", "0"],
             cwd=root,
-            env={**ENV, "FORK_LOG": str(self.fork_log)},
+            env={**ENV, "FORK_LOG": str(self.fork_log), "BUILD_LOG": str(self.build_log)},
             stderr=theirs,
             start_new_session=True,  # its own process group, as a terminal's foreground job
         )
@@ -136,6 +151,13 @@ class Serve:
         if not self.fork_log.exists():
             return []
         return [tuple(map(int, line.split())) for line in self.fork_log.read_text().splitlines()]
+
+    def builds(self) -> list[tuple[bool, int]]:
+        """Return every build of serve's build process so far: (a rehearsal, files written)."""
+        if not self.build_log.exists():
+            return []
+        rows = [line.split() for line in self.build_log.read_text().splitlines()]
+        return [(kind == "True", int(written)) for kind, written in rows]
 
     def builder(self) -> int:
         """Return the PID of serve's build process (the one process serve itself forked)."""
@@ -212,7 +234,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
 def project(tmp_path: Path, served: Serve) -> Path:
     """A real copy of the served project, built already (site and .cache), for a test to edit."""
     root = tmp_path / "project"
-    shutil.copytree(served.root, root, ignore=shutil.ignore_patterns("forks.log"))
+    shutil.copytree(served.root, root, ignore=shutil.ignore_patterns("forks.log", "builds.log"))
     return root
 
 
@@ -307,6 +329,38 @@ def test_a_failed_build_keeps_the_last_good_site_and_site_yaml_is_read_anew(
     assert version(server.url) == "2"
     assert "<title>Renamed Digest</title>" in page(server.url)
     assert all(python == 1 for _parent, _child, python, _system in server.forks())
+
+
+def test_a_first_build_with_nothing_to_do_is_followed_by_a_quiet_rehearsal(
+    project: Path,
+) -> None:
+    # The copied site's files have new stats: a build looks at them; serve's then has nothing
+    # to do, and its build process rehearses (serve.py).
+    built = subprocess.run(
+        [sys.executable, "-m", "builder", "build"],
+        cwd=project,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    server = Serve(project)
+    try:
+        server.start()
+        deadline = time.monotonic() + WAIT
+        while len(server.builds()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.builds() == [(False, 0), (True, 0)]
+        mark = len(server.lines)
+        assert server.lines[mark - 1].startswith("serving http://")  # the rehearsal said nothing
+        edit(project / "papers" / f"{DEI}.md", "title: 'DEI:", "title: 'Edited DEI:")
+        _, said = server.rebuilt(mark)
+        assert said.startswith("build: 134 papers") and "(0 written" not in said
+        assert version(server.url) == "2"
+        assert '<h1 itemprop="name">Edited DEI:' in page(f"{server.url}papers/{DEI}.html")
+        assert [rehearsal for rehearsal, _ in server.builds()] == [False, True, False]
+    finally:
+        server.stop()
 
 
 def test_serve_stops_with_a_clear_error_when_its_build_process_dies(bare: Serve) -> None:
