@@ -57,7 +57,7 @@ lint: setup
 	$(VENV)/bin/zizmor --offline .github/workflows/
 
 ## test: set up, make sure Chromium is there, lint, then run the whole suite (a file per core),
-## its temporary folders ($$TMPDIR when set) in RAM when /dev/shm has 2 GB free (the suite's
+## its temporary folders ($TMPDIR when set) in RAM when /dev/shm has 2 GB free (the suite's
 ## builds write many small files: ~10% faster; a run takes ~0.7 GB), else in /tmp
 SHM_FREE_KB := $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $$4}')
 TEST_TMPDIR ?= $(or $(TMPDIR),$(if $(shell [ "$(SHM_FREE_KB)" -gt 2000000 ] 2>/dev/null && echo y),/dev/shm,/tmp))

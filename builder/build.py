@@ -40,7 +40,7 @@ from builder.stats import (
     sha,
     site_stats,
 )
-from builder.write import Moves, apply_moves, check_output
+from builder.write import MARKER, Moves, apply_moves, check_output
 
 if TYPE_CHECKING:
     from builder.load import StoredPaper
@@ -81,8 +81,8 @@ def build(
     of the last build in this process, its tables still loaded (`serve`); `published`: called
     once the new site is in place, before the build state is recorded and saved (`serve`
     reloads the open pages then); `rehearse`: go through every stage when nothing changed
-    (writing no file), so that `warm` holds what the next build reads; when anything changed,
-    do nothing (the next build is the one to show it)."""
+    (writing no file of the site), so that `warm` holds what the next build reads; when
+    anything changed, before or during it, write nothing (the next build shows it)."""
     # Refuse a dangerous output folder before touching anything, the lock included.
     check_output(
         config.output,
@@ -220,7 +220,11 @@ def _build(
 
     # Render the pages and index them for search, keeping what did not change.
     old_site = site_stats(config.output, state.folders, table.get("folders"), site_table(cache))
-    written, kept, _ = _write(config, cache, stored, old_site, published)
+    try:
+        written, kept, _ = _write(config, cache, stored, old_site, published, rehearse)
+    except Rehearsed:  # a theme file changed since the build began: the next build shows it
+        cache.frozen = True
+        return BuildReport(ingest=IngestReport())
     state.folders = folder_tree(config.output)
     table.put("folders", state.folders)
     report.papers = len(stored)
@@ -248,10 +252,11 @@ def _write(
     stored: list[StoredPaper],
     old_site: dict[str, Stat],
     published: Callable[[], None] | None = None,
+    rehearse: bool = False,
 ) -> tuple[int, int, dict[str, Any]]:
     """Render what changed, carry the rest over from the last site (whose files' stats are
     `old_site`); return (written, kept, the stats of the new site's files); `published`: as
-    `build`'s."""
+    `build`'s; `rehearse`: raise `Rehearsed` in place of writing or removing any file."""
     from builder import search
     from builder.prepare import prepare_papers
     from builder.related import related_papers
@@ -298,6 +303,7 @@ def _write(
             last_index,
             pending,
             published,
+            rehearse,
         )
     finally:
         if isinstance(pending, Background):
@@ -330,9 +336,10 @@ def _plan_and_write(
     last_index: dict[str, str] | None,
     pending: Any,
     published: Callable[[], None] | None = None,
+    rehearse: bool = False,
 ) -> tuple[int, int, dict[str, Any]]:
     """Plan the site, keep what did not change, render the rest, move the changed files in
-    (then call `published`, and record what was made)."""
+    (then call `published`, and record what was made); `rehearse`: as `_write`'s."""
     from builder import replan, search
     from builder.models import Output
     from builder.plan import check_paths, plan_site
@@ -437,6 +444,8 @@ def _plan_and_write(
         if any(output.make is kept_make for output in todo):
             todo, unkept = planned_in_full(todo)
             kept -= unkept
+        if rehearse and (todo or pending is not None or old_site.keys() - _dests(plan)):
+            raise Rehearsed  # (before a file is staged, moved or removed)
         make_ahead(todo, last_index or {})
         written, linked, stats = render_outputs(todo, staging, renderer, cards)
         if pending is not None:
@@ -491,6 +500,15 @@ def _plan_and_write(
     record = replan.make_record(base, prepared, places, prints, cites, outputs, reuse)
     plans.put("last", record)
     return written, kept + linked, {dest: stat for dest, (stat, _) in stats.items()}
+
+
+class Rehearsed(Exception):
+    """A rehearsal (`build(rehearse=True)`) found a file of the site to write or remove."""
+
+
+def _dests(plan: Sequence[Output]) -> set[str]:
+    """The site paths of a plan's outputs (and of the site's marker, which no plan lists)."""
+    return {output.dest for output in plan} | {MARKER}
 
 
 def _check_kept(plan: Sequence[Output], reference: Sequence[Output]) -> None:

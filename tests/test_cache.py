@@ -399,6 +399,42 @@ def test_a_rehearsal_after_an_edit_leaves_it_to_the_next_build_which_shows_it(
     assert file_hashes(project / "output") == file_hashes(fresh(project))
 
 
+def test_a_template_saved_during_a_rehearsal_is_left_to_the_next_build(
+    project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Templates are read after the build's inputs are compared with the last build's: a
+    # rehearsal that then finds files to write writes none of them.
+    from builder import theme
+    from builder.serve import _rehearse, needs_rehearsal
+
+    def load() -> SiteConfig:
+        return load_config(project / "site.yaml", {})[0]
+
+    theme_template(project)
+    settle(project)
+    run(project)
+    warm = {"cache": BuildCache(load().cache_dir)}
+    build(load(), warm=warm["cache"])
+    assert needs_rehearsal(warm["cache"])
+    before = stats(project / "output")
+    real_key = theme.theme_key
+
+    def saved_meanwhile(config: SiteConfig) -> str:
+        edit(project / "theme" / "base.html", "Mine</p>", "Mine, saved meanwhile</p>")
+        return real_key(config)
+
+    monkeypatch.setattr(theme, "theme_key", saved_meanwhile)
+    _rehearse(load, warm)
+    monkeypatch.setattr(theme, "theme_key", real_key)
+    assert "saved meanwhile" in (project / "theme" / "base.html").read_text()
+    assert stats(project / "output") == before
+    published: list[bool] = []
+    report = build(load(), warm=warm["cache"], published=lambda: published.append(True))
+    assert published == [True] and report.files - report.unchanged > 100  # every page
+    assert "saved meanwhile" in (project / "output" / "index.html").read_text()
+    assert file_hashes(project / "output") == file_hashes(fresh(project))
+
+
 def merged_rows(root: Path) -> dict[str, bytes]:
     """The rows of the build cache's table of merged papers, by row key."""
     with contextlib.closing(sqlite3.connect(root / ".cache" / cache_module.DATABASE)) as db:

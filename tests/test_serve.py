@@ -53,8 +53,8 @@ def recorded_fork():
 
 os.fork = recorded_fork
 
-# Each build of serve's build process appends to $BUILD_LOG whether it was a rehearsal, and how
-# many files it wrote.
+# Each build of serve's build process appends to $BUILD_LOG whether it was a rehearsal, how many
+# files the site has (none: a rehearsal that found something changed), and how many it wrote.
 import builder.serve
 
 build = builder.serve.build
@@ -62,7 +62,8 @@ build = builder.serve.build
 def recorded_build(*args, **kwargs):
     report = build(*args, **kwargs)
     with open(os.environ["BUILD_LOG"], "a") as log:
-        log.write("%s %d\\n" % (kwargs.get("rehearse", False), report.files - report.unchanged))
+        kind = kwargs.get("rehearse", False)
+        log.write("%s %d %d\\n" % (kind, report.files, report.files - report.unchanged))
     return report
 
 builder.serve.build = recorded_build
@@ -152,12 +153,13 @@ class Serve:
             return []
         return [tuple(map(int, line.split())) for line in self.fork_log.read_text().splitlines()]
 
-    def builds(self) -> list[tuple[bool, int]]:
-        """Return every build of serve's build process so far: (a rehearsal, files written)."""
+    def builds(self) -> list[tuple[bool, int, int]]:
+        """Return every build of serve's build process so far: (a rehearsal, files of the
+        site, files written)."""
         if not self.build_log.exists():
             return []
         rows = [line.split() for line in self.build_log.read_text().splitlines()]
-        return [(kind == "True", int(written)) for kind, written in rows]
+        return [(kind == "True", int(files), int(written)) for kind, files, written in rows]
 
     def builder(self) -> int:
         """Return the PID of serve's build process (the one process serve itself forked)."""
@@ -350,15 +352,16 @@ def test_a_first_build_with_nothing_to_do_is_followed_by_a_quiet_rehearsal(
         deadline = time.monotonic() + WAIT
         while len(server.builds()) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert server.builds() == [(False, 0), (True, 0)]
+        assert server.builds() == [(False, 719, 0), (True, 719, 0)]  # a whole build, no file
         mark = len(server.lines)
-        assert server.lines[mark - 1].startswith("serving http://")  # the rehearsal said nothing
         edit(project / "papers" / f"{DEI}.md", "title: 'DEI:", "title: 'Edited DEI:")
         _, said = server.rebuilt(mark)
+        serving, _ = server.wait_for(r"^serving http://")
+        assert server.wait_for(r"; rebuilding$")[0] == serving + 1  # the rehearsal said nothing
         assert said.startswith("build: 134 papers") and "(0 written" not in said
         assert version(server.url) == "2"
         assert '<h1 itemprop="name">Edited DEI:' in page(f"{server.url}papers/{DEI}.html")
-        assert [rehearsal for rehearsal, _ in server.builds()] == [False, True, False]
+        assert [rehearsal for rehearsal, *_ in server.builds()] == [False, True, False]
     finally:
         server.stop()
 
