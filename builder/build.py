@@ -97,6 +97,9 @@ def build(
         cache.clean()
         try:
             return _build(config, cache, lock, published, rehearse)
+        except Rehearsed:  # something changed: the next build shows it (and reloads the pages)
+            cache.frozen = True
+            return BuildReport(ingest=IngestReport())
         finally:
             cache.save()
             cache.settle()
@@ -179,10 +182,7 @@ def _build(
     state = read_state(config, cache)
     last = table.get("build")
     if rehearse and (last is None or last[0] != state.key()):
-        # Something changed since the last build: the next build shows it (and says so, and
-        # reloads the open pages); a rehearsal makes nothing.
-        cache.frozen = True
-        return BuildReport(ingest=IngestReport())
+        raise Rehearsed  # an input changed since the last build (before ingest writes a file)
     if last is not None and last[0] == state.key() and not rehearse:
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).
@@ -220,11 +220,7 @@ def _build(
 
     # Render the pages and index them for search, keeping what did not change.
     old_site = site_stats(config.output, state.folders, table.get("folders"), site_table(cache))
-    try:
-        written, kept, _ = _write(config, cache, stored, old_site, published, rehearse)
-    except Rehearsed:  # a theme file changed since the build began: the next build shows it
-        cache.frozen = True
-        return BuildReport(ingest=IngestReport())
+    written, kept, _ = _write(config, cache, stored, old_site, published, rehearse)
     state.folders = folder_tree(config.output)
     table.put("folders", state.folders)
     report.papers = len(stored)
@@ -445,7 +441,7 @@ def _plan_and_write(
             todo, unkept = planned_in_full(todo)
             kept -= unkept
         if rehearse and (todo or pending is not None or old_site.keys() - _dests(plan)):
-            raise Rehearsed  # (before a file is staged, moved or removed)
+            raise Rehearsed  # a theme file changed meanwhile (before a file is staged)
         make_ahead(todo, last_index or {})
         written, linked, stats = render_outputs(todo, staging, renderer, cards)
         if pending is not None:
@@ -503,7 +499,8 @@ def _plan_and_write(
 
 
 class Rehearsed(Exception):
-    """A rehearsal (`build(rehearse=True)`) found a file of the site to write or remove."""
+    """A rehearsal (`build(rehearse=True)`) found an input changed, or a file of the site to
+    write or remove: it stops, writing nothing."""
 
 
 def _dests(plan: Sequence[Output]) -> set[str]:

@@ -304,13 +304,8 @@ def test_a_warm_build_after_an_edit_makes_again_only_what_the_edited_file_shows(
     assert file_hashes(project / "output") == file_hashes(fresh(project))
 
 
-def test_builds_with_the_warm_cache_of_the_last_give_what_builds_without_cache_give(
-    project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(related, "_incremental", lambda *args: None)  # as above
-    config, _ = load_config(project / "site.yaml", {})
-    warm = BuildCache(config.cache_dir)
-    build(config, warm=warm)
+def tables_fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the tables read whole from the database from now on (a list it fills)."""
     loaded: list[str] = []
     real_fetch_all = BuildCache.fetch_all
     monkeypatch.setattr(
@@ -318,6 +313,32 @@ def test_builds_with_the_warm_cache_of_the_last_give_what_builds_without_cache_g
         "fetch_all",
         lambda self, name: loaded.append(name) or real_fetch_all(self, name),
     )
+    return loaded
+
+
+def warm_after_nothing_to_do(project: Path) -> tuple[Callable[[], SiteConfig], dict]:
+    """serve's build process after a first build with nothing to do, which wants a rehearsal:
+    how it loads the settings, and its warm cache (as `serve._rehearse` takes them)."""
+    from builder.serve import needs_rehearsal
+
+    def load() -> SiteConfig:
+        return load_config(project / "site.yaml", {})[0]
+
+    run(project)  # (the copied site's folders have other stats: its files are looked at)
+    warm = {"cache": BuildCache(load().cache_dir)}
+    build(load(), warm=warm["cache"])  # nothing to do: nothing loaded
+    assert needs_rehearsal(warm["cache"])
+    return load, warm
+
+
+def test_builds_with_the_warm_cache_of_the_last_give_what_builds_without_cache_give(
+    project: Path, fresh: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(related, "_incremental", lambda *args: None)  # as above
+    config, _ = load_config(project / "site.yaml", {})
+    warm = BuildCache(config.cache_dir)
+    build(config, warm=warm)
+    loaded = tables_fetched(monkeypatch)
     edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")  # ingest looks at it alone
     build(load_config(project / "site.yaml", {})[0], warm=warm)
     assert "papers" not in loaded and "prepared" not in loaded  # still in memory
@@ -347,13 +368,7 @@ def test_a_rehearsal_after_a_build_with_nothing_to_do_writes_nothing_and_warms_t
     # What serve's build process does after its first build, when that had nothing to do.
     from builder.serve import _rehearse, needs_rehearsal
 
-    def load() -> SiteConfig:
-        return load_config(project / "site.yaml", {})[0]
-
-    run(project)  # (the copied site's folders have other stats: its files are looked at)
-    warm = {"cache": BuildCache(load().cache_dir)}
-    build(load(), warm=warm["cache"])  # nothing to do: nothing loaded
-    assert needs_rehearsal(warm["cache"])
+    load, warm = warm_after_nothing_to_do(project)
     before = stats(project / "output")
     caplog.set_level(logging.DEBUG, logger="builder")
     caplog.clear()
@@ -361,13 +376,7 @@ def test_a_rehearsal_after_a_build_with_nothing_to_do_writes_nothing_and_warms_t
     assert caplog.records == []  # quietly
     assert stats(project / "output") == before  # no file written, moved or removed
     assert not needs_rehearsal(warm["cache"])
-    loaded: list[str] = []
-    real_fetch_all = BuildCache.fetch_all
-    monkeypatch.setattr(
-        BuildCache,
-        "fetch_all",
-        lambda self, name: loaded.append(name) or real_fetch_all(self, name),
-    )
+    loaded = tables_fetched(monkeypatch)
     edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")
     report = build(load(), warm=warm["cache"])
     assert report.unchanged < report.files
@@ -380,17 +389,11 @@ def test_a_rehearsal_after_an_edit_leaves_it_to_the_next_build_which_shows_it(
 ) -> None:
     # An edit saved between serve's first build and its rehearsal: the rehearsal must not
     # build it (quietly, telling no page), the build the watcher asks for must.
-    from builder.serve import _rehearse, needs_rehearsal
+    from builder.serve import _rehearse
 
-    def load() -> SiteConfig:
-        return load_config(project / "site.yaml", {})[0]
-
-    run(project)
-    warm = {"cache": BuildCache(load().cache_dir)}
-    build(load(), warm=warm["cache"])
+    load, warm = warm_after_nothing_to_do(project)
     edit(project / DEI, "upvotes: ", "tags: [mine]\nupvotes: ")
     before = stats(project / "output")
-    assert needs_rehearsal(warm["cache"])
     _rehearse(load, warm)
     assert stats(project / "output") == before
     published: list[bool] = []
@@ -405,17 +408,11 @@ def test_a_template_saved_during_a_rehearsal_is_left_to_the_next_build(
     # Templates are read after the build's inputs are compared with the last build's: a
     # rehearsal that then finds files to write writes none of them.
     from builder import theme
-    from builder.serve import _rehearse, needs_rehearsal
-
-    def load() -> SiteConfig:
-        return load_config(project / "site.yaml", {})[0]
+    from builder.serve import _rehearse
 
     theme_template(project)
     settle(project)
-    run(project)
-    warm = {"cache": BuildCache(load().cache_dir)}
-    build(load(), warm=warm["cache"])
-    assert needs_rehearsal(warm["cache"])
+    load, warm = warm_after_nothing_to_do(project)
     before = stats(project / "output")
     real_key = theme.theme_key
 
