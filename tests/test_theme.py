@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from builder.theme import excerpt, make_environment
 
 
@@ -46,3 +48,36 @@ def test_templates_are_compiled_once_and_again_when_changed(tmp_path: Path) -> N
         assert render() == "Bye A." and len(calls) == 2  # its source changed: compiled again
     finally:
         Environment.compile = real  # type: ignore[method-assign]
+
+
+def test_a_new_cache_takes_the_code_this_process_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from jinja2 import Environment
+
+    from builder.config import load_config
+    from builder.tables import Table
+
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "t.html").write_text("Hi {{ name }}.")
+    config = replace(load_config(None, {})[0], theme_dirs=(theme,))
+    calls: list[str] = []
+    real = Environment.compile
+    monkeypatch.setattr(
+        Environment,
+        "compile",
+        lambda self, source, *a, **k: calls.append(source) or real(self, source, *a, **k),
+    )
+
+    def render(compiled: Table) -> str:
+        return make_environment(config, compiled).get_template("t.html").render(name="B")
+
+    first, second = Table("templates"), Table("templates")  # two projects' caches
+    assert render(first) == "Hi B." and len(calls) == 1
+    assert render(second) == "Hi B." and len(calls) == 1  # this process compiled it
+    assert second.data == first.data  # and the new cache keeps it, as if it had compiled it
+    (theme / "t.html").write_text("Bye {{ name }}.")
+    assert render(Table("templates")) == "Bye B." and len(calls) == 2  # a new source: compiled
