@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -39,9 +40,27 @@ def die_with_parent() -> None:
 
 
 def _run_slices(
-    fn: Callable[..., T], items: Sequence[Any], spans: list[tuple[int, int]], args: tuple
-) -> list[T]:
-    return [fn(items[a:b], *args) for a, b in spans]
+    fn: Callable[..., T],
+    items: Sequence[Any],
+    spans: list[tuple[int, int]],
+    args: tuple,
+    queue: int,
+) -> list[tuple[int, T]]:
+    """Take slice numbers from `queue` (a pipe every worker reads) until none is left, and
+    return (number, fn(slice, *args)) for each slice taken."""
+    done = []
+    while True:
+        try:
+            taken = os.read(queue, _NUMBER.size)
+        except BlockingIOError:  # empty: every slice is taken
+            return done
+        (n,) = _NUMBER.unpack(taken)
+        a, b = spans[n]
+        done.append((n, fn(items[a:b], *args)))
+
+
+_NUMBER = struct.Struct("=I")  # a slice number in the queue (reads of it are whole: 4 bytes)
+SLICES_PER_WORKER = 16  # a worker that finds its slices slow takes fewer of them
 
 
 def fork_slices(
@@ -50,26 +69,42 @@ def fork_slices(
     """Return [fn(slice, *args) for each slice of `items`], run by up to `workers` processes.
 
     This process is one of them; the others are forked (so they inherit the work instead of
-    receiving it pickled) and send their results back. The slices are taken in turns, so each
-    process gets its share of the slow ones. workers=0 uses every core; with one worker, one
-    core or one item, it all runs here, as one slice.
+    receiving it pickled) and send their results back. Each process takes the next slice
+    when it is done with one, so none is left working alone while others wait (the slices'
+    costs differ: pages of different kinds, a forked worker's first writes to what it
+    shares). workers=0 uses every core; with one worker, one core or one item, it all runs
+    here, as one slice.
     """
     workers = min(workers or cores(), cores(), len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(items, *args)]
-    step = -(-len(items) // (workers * 4))
+    step = -(-len(items) // (workers * SLICES_PER_WORKER))
     spans = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-    shares = [spans[w::workers] for w in range(workers)]
-    others = [Background(_run_slices, fn, items, share, args) for share in shares[1:]]
+    read, write = os.pipe()
     try:
-        done = [_run_slices(fn, items, shares[0], args), *(other.wait() for other in others)]
+        # Every slice number is in the pipe before a worker reads (a pipe holds 64 KB).
+        os.write(write, b"".join(_NUMBER.pack(n) for n in range(len(spans))))
+        os.set_blocking(read, False)
+        others = [Background(_run_slices, fn, items, spans, args, read) for _ in range(workers - 1)]
+        try:
+            # As in a forked worker (`Background`), the collector leaves alone what was made
+            # before: the slices make many objects, and each collection would visit them all.
+            gc.freeze()
+            try:
+                done = [*_run_slices(fn, items, spans, args, read)]
+            finally:
+                gc.unfreeze()
+            for other in others:
+                done += other.wait()
+        finally:
+            for other in others:
+                other.stop()
     finally:
-        for other in others:
-            other.stop()
+        os.close(read)
+        os.close(write)
     results: list[T] = [None] * len(spans)  # type: ignore[list-item]
-    for w, share_results in enumerate(done):
-        for n, result in enumerate(share_results):
-            results[w + n * workers] = result
+    for n, result in done:
+        results[n] = result
     return results
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from builder.errors import FrontMatterError
@@ -15,7 +18,21 @@ def squares(items: list[int]) -> list[int]:
 def test_slices_come_back_in_order_from_every_worker() -> None:
     items = list(range(101))
     assert fork_map(squares, items, workers=2) == [i * i for i in items]
-    assert fork_slices(len, items, workers=2) == [13] * 7 + [10]
+    assert fork_slices(len, items, workers=2) == [4] * 25 + [1]  # 16 a worker
+
+
+def slow_first(items: list[int]) -> tuple[int, list[int]]:
+    if items[0] == 0:
+        time.sleep(0.5)
+    return os.getpid(), items
+
+
+def test_a_worker_with_a_slow_slice_leaves_the_others_to_the_rest() -> None:
+    parts = fork_slices(slow_first, list(range(64)), workers=2)
+    assert [i for _, items in parts for i in items] == list(range(64))
+    slow = parts[0][0]
+    assert len({pid for pid, _ in parts}) == 2  # both took slices
+    assert sum(pid == slow for pid, _ in parts) <= 2  # the slow one, and one more at most
 
 
 def fail(error: BaseException) -> None:
