@@ -177,15 +177,18 @@ def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, To
     starts = list(range(0, len(keys), step))
     workers = 0 if len(starts) > 1 else 1
     tops: dict[str, Top] = {}
-    for part in fork_slices(_score_blocks, starts, matrix, keys, workers=workers):
+    transposed = matrix.T.tocsr()  # once: each slice of blocks multiplies by it
+    for part in fork_slices(_score_blocks, starts, matrix, transposed, keys, workers=workers):
         tops.update(part)
     fit = (SETTINGS, vocabulary, idf, len(keys), stop_words)
     return fit, (matrix.indptr, matrix.indices, matrix.data), tops
 
 
-def _score_blocks(starts: Sequence[int], matrix: Any, keys: Sequence[str]) -> dict[str, Top]:
-    """List the most similar papers of the blocks of rows that begin at `starts`."""
-    transposed = matrix.T.tocsr()
+def _score_blocks(
+    starts: Sequence[int], matrix: Any, transposed: Any, keys: Sequence[str]
+) -> dict[str, Top]:
+    """List the most similar papers of the blocks of rows that begin at `starts`
+    (`transposed`: the matrix's transpose, as CSR)."""
     tops = {}
     for start in starts:
         block = (matrix[start : start + rows_at_once(len(keys))] @ transposed).toarray()

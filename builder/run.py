@@ -119,9 +119,11 @@ class Lock:
 # Objects made between two runs of the cyclic garbage collector (Python's default is 700): a
 # build makes millions of small ones that live until it ends, and scanning them again and again
 # took a quarter of an edit's build at 10,000 papers. The garbage it finds is Jinja2's (a page
-# that calls macros leaves ~55 objects in cycles), so what waits between runs is bounded by
-# this count, not by the site's size: ~50 MB at 500,000. At 10,000 papers the collector took
-# 0.85 s of a full build and 0.23 s of a tag's at 50,000; 0.19 s and 0.09 s at 500,000.
+# that calls macros leaves ~55 objects in cycles), so what waits for a run grows with this
+# count, not with the site's size (a full build's peak at 10,000 papers: 451 MB at 50,000,
+# 501 MB at 500,000; what a worker's fork moves to the oldest generation waits longer). At
+# 10,000 papers the collector took 0.85 s of a full build and 0.23 s of a tag's at 50,000;
+# 0.19 s and 0.09 s at 500,000.
 COLLECT_EVERY = 500_000
 
 

@@ -13,9 +13,11 @@ import gc
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import struct
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -45,10 +47,11 @@ def _run_slices(
     spans: list[tuple[int, int]],
     args: tuple,
     queue: int,
-) -> list[tuple[int, T]]:
+) -> list[tuple[int, Any]]:
     """Take slice numbers from `queue` (a pipe every worker reads) until none is left, and
-    return (number, fn(slice, *args)) for each slice taken."""
-    done = []
+    return (number, fn(slice, *args)) for each slice taken; a slice that raises ends the
+    taking, its error returned as a `Failed`."""
+    done: list[tuple[int, Any]] = []
     while True:
         try:
             taken = os.read(queue, _NUMBER.size)
@@ -56,11 +59,24 @@ def _run_slices(
             return done
         (n,) = _NUMBER.unpack(taken)
         a, b = spans[n]
-        done.append((n, fn(items[a:b], *args)))
+        try:
+            done.append((n, fn(items[a:b], *args)))
+        except Exception as error:
+            done.append((n, Failed(sendable(error))))
+            return done
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The error a slice raised (the first slice's to fail is raised, whoever ran it)."""
+
+    error: BaseException
 
 
 _NUMBER = struct.Struct("=I")  # a slice number in the queue (reads of it are whole: 4 bytes)
 SLICES_PER_WORKER = 16  # a worker that finds its slices slow takes fewer of them
+# At most as many slices as a pipe takes in one write that no reader sees half of: 1,024.
+MOST_SLICES = select.PIPE_BUF // _NUMBER.size
 
 
 def fork_slices(
@@ -72,18 +88,21 @@ def fork_slices(
     receiving it pickled) and send their results back. Each process takes the next slice
     when it is done with one, so none is left working alone while others wait (the slices'
     costs differ: pages of different kinds, a forked worker's first writes to what it
-    shares). workers=0 uses every core; with one worker, one core or one item, it all runs
-    here, as one slice.
+    shares). When slices raise, the error of the first of them is raised. workers=0 uses
+    every core; with one worker, one core or one item, it all runs here, as one slice.
     """
     workers = min(workers or cores(), cores(), len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(items, *args)]
-    step = -(-len(items) // (workers * SLICES_PER_WORKER))
+    step = -(-len(items) // min(workers * SLICES_PER_WORKER, MOST_SLICES))
     spans = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
     read, write = os.pipe()
     try:
-        # Every slice number is in the pipe before a worker reads (a pipe holds 64 KB).
-        os.write(write, b"".join(_NUMBER.pack(n) for n in range(len(spans))))
+        # Every slice number is in the pipe before a worker reads it (PIPE_BUF bytes at most:
+        # a pipe holds at least that many).
+        numbers = b"".join(_NUMBER.pack(n) for n in range(len(spans)))
+        if os.write(write, numbers) != len(numbers):
+            raise RuntimeError("the pipe of slice numbers took only some of them")
         os.set_blocking(read, False)
         others = [Background(_run_slices, fn, items, spans, args, read) for _ in range(workers - 1)]
         try:
@@ -102,6 +121,9 @@ def fork_slices(
     finally:
         os.close(read)
         os.close(write)
+    failed = sorted((n, result.error) for n, result in done if isinstance(result, Failed))
+    if failed:
+        raise failed[0][1]
     results: list[T] = [None] * len(spans)  # type: ignore[list-item]
     for n, result in done:
         results[n] = result
