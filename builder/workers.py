@@ -110,7 +110,7 @@ def fork_slices(
             # before: the slices make many objects, and each collection would visit them all.
             gc.freeze()
             try:
-                done = [*_run_slices(fn, items, spans, args, read)]
+                done = _run_slices(fn, items, spans, args, read)
             finally:
                 gc.unfreeze()
             for other in others:
