@@ -18,7 +18,7 @@ from builder.cache import BuildCache
 from builder.config import DEFAULT_THEME, SiteConfig
 from builder.errors import Problem
 from builder.files import clear_temporary_siblings
-from builder.ingest import IngestReport, ingest_into
+from builder.ingest import Found, IngestReport, ingest_into
 from builder.run import (
     Lock,
     Progress,
@@ -132,6 +132,19 @@ class State:
         return settled(stats, time.time_ns())
 
 
+@dataclass(frozen=True)
+class BuildRecord:
+    """The build state's record of the last build that found its inputs settled: the key of
+    its state (`State.key`), and what it found, said again by a build that finds nothing
+    changed."""
+
+    key: str
+    ingest: Found
+    papers: int
+    files: int
+    problems: list[Problem]
+
+
 class CacheJournal:
     """The journal of a build's moves into the site, kept in the build cache."""
 
@@ -180,28 +193,28 @@ def _build(
     CacheJournal(cache).finish()  # the moves a build killed midway through them began
     table = cache.table("state")
     state = read_state(config, cache)
-    last = table.get("build")
-    if rehearse and (last is None or last[0] != state.key()):
+    last: BuildRecord | None = table.get("build")
+    if rehearse and (last is None or last.key != state.key()):
         raise Rehearsed  # an input changed since the last build (before ingest writes a file)
-    if last is not None and last[0] == state.key() and not rehearse:
+    if last is not None and last.key == state.key() and not rehearse:
         # Nothing changed, the last site included: say again what it found, write nothing
         # (but clear away what killed builds left beside the site).
         clear_temporary_siblings(config.output.resolve())
         cache.frozen = True
-        report = BuildReport(ingest=IngestReport(*last[1]))
-        report.ingest.unchanged = report.ingest.papers
-        for note in last[5]:
+        report = BuildReport(ingest=last.ingest.again())
+        for note in report.ingest.notes:
             log.info("%s", note)
         report_problems(report.ingest.problems)
         log.info("%s", report.ingest.summary())
-        report.papers, report.files, report.problems = last[2], last[3], last[4]
+        report.papers, report.files = last.papers, last.files
+        report.problems = list(last.problems)
         report.unchanged = report.files
         already = set(report.ingest.problems)
         report_problems(p for p in report.problems if p not in already)
         report.seconds = time.perf_counter() - started
         return report
     lock.announce()
-    from builder.load import load_papers
+    from builder.memo import loaded_papers
 
     # Bring the paper files up to date with the snapshots.
     ingested, stored = ingest_into(config, cache, lock, state.inputs)
@@ -211,7 +224,7 @@ def _build(
     # Load the paper files: hand edits and hand-written papers included.
     problems: list[Problem] = []
     if stored is None:
-        stored, problems = load_papers(config.papers, cache, state.inputs.papers)
+        stored, problems = loaded_papers(cache, config.papers, state.inputs.papers)
     else:
         problems = [p for p in ingested.problems if p.reason in LOAD_REASONS]
     report.problems = problems
@@ -227,10 +240,9 @@ def _build(
     report.files = written + kept
     report.unchanged = kept
     if state.settled():
-        fields = (ingested.files, ingested.entries, ingested.papers, 0, 0, 0, ingested.problems)
-        notes = ingested.notes
+        found = Found.of(ingested)
         table.put(
-            "build", (state.key(), fields, report.papers, report.files, report.problems, notes)
+            "build", BuildRecord(state.key(), found, report.papers, report.files, report.problems)
         )
     else:
         table.put("build", None)
@@ -254,8 +266,7 @@ def _write(
     `old_site`); return (written, kept, the stats of the new site's files); `published`: as
     `build`'s; `rehearse`: raise `Rehearsed` in place of writing or removing any file."""
     from builder import search
-    from builder.prepare import prepare_papers
-    from builder.related import related_papers
+    from builder.memo import prepared_pages, related_lists, search_index
     from builder.workers import Background
 
     papers = [s.paper for s in stored]
@@ -263,10 +274,10 @@ def _write(
     # it from its name: renamed, it is another page).
     ids = _content_ids(stored, cache.remembered("content ids"))
     with Progress(len(papers), "preparing", "papers"):
-        prepared = prepare_papers(papers, config, cache, ids)
+        prepared = prepared_pages(cache, papers, config, ids)
     cache.release("files", "papers", "prepared")  # done with these: free their memory
     with Progress(len(prepared), "relating", "papers"):
-        related = related_papers(prepared, cache)
+        related = related_lists(cache, prepared)
     cache.release("related")
 
     # The search index, computed by another process while this one plans and renders pages
@@ -282,9 +293,9 @@ def _write(
         keyed = search.keyed_segments(by_ref)
         alongside = search.papers_to_make(keyed, known) < INDEX_ALONGSIDE
         pending = (
-            Background(search.compute_index, by_ref, cache, known, keyed)
+            Background(search_index, cache, by_ref, known, keyed)
             if alongside
-            else partial(search.compute_index, by_ref, cache, known, keyed)
+            else partial(search_index, cache, by_ref, known, keyed)
         )
 
     try:
@@ -337,6 +348,7 @@ def _plan_and_write(
     """Plan the site, keep what did not change, render the rest, move the changed files in
     (then call `published`, and record what was made); `rehearse`: as `_write`'s."""
     from builder import replan, search
+    from builder.memo import search_index
     from builder.models import Output
     from builder.plan import check_paths, plan_site
     from builder.plan_papers import paper_cite_keys
@@ -376,7 +388,7 @@ def _plan_and_write(
 
         def make(dest: str) -> bytes:
             if not made:
-                made.update(search.compute_index(by_ref, cache).made)
+                made.update(search_index(cache, by_ref).made)
             return made[dest]
 
         def make_ahead(outputs: Sequence[Output], kept: dict[str, str]) -> None:

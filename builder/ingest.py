@@ -58,6 +58,43 @@ class IngestReport:
         )
 
 
+@dataclass(frozen=True)
+class Found:
+    """What an ingest found, as the build state keeps it: a run that finds the same inputs
+    says it again (`again`)."""
+
+    files: int
+    entries: int
+    papers: int
+    problems: list[Problem]
+    notes: list[str]
+
+    @classmethod
+    def of(cls, report: IngestReport) -> Found:
+        """What a report says."""
+        return cls(report.files, report.entries, report.papers, report.problems, report.notes)
+
+    def again(self) -> IngestReport:
+        """The report of a run that finds every paper as this one left it."""
+        return IngestReport(
+            self.files,
+            self.entries,
+            self.papers,
+            unchanged=self.papers,
+            problems=list(self.problems),
+            notes=list(self.notes),
+        )
+
+
+@dataclass(frozen=True)
+class IngestRecord:
+    """The build state's record of the last ingest: the key of its inputs (`_ingest_key`),
+    and what it found."""
+
+    key: str
+    found: Found
+
+
 def check_folders(config: SiteConfig) -> None:
     """Stop early, with what to do, when the snapshots or papers folder cannot be used."""
     if not config.snapshots.is_dir():
@@ -72,12 +109,17 @@ def check_folders(config: SiteConfig) -> None:
 
 
 def read_all(config: SiteConfig, cache: BuildCache | None = None) -> list[ListingFile]:
-    """Read every snapshot in the snapshots folder."""
+    """Read every snapshot in the snapshots folder (with a cache, parsing only the files
+    whose content was not parsed before)."""
+    from builder.memo import parsed_listings
     from builder.read import read_snapshots, snapshot_files
 
     files = snapshot_files(config.snapshots)
     with Progress(len(files), "reading", "files") as bar:
-        listings = read_snapshots(files, config.year, cache)
+        if cache is None:
+            listings = read_snapshots(files, config.year)
+        else:
+            listings = parsed_listings(cache, files, config.year)
         bar.update(len(files))
     return listings
 
@@ -119,18 +161,17 @@ def ingest_into(
     Returns the report and, when ingest had to look, the paper files as they now are; when
     it wrote any, `inputs.papers` is brought up to date.
     """
-    from builder.load import load_papers
+    from builder.memo import loaded_papers
     from builder.store import write_papers
 
     started = time.perf_counter()
     check_folders(config)
     state = cache.table("state")
     key = _ingest_key(config, cache, inputs)
-    last = state.get("ingest")
-    if last is not None and last[0] == key:
+    last: IngestRecord | None = state.get("ingest")
+    if last is not None and last.key == key:
         # Nothing changed since the last run: say again what it found.
-        report = IngestReport(*last[1], notes=last[2])
-        report.unchanged, report.new, report.updated = report.papers, 0, 0
+        report = last.found.again()
         for note in report.notes:
             log.info("%s", note)
         report_problems(report.problems)
@@ -148,7 +189,7 @@ def ingest_into(
     # writing, which looks again only at the files written).
     memo = cache.remembered("stored")
     memo = memo if memo is not None else {}
-    stored, problems = load_papers(config.papers, cache, inputs.papers, memo)
+    stored, problems = loaded_papers(cache, config.papers, inputs.papers, memo)
     # What the last ingest found of each file, and whether it merged the same papers.
     before = cache.lazy_table("merged").get("pairing")
     pairing = before[1] if before is not None else None
@@ -175,15 +216,14 @@ def ingest_into(
     if written.new or written.updated:
         # Files changed: read them again (the others come from the cache).
         inputs.papers = folder_stats(config.papers, (".md",))
-        stored, _ = load_papers(config.papers, cache, inputs.papers, memo)
+        stored, _ = loaded_papers(cache, config.papers, inputs.papers, memo)
         key = _ingest_key(config, cache, inputs)
         if written.pairing is not None:  # what the next ingest will find of the files written
             written.pairing = written.pairing.after_writing(stored, written.placed, merge.prints)
     if merge.settled and written.pairing is not None:
         cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
     if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
-        fields = (report.files, report.entries, report.papers, 0, 0, 0, report.problems)
-        state.put("ingest", (key, fields, notes))
+        state.put("ingest", IngestRecord(key, Found.of(report)))
     cache.release("merged")  # done with the merged papers: free their memory
     report.seconds = time.perf_counter() - started
     return report, stored

@@ -7,13 +7,12 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from slugify import slugify
 
-from builder.cache import BuildCache
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
@@ -210,24 +209,24 @@ PARALLEL_FROM = 500
 
 def load_papers(
     folder: Path,
-    cache: BuildCache | None = None,
     stats: dict[str, Stat] | None = None,
     memo: dict[Any, Any] | None = None,
+    parsed: Parsed | None = None,
 ) -> tuple[list[StoredPaper], list[Problem]]:
     """Load every `*.md` paper in `folder` (sorted by name); report and skip the bad ones.
 
-    With a cache, a file whose content was parsed before is not parsed again. `stats` are the
-    folder's file stats when the caller has them (`stats.folder_stats`). `memo` keeps what a
-    load found of each file for the next load with it (in this run, or a warm cache's next
-    build): a file whose stat is the one then settled is not looked at again.
+    `stats` are the folder's file stats when the caller has them (`stats.folder_stats`).
+    `memo` keeps what a load found of each file for the next load with it (in this run, or
+    a warm process's next build): a file whose stat is the one then settled is not looked at
+    again. `parsed`: the folder's files as `parse_files` found them, when the caller has
+    parsed them (with what was parsed before).
     """
     if not folder.is_dir():
         return [], []
     stats = stats if stats is not None else folder_stats(folder, (".md",))
-    if memo is None and cache is not None:
-        memo = cache.remembered("stored")
-    found = _parsed_files(folder, sorted(stats), stats, cache, memo)
-    stored, problems = _one_file_per_slug(folder, found, memo)
+    if parsed is None:
+        parsed = parse_files(folder, sorted(stats), stats, memo=memo)
+    stored, problems = _one_file_per_slug(folder, parsed.found, memo)
     return [_with_appeared(s, stats) for s in stored], problems
 
 
@@ -244,39 +243,55 @@ def _with_appeared(stored: StoredPaper, stats: dict[str, Stat]) -> StoredPaper:
     )
 
 
-def _parsed_files(
+# A file's content hash, and its bytes when they were read to hash it (`cache.file_hash`).
+Hashes = Callable[[str, Stat], tuple[str, "bytes | None"]]
+
+
+@dataclass
+class Parsed:
+    """What `parse_files` found: name -> ((paper, keys, slug line), content hash), or the
+    file's Problem; what it parsed, by (content hash, name without `.md`), for the build to
+    keep; the names it found again in its memo (their hashes and records were not asked)."""
+
+    found: dict[str, Any]
+    made: dict[tuple[str, str], Any] = field(default_factory=dict)
+    again: list[str] = field(default_factory=list)
+
+
+def parse_files(
     folder: Path,
     names: list[str],
     stats: dict[str, Stat],
-    cache: BuildCache | None,
+    known: Callable[[tuple[str, str]], Any] | None = None,
+    hashes: Hashes | None = None,
     memo: dict[Any, Any] | None = None,
-) -> dict[str, Any]:
+) -> Parsed:
     """Parse the named files, each at most once per content (on every core when there are
-    many); return name -> ((paper, keys, slug line), content hash), or the file's Problem.
+    many). `known` gives a file's record as parsed before, by (content hash, name without
+    `.md`); `hashes` a file's content hash by its path and stat (both together, or neither).
     `memo` holds what the last load found of each file, by stat (`load_papers`)."""
     read_from = time.time_ns()  # what is read from here on was settled if older than this
     shown_folder = display_path(folder)
-    parsed = cache.table("papers") if cache is not None else None
-    found: dict[str, Any] = {}
+    result = Parsed({})
+    found = result.found
     todo: list[tuple[Path, str, bytes]] = []
-    hashes: dict[str, str] = {}
+    digests: dict[str, str] = {}
     root = str(folder)
     # os.path.join(root, name) for the plain names of a folder, joined at a tenth of its cost.
     under, shown_under = os.path.join(root, ""), os.path.join(shown_folder, "")
     # What the last load with `memo` found of each file whose stat had settled then (a file
     # changed within a second of a load may change again with its stat left as it was).
     last: dict[str, tuple[Stat, Any]] = memo.get(("found", root), {}) if memo is not None else {}
-    again: list[str] = []
     for name in names:
-        known = last.get(name)
-        if known is not None and known[0] == stats[name]:
-            found[name] = known[1]
-            again.append(name)
+        remembered = last.get(name)
+        if remembered is not None and remembered[0] == stats[name]:
+            found[name] = remembered[1]
+            result.again.append(name)
             continue
         try:
-            if cache is not None and parsed is not None:
-                digest, data = cache.file_hash(under + name, stats[name])
-                record = parsed.get((digest, name[:-3]))
+            if known is not None and hashes is not None:
+                digest, data = hashes(under + name, stats[name])
+                record = known((digest, name[:-3]))
                 if record is not None:  # most files, most builds: nothing more to do
                     found[name] = (record, digest)
                     continue
@@ -292,28 +307,24 @@ def _parsed_files(
                 "unreadable paper file",
             )
             continue
-        hashes[name] = digest
+        digests[name] = digest
         todo.append((folder / name, shown_under + name, data))
     workers = 0 if len(todo) >= PARALLEL_FROM else 1
-    for (file, _shown, _data), result in zip(
+    for (file, _shown, _data), record in zip(
         todo, fork_map(_parse_files, todo, workers=workers), strict=True
     ):
-        if isinstance(result, Problem):
-            found[file.name] = result
+        if isinstance(record, Problem):
+            found[file.name] = record
             continue
-        found[file.name] = (result, hashes[file.name])
-        if parsed is not None:
-            parsed.put((hashes[file.name], file.stem), result)
-    if cache is not None and parsed is not None:  # what was found again stays in the cache
-        cache.table("files").keep(under + name for name in again)
-        parsed.keep((found[name][1], name[:-3]) for name in again)
+        found[file.name] = (record, digests[file.name])
+        result.made[(digests[file.name], file.stem)] = record
     if memo is not None:
         memo[("found", root)] = {
-            name: (stats[name], result)
-            for name, result in found.items()
-            if not isinstance(result, Problem) and is_settled(stats[name], read_from)
+            name: (stats[name], record)
+            for name, record in found.items()
+            if not isinstance(record, Problem) and is_settled(stats[name], read_from)
         }
-    return found
+    return result
 
 
 def _one_file_per_slug(

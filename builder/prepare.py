@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from html import unescape
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from builder.archives import newest_first
-from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.models import Paper, by_fields, listed_on
 from builder.stats import key_of, sha
@@ -184,47 +183,60 @@ def _prepare_all(papers: Sequence[Paper], topics: Mapping[str, Sequence[str]]) -
     return [_prepare(p, converter, rules) for p in papers]
 
 
+Body = tuple[str, str, tuple[Topic, ...]]  # a rendered body: (html, text, topics)
+
+
+@dataclass
+class Prepared:
+    """What `prepare_papers` made: every paper's page, and the bodies it rendered (by their
+    keys: the build keeps them for the next build's `known`)."""
+
+    pages: list[PaperPage]
+    made: dict[tuple, Body] = field(default_factory=dict)
+
+
 def prepare_papers(
     papers: Sequence[Paper],
     config: SiteConfig,
-    cache: BuildCache | None = None,
     ids: Mapping[str, str] | None = None,
-) -> list[PaperPage]:
-    """Render every paper's body and topics, newest first (the digest order).
+    known: Callable[[tuple], Body | None] | None = None,
+    last: dict[str, tuple] | None = None,
+) -> Prepared:
+    """Render every paper's body and find its topics; the pages come newest first (the digest
+    order).
 
-    `ids` maps slugs to the content hashes of their files. With a cache, a paper whose body
-    and topic rules were seen before is not rendered again; many new ones render on every core.
+    `ids` maps slugs to the content hashes of their files. `known` gives a body rendered
+    before by its key (body, rules, title, tags; None when it was not): a paper whose body it
+    knows is not rendered again, and many new ones render on every core. `last` holds, in a
+    process that builds again (`serve`), each paper's page of the last build: a paper whose
+    record is the one it was made of (the same object), with the same id and rules, keeps its
+    page (its body is not hashed); it is brought up to date.
     """
     ordered = newest_first(papers)
     ids = {p.slug: (ids or {}).get(p.slug) or paper_id(p) for p in ordered}
     rules = rules_key(config.topics)
-    table = cache.table("prepared") if cache is not None else None
-    # A warm cache's pages of the last build: a paper whose record is the one it was made of
-    # (the same object), with the same id and rules, keeps its page (its body is not hashed).
-    memo = cache.remembered("pages") if cache is not None else None
     pages: list[PaperPage | None] = [None] * len(ordered)
     keys: list[tuple | None] = [None] * len(ordered)
-    found: list[tuple | None] = [None] * len(ordered)
+    found: list[Body | None] = [None] * len(ordered)
     for i, p in enumerate(ordered):
-        last = memo.get(p.slug) if memo is not None else None
-        same = last is not None and last[0] is p and last[1] == rules
-        # (`get` marks its prepared entry kept at the next save)
-        if same and last[3].id == ids[p.slug] and (table is None or table.get(last[2])):
-            pages[i] = last[3]
+        memo = last.get(p.slug) if last is not None else None
+        same = memo is not None and memo[0] is p and memo[1] == rules
+        # (`known` is asked even then: the cache keeps what it is asked for)
+        if same and memo[3].id == ids[p.slug] and (known is None or known(memo[2])):
+            pages[i] = memo[3]
             continue
         keys[i] = (sha(p.file_body.encode("utf-8", "surrogatepass")), rules, p.title, p.tags)
-        found[i] = table.get(keys[i]) if table is not None else None
+        found[i] = known(keys[i]) if known is not None else None
     missing = [i for i, f in enumerate(found) if f is None and pages[i] is None]
+    made: dict[tuple, Body] = {}
     if missing:
         todo = [ordered[i] for i in missing]
         workers = 2 if len(todo) >= PARALLEL_FROM else 1
-        made = fork_map(_prepare_all, todo, config.topics, workers=workers)
-        for i, (html, text, topics) in zip(missing, made, strict=True):
+        bodies = fork_map(_prepare_all, todo, config.topics, workers=workers)
+        for i, (html, text, topics) in zip(missing, bodies, strict=True):
             # Kept as a plain string: the cache reads 10,000 of these three times faster
             # than Markup objects (wrapped again below).
-            found[i] = (str(html), text, topics)
-            if table is not None:
-                table.put(keys[i], found[i])
+            found[i] = made[keys[i]] = (str(html), text, topics)  # type: ignore[index]
     for i, p in enumerate(ordered):
         if pages[i] is None:
             html, text, topics = found[i]  # type: ignore[misc]
@@ -237,6 +249,6 @@ def prepare_papers(
                 day=listed_on(p),
                 id=ids[p.slug],
             )
-            if memo is not None:
-                memo[p.slug] = (p, rules, keys[i], pages[i])
-    return pages  # type: ignore[return-value]
+            if last is not None:
+                last[p.slug] = (p, rules, keys[i], pages[i])
+    return Prepared(pages, made)  # type: ignore[arg-type]

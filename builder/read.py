@@ -7,17 +7,16 @@ one decodes a file's bytes and hands them to the right one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from builder.cache import BuildCache
 from builder.errors import Problem, display_path
 from builder.listing import SNAPSHOT_SUFFIXES, ListingFile
 from builder.read_html import parse_html_listing
 from builder.read_json import parse_item, parse_json_listing
 from builder.read_text import parse_text_listing
-from builder.stats import stat_of
+from builder.stats import Stat, stat_of
 
 __all__ = [
     "SNAPSHOT_SUFFIXES",
@@ -104,35 +103,56 @@ def snapshot_files(folder: Path) -> list[Path]:
     )
 
 
-def read_snapshot(path: Path, year: int | None, cache: BuildCache | None = None) -> ListingFile:
+def read_snapshot(path: Path, year: int | None) -> ListingFile:
     """Read and parse one snapshot file, naming it in every problem (`read_snapshots`)."""
-    return read_snapshots([path], year, cache)[0]
+    return read_snapshots([path], year)[0]
 
 
-def read_snapshots(
-    paths: Sequence[Path], year: int | None, cache: BuildCache | None = None
-) -> list[ListingFile]:
+def read_snapshots(paths: Sequence[Path], year: int | None) -> list[ListingFile]:
+    """Read and parse snapshot files, naming each in its problems (`parse_listings`)."""
+    return parse_listings(paths, year).listings
+
+
+@dataclass
+class Listings:
+    """What `parse_listings` found: each file's listing, and what it parsed, by (content
+    hash, name, date, year), for the build to keep."""
+
+    listings: list[ListingFile]
+    made: dict[tuple, ListingFile] = field(default_factory=dict)
+
+
+# A file's content hash, and its bytes when they were read to hash it (`cache.file_hash`).
+Hashes = Callable[[Path, Stat], tuple[str, "bytes | None"]]
+
+
+def parse_listings(
+    paths: Sequence[Path],
+    year: int | None,
+    known: Callable[[tuple], ListingFile | None] | None = None,
+    hashes: Hashes | None = None,
+) -> Listings:
     """Read and parse snapshot files, naming each in its problems; many bytes to parse are
     parsed on every core (a first ingest reads hundreds of files).
 
-    With a cache, a file whose content was parsed before (same name, date and year) is not
-    parsed again.
+    `known` gives a file's listing as parsed before, by (content hash, name, date, year);
+    `hashes` a file's content hash by its path and stat (both together, or neither): a file
+    whose content was parsed before is not parsed again.
     """
     from builder.workers import fork_map
 
-    parsed = cache.table("listings") if cache is not None else None
     found: list[ListingFile | None] = [None] * len(paths)
     todo: list[tuple[int, bytes, str, dt.date, tuple | None]] = []
     for i, path in enumerate(paths):
         try:
             st = path.stat()
             mtime = dt.date.fromtimestamp(st.st_mtime)
-            if cache is None or parsed is None:
+            if known is None or hashes is None:
                 todo.append((i, path.read_bytes(), path.name, mtime, None))
                 continue
-            digest, data = cache.file_hash(path, stat_of(st))
+            digest, data = hashes(path, stat_of(st))
             key = (digest, path.name, mtime, year)
-            found[i] = parsed.get(key)
+            found[i] = known(key)
             if found[i] is None:
                 todo.append((i, data or path.read_bytes(), path.name, mtime, key))
         except OSError as exc:
@@ -142,11 +162,13 @@ def read_snapshots(
             found[i] = ListingFile(problems=[problem])
     many = len(todo) > 1 and sum(len(data) for _, data, *_ in todo) >= PARALLEL_BYTES
     made = fork_map(_parse_all, [t[1:4] for t in todo], year, workers=0 if many else 1)
-    for (i, _data, _name, _mtime, key), result in zip(todo, made, strict=True):
-        if parsed is not None:
-            parsed.put(key, result)
-        found[i] = result
-    return [_named(result, path) for result, path in zip(found, paths, strict=True)]
+    result = Listings([])
+    for (i, _data, _name, _mtime, key), listing in zip(todo, made, strict=True):
+        if key is not None:
+            result.made[key] = listing
+        found[i] = listing
+    result.listings = [_named(listing, path) for listing, path in zip(found, paths, strict=True)]
+    return result
 
 
 def _parse_all(files: Sequence[tuple[bytes, str, dt.date]], year: int | None) -> list[ListingFile]:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
-from builder.cache import BuildCache
 from builder.tfidf import Counting, english_stop_words, tfidf, vectorize
 from builder.workers import fork_slices
 
@@ -62,39 +62,83 @@ def paper_key(page: PaperPage) -> str:
 Related = dict[str, tuple[tuple[str, float], ...]]  # slug -> (slug, cosine) pairs, best first
 
 
-def related_papers(pages: Sequence[PaperPage], cache: BuildCache | None = None) -> Related:
-    """Return slug -> its most similar papers (slug, cosine), most similar first."""
+@dataclass(frozen=True)
+class Fit:
+    """What a full computation fitted: the settings it was asked for (SETTINGS), each term's
+    column, the idf of each column, how many papers it was fitted on, the stop words."""
+
+    settings: tuple
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    papers: int
+    stop_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The fit's tf-idf rows (the papers' keys, in row order, and the CSR arrays)."""
+
+    keys: tuple[str, ...]
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+@dataclass
+class Relating:
+    """What `related_papers` found: each paper's list, and the rows of its state to keep for
+    the next build (`rows`: to put; when `whole`, they replace every row kept before)."""
+
+    lists: Related
+    rows: dict[tuple, Any] = field(default_factory=dict)
+    whole: bool = False
+
+
+def related_papers(
+    pages: Sequence[PaperPage],
+    known: Callable[[tuple], Any] | None = None,
+    last: dict[str, dict] | None = None,
+) -> Relating:
+    """Return slug -> its most similar papers (slug, cosine), most similar first.
+
+    `known` gives a row of the state the last build kept (the fit, its matrix, the rows of
+    papers added since, each paper's list: None without one); without it, or when its rows
+    cannot be updated, every list is computed anew. `last` holds, in a process that builds
+    again (`serve`), the last build's keys and lists by page (brought up to date).
+    """
     if len(pages) < 2:
-        return {page.paper.slug: () for page in pages}
-    # A warm cache's keys of the last build's pages (the same page object: the same key).
-    memo = cache.remembered("related keys") if cache is not None else None
+        return Relating({page.paper.slug: () for page in pages})
+    # A warm process's keys of the last build's pages (the same page object: the same key).
+    memo = last.setdefault("keys", {}) if last is not None else None
     by_key = {_key_of(page, memo): page for page in pages}
     keys = sorted(by_key)
     texts = _Texts(keys, by_key)  # made when asked: an edit asks the edited paper's alone
-    table = cache.table("related") if cache is not None else None
-    tops = _incremental(table, keys, texts) if table is not None else None
+    relating = Relating({})
+    tops = _incremental(known, relating.rows, keys, texts) if known is not None else None
     if tops is None:
         fit, rows, tops = _full(keys, list(texts))
-        if table is not None:
-            data: dict[Any, Any] = {("fit",): fit, ("matrix",): (tuple(keys), *rows)}
-            for key in keys:
-                data[("top", key)] = tops[key]
-            table.replace(data)
+        relating.rows = {("fit",): fit, ("matrix",): Matrix(tuple(keys), *rows)}
+        relating.rows.update({("top", key): tops[key] for key in keys})
+        relating.whole = True
     slug_of = {k: page.paper.slug for k, page in by_key.items()}
-    # A warm cache's lists by slug of the last build, by the list by key they were made of
+    # A warm process's lists by slug of the last build, by the list by key they were made of
     # (the same object: the same list, its papers' slugs the same as their keys hold them).
-    named = cache.remembered("related lists") if cache is not None else None
+    named = last.setdefault("lists", {}) if last is not None else None
     if named is None:
-        return {slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys}
+        relating.lists = {
+            slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys
+        }
+        return relating
     lists: Related = {}
     for k in keys:
-        top, last = tops[k], named.get(k)
-        if last is None or last[0] is not top:
-            last = named[k] = (top, tuple([(slug_of[n], score) for n, score in top]))
-        lists[slug_of[k]] = last[1]
+        top, remembered = tops[k], named.get(k)
+        if remembered is None or remembered[0] is not top:
+            remembered = named[k] = (top, tuple([(slug_of[n], score) for n, score in top]))
+        lists[slug_of[k]] = remembered[1]
     for k in named.keys() - by_key.keys():
         del named[k]
-    return lists
+    relating.lists = lists
+    return relating
 
 
 def _key_of(page: PaperPage, memo: dict[str, tuple[PaperPage, str]] | None) -> str:
@@ -156,7 +200,7 @@ def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, To
     vocabulary = {term: column for column, term in enumerate(terms)}
     if not vocabulary:  # no word left after the stop words: nothing is related
         empty = (np.zeros(len(keys) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
-        fit = (SETTINGS, {}, np.zeros(0, np.float32), len(keys), stop_words)
+        fit = Fit(SETTINGS, {}, np.zeros(0, np.float32), len(keys), stop_words)
         return fit, empty, {k: [] for k in keys}
     lengths = [len(raw) // 4 for _, raw in counted]
     get = vocabulary.get
@@ -180,7 +224,7 @@ def _full(keys: list[str], texts: list[str]) -> tuple[tuple, tuple, dict[str, To
     transposed = matrix.T.tocsr()  # once: each slice of blocks multiplies by it
     for part in fork_slices(_score_blocks, starts, matrix, transposed, keys, workers=workers):
         tops.update(part)
-    fit = (SETTINGS, vocabulary, idf, len(keys), stop_words)
+    fit = Fit(SETTINGS, vocabulary, idf, len(keys), stop_words)
     return fit, (matrix.indptr, matrix.indices, matrix.data), tops
 
 
@@ -234,7 +278,9 @@ def _best(scores: np.ndarray, keys: Sequence[str], count: int = RELATED) -> Top:
     return [(keys[i], float(scores[i])) for i in ranked[:count]]
 
 
-def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str, Top] | None:
+def _incremental(
+    known: Callable[[tuple], Any], rows: dict[tuple, Any], keys: list[str], texts: Sequence[str]
+) -> dict[str, Top] | None:
     """Update the cached lists for papers added, edited or removed since the last fit; None:
     compute anew.
 
@@ -242,17 +288,18 @@ def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str,
     and merged into the lists it enters. A list that names a paper gone (removed, or edited)
     is scored anew, its paper against every paper. The fit's matrix is stored once; each paper
     added since has its row stored on its own, so a build that adds a few papers writes a few
-    rows, not the whole matrix again.
+    rows, not the whole matrix again. `known` gives the rows kept; the rows to keep anew go
+    into `rows`.
     """
-    fit = table.get(("fit",))
-    stored = table.get(("matrix",))
-    if fit is None or fit[0] != SETTINGS or stored is None:
+    fit: Fit | None = known(("fit",))
+    stored: Matrix | None = known(("matrix",))
+    if fit is None or fit.settings != SETTINGS or stored is None:
         return None
-    _settings, vocabulary, idf, fitted, stop_words = fit
+    vocabulary, idf, fitted, stop_words = fit.vocabulary, fit.idf, fit.papers, fit.stop_words
     if len(keys) > fitted * (1 + REFIT_GROWTH):
         return None
-    fit_row = {k: i for i, k in enumerate(stored[0])}
-    cached = _cached_lists(table, keys, fit_row)
+    fit_row = {k: i for i, k in enumerate(stored.keys)}
+    cached = _cached_lists(known, keys, fit_row)
     if cached is None:
         return None
     lists, later = cached
@@ -267,7 +314,7 @@ def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str,
     kept = [fit_row[k] for k in keys if k in fit_row]
     nonzeros = _by_column(*_nonzeros(stored, kept, later, new_rows), len(idf))
     for i, row in zip(added, new_rows, strict=True):
-        table.put(("row", keys[i]), row)
+        rows[("row", keys[i])] = row
     existing = len(old_keys)
     column_of = {k: n for n, k in enumerate(order)}
     if stale:
@@ -277,37 +324,37 @@ def _incremental(table: Any, keys: list[str], texts: Sequence[str]) -> dict[str,
         for n, key in enumerate(stale):
             scores[n, column_of[key]] = 0.0  # not related to itself
             lists[key] = _best(scores[n], order)
-            table.put(("top", key), lists[key])
+            rows[("top", key)] = lists[key]
     if added:
         scores = _cosines(new_rows, nonzeros, len(order))
         for n, i in enumerate(added):
             scores[n, existing + n] = 0.0
             lists[keys[i]] = _best(scores[n], order)
         new_keys = [keys[i] for i in added]
-        _let_new_papers_in(table, lists, scores, order, existing, new_keys, set(stale))
+        _let_new_papers_in(rows, lists, scores, order, existing, new_keys, set(stale))
         for i in added:
-            table.put(("top", keys[i]), lists[keys[i]])
+            rows[("top", keys[i])] = lists[keys[i]]
     return lists
 
 
-def _fit_row(stored: tuple, row: int) -> tuple[np.ndarray, np.ndarray]:
+def _fit_row(stored: Matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
     """One row of the fit's matrix: (columns, values)."""
-    _keys, indptr, indices, data = stored
+    indptr, indices, data = stored.indptr, stored.indices, stored.data
     start, end = indptr[row], indptr[row + 1]
     return indices[start:end], data[start:end]
 
 
 def _cached_lists(
-    table: Any, keys: list[str], fit_row: dict[str, int]
+    known: Callable[[tuple], Any], keys: list[str], fit_row: dict[str, int]
 ) -> tuple[dict[str, Top], dict[str, tuple[np.ndarray, np.ndarray]]] | None:
     """Return the cached list of every paper known to the cache (fitted, or added since, with
     its row); None when one is missing."""
     lists: dict[str, Top] = {}
     later: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # rows of papers added since the fit
     for key in keys:
-        row = None if key in fit_row else table.get(("row", key))
+        row = None if key in fit_row else known(("row", key))
         if key in fit_row or row is not None:
-            top = table.get(("top", key))
+            top = known(("top", key))
             if top is None:
                 return None
             lists[key] = top
@@ -317,7 +364,7 @@ def _cached_lists(
 
 
 def _nonzeros(
-    stored: tuple,
+    stored: Matrix,
     still: list[int],
     later: dict[str, tuple[np.ndarray, np.ndarray]],
     new_rows: list[tuple[np.ndarray, np.ndarray]],
@@ -327,7 +374,7 @@ def _nonzeros(
     than this whole update)."""
     import numpy as np
 
-    fit_keys, indptr, indices, data = stored
+    fit_keys, indptr, indices, data = stored.keys, stored.indptr, stored.indices, stored.data
     position = np.full(len(fit_keys), -1, np.int64)
     position[still] = np.arange(len(still))
     fit_rows = position[np.repeat(np.arange(len(fit_keys)), np.diff(indptr))]
@@ -342,7 +389,7 @@ def _nonzeros(
 
 
 def _let_new_papers_in(
-    table: Any,
+    rows: dict[tuple, Any],
     lists: dict[str, Top],
     scores: np.ndarray,
     order: list[str],
@@ -368,7 +415,7 @@ def _let_new_papers_in(
         best = sorted(merged, key=lambda item: (-item[1], item[0]))[:RELATED]
         if best != top:
             lists[key] = best
-            table.put(("top", key), best)
+            rows[("top", key)] = best
 
 
 def _by_column(

@@ -29,7 +29,7 @@ the build copies it (`engine_rules`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 
 from builder import lunr_index
-from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.errors import BuilderError, display_path
 from builder.lunr_index import (
@@ -218,29 +217,38 @@ def _count_all(docs: Sequence[Mapping[str, str]]) -> list:
     return [count_terms(d, FIELDS, term_of) for d in docs]
 
 
-def counted_documents(
-    pages: Sequence[PaperPage], cache: BuildCache | None
-) -> tuple[list[Counted], list[str]]:
-    """Count the terms of `pages` (in ref order), only of papers not cached; return the counts
-    and the vocabulary their term numbers refer to."""
-    table = cache.table("terms") if cache is not None else None
-    known = table.get("vocabulary") if table is not None else None
-    vocabulary = Vocabulary(list(known or []))
+@dataclass
+class Counts:
+    """What `counted_documents` found: each document's term counts (in ref order), the
+    vocabulary their term numbers refer to, and what it counted anew (the counts by their
+    keys, and the vocabulary when it grew), for the build to keep."""
+
+    counted: list[Counted]
+    words: list[str]
+    made: dict[Any, Any] = field(default_factory=dict)
+
+
+Known = Callable[[Any], Any]  # what a stage made before, by its key (None: not made)
+
+
+def counted_documents(pages: Sequence[PaperPage], known: Known | None = None) -> Counts:
+    """Count the terms of `pages` (in ref order); `known` gives the counts made before (by
+    `key_of(id, topic names)`, and the vocabulary they number terms by: "vocabulary"), which
+    are not made again."""
+    vocabulary = Vocabulary(list((known("vocabulary") if known is not None else None) or []))
     # A paper's document is made from its file (its id) and its topics.
     keys = [key_of(p.id, [t.name for t in p.topics]) for p in pages]
-    counted = [table.get(k) if table is not None else None for k in keys]
+    counted = [known(k) if known is not None else None for k in keys]
     missing = [i for i, c in enumerate(counted) if c is None]
+    made: dict[Any, Any] = {}
     if missing:
         workers = 0 if len(missing) >= PARALLEL_FROM else 1
         docs = search_documents([pages[i] for i in missing])
         fresh = fork_map(_count_all, docs, workers=workers)
         for i, doc_terms in zip(missing, fresh, strict=True):
-            counted[i] = vocabulary.encode(doc_terms)
-            if table is not None:
-                table.put(keys[i], counted[i])
-        if table is not None:
-            table.put("vocabulary", vocabulary.words)
-    return counted, vocabulary.words  # type: ignore[return-value]
+            counted[i] = made[keys[i]] = vocabulary.encode(doc_terms)
+        made["vocabulary"] = vocabulary.words
+    return Counts(counted, vocabulary.words, made)  # type: ignore[arg-type]
 
 
 def near_weights(counted: Sequence[Counted], words: Sequence[str]) -> list[list[Any]]:
@@ -329,6 +337,7 @@ class IndexFiles:
     made: dict[str, bytes]
     kept: dict[str, str] = field(default_factory=dict)
     segments: dict[str, SegmentFiles] = field(default_factory=dict)
+    counts: dict[Any, Any] = field(default_factory=dict)  # term counts made (`Counts.made`)
 
 
 def segment_key(name: str, pages: Sequence[PaperPage]) -> str:
@@ -355,7 +364,7 @@ def papers_to_make(segments: Segments, known: Mapping[str, SegmentFiles]) -> int
 
 def index_files(
     by_ref: Sequence[PaperPage],
-    cache: BuildCache | None,
+    counts: Counts,
     records: Sequence[str],
     known: Mapping[str, SegmentFiles] | None = None,
     keyed: Segments | None = None,
@@ -364,9 +373,9 @@ def index_files(
     pages in ref order; `records` are the keys of the record files (they go into their
     version). A segment `known` by its `segment_key` is not made again (an edit or a day
     changes a segment or two: the others keep their files); `keyed`: the pages'
-    `keyed_segments`, when the caller has them."""
-    counted, words = counted_documents(by_ref, cache)
-    index = IndexFiles(made={})
+    `keyed_segments`, when the caller has them); `counts`: the pages' `counted_documents`."""
+    counted, words = counts.counted, counts.words
+    index = IndexFiles(made={}, counts=counts.made)
     files = index.made
     segments = []
     for name, first, size, key in keyed if keyed is not None else keyed_segments(by_ref):
@@ -421,15 +430,12 @@ def record_outputs(by_ref: Sequence[PaperPage]) -> list[Output]:
 
 def compute_index(
     by_ref: Sequence[PaperPage],
-    cache: BuildCache | None,
+    terms: Known | None = None,
     known: Mapping[str, SegmentFiles] | None = None,
     keyed: Segments | None = None,
 ) -> IndexFiles:
     """Make the index files (except those of the segments `known`; `keyed`: the pages'
-    `keyed_segments`, when the caller has them), and save the term counts the cache gained
-    (it may run in a forked process, which then owns the term-count table)."""
+    `keyed_segments`, when the caller has them); `terms` gives the term counts made before
+    (`counted_documents`), and the index holds those it made anew (`IndexFiles.counts`)."""
     keys = [key for _, key, _ in record_files(by_ref)]
-    index = index_files(by_ref, cache, keys, known, keyed)
-    if cache is not None:
-        cache.release("terms")
-    return index
+    return index_files(by_ref, counted_documents(by_ref, terms), keys, known, keyed)

@@ -269,7 +269,7 @@ def sample_pages() -> list:
 
     config, _ = load_config(REPO / "site.yaml", {})
     stored, _ = load_papers(REPO / "content" / "papers")
-    return prepare_papers([s.paper for s in stored], config)
+    return prepare_papers([s.paper for s in stored], config).pages
 
 
 @pytest.fixture(scope="session")

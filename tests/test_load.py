@@ -12,6 +12,7 @@ import pytest
 from builder.cache import BuildCache
 from builder.errors import FrontMatterError
 from builder.load import load_papers, parse_paper
+from builder.memo import loaded_papers
 from builder.models import Organization, Source
 
 
@@ -132,7 +133,7 @@ def test_a_second_load_with_a_memo_looks_again_only_at_files_whose_stat_changed(
         (folder / f"{name}.md").write_text(paper_text(title=f"'{name}'", date="2026-05-25"))
         os.utime(folder / f"{name}.md", ns=(time.time_ns() - 10**10,) * 2)  # settled
     cache, memo = BuildCache(tmp_path / ".cache"), {}
-    first, _ = load_papers(folder, cache, None, memo)
+    first, _ = loaded_papers(cache, folder, None, memo)
     cache.warm = True  # as `serve` keeps it: a save counts what is used anew
     cache.save()
     looked: list[str] = []  # the files whose stat is checked against the cache's
@@ -148,10 +149,10 @@ def test_a_second_load_with_a_memo_looks_again_only_at_files_whose_stat_changed(
     # very same stat (an edit in the same clock tick leaves the stat as it was).
     (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[x]"))
     racy = os.stat(folder / "c.md")
-    again, _ = load_papers(folder, cache, None, memo)
+    again, _ = loaded_papers(cache, folder, None, memo)
     (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[y]"))
     os.utime(folder / "c.md", ns=(racy.st_atime_ns, racy.st_mtime_ns))
-    last, _ = load_papers(folder, cache, None, memo)
+    last, _ = loaded_papers(cache, folder, None, memo)
     # a.md is not looked at again; b.md and c.md, written within a second, are each time.
     assert looked == ["b.md", "c.md", "b.md", "c.md"]
     assert again[0] is first[0]  # the same StoredPaper
@@ -180,9 +181,9 @@ def test_a_file_changed_within_a_second_of_its_read_is_not_trusted_however_long_
 
     monkeypatch.setattr(load, "fork_map", slow)
     cache, memo = BuildCache(tmp_path / ".cache"), {}
-    load_papers(folder, cache, None, memo)
+    loaded_papers(cache, folder, None, memo)
     racy = os.stat(folder / "c.md")
     (folder / "c.md").write_text(paper_text(title="'c'", date="2026-05-25", tags="[y]"))
     os.utime(folder / "c.md", ns=(racy.st_atime_ns, racy.st_mtime_ns))  # the very same stat
-    again, _ = load_papers(folder, cache, None, memo)
+    again, _ = loaded_papers(cache, folder, None, memo)
     assert again[0].paper.tags == ("y",)

@@ -32,7 +32,7 @@ def same(ours: dict, theirs: dict) -> bool:
 
 def documents(papers) -> list[dict]:
     config, _ = load_config(REPO / "site.yaml", {})
-    return search_documents(ref_order(prepare_papers(papers, config)))
+    return search_documents(ref_order(prepare_papers(papers, config).pages))
 
 
 def test_the_seeds_give_lunr_py_s_index_exactly() -> None:

@@ -394,13 +394,14 @@ def test_any_text_gives_entries_or_warnings_never_a_crash(lines: list[str]) -> N
 def test_many_snapshots_are_parsed_on_every_core_as_one_by_one(tmp_path, monkeypatch) -> None:
     from builder import read
     from builder.cache import BuildCache
+    from builder.memo import parsed_listings
 
     files = snapshot_files(SEEDS) + snapshot_files(LISTINGS) + [tmp_path / "gone.json"]
     one_by_one = [read_snapshot(path, None) for path in files]
     assert one_by_one[-1].problems  # a file that cannot be read: named, skipped
     monkeypatch.setattr(read, "PARALLEL_BYTES", 1)  # forked workers parse them
     cache = BuildCache(tmp_path / ".cache")
-    assert read.read_snapshots(files, None, cache) == one_by_one
+    assert parsed_listings(cache, files, None) == one_by_one
     # What the workers parsed is in the cache: read again, nothing is parsed.
     monkeypatch.setattr(read, "parse_snapshot", None)
-    assert read.read_snapshots(files[:-1], None, cache) == one_by_one[:-1]
+    assert parsed_listings(cache, files[:-1], None) == one_by_one[:-1]

@@ -12,6 +12,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from builder import related
 from builder.cache import BuildCache
+from builder.memo import related_lists
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def pages(sample_pages: list) -> list:
 
 def related_slugs(pages: list, cache: BuildCache | None = None) -> dict[str, tuple[str, ...]]:
     """The related lists, without their cosines."""
-    lists = related.related_papers(pages, cache)
+    lists = related.related_papers(pages).lists if cache is None else related_lists(cache, pages)
     return {slug: tuple(s for s, _ in pairs) for slug, pairs in lists.items()}
 
 
@@ -145,9 +146,9 @@ def test_a_warm_cache_gives_the_lists_a_cold_one_gives_build_after_build(
     last = None
     for step in steps:
         cache = BuildCache(cold)
-        expected = related.related_papers(step, cache)
+        expected = related_lists(cache, step)
         cache.save()
-        lists = related.related_papers(step, warm)
+        lists = related_lists(warm, step)
         warm.save()
         assert lists == expected
         if last is not None:  # unchanged lists are the last build's, not made again

@@ -42,7 +42,7 @@ def test_a_card_and_a_search_result_name_the_same_byline(fields: dict, shown: st
 
     paper = make_paper("t", title="T", file_body="Text.", **fields)
     config, _ = load_config(None, {})
-    pages = prepare_papers([paper], config)
+    pages = prepare_papers([paper], config).pages
     renderer = Renderer(config, {"t": pages[0]})
     for kind in ("card", "row"):
         meta = BeautifulSoup(renderer.item(kind, "", paper), "html.parser").select_one(".meta")

@@ -65,7 +65,7 @@ def test_a_star_saves_a_paper_and_saved_html_lists_it_with_recommendations(
         re.search(r"papers/([a-z0-9-]+)\.html", href)[1]
         for href in page.locator("#recommended-list a").evaluate_all("l => l.map(a => a.href)")
     ]
-    related = {s: [r for r, _ in pairs] for s, pairs in related_papers(sample_pages).items()}
+    related = {s: [r for r, _ in pairs] for s, pairs in related_papers(sample_pages).lists.items()}
     slugs = [
         re.search(r"papers/([a-z0-9-]+)\.html", h)[1]
         for h in page.locator("#saved-list a").evaluate_all("l => l.map(a => a.href)")

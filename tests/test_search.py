@@ -23,12 +23,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder import search, workers
+from builder import memo, search, workers
 from builder.cache import BuildCache
 from builder.config import load_config
 from builder.errors import BuilderError
 from builder.load import load_papers
 from builder.lunr_index import js_order
+from builder.memo import search_index
 from builder.models import Organization, Paper, Source
 from builder.prepare import prepare_papers
 from builder.search import (
@@ -70,7 +71,7 @@ def read_payload(script: bytes) -> tuple[str, int, Any]:
 
 def pages_of(*papers: Paper) -> list:
     config, _ = load_config(None, {})
-    return prepare_papers(papers, config)
+    return prepare_papers(papers, config).pages
 
 
 def test_short_refs_count_in_base_36() -> None:
@@ -123,7 +124,8 @@ def search_files(pages: list, cache: BuildCache | None = None) -> dict[str, byte
     """Every search file of the pages, made by the calls the build makes."""
     ordered = ref_order(pages)
     files = {o.dest: o.make() for o in record_outputs(ordered)}
-    return {**files, **compute_index(ordered, cache).made}
+    index = compute_index(ordered) if cache is None else search_index(cache, ordered)
+    return {**files, **index.made}
 
 
 def files_of(*papers: Paper, cache: BuildCache | None = None) -> dict[str, bytes]:
@@ -303,7 +305,7 @@ def as_lunr_py(index) -> dict:
 def test_the_shards_hold_exactly_the_index_lunr_py_builds_of_the_seeds() -> None:
     config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
     stored, _ = load_papers(config.papers)
-    pages = prepare_papers([s.paper for s in stored], config)
+    pages = prepare_papers([s.paper for s in stored], config).pages
     files = search_files(pages)
     assert rebuilt_index(files) == as_lunr_py(build_index(search_documents(ref_order(pages))))
 
@@ -522,7 +524,7 @@ def synthetic_site(
     config = site_config(root, snapshots=root / "snapshots", papers=papers, output=root / "site")
     build(config)
     stored, _ = load_papers(config.papers)
-    yield root / "site", prepare_papers([s.paper for s in stored], config)
+    yield root / "site", prepare_papers([s.paper for s in stored], config).pages
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -530,7 +532,7 @@ def synthetic_site(
 def test_the_sharded_engine_answers_as_one_lunr_index_on_the_seeds(built_site, browser) -> None:
     config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
     stored, _ = load_papers(config.papers)
-    pages = ref_order(prepare_papers([s.paper for s in stored], config))
+    pages = ref_order(prepare_papers([s.paper for s in stored], config).pages)
     index = build_index(search_documents(pages)).serialize()
     texts = [p.paper.title + " " + p.text for p in pages]
     orgs = sorted({p.paper.organization.id for p in pages if p.paper.organization})
@@ -704,7 +706,7 @@ def corpus_search(
     each build below counts only what changed, as the build does); their search files."""
     config, _ = load_config(None, {})
     stored, _ = load_papers(synthetic_corpus)
-    pages = prepare_papers([s.paper for s in stored], config)
+    pages = prepare_papers([s.paper for s in stored], config).pages
     cache = BuildCache(tmp_path_factory.mktemp("search-cache"))
     return pages, cache, search_bytes(pages, cache)
 
@@ -722,7 +724,7 @@ def test_a_day_of_50_papers_rewrites_at_most_a_quarter_of_the_search_bytes(
         replace(p, slug=f"new-{p.slug}", sources=(Source(day, "daily-new.txt"),))
         for p in make_papers(50, seed=11)
     ]
-    after = search_bytes([*pages, *prepare_papers(new, config)], cache)
+    after = search_bytes([*pages, *prepare_papers(new, config).pages], cache)
     share = rewritten_share(before, after)
     assert share <= 0.25, share
     # Without the records (a file a paper), the index files alone stay within the bound too.
@@ -739,7 +741,7 @@ def test_an_abstract_or_a_tag_edit_rewrites_at_most_5_percent(corpus_search) -> 
         (1400, {"file_body": "Typo " + pages[1400].paper.file_body}),
     ]:
         edited = list(pages)
-        edited[i] = prepare_papers([replace(pages[i].paper, **change)], config)[0]
+        edited[i] = prepare_papers([replace(pages[i].paper, **change)], config).pages[0]
         after = search_bytes(edited, cache)
         share = rewritten_share(before, after)
         assert 0 < share <= 0.05, (i, share)
@@ -748,18 +750,18 @@ def test_an_abstract_or_a_tag_edit_rewrites_at_most_5_percent(corpus_search) -> 
 def test_an_edit_makes_the_files_of_its_own_segment_and_keeps_the_others(corpus_search) -> None:
     pages, cache, _ = corpus_search
     config, _ = load_config(None, {})
-    first = compute_index(ref_order(pages), cache)
+    first = search_index(cache, ref_order(pages))
     made = {dest.split("/")[3] for dest in first.made if dest.startswith(f"{DATA}s/")}
     assert len(first.segments) > 3 and len(made) == len(first.segments)
     edited = list(pages)
     body = pages[700].paper.file_body + " Zebrafish, again.\n"
-    edited[700] = prepare_papers([replace(pages[700].paper, file_body=body)], config)[0]
-    again = compute_index(ref_order(edited), cache, first.segments)
+    edited[700] = prepare_papers([replace(pages[700].paper, file_body=body)], config).pages[0]
+    again = search_index(cache, ref_order(edited), first.segments)
     made = {dest.split("/")[3] for dest in again.made if dest.startswith(f"{DATA}s/")}
     kept = {dest.split("/")[3] for dest in again.kept}
     assert len(made) == 1 and len(kept) == len(first.segments) - 1 and not made & kept
     # Every file, made or kept, is the one a build from nothing makes.
-    hashes = {dest: sha(data) for dest, data in compute_index(ref_order(edited), None).made.items()}
+    hashes = {dest: sha(data) for dest, data in compute_index(ref_order(edited)).made.items()}
     assert {**again.kept, **{d: sha(b) for d, b in again.made.items()}} == hashes
 
 
@@ -831,7 +833,7 @@ def test_an_index_of_many_papers_to_make_waits_for_the_pages(
 
     class Beside(InProcess):
         def __init__(self, function: Any, *args: Any) -> None:
-            beside.append(function is search.compute_index)
+            beside.append(function is memo.search_index)
             super().__init__(function, *args)
 
     monkeypatch.setattr(workers, "Background", Beside)
@@ -864,7 +866,7 @@ def test_kept_index_files_gone_from_the_site_are_made_again_once(
     calls: list[bool] = []
     real = search.compute_index
     monkeypatch.setattr(
-        search, "compute_index", lambda *args: calls.append(len(args) > 2) or real(*args)
+        search, "compute_index", lambda *args: calls.append(args[2] is not None) or real(*args)
     )
     project, scratch = tmp_path / "project", tmp_path / "scratch"
     shutil.copytree(REPO / "content" / "papers", project / "papers")
@@ -935,7 +937,8 @@ def test_search_js_weighs_every_posting_as_lunr_index_does(synthetic_site, brows
     from builder.lunr_index import weigh
 
     site, pages = synthetic_site
-    counted, words = search.counted_documents(ref_order(pages), None)
+    counts = search.counted_documents(ref_order(pages))
+    counted, words = counts.counted, counts.words
     postings = weigh(
         counted, words, search.FIELDS, [search.BOOSTS.get(f, 1) for f in search.FIELDS]
     )
@@ -964,10 +967,10 @@ def test_weights_near_a_half_thousandth_are_handed_over(
     monkeypatch.setattr(lunr_index, "NEAR_HALF", 0.3)
     config, _ = load_config(REPO / "site.yaml", {"papers": REPO / "content" / "papers"})
     stored, _ = load_papers(config.papers)
-    pages = ref_order(prepare_papers([s.paper for s in stored], config))
+    pages = ref_order(prepare_papers([s.paper for s in stored], config).pages)
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
-    for name, data in compute_index(pages, None).made.items():
+    for name, data in compute_index(pages).made.items():
         (site / name).write_bytes(data)
     meta = read_payload((site / DATA / "meta.js").read_bytes())[2]
     assert len(meta["near"]) > 1000
