@@ -22,7 +22,7 @@ from builder.errors import display_path
 from builder.files import clear_temporary_files
 from builder.killpoint import kill_point
 from builder.stats import Stat, code_version, is_settled, sha
-from builder.tables import PACKED, LazyTable, PackedTable, Table, row_key
+from builder.tables import BUNDLE, PACKED, LazyTable, PackedTable, Table, row_key
 from builder.workers import Background
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 LASTING = frozenset({"resolve-misses", "journal"})
 # A save prunes a table's unused entries once they are this share of it.
 GARBAGE = 0.3
+# A table whose entries in rows of their own are this share of its bundle's is saved whole
+# again, in one bundle.
+REBUNDLE = 0.25
 # Tables released with at least this many rows to write are saved by a forked process while
 # the build goes on (`release`): a build from nothing writes ~100 MB of rows at 10,000 papers.
 ASIDE_FROM = 2_000
@@ -245,19 +248,34 @@ class BuildCache:
     def _load(self, name: str) -> Table:
         if not self._current(name):
             return Table(name, whole=True)
-        data = self.fetch_all(name)
-        return Table(name, data) if data is not None else Table(name, whole=True)
+        found = self._fetch_rows(name)
+        if found is None:
+            return Table(name, whole=True)
+        data, bundled, singles = found
+        return Table(name, data, bundled=bundled, singles=singles)
 
     def fetch_all(self, name: str) -> dict[Any, Any] | None:
         """Read every entry of a table (None when it cannot be read)."""
+        found = self._fetch_rows(name)
+        return found[0] if found is not None else None
+
+    def _fetch_rows(self, name: str) -> tuple[dict[Any, Any], set[Any], int] | None:
+        """Read every entry of a table: (entries, the keys of its bundle, the count of those in
+        rows of their own, which override the bundle's); None when it cannot be read."""
         rows = self._read(name, "SELECT item FROM entries WHERE tbl = ?", (name,))
         if rows is None:
             return None
         try:
-            return dict(pickle.loads(item) for (item,) in rows)
+            singles = dict(pickle.loads(item) for (item,) in rows)
         except Exception as error:  # a broken cache only costs time
             self._unreadable(name, error)
             return None
+        bundle = singles.pop(BUNDLE, None)
+        if bundle is None:
+            return singles, set(), len(singles)
+        bundled = set(bundle)
+        bundle.update(singles)
+        return bundle, bundled, len(singles)
 
     def fetch(self, name: str, key: Any) -> Any:
         """Read one entry of a table (None when there is none, or it cannot be read)."""
@@ -361,6 +379,15 @@ class BuildCache:
         dropped = self._dropped(table) + [row_key(k) for k in table.dropped]
         if not (table.whole or table.dirty or prune or dropped):
             return
+        # A table loaded whole is saved whole, in one bundle, when it is new or replaced, when
+        # entries of its bundle go (no row of theirs to delete), and once its entries in rows
+        # of their own are many.
+        bundle = type(table) is Table and (
+            table.whole
+            or (prune and not unused.isdisjoint(table.bundled))
+            or not table.dropped.isdisjoint(table.bundled)
+            or table.singles + len(table.dirty) > REBUNDLE * max(1, len(table.bundled))
+        )
         db = self._connect()
         if db is None:
             return
@@ -378,6 +405,13 @@ class BuildCache:
             if packed is not None:
                 db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
                 keys: Iterable[Any] = (PACKED,)
+            elif bundle:
+                db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
+                # A new or replaced table keeps what it was given or used; another keeps
+                # every entry but those pruned.
+                kept = table.used if table.whole or prune else table.data.keys()
+                packed = {BUNDLE: {k: table.data[k] for k in kept if k in table.data}}
+                keys = (BUNDLE,)
             elif table.whole:
                 db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
                 keys = table.used & table.data.keys()
@@ -412,6 +446,10 @@ class BuildCache:
                 raise
             log.info("cache %s not saved in %s: %s", name, display_path(self.folder), error)
             return
+        if bundle:
+            table.bundled, table.singles = set(packed[BUNDLE]), 0  # type: ignore[index]
+        elif type(table) is Table:
+            table.singles += len(keys)  # (an entry written twice is counted twice: no harm)
         table.dirty.clear()
         table.dropped.clear()
         table.whole = False

@@ -307,11 +307,11 @@ def test_a_warm_build_after_an_edit_makes_again_only_what_the_edited_file_shows(
 def tables_fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the tables read whole from the database from now on (a list it fills)."""
     loaded: list[str] = []
-    real_fetch_all = BuildCache.fetch_all
+    real_fetch_rows = BuildCache._fetch_rows
     monkeypatch.setattr(
         BuildCache,
-        "fetch_all",
-        lambda self, name: loaded.append(name) or real_fetch_all(self, name),
+        "_fetch_rows",
+        lambda self, name: loaded.append(name) or real_fetch_rows(self, name),
     )
     return loaded
 
@@ -705,19 +705,41 @@ def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one
     import sys
 
     cache = BuildCache(tmp_path)
-    cache.table("t").put("a", 1)
-    cache.table("t").put(("k", "k"), [2])
+    first = {"a": 1, ("k", "k"): [2], **{f"n{i}": i for i in range(8)}}
+    for key, value in first.items():
+        cache.table("t").put(key, value)
     cache.save()
     cache.close()
+    db = tmp_path / "build.sqlite"
+    rows = sqlite3.connect(db).execute("SELECT key FROM entries")
+    assert [k for (k,) in rows] == ["('bundle',)"]  # a new table: its entries in one row
     again = BuildCache(tmp_path)
-    assert again.table("t").data == {"a": 1, ("k", "k"): [2]}
-    again.table("t").get("a")
-    again.table("t").get(("k", "k"))
+    assert again.table("t").data == first
+    again.table("t").keep(first)
     again.table("t").put("b", 3)
     again.save()
     again.close()
-    rows = sqlite3.connect(tmp_path / "build.sqlite").execute("SELECT key FROM entries")
-    assert sorted(k for (k,) in rows) == ["'a'", "'b'", "('k', 'k')"]
+    # The entry put has a row of its own (the bundle is left as it was).
+    rows = sqlite3.connect(db).execute("SELECT key FROM entries")
+    assert sorted(k for (k,) in rows) == ["'b'", "('bundle',)"]
+    assert BuildCache(tmp_path).table("t").data == {**first, "b": 3}
+    # An entry of the bundle that changes overrides it; once those are a quarter of the
+    # bundle's, or one of its entries goes, the table is bundled whole again.
+    third = BuildCache(tmp_path)
+    third.table("t").keep(first)
+    third.table("t").put("a", "changed")
+    third.save()
+    rows = sqlite3.connect(db).execute("SELECT key FROM entries")
+    assert sorted(k for (k,) in rows) == ["'a'", "'b'", "('bundle',)"]
+    assert BuildCache(tmp_path).table("t").data == {**first, "a": "changed", "b": 3}
+    third.table("t").drop("n0")
+    third.save()
+    third.close()
+    rows = sqlite3.connect(db).execute("SELECT key FROM entries")
+    assert [k for (k,) in rows] == ["('bundle',)"]
+    expected = {**first, "a": "changed", "b": 3}
+    del expected["n0"]
+    assert BuildCache(tmp_path).table("t").data == expected
     # A save killed inside its transaction (SIGKILL: no clean-up at all) changes nothing.
     script = (
         "import sys; from pathlib import Path; from builder.cache import BuildCache\n"
@@ -727,7 +749,7 @@ def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one
     env = {**os.environ, "PAPER_DIGEST_KILL_AT": "cache-saving"}
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, cwd=REPO)
     assert done.returncode == -9
-    assert BuildCache(tmp_path).table("t").data == {"a": 1, "b": 3, ("k", "k"): [2]}
+    assert BuildCache(tmp_path).table("t").data == expected
 
 
 def test_a_file_removed_from_the_site_comes_back_on_the_next_build(project: Path) -> None:
@@ -834,7 +856,7 @@ def test_tables_released_with_many_rows_are_saved_aside_and_read_back_once_saved
     assert cache._aside == {}
     cache.release("t", "u", "never loaded")  # six rows: saved by a forked writer
     assert set(cache._aside) == {"t", "u"} and len(set(cache._aside.values())) == 1
-    assert cache.stored_keys("u") == {"0", "1", "2"}  # every read waits for the writer
+    assert cache.fetch_all("u") == {0: 0, 1: 1, 2: 2}  # every read waits for the writer
     assert "t" not in cache.tables  # let go of: read again from the database...
     assert cache.table("t").data == {i: f"row {i}" for i in range(3)}  # ...once written
     assert cache._aside == {}
