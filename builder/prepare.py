@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -170,82 +170,102 @@ def paper_id(paper: Paper) -> str:
     return key_of(repr(paper))
 
 
-def _prepare(paper: Paper, converter: Converter, rules: TopicRules) -> tuple[str, str, tuple]:
-    """Render one body and find its topics: (html, text, topics)."""
-    html = render_markdown(paper.file_body, converter)
-    text = plain_text(html)
+def _prepare(
+    paper: Paper, text: str | None, converter: Converter, rules: TopicRules
+) -> tuple[str | None, str, tuple]:
+    """Render one body (unless its `text` is known) and find its topics: (html, or None when
+    not rendered, text, topics)."""
+    html = None
+    if text is None:
+        html = render_markdown(paper.file_body, converter)
+        text = plain_text(html)
     return html, text, paper_topics(paper, text, rules)
 
 
-def _prepare_all(papers: Sequence[Paper], topics: Mapping[str, Sequence[str]]) -> list[tuple]:
-    """Prepare many papers in one process (what each worker runs)."""
+def _prepare_all(
+    todo: Sequence[tuple[Paper, str | None]], topics: Mapping[str, Sequence[str]]
+) -> list[tuple]:
+    """Prepare many papers in one process (what each worker runs): (paper, its text when
+    its body is rendered already) each."""
     converter, rules = Converter(), compile_topics(topics)
-    return [_prepare(p, converter, rules) for p in papers]
+    return [_prepare(p, text, converter, rules) for p, text in todo]
 
 
-Body = tuple[str, str, tuple[Topic, ...]]  # a rendered body: (html, text, topics)
+Body = tuple[str, str]  # a rendered body: (html, text)
 
 
 @dataclass
 class Prepared:
-    """What `prepare_papers` made: every paper's page, and the bodies it rendered (by their
-    keys: the build keeps them for the next build's `known`)."""
+    """What `prepare_papers` made: every paper's page, and what it made anew, for the build to
+    keep for the next build's `known`: bodies rendered (by `("body", hash of the body)`),
+    topics found (by `("topics", hash of the body, rules, title, tags)`)."""
 
     pages: list[PaperPage]
-    made: dict[tuple, Body] = field(default_factory=dict)
+    made: dict[tuple, Any] = field(default_factory=dict)
 
 
 def prepare_papers(
     papers: Sequence[Paper],
     config: SiteConfig,
     ids: Mapping[str, str] | None = None,
-    known: Callable[[tuple], Body | None] | None = None,
+    known: Callable[[tuple], Any] | None = None,
     last: dict[str, tuple] | None = None,
 ) -> Prepared:
     """Render every paper's body and find its topics; the pages come newest first (the digest
     order).
 
-    `ids` maps slugs to the content hashes of their files. `known` gives a body rendered
-    before by its key (body, rules, title, tags; None when it was not): a paper whose body it
-    knows is not rendered again, and many new ones render on every core. `last` holds, in a
-    process that builds again (`serve`), each paper's page of the last build: a paper whose
-    record is the one it was made of (the same object), with the same id and rules, keeps its
-    page (its body is not hashed); it is brought up to date.
+    `ids` maps slugs to the content hashes of their files. `known` gives what was made
+    before by its key (`Prepared.made`; None when it was not): a body rendered before is not
+    rendered again (an edit of the tags finds the topics alone), and many new ones render on
+    every core. `last` holds, in a process that builds again (`serve`), each paper's page of
+    the last build: a paper whose record is the one it was made of (the same object), with
+    the same id and rules, keeps its page (its body is not hashed); it is brought up to date.
     """
     ordered = newest_first(papers)
     ids = {p.slug: (ids or {}).get(p.slug) or paper_id(p) for p in ordered}
     rules = rules_key(config.topics)
     pages: list[PaperPage | None] = [None] * len(ordered)
-    keys: list[tuple | None] = [None] * len(ordered)
-    found: list[Body | None] = [None] * len(ordered)
+    keys: list[tuple[tuple, tuple] | None] = [None] * len(ordered)
+    bodies: list[Body | None] = [None] * len(ordered)
+    topics: list[tuple[Topic, ...] | None] = [None] * len(ordered)
     for i, p in enumerate(ordered):
         memo = last.get(p.slug) if last is not None else None
         same = memo is not None and memo[0] is p and memo[1] == rules
         # (`known` is asked even then: the cache keeps what it is asked for)
-        if same and memo[3].id == ids[p.slug] and (known is None or known(memo[2])):
+        if (
+            same
+            and memo[3].id == ids[p.slug]
+            and (known is None or all(known(key) is not None for key in memo[2]))
+        ):
             pages[i] = memo[3]
             continue
-        keys[i] = (sha(p.file_body.encode("utf-8", "surrogatepass")), rules, p.title, p.tags)
-        found[i] = known(keys[i]) if known is not None else None
-    missing = [i for i, f in enumerate(found) if f is None and pages[i] is None]
-    made: dict[tuple, Body] = {}
+        body = sha(p.file_body.encode("utf-8", "surrogatepass"))
+        keys[i] = (("body", body), ("topics", body, rules, p.title, p.tags))
+        if known is not None:
+            bodies[i], topics[i] = known(keys[i][0]), known(keys[i][1])
+    missing = [i for i in range(len(ordered)) if pages[i] is None and topics[i] is None]
+    missing += [i for i, b in enumerate(bodies) if b is None and topics[i] is not None]
+    made: dict[tuple, Any] = {}
     if missing:
-        todo = [ordered[i] for i in missing]
+        todo = [(ordered[i], bodies[i] and bodies[i][1]) for i in missing]  # type: ignore[index]
         workers = 2 if len(todo) >= PARALLEL_FROM else 1
-        bodies = fork_map(_prepare_all, todo, config.topics, workers=workers)
-        for i, (html, text, topics) in zip(missing, bodies, strict=True):
-            # Kept as a plain string: the cache reads 10,000 of these three times faster
-            # than Markup objects (wrapped again below).
-            found[i] = made[keys[i]] = (str(html), text, topics)  # type: ignore[index]
+        results = fork_map(_prepare_all, todo, config.topics, workers=workers)
+        for i, (html, text, found) in zip(missing, results, strict=True):
+            body_key, topics_key = keys[i]  # type: ignore[misc]
+            if html is not None:
+                # Kept as a plain string: the cache reads 10,000 of these three times faster
+                # than Markup objects (wrapped again below).
+                bodies[i] = made[body_key] = (str(html), text)
+            topics[i] = made[topics_key] = found
     for i, p in enumerate(ordered):
         if pages[i] is None:
-            html, text, topics = found[i]  # type: ignore[misc]
+            html, text = bodies[i]  # type: ignore[misc]
             pages[i] = PaperPage(
                 paper=p,
                 url=paper_url(p.slug),
                 abstract=Markup(html),
                 text=text,
-                topics=topics,
+                topics=topics[i],  # type: ignore[arg-type]
                 day=listed_on(p),
                 id=ids[p.slug],
             )

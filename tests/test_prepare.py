@@ -190,3 +190,36 @@ def render_markdown_by(md, body: str) -> str:
             return md.reset().convert(text)
 
     return render_markdown(body, Slow())
+
+
+def test_a_new_tag_or_topic_rule_finds_topics_again_and_renders_no_body(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+
+    from builder import prepare
+    from builder.config import load_config
+
+    config, _ = load_config(None, {})
+    papers = [s.paper for s in load_papers(REPO / "content" / "papers")[0]][:20]
+    first = prepare.prepare_papers(papers, config)
+    kept = dict(first.made)
+    tagged = [replace(papers[0], tags=("mine",)), *papers[1:]]
+    retopiced = replace(config, topics={**config.topics, "mine": ["a", "the"]})
+    expected = [
+        prepare.prepare_papers(tagged, config).pages,
+        prepare.prepare_papers(papers, retopiced).pages,
+    ]
+
+    def no_render(*args: object) -> None:
+        raise AssertionError("a body rendered again")
+
+    monkeypatch.setattr(prepare, "render_markdown", no_render)
+    for (some, settings), pages in zip(
+        [(tagged, config), (papers, retopiced)], expected, strict=True
+    ):
+        found = prepare.prepare_papers(some, settings, known=kept.get)
+        assert found.pages == pages
+        assert {key[0] for key in found.made} == {"topics"}  # topics alone made anew
+    for pages in expected:  # the topics changed
+        assert [p.topics for p in pages] != [p.topics for p in first.pages]
