@@ -22,7 +22,16 @@ from builder.errors import display_path
 from builder.files import clear_temporary_files
 from builder.killpoint import kill_point
 from builder.stats import Stat, code_version, is_settled, sha
-from builder.tables import BUNDLE, PACKED, LazyTable, PackedTable, Table, row_key
+from builder.tables import (
+    BUNDLE,
+    BUNDLE_ENTRIES,
+    PACKED,
+    LazyTable,
+    PackedTable,
+    Table,
+    is_bundle,
+    row_key,
+)
 from builder.workers import Background
 
 log = logging.getLogger(__name__)
@@ -34,8 +43,8 @@ log = logging.getLogger(__name__)
 LASTING = frozenset({"resolve-misses", "journal"})
 # A save prunes a table's unused entries once they are this share of it.
 GARBAGE = 0.3
-# A table whose entries in rows of their own are this share of its bundle's is saved whole
-# again, in one bundle.
+# A table whose entries in rows of their own are this share of its bundles' is saved whole
+# again, in bundles.
 REBUNDLE = 0.25
 # Tables released with at least this many rows to write are saved by a forked process while
 # the build goes on (`release`): a build from nothing writes ~100 MB of rows at 10,000 papers.
@@ -270,12 +279,15 @@ class BuildCache:
         except Exception as error:  # a broken cache only costs time
             self._unreadable(name, error)
             return None
-        bundle = singles.pop(BUNDLE, None)
-        if bundle is None:
+        bundles = [key for key in singles if is_bundle(key)]
+        if not bundles:
             return singles, set(), len(singles)
-        bundled = set(bundle)
-        bundle.update(singles)
-        return bundle, bundled, len(singles)
+        data: dict[Any, Any] = {}
+        for key in sorted(bundles):
+            data.update(singles.pop(key))
+        bundled = set(data)
+        data.update(singles)
+        return data, bundled, len(singles)
 
     def fetch(self, name: str, key: Any) -> Any:
         """Read one entry of a table (None when there is none, or it cannot be read)."""
@@ -379,14 +391,19 @@ class BuildCache:
         dropped = self._dropped(table) + [row_key(k) for k in table.dropped]
         if not (table.whole or table.dirty or prune or dropped):
             return
-        # A table loaded whole is saved whole, in one bundle, when it is new or replaced, when
-        # entries of its bundle go (no row of theirs to delete), and once its entries in rows
-        # of their own are many.
-        bundle = type(table) is Table and (
-            table.whole
-            or (prune and not unused.isdisjoint(table.bundled))
-            or not table.dropped.isdisjoint(table.bundled)
-            or table.singles + len(table.dirty) > REBUNDLE * max(1, len(table.bundled))
+        # A table loaded whole is saved whole, in bundles, when it is new or replaced, when
+        # entries of its bundles go (no row of theirs to delete), and once its entries in rows
+        # of their own are many. (The lasting tables keep a row an entry: a builder of another
+        # version reads them.)
+        bundle = (
+            type(table) is Table
+            and table.name not in LASTING
+            and (
+                table.whole
+                or (prune and not unused.isdisjoint(table.bundled))
+                or not table.dropped.isdisjoint(table.bundled)
+                or table.singles + len(table.dirty) > REBUNDLE * max(1, len(table.bundled))
+            )
         )
         db = self._connect()
         if db is None:
@@ -410,8 +427,12 @@ class BuildCache:
                 # A new or replaced table keeps what it was given or used; another keeps
                 # every entry but those pruned.
                 kept = table.used if table.whole or prune else table.data.keys()
-                packed = {BUNDLE: {k: table.data[k] for k in kept if k in table.data}}
-                keys = (BUNDLE,)
+                order = [k for k in kept if k in table.data]
+                packed = {
+                    (BUNDLE, n): {k: table.data[k] for k in order[at : at + BUNDLE_ENTRIES]}
+                    for n, at in enumerate(range(0, len(order), BUNDLE_ENTRIES))
+                }
+                keys = list(packed)
             elif table.whole:
                 db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
                 keys = table.used & table.data.keys()
@@ -426,28 +447,30 @@ class BuildCache:
                     "DELETE FROM entries WHERE tbl = ? AND key = ?",
                     [(name, row) for row in dropped],
                 )
-            db.executemany(
+            db.executemany(  # each row pickled as it is written: not all held at once
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                [
+                (
                     (name, row_key(k), pickle.dumps((k, v), pickle.HIGHEST_PROTOCOL))
                     for k in keys
                     for v in [packed[k] if packed is not None else table.data[k]]
-                ],
+                ),
             )
             db.execute("INSERT OR REPLACE INTO tables VALUES (?, ?)", (name, self.code))
             kill_point("cache-saving")
             db.execute("COMMIT")
-        except (sqlite3.Error, OSError) as error:
+        except (sqlite3.Error, OSError, OverflowError) as error:
             if db.in_transaction:
                 db.execute("ROLLBACK")
+            # Damage is raised (the database is set aside); being busy, or a row too big for
+            # SQLite (DataError, OverflowError), only costs the next build time.
             if isinstance(error, sqlite3.DatabaseError) and not isinstance(
-                error, sqlite3.OperationalError
+                error, sqlite3.OperationalError | sqlite3.DataError
             ):
                 raise
             log.info("cache %s not saved in %s: %s", name, display_path(self.folder), error)
             return
         if bundle:
-            table.bundled, table.singles = set(packed[BUNDLE]), 0  # type: ignore[index]
+            table.bundled, table.singles = set(order), 0
         elif type(table) is Table:
             table.singles += len(keys)  # (an entry written twice is counted twice: no harm)
         table.dirty.clear()

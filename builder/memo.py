@@ -1,6 +1,8 @@
-"""The build's memory around its stages: each stage is a function of its inputs, given what
-it made before (read from the build cache) and returning what it made anew (written back
-here). This module and build.py are the only ones that hand a stage the build cache's tables.
+"""The build's memory around its stages: `read`, `load`, `prepare`, `related` and `search`
+are each a function of their inputs, given what they made before (read from the build cache
+here) and returning what they made anew (written back here). The rest of the build's state
+(ingest's merge, the plan's record, the site's files, the cards and templates the renderer
+reads as it goes) is kept by `ingest` and `assemble`.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 @dataclass
 class Table:
     """One table of the cache: a dict, loaded whole on first use and pruned to what the last
-    run used. Its rows live in the cache's SQLite database; a save writes only the entries that
-    changed (so a build that adds 50 papers writes 50 rows, not 10,000)."""
+    run used. Its rows live in the cache's SQLite database: a whole save writes its entries in
+    bundles of a few thousand (`BUNDLE`), a save after it only the entries that changed, in
+    rows of their own (so a build that adds 50 papers writes 50 rows, not 10,000)."""
 
     name: str
     data: dict[Any, Any] = field(default_factory=dict)
@@ -23,8 +24,8 @@ class Table:
     dirty: set[Any] = field(default_factory=set)  # put since the load
     dropped: set[Any] = field(default_factory=set)  # removed since the load
     whole: bool = False  # replaced, or never saved: the next save writes it whole
-    # Stored in a bundle (`BUNDLE`): the entries of its last whole save, in one row, and how
-    # many of its entries are stored in rows of their own since (written after the bundle).
+    # Stored in bundles (`BUNDLE`): the entries of its last whole save, a few rows for all,
+    # and how many entries are stored in rows of their own since (written after the bundles).
     bundled: set[Any] = field(default_factory=set)
     singles: int = 0
 
@@ -139,11 +140,18 @@ class PackedTable(Table):
 
 
 PACKED = ("packed",)  # the one row of a packed table
-# The row of a table's entries as its last whole save wrote them, all in one pickle: 10,000
-# entries read in a third to a fifth of the time their own rows take (each row is a query
-# step and a pickle, and objects the entries share, such as topics, are made once). A later
-# save writes the entries it changes in rows of their own, which override the bundle's.
-BUNDLE = ("bundle",)
+# The rows of a table's entries as its last whole save wrote them, a few thousand entries in
+# each pickle (`BUNDLE_ENTRIES`): 10,000 entries read in a third to two thirds of the time
+# their own rows take (each row is a query step and a pickle, and objects the entries of a
+# bundle share, such as topics, are made once). A later save writes the entries it changes in
+# rows of their own, which override the bundle's. A bundle row's key is (BUNDLE, its number).
+BUNDLE = "\x00bundle"
+BUNDLE_ENTRIES = 2_000  # a pickle's memo of a few thousand entries' objects stays small
+
+
+def is_bundle(key: Any) -> bool:
+    """Tell whether a stored key is a bundle's."""
+    return type(key) is tuple and len(key) == 2 and key[0] == BUNDLE
 
 
 # A lazy table read one entry at a time this many times is read whole (a SELECT an entry costs

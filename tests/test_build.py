@@ -203,8 +203,11 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     ingest(config)
     newer_json_snapshot(snapshots)  # a newer capture: ingest updates a file
     assert ingest(config).updated == 1  # then knows what the files it wrote hold
-    read_calls: list[Path] = []
-    monkeypatch.setattr(read, "read_snapshots", lambda p, *a: read_calls.extend(p) or [])
+    read_calls: list[Path] = []  # (every read of snapshots, with or without the cache)
+    real_parse = read.parse_listings
+    monkeypatch.setattr(
+        read, "parse_listings", lambda p, *a: read_calls.extend(p) or real_parse(p, *a)
+    )
     looked_at = files_looked_at(monkeypatch)
     matched: list[int] = []
     real_match_stored = store.match_stored

@@ -27,6 +27,7 @@ from builder.ingest import ingest
 from builder.read import read_snapshots
 from builder.render import Renderer
 from builder.stats import RACY_NS
+from builder.tables import BUNDLE
 from builder.workers import Background
 from tests.conftest import REPO, SEEDS, file_hashes
 
@@ -712,7 +713,8 @@ def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one
     cache.close()
     db = tmp_path / "build.sqlite"
     rows = sqlite3.connect(db).execute("SELECT key FROM entries")
-    assert [k for (k,) in rows] == ["('bundle',)"]  # a new table: its entries in one row
+    bundle = repr((BUNDLE, 0))
+    assert [k for (k,) in rows] == [bundle]  # a new table: its entries in one row
     again = BuildCache(tmp_path)
     assert again.table("t").data == first
     again.table("t").keep(first)
@@ -721,7 +723,7 @@ def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one
     again.close()
     # The entry put has a row of its own (the bundle is left as it was).
     rows = sqlite3.connect(db).execute("SELECT key FROM entries")
-    assert sorted(k for (k,) in rows) == ["'b'", "('bundle',)"]
+    assert sorted(k for (k,) in rows) == sorted(["'b'", bundle])
     assert BuildCache(tmp_path).table("t").data == {**first, "b": 3}
     # An entry of the bundle that changes overrides it; once those are a quarter of the
     # bundle's, or one of its entries goes, the table is bundled whole again.
@@ -730,13 +732,13 @@ def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one
     third.table("t").put("a", "changed")
     third.save()
     rows = sqlite3.connect(db).execute("SELECT key FROM entries")
-    assert sorted(k for (k,) in rows) == ["'a'", "'b'", "('bundle',)"]
+    assert sorted(k for (k,) in rows) == sorted(["'a'", "'b'", bundle])
     assert BuildCache(tmp_path).table("t").data == {**first, "a": "changed", "b": 3}
     third.table("t").drop("n0")
     third.save()
     third.close()
     rows = sqlite3.connect(db).execute("SELECT key FROM entries")
-    assert [k for (k,) in rows] == ["('bundle',)"]
+    assert [k for (k,) in rows] == [bundle]
     expected = {**first, "a": "changed", "b": 3}
     del expected["n0"]
     assert BuildCache(tmp_path).table("t").data == expected
@@ -750,6 +752,67 @@ def test_a_save_writes_what_changed_and_a_save_killed_midway_leaves_the_last_one
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, cwd=REPO)
     assert done.returncode == -9
     assert BuildCache(tmp_path).table("t").data == expected
+
+
+def test_entries_changed_in_rows_of_their_own_are_bundled_again_once_a_quarter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from builder import tables
+
+    monkeypatch.setattr(tables, "BUNDLE_ENTRIES", 3)
+    monkeypatch.setattr(cache_module, "BUNDLE_ENTRIES", 3)
+
+    def keys() -> list[str]:
+        rows = sqlite3.connect(tmp_path / "build.sqlite").execute("SELECT key FROM entries")
+        return sorted(k for (k,) in rows)
+
+    cache = BuildCache(tmp_path)
+    cache.table("t").replace({f"k{i}": i for i in range(8)})
+    cache.save()
+    bundles = [repr((BUNDLE, n)) for n in range(3)]  # 3 + 3 + 2 entries
+    assert keys() == bundles
+    for n in (1, 2):  # 2 entries of their own: a quarter of 8 at most
+        cache.table("t").put(f"new{n}", n)
+        cache.save()
+    assert keys() == sorted([*bundles, "'new1'", "'new2'"])
+    cache.table("t").put("k0", "changed")  # a third
+    cache.save()
+    assert keys() == [repr((BUNDLE, n)) for n in range(4)]  # 11 entries bundled again
+    expected = {**{f"k{i}": i for i in range(8)}, "k0": "changed", "new1": 1, "new2": 2}
+    assert BuildCache(tmp_path).table("t").data == expected
+    # Unused entries pruned (over 30% of the table) go with their bundles.
+    again = BuildCache(tmp_path)
+    again.table("t").keep(["k0", "k1", "k2", "new1"])
+    again.save()
+    assert BuildCache(tmp_path).table("t").data == {"k0": "changed", "k1": 1, "k2": 2, "new1": 1}
+    assert keys() == [repr((BUNDLE, n)) for n in range(2)]
+
+
+def test_an_entry_too_big_for_sqlite_is_not_saved_and_the_rest_of_the_cache_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    cache = BuildCache(tmp_path)
+    cache.table("kept").put("a", 1)
+    cache.save()
+    cache.close()
+    real_connect = sqlite3.connect
+
+    def small_blobs(*args: object, **kwargs: object) -> sqlite3.Connection:
+        db = real_connect(*args, **kwargs)
+        db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 10_000)  # as 1e9 bytes would be
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", small_blobs)
+    again = BuildCache(tmp_path)
+    again.table("kept").get("a")
+    again.table("big").put("x", "y" * 100_000)
+    again.save()  # not saved: only time is lost; the database is not set aside
+    assert BuildCache(tmp_path).table("kept").data == {"a": 1}
+    assert BuildCache(tmp_path).table("big").data == {}
 
 
 def test_a_file_removed_from_the_site_comes_back_on_the_next_build(project: Path) -> None:
