@@ -15,12 +15,14 @@ import pickle
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.errors import display_path
 from builder.files import clear_temporary_files
 from builder.killpoint import kill_point
+from builder.models import by_fields
 from builder.stats import Stat, code_version, is_settled, sha
 from builder.tables import (
     BUNDLE,
@@ -67,6 +69,17 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (tbl, key)
 );
 """
+
+
+@dataclass(frozen=True, slots=True)
+class FileHash:
+    """A file's content hash, and the stat it was hashed at (None when it had changed within
+    a second of it: hashed again next time)."""
+
+    __reduce__ = by_fields
+
+    stat: Stat | None
+    digest: str
 
 
 class BuildCache:
@@ -521,12 +534,12 @@ class BuildCache:
         the same clock tick would leave its stat as it was (git's "racy clean" rule).
         """
         table = self.table("files")
-        known = table.get(str(path))
-        if known is not None and known[0] == st:
-            return known[1], data
+        known: FileHash | None = table.get(str(path))
+        if known is not None and known.stat == st:
+            return known.digest, data
         if data is None:
             with open(path, "rb") as f:
                 data = f.read()
         digest = sha(data)
-        table.put(str(path), (st if is_settled(st, time.time_ns()) else None, digest))
+        table.put(str(path), FileHash(st if is_settled(st, time.time_ns()) else None, digest))
         return digest, data

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from builder.load import StoredPaper
     from builder.models import Paper
     from builder.read import ListingFile
+    from builder.store import Pairing
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +192,9 @@ def ingest_into(
     memo = memo if memo is not None else {}
     stored, problems = loaded_papers(cache, config.papers, inputs.papers, memo)
     # What the last ingest found of each file, and whether it merged the same papers.
-    before = cache.lazy_table("merged").get("pairing")
-    pairing = before[1] if before is not None else None
-    same = before is not None and before[0] == merge.key
+    before: MergedPairing | None = cache.lazy_table("merged").get("pairing")
+    pairing = before.pairing if before is not None else None
+    same = before is not None and before.merge == merge.key
     with Progress(len(papers), "storing", "papers") as bar:
         written = write_papers(
             papers, config.papers, stored, problems, bar, pairing, merge.prints, same
@@ -221,12 +222,21 @@ def ingest_into(
         if written.pairing is not None:  # what the next ingest will find of the files written
             written.pairing = written.pairing.after_writing(stored, written.placed, merge.prints)
     if merge.settled and written.pairing is not None:
-        cache.lazy_table("merged").put("pairing", (merge.key, written.pairing))
+        cache.lazy_table("merged").put("pairing", MergedPairing(merge.key, written.pairing))
     if settled([*inputs.snapshots.values(), *inputs.papers.values()], time.time_ns()):
         state.put("ingest", IngestRecord(key, Found.of(report)))
     cache.release("merged")  # done with the merged papers: free their memory
     report.seconds = time.perf_counter() - started
     return report, stored
+
+
+@dataclass(frozen=True)
+class MergedPairing:
+    """What an ingest left each paper file holding (`store.Pairing`), and the key of the merge
+    it stored (`Merge.key`): the next ingest matches only what changed since."""
+
+    merge: str
+    pairing: Pairing
 
 
 @dataclass
