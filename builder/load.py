@@ -16,7 +16,7 @@ from slugify import slugify
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
-from builder.stats import Stat, folder_stats, is_settled, key_of, sha
+from builder.stats import Hashes, Stat, folder_stats, is_settled, key_of, sha
 from builder.text import clean_text
 from builder.urls import web_url
 from builder.workers import fork_map
@@ -241,10 +241,6 @@ def _with_appeared(stored: StoredPaper, stats: dict[str, Stat]) -> StoredPaper:
     return replace(
         stored, paper=replace(paper, appeared=day), sha=key_of(stored.sha, day.isoformat())
     )
-
-
-# A file's content hash, and its bytes when they were read to hash it (`cache.file_hash`).
-Hashes = Callable[[str, Stat], tuple[str, "bytes | None"]]
 
 
 @dataclass

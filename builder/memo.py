@@ -43,8 +43,7 @@ def loaded_papers(
     stats = stats if stats is not None else folder_stats(folder, (".md",))
     table = cache.table("papers")
     parsed = parse_files(folder, sorted(stats), stats, table.get, cache.file_hash, memo)
-    for key, record in parsed.made.items():
-        table.put(key, record)
+    table.put_all(parsed.made)
     # What was found again (in the memo, without asking) stays in the cache.
     under = os.path.join(str(folder), "")
     cache.table("files").keep(under + name for name in parsed.again)
@@ -60,8 +59,7 @@ def prepared_pages(
 
     table = cache.table("prepared")
     prepared = prepare_papers(papers, config, ids, table.get, cache.remembered("pages"))
-    for key, body in prepared.made.items():
-        table.put(key, body)
+    table.put_all(prepared.made)
     return prepared.pages
 
 
@@ -77,8 +75,7 @@ def related_lists(
     if relating.whole:
         table.replace(relating.rows)
     else:
-        for key, row in relating.rows.items():
-            table.put(key, row)
+        table.put_all(relating.rows)
     return relating.lists
 
 
@@ -91,8 +88,7 @@ def parsed_listings(
 
     table = cache.table("listings")
     parsed = parse_listings(paths, year, table.get, cache.file_hash)
-    for key, listing in parsed.made.items():
-        table.put(key, listing)
+    table.put_all(parsed.made)
     return parsed.listings
 
 
@@ -109,8 +105,7 @@ def search_index(
 
     table = cache.table("terms")
     index = search.compute_index(by_ref, table.get, known, keyed)
-    for key, counted in index.counts.items():
-        table.put(key, counted)
+    table.put_all(index.counts)
     index.counts = {}
     cache.release("terms")
     return index

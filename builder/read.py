@@ -16,7 +16,7 @@ from builder.listing import SNAPSHOT_SUFFIXES, ListingFile
 from builder.read_html import parse_html_listing
 from builder.read_json import parse_item, parse_json_listing
 from builder.read_text import parse_text_listing
-from builder.stats import Stat, stat_of
+from builder.stats import Hashes, stat_of
 
 __all__ = [
     "SNAPSHOT_SUFFIXES",
@@ -120,10 +120,6 @@ class Listings:
 
     listings: list[ListingFile]
     made: dict[tuple, ListingFile] = field(default_factory=dict)
-
-
-# A file's content hash, and its bytes when they were read to hash it (`cache.file_hash`).
-Hashes = Callable[[Path, Stat], tuple[str, "bytes | None"]]
 
 
 def parse_listings(

@@ -14,7 +14,7 @@ import importlib.util
 import os
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,9 @@ LIBRARIES += ("feedgen", "lxml")
 LUNR_JS = REPO_DIR / "node_modules" / "lunr" / "lunr.min.js"
 
 Stat = tuple[int, int, int]  # size, mtime in ns, inode
+# A file's content hash by its path and stat, with its bytes when they were read to hash it
+# (`cache.BuildCache.file_hash`, which a stage is handed).
+Hashes = Callable[["str | Path", Stat], tuple[str, "bytes | None"]]
 RACY_NS = 1_000_000_000  # a stat is trusted once its file is this much older than the look
 
 

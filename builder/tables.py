@@ -54,6 +54,11 @@ class Table:
         self.used.add(key)
         self.dirty.add(key)
 
+    def put_all(self, entries: dict[Any, Any]) -> None:
+        """Store entries (what a stage made anew, by key)."""
+        for key, value in entries.items():
+            self.put(key, value)
+
     def replace(self, data: dict[Any, Any]) -> None:
         """Replace every entry."""
         self.data = data
