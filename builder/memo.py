@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from builder.load import StoredPaper
     from builder.models import Paper
     from builder.prepare import PaperPage
+    from builder.related import Lists
     from builder.search import IndexFiles, SegmentFiles, Segments
     from builder.stats import Stat
 
@@ -63,9 +64,7 @@ def prepared_pages(
     return prepared.pages
 
 
-def related_lists(
-    cache: BuildCache, pages: Sequence[PaperPage]
-) -> dict[str, tuple[tuple[str, float], ...]]:
+def related_lists(cache: BuildCache, pages: Sequence[PaperPage]) -> Lists:
     """`related.related_papers`, updating the fit and the lists the last build kept (the
     `related` table)."""
     from builder.related import related_papers

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
@@ -89,9 +89,46 @@ class Relating:
     """What `related_papers` found: each paper's list, and the rows of its state to keep for
     the next build (`rows`: to put; when `whole`, they replace every row kept before)."""
 
-    lists: Related
+    lists: Lists
     rows: dict[tuple, Any] = field(default_factory=dict)
     whole: bool = False
+
+
+class Lists(Mapping[str, tuple[tuple[str, float], ...]]):
+    """Each paper's related list by slug, made from its list by key when first asked for
+    (a build asks the lists of the few pages it plans), with each list's print
+    (`replan.related_print`) at hand for every paper (`print_of`)."""
+
+    def __init__(
+        self,
+        tops: Mapping[str, Top],
+        key_of: dict[str, str],
+        prints: dict[str, bytes],
+        named: dict[str, tuple[Top, tuple]] | None = None,
+    ) -> None:
+        self.tops, self.key_of, self.prints = tops, key_of, prints
+        # A warm process's lists by key, with the list by key each was made of (`serve`).
+        self.named = named if named is not None else {}
+        self.slug_of = {key: slug for slug, key in key_of.items()}
+
+    def __getitem__(self, slug: str) -> tuple[tuple[str, float], ...]:
+        key = self.key_of[slug]
+        top = self.tops[key]
+        known = self.named.get(key)
+        if known is None or known[0] is not top:
+            slug_of = self.slug_of
+            known = self.named[key] = (top, tuple([(slug_of[n], score) for n, score in top]))
+        return known[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.key_of)
+
+    def __len__(self) -> int:
+        return len(self.key_of)
+
+    def print_of(self, slug: str) -> bytes:
+        """The print of a paper's list (`replan.related_print`)."""
+        return self.prints[slug]
 
 
 def related_papers(
@@ -102,54 +139,52 @@ def related_papers(
     """Return slug -> its most similar papers (slug, cosine), most similar first.
 
     `known` gives a row of the state the last build kept (the fit, its matrix, the rows of
-    papers added since, each paper's list: None without one); without it, or when its rows
-    cannot be updated, every list is computed anew. `last` holds, in a process that builds
-    again (`serve`), the last build's keys and lists by page (brought up to date).
+    papers added since, each paper's list and its print, each page's key by content id: None
+    without one); without it, or when its rows cannot be updated, every list is computed
+    anew. `last` holds, in a process that builds again (`serve`), the last build's keys and
+    lists by page (brought up to date).
     """
+    from builder.replan import related_print
+
     if len(pages) < 2:
-        return Relating({page.paper.slug: () for page in pages})
-    # A warm process's keys of the last build's pages (the same page object: the same key).
-    memo = last.setdefault("keys", {}) if last is not None else None
-    by_key = {_key_of(page, memo): page for page in pages}
-    keys = sorted(by_key)
+        slugs = {page.paper.slug: page.paper.slug for page in pages}
+        empty = related_print(())
+        return Relating(Lists({key: [] for key in slugs}, slugs, dict.fromkeys(slugs, empty)))
+    relating = Relating(Lists({}, {}, {}))
+    key_of = {page.paper.slug: _key_of(page, known, relating.rows) for page in pages}
+    keys = sorted(key_of.values())
+    by_key = {key_of[page.paper.slug]: page for page in pages}
     texts = _Texts(keys, by_key)  # made when asked: an edit asks the edited paper's alone
-    relating = Relating({})
     tops = _incremental(known, relating.rows, keys, texts) if known is not None else None
     if tops is None:
         fit, rows, tops = _full(keys, list(texts))
         relating.rows = {("fit",): fit, ("matrix",): Matrix(tuple(keys), *rows)}
+        relating.rows[("keys",)] = frozenset(keys)
         relating.rows.update({("top", key): tops[key] for key in keys})
+        relating.rows.update({("key", page.id): key_of[page.paper.slug] for page in pages})
         relating.whole = True
-    slug_of = {k: page.paper.slug for k, page in by_key.items()}
-    # A warm process's lists by slug of the last build, by the list by key they were made of
-    # (the same object: the same list, its papers' slugs the same as their keys hold them).
     named = last.setdefault("lists", {}) if last is not None else None
-    if named is None:
-        relating.lists = {
-            slug_of[k]: tuple([(slug_of[n], score) for n, score in tops[k]]) for k in keys
-        }
-        return relating
-    lists: Related = {}
-    for k in keys:
-        top, remembered = tops[k], named.get(k)
-        if remembered is None or remembered[0] is not top:
-            remembered = named[k] = (top, tuple([(slug_of[n], score) for n, score in top]))
-        lists[slug_of[k]] = remembered[1]
-    for k in named.keys() - by_key.keys():
-        del named[k]
-    relating.lists = lists
+    lists = relating.lists = Lists(tops, key_of, {}, named)
+    # Each list's print: kept with its list, made again for the lists made now.
+    rows = relating.rows
+    for slug, key in key_of.items():
+        made = ("top", key) in rows
+        found = None if made or known is None else known(("print", key))
+        if found is None:
+            found = rows[("print", key)] = related_print(lists[slug])
+        lists.prints[slug] = found
+    if named is not None:
+        for k in named.keys() - by_key.keys():
+            del named[k]
     return relating
 
 
-def _key_of(page: PaperPage, memo: dict[str, tuple[PaperPage, str]] | None) -> str:
-    """`paper_key`, remembered in `memo` (when there is one) for the page object."""
-    if memo is None:
-        return paper_key(page)
-    last = memo.get(page.paper.slug)
-    if last is not None and last[0] is page:
-        return last[1]
-    key = paper_key(page)
-    memo[page.paper.slug] = (page, key)
+def _key_of(page: PaperPage, known: Callable[[tuple], Any] | None, rows: dict[tuple, Any]) -> str:
+    """`paper_key`, kept by content id in the state (`known`, `rows`): what it hashes follows
+    from the paper's file."""
+    key = known(("key", page.id)) if known is not None else None
+    if key is None:
+        key = rows[("key", page.id)] = paper_key(page)
     return key
 
 
@@ -304,8 +339,15 @@ def _incremental(
         return None
     lists, later = cached
     added = [i for i, k in enumerate(keys) if k not in lists]
-    present = set(keys)
-    stale = [k for k, top in lists.items() if any(n not in present for n, _ in top)]
+    present = frozenset(keys)
+    # Every list names papers of the last build only: none names a gone paper when all of
+    # that build's papers are here (its keys are kept to tell without looking at every list).
+    last: frozenset[str] | None = known(("keys",))
+    if last != present:
+        rows[("keys",)] = present
+    stale = []
+    if last is None or not last <= present:
+        stale = [k for k, top in lists.items() if any(n not in present for n, _ in top)]
     if not added and not stale:
         return lists
     new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]

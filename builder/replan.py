@@ -207,7 +207,11 @@ def compare(
     plan everything), and this build's placement lines and related prints (newest first).
     `cite_keys` gives every paper's cite key from their bases (in the order of `prepared`),
     asked when a cite key's base changed or papers came."""
-    prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
+    print_of = getattr(related, "print_of", None)  # related.Lists keeps each list's print
+    if print_of is not None:
+        prints = b"".join([print_of(p.paper.slug) for p in prepared])
+    else:
+        prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
     if record is None or record.base != base or not prepared or not record.slugs:
         return None, [place_line(p) for p in prepared], prints
     last = record.slugs.split("\n")

@@ -120,7 +120,8 @@ def test_a_removed_or_edited_paper_updates_the_lists_with_the_last_fit(
     # An edited paper is scored like a new one: it leaves lists and enters others.
     first = fewer[0]
     paper = replace(first.paper, title=first.paper.title + " and softmax collapse in grokking")
-    edited = [replace(first, paper=paper), *fewer[1:]]
+    # (an edit changes the file, so the page's content id: the state keeps keys by it)
+    edited = [replace(first, paper=paper, id=first.id + "-edited"), *fewer[1:]]
     lists = related_slugs(edited, cache)
     assert lists == brute_force(edited, fitted_on=pages)
     assert lists != related_slugs(fewer, cache) and cache.table("related").get(("fit",)) is fit
@@ -135,7 +136,9 @@ def test_a_warm_cache_gives_the_lists_a_cold_one_gives_build_after_build(
     warm.warm = True
     cold = tmp_path / "cold"
     first = pages[0]
-    edited = replace(first, paper=replace(first.paper, title=first.paper.title + " grokking"))
+    edited = replace(
+        first, paper=replace(first.paper, title=first.paper.title + " grokking"), id="edited"
+    )
     named = related_slugs(pages)[pages[1].paper.slug][0]
     steps = [
         pages,
