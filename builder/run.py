@@ -116,26 +116,28 @@ class Lock:
             self.announced = True
 
 
-# Objects made between two runs of the cyclic garbage collector (Python's default is 700): a
-# build makes millions of small ones that live until it ends, and scanning them again and again
-# took a quarter of an edit's build at 10,000 papers. The garbage it finds is Jinja2's (a page
-# that calls macros leaves ~55 objects in cycles), so what waits for a run grows with this
-# count, not with the site's size (a full build's peak at 10,000 papers: 451 MB at 50,000,
-# 501 MB at 500,000; what a worker's fork moves to the oldest generation waits longer). At
-# 10,000 papers the collector took 0.85 s of a full build and 0.23 s of a tag's at 50,000;
-# 0.19 s and 0.09 s at 500,000.
+# Objects made between two runs of the cyclic garbage collector where it runs (Python's default
+# is 700). A build makes millions of small objects that live until it ends, in no cycle: in
+# the build's own process the collector only scanned them again and again (1.4 s of a tag's
+# build at 50,000 papers, 0.14 s at 10,000), so it is off there. The garbage it finds is
+# Jinja2's (a page that calls macros leaves ~55 objects in cycles): it runs where pages are
+# rendered (`workers.collecting`), and its count of objects between runs bounds what waits.
 COLLECT_EVERY = 500_000
 
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often inside the block."""
-    old = gc.get_threshold()
+    """Turn the cyclic garbage collector off inside the block (rendering turns it on again,
+    `workers.collecting`), with a threshold of COLLECT_EVERY for where it runs."""
+    old, enabled = gc.get_threshold(), gc.isenabled()
     gc.set_threshold(COLLECT_EVERY, *old[1:])
+    gc.disable()
     try:
         yield
     finally:
         gc.set_threshold(*old)
+        if enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import pickle
 import select
 import signal
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -79,6 +79,23 @@ SLICES_PER_WORKER = 16  # a worker that finds its slices slow takes fewer of the
 MOST_SLICES = select.PIPE_BUF // _NUMBER.size
 
 
+@contextlib.contextmanager
+def collecting() -> Iterator[None]:
+    """Run the cyclic garbage collector inside the block: a build turns it off in its own
+    process (`run.fewer_collections`), and the work of workers, such as rendering pages with
+    Jinja2, leaves garbage in cycles."""
+    enabled = gc.isenabled()
+    if not enabled:
+        gc.freeze()  # what the build made meanwhile is left alone (it would be scanned at once)
+        gc.enable()
+    try:
+        yield
+    finally:
+        if not enabled:
+            gc.disable()
+            gc.unfreeze()
+
+
 def fork_slices(
     fn: Callable[..., T], items: Sequence[Any], *args: Any, workers: int = 0
 ) -> list[T]:
@@ -93,7 +110,8 @@ def fork_slices(
     """
     workers = min(workers or cores(), cores(), len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(items, *args)]
+        with collecting():
+            return [fn(items, *args)]
     step = -(-len(items) // min(workers * SLICES_PER_WORKER, MOST_SLICES))
     spans = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
     read, write = os.pipe()
@@ -110,7 +128,8 @@ def fork_slices(
             # before: the slices make many objects, and each collection would visit them all.
             gc.freeze()
             try:
-                done = _run_slices(fn, items, spans, args, read)
+                with collecting():
+                    done = _run_slices(fn, items, spans, args, read)
             finally:
                 gc.unfreeze()
             for other in others:
@@ -178,6 +197,7 @@ class Background:
         try:
             os.close(read)
             die_with_parent()
+            gc.enable()  # the work a worker is given may make garbage in cycles (`collecting`)
             try:
                 message = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as error:
