@@ -24,7 +24,7 @@ from builder.run import (
     report_problems,
     skipped_summary,
 )
-from builder.stats import Inputs, folder_stats, key_of, read_inputs, settled, stats_digest
+from builder.stats import Inputs, folder_stats, key_of, read_inputs, settled
 from builder.tables import LazyTable
 
 if TYPE_CHECKING:
@@ -134,8 +134,8 @@ def _ingest_key(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> str:
         os.getcwd(),
         str(config.snapshots),
         str(config.papers),
-        stats_digest(inputs.snapshots),
-        stats_digest(inputs.papers),
+        inputs.files_digest("snapshots"),
+        inputs.files_digest("papers"),
     )
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -154,11 +154,24 @@ class Inputs:
     snapshots: dict[str, Stat]
     papers: dict[str, Stat]
     theme: list[tuple[str, list[tuple[str, Stat]]]]
+    # The `stats_digest` of each folder's stats, by the dict it was made of (a build asks for
+    # it several times; a folder read again is a new dict).
+    _digests: dict[str, tuple[dict[str, Stat], str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def digest(self) -> str:
         """Hash the whole state."""
-        files = stats_digest(self.snapshots), stats_digest(self.papers)
+        files = self.files_digest("snapshots"), self.files_digest("papers")
         return key_of(self.code, self.config, files, self.theme)
+
+    def files_digest(self, folder: str) -> str:
+        """`stats_digest` of the stats of `snapshots` or `papers`, made once for each dict."""
+        stats = getattr(self, folder)
+        known = self._digests.get(folder)
+        if known is None or known[0] is not stats:
+            known = self._digests[folder] = (stats, stats_digest(stats))
+        return known[1]
 
 
 WORD = (1 << 64) - 1  # a stat's numbers, as `stats_digest` packs them
