@@ -77,14 +77,10 @@ def assemble(
     cards = cache.lazy_table("cards")  # a page's cards are read as it is rendered
     site = site_table(cache)  # site path -> SiteFile: the last site's files
 
-    def recorded(dest: str) -> tuple[Any, str] | None:
-        last: SiteFile | None = site.peek(dest)  # `keep_unchanged` gets every planned file's
-        return (last.inputs, last.key) if last is not None else None
-
     page_of = {p.paper.slug: p for p in prepared}
     compiled = cache.table("templates")  # Jinja2's code of each template
     remembered = cache.remembered("units")
-    renderer = Renderer(config, page_of, base, cards, related, recorded, compiled, remembered)
+    renderer = Renderer(config, page_of, base, cards, related, compiled, remembered)
     # What the last plan took from each paper: when only some papers changed, the outputs
     # that did not take them keep their keys and are not planned (replan.py).
     plans = cache.table("plan")
@@ -96,7 +92,7 @@ def assemble(
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
         plan = plan_site(prepared, config, renderer, entries, cites)
         if CHECK_UNITS and reuse is not None:  # the tests: what was kept is what a plan makes
-            fresh = Renderer(config, page_of, base, cards, related, recorded, compiled)
+            fresh = Renderer(config, page_of, base, cards, related, compiled)
             _check_kept(plan, plan_site(prepared, config, fresh, entries))
         plan += search.record_outputs(by_ref)
         made: dict[str, bytes] = {}  # the whole index, once a kept file of it went missing

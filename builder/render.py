@@ -80,7 +80,6 @@ class Renderer:
         base: str = "",
         cards: Table | None = None,
         related: dict[str, tuple[tuple[str, float], ...]] | None = None,
-        recorded: Callable[[str], tuple[str, str] | None] | None = None,
         compiled: Table | None = None,
         remembered: dict[str, tuple[str, tuple, str]] | None = None,
     ) -> None:
@@ -95,9 +94,9 @@ class Renderer:
         self.marks = True
         self._checked: set[tuple[str, str, str]] = set()
         self._macros: dict[str, Any] = {}
-        # The (inputs, key) the last build recorded for a path, and this build's inputs.
-        self.recorded = recorded or _no_record
+        # This build's signature of the inputs of each unit (`unit`: its key).
         self.signatures: dict[str, str] = {}
+        self.unkeyed = False  # making a unit's page: its key is the unit's
         # A warm cache's memory of each unit's (base, inputs, signature): equal inputs are
         # not hashed again (`serve` builds again and again, a paper or two changed).
         self.remembered = remembered
@@ -233,8 +232,9 @@ class Renderer:
     def unit(self, path: str, inputs: tuple, plan: Callable[[], Output]) -> Output:
         """The output at `path`, planned by `plan()` from `inputs` alone (plain values that say
         all it is made from: strings, numbers, dates, None and tuples of them, written alike
-        when equal): when they are what the last build recorded for the path, its key is that
-        build's and nothing is planned until the file must be made again."""
+        when equal): its key is their hash (with the settings, theme and code), and nothing is
+        planned until the file must be made (its page's context is not described, nor its
+        BibTeX made: most of a first build's planning)."""
         kept = self.kept(path)
         if kept is not None:
             return kept
@@ -249,14 +249,30 @@ class Renderer:
                 self.remembered[path] = (self.base, inputs, signature)
         self.signatures[path] = signature
         self._note(path, took)
-        last = self.recorded(path)
-        if last is None or last[0] != signature:
-            return plan()
         if CHECK_UNITS:
+            self._check_unit(path, signature, plan)
+        return Output(path, signature, partial(self._make_unit, plan))
+
+    def _make_unit(self, plan: Callable[[], Output]) -> str | bytes:
+        """Plan a unit's output (keyed by its inputs: its page's key is not made) and make it."""
+        self.unkeyed = True
+        try:
+            return plan().make()
+        finally:
+            self.unkeyed = False
+
+    def _check_unit(self, path: str, signature: str, plan: Callable[[], Output]) -> None:
+        """The tests' check of a unit's inputs: two plans of `path` from equal inputs must give
+        the key its page's context gives (noting nothing of what that plan took)."""
+        took = self.took.get(path)
+        try:
             planned = plan().key
-            if planned != last[1]:
-                raise AssertionError(f"the inputs of {path} leave out what its key changed by")
-        return Output(path, last[1], partial(_make_planned, plan))
+        finally:
+            if took is not None:
+                self.took[path] = took
+        seen = _UNIT_KEYS.setdefault((path, signature), planned)
+        if seen != planned:
+            raise AssertionError(f"the inputs of {path} leave out what its key changed by")
 
     def _ids_in(self, inputs: tuple, took: set[str]) -> None:
         """Add the slugs of the papers whose content ids a unit's inputs hold to `took`."""
@@ -322,7 +338,10 @@ class Renderer:
         return key_of(self.base, template, path, section, self._described(path, context))
 
     def page(self, template: str, path: str, section: str, **context: Any) -> Output:
-        """A page of the site, keyed by exactly what it is rendered from."""
+        """A page of the site, keyed by exactly what it is rendered from (a unit's page, made,
+        is keyed by its unit: `_make_unit`)."""
+        if self.unkeyed:
+            return Output(path, "", partial(self, template, path, section, **context))
         kept = self.kept(path)
         if kept is not None:
             return kept
@@ -359,19 +378,10 @@ def kept_make() -> str | bytes:
     raise LookupError("an output kept from the last plan was made without planning it")
 
 
-def _make_planned(plan: Callable[[], Output]) -> str | bytes:
-    """Plan an output whose key came from the last build, and make it."""
-    return plan().make()
-
-
-def _no_record(path: str) -> tuple[str, str] | None:
-    """What the last build recorded for a path: nothing (a build from nothing)."""
-    return None
-
-
-# The tests set this: an output whose recorded inputs are unchanged is planned anyway, and its
-# key must be the recorded one (a unit's inputs must say everything its page is made from).
+# The tests set this: every unit is planned anyway, and two plans of a path from equal inputs
+# must give equal keys (a unit's inputs must say everything its page is made from).
 CHECK_UNITS = os.environ.get("PAPER_DIGEST_CHECK_UNITS") == "1"
+_UNIT_KEYS: dict[tuple[str, str], str] = {}  # what CHECK_UNITS saw: (path, signature) -> key
 
 
 def _marked_items(items: Sequence[tuple[str, PaperPage]], renderer: Renderer) -> list[str]:

@@ -89,7 +89,7 @@ def test_every_abstract_reads_exactly_in_chromium(built_site: Path, browser) -> 
     page.close()
 
 
-def test_a_unit_takes_its_recorded_key_only_while_its_inputs_are_the_same(monkeypatch) -> None:
+def test_a_unit_is_keyed_by_its_inputs_and_planned_only_when_made(monkeypatch) -> None:
     from builder import render
     from builder.config import load_config
     from builder.models import Output
@@ -101,19 +101,19 @@ def test_a_unit_takes_its_recorded_key_only_while_its_inputs_are_the_same(monkey
         planned.append(key)
         return Output("p.html", key, lambda: b"made")
 
-    first = Renderer(config, {}, base="b")
-    assert first.unit("p.html", ("id-1",), lambda: plan("k1")).key == "k1"
-    signature = first.signatures["p.html"]
     monkeypatch.setattr(render, "CHECK_UNITS", False)
-    again = Renderer(config, {}, base="b", recorded=lambda path: (signature, "k1"))
-    kept = again.unit("p.html", ("id-1",), lambda: plan("k1"))
-    assert (kept.key, planned) == ("k1", ["k1"])  # from the record: nothing planned
-    assert kept.make() == b"made" and planned == ["k1", "k1"]  # planned when made
-    changed = again.unit("p.html", ("id-2",), lambda: plan("k2"))
-    assert changed.key == "k2"
-    other_base = Renderer(config, {}, base="c", recorded=lambda path: (signature, "k1"))
-    assert other_base.unit("p.html", ("id-1",), lambda: plan("k3")).key == "k3"
+    first = Renderer(config, {}, base="b")
+    unit = first.unit("p.html", ("id-1",), lambda: plan("k1"))
+    assert unit.key == first.signatures["p.html"] and planned == []  # nothing planned yet
+    assert unit.make() == b"made" and planned == ["k1"]  # planned when made
+    again = Renderer(config, {}, base="b")
+    assert again.unit("p.html", ("id-1",), lambda: plan("k2")).key == unit.key
+    assert again.unit("p.html", ("id-2",), lambda: plan("k2")).key != unit.key
+    other_base = Renderer(config, {}, base="c")
+    assert other_base.unit("p.html", ("id-1",), lambda: plan("k1")).key != unit.key
     # The tests' check: inputs that leave out what the key changed by are caught.
     monkeypatch.setattr(render, "CHECK_UNITS", True)
+    monkeypatch.setattr(render, "_UNIT_KEYS", {})
+    Renderer(config, {}, base="b").unit("p.html", ("id-1",), lambda: plan("k3"))
     with pytest.raises(AssertionError, match=r"p\.html"):
-        again.unit("p.html", ("id-1",), lambda: plan("k4"))
+        Renderer(config, {}, base="b").unit("p.html", ("id-1",), lambda: plan("k4"))
