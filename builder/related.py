@@ -111,6 +111,11 @@ class Lists(Mapping[str, tuple[tuple[str, float], ...]]):
         self.named = named if named is not None else {}
         self.slug_of = {key: slug for slug, key in key_of.items()}
 
+    def get(self, slug: str, default: Any = None) -> Any:
+        """The list of `slug` (`default` when it has none; a list that names a paper with no
+        key is a bug, raised, not a missing list)."""
+        return self[slug] if slug in self.key_of else default
+
     def __getitem__(self, slug: str) -> tuple[tuple[str, float], ...]:
         key = self.key_of[slug]
         top = self.tops[key]
@@ -340,14 +345,16 @@ def _incremental(
     lists, later = cached
     added = [i for i, k in enumerate(keys) if k not in lists]
     present = frozenset(keys)
-    # Every list names papers of the last build only: none names a gone paper when all of
-    # that build's papers are here (its keys are kept to tell without looking at every list).
+    # The last build's lists name papers of that build only: when all of them are here, only
+    # the lists of papers that were not (kept from an older build, the paper back) may name a
+    # gone paper (the keys are kept to tell without looking at every list).
     last: frozenset[str] | None = known(("keys",))
     if last != present:
         rows[("keys",)] = present
-    stale = []
-    if last is None or not last <= present:
-        stale = [k for k, top in lists.items() if any(n not in present for n, _ in top)]
+    suspects = lists.keys() if last is None or not last <= present else lists.keys() - last
+    stale = [
+        k for k, top in lists.items() if k in suspects and any(n not in present for n, _ in top)
+    ]
     if not added and not stale:
         return lists
     new_rows = [vectorize(texts[i], vocabulary, idf, stop_words) for i in added]

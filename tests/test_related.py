@@ -163,3 +163,22 @@ def test_a_warm_cache_gives_the_lists_a_cold_one_gives_build_after_build(
 def test_tiny_or_wordless_collections_have_empty_lists(pages: list) -> None:
     assert related_slugs(pages[:1]) == {pages[0].paper.slug: ()}
     assert related_slugs([]) == {}
+
+
+def test_a_paper_back_after_a_build_without_it_has_its_list_scored_anew(
+    pages: list, tmp_path: Path
+) -> None:
+    # A paper gone for a build keeps its list in the state (a few rows are not pruned): when
+    # it comes back, that list may name a paper gone since, and must be scored anew.
+    cache = BuildCache(tmp_path / ".cache")
+    first = related_slugs(pages, cache)
+    back = pages[0].paper.slug
+    named = first[back][0]
+    without = [p for p in pages if p.paper.slug not in (back, named)]
+    related_slugs(without, cache)
+    cache.save()
+    again = [p for p in pages if p.paper.slug != named]
+    cache = BuildCache(tmp_path / ".cache")
+    lists = related_slugs(again, cache)
+    assert named not in lists[back]
+    assert lists[back] == brute_force(again, fitted_on=pages)[back]
