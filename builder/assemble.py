@@ -81,6 +81,8 @@ def assemble(
     compiled = cache.table("templates")  # Jinja2's code of each template
     remembered = cache.remembered("units")
     renderer = Renderer(config, page_of, base, cards, related, compiled, remembered)
+    if CHECK_UNITS:  # the tests: what each unit's plans gave, across builds and processes
+        renderer.unit_keys = cache.table("unitkeys")
     # What the last plan took from each paper: when only some papers changed, the outputs
     # that did not take them keep their keys and are not planned (replan.py).
     plans = cache.table("plan")
@@ -90,6 +92,7 @@ def assemble(
     cites = reuse.cites if reuse is not None else every_key(replan.cite_bases(places))
     with Progress(len(prepared), "planning", "papers"):
         entries = cache.lazy_table("bibtex")  # BibTeX entries, by what each is made from
+        renderer.entries = entries  # (those made as units are made come back from workers)
         plan = plan_site(prepared, config, renderer, entries, cites)
         if CHECK_UNITS and reuse is not None:  # the tests: what was kept is what a plan makes
             fresh = Renderer(config, page_of, base, cards, related, compiled)

@@ -97,6 +97,9 @@ class Renderer:
         # This build's signature of the inputs of each unit (`unit`: its key).
         self.signatures: dict[str, str] = {}
         self.unkeyed = False  # making a unit's page: its key is the unit's
+        self.entries: Table | None = None  # the BibTeX entries the build keeps (`write`)
+        # What CHECK_UNITS saw of each (path, signature): this process's, or the build state's.
+        self.unit_keys: dict[tuple[str, str], str] | Table = _UNIT_KEYS
         # A warm cache's memory of each unit's (base, inputs, signature): equal inputs are
         # not hashed again (`serve` builds again and again, a paper or two changed).
         self.remembered = remembered
@@ -270,8 +273,14 @@ class Renderer:
         finally:
             if took is not None:
                 self.took[path] = took
-        seen = _UNIT_KEYS.setdefault((path, signature), planned)
-        if seen != planned:
+        known = self.unit_keys
+        seen = known.get((path, signature))
+        if seen is None:
+            if isinstance(known, dict):
+                known[(path, signature)] = planned
+            else:
+                known.put((path, signature), planned)
+        elif seen != planned:
             raise AssertionError(f"the inputs of {path} leave out what its key changed by")
 
     def _ids_in(self, inputs: tuple, took: set[str]) -> None:

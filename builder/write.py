@@ -276,16 +276,21 @@ def keep_unchanged(
 
 
 def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) -> tuple:
-    """Make and write some outputs (in a worker or here); return counts, stats, new cards."""
+    """Make and write some outputs (in a worker or here); return counts, stats, the new cards
+    and the BibTeX entries made."""
     written = linked = 0
     staging.stats = {}
+    entries = getattr(renderer, "entries", None)
+    before = set(entries.dirty) if entries is not None else set()
     for output in outputs:
         if staging.put(output.dest, output.make()):
             linked += 1
         else:
             written += 1
     new_cards, renderer.new_cards = renderer.new_cards, {}
-    return written, linked, staging.stats, new_cards
+    # The BibTeX entries made here (as a unit is made), for the build to keep.
+    made = {k: entries.data[k] for k in entries.dirty - before} if entries is not None else {}
+    return written, linked, staging.stats, new_cards, made
 
 
 def render_outputs(
@@ -300,12 +305,16 @@ def render_outputs(
         parts = fork_slices(_render_slice, todo, staging, renderer, workers=workers)
     written = linked = 0
     stats: dict[str, Stat] = {}
-    for part_written, part_linked, part_stats, new_cards in parts:
+    entries = getattr(renderer, "entries", None)
+    for part_written, part_linked, part_stats, new_cards, made in parts:
         written += part_written
         linked += part_linked
         stats.update(part_stats)
         for key, html in new_cards.items():
             cards.put(key, html)
+        if entries is not None:
+            for key, entry in made.items():
+                entries.put(key, entry)
     staging.stats = kept_stats
     return written, linked, stats
 

@@ -316,3 +316,19 @@ def test_a_placement_line_holds_the_cite_key_base_as_it_is(sample_pages) -> None
     bases = replan.cite_bases(lines)
     assert bases == [key_base(page.paper, page.day) for page in sample_pages]
     assert paper_cite_keys(sample_pages, bases) == paper_cite_keys(sample_pages)
+
+
+def test_the_bibtex_entries_made_as_pages_render_are_kept(
+    project: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A paper's page, its .bib and its reading-list chunk make its entry when they are made,
+    # in forked workers: what those make comes back, for the next build (not the tests'
+    # plan of every unit, which would make them all here).
+    from builder import render
+
+    monkeypatch.setattr(render, "CHECK_UNITS", False)
+    shutil.rmtree(project.cache_dir)
+    build(project)
+    entries = BuildCache(project.cache_dir).fetch_all("bibtex") or {}
+    papers = len(list(project.papers.glob("*.md")))
+    assert len(entries) == papers
