@@ -23,8 +23,8 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import settings
 
-# Every build of the tests, in this process or another, checks that an output planned from
-# recorded inputs (`Renderer.unit`) has the key planning it anew would give.
+# Every build of the tests, in this process or another, plans each unit (`Renderer.unit`) and
+# checks that equal inputs gave its page's context one key (in the build state, across builds).
 os.environ["PAPER_DIGEST_CHECK_UNITS"] = "1"
 
 from builder.__main__ import main
