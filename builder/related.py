@@ -20,6 +20,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +110,11 @@ class Lists(Mapping[str, tuple[tuple[str, float], ...]]):
         self.tops, self.key_of, self.prints = tops, key_of, prints
         # A warm process's lists by key, with the list by key each was made of (`serve`).
         self.named = named if named is not None else {}
-        self.slug_of = {key: slug for slug, key in key_of.items()}
+
+    @cached_property
+    def slug_of(self) -> dict[str, str]:
+        """Each paper's slug by key (made when a list is first made)."""
+        return {key: slug for slug, key in self.key_of.items()}
 
     def get(self, slug: str, default: Any = None) -> Any:
         """The list of `slug` (`default` when it has none; a list that names a paper with no
@@ -146,8 +151,8 @@ def related_papers(
     `known` gives a row of the state the last build kept (the fit, its matrix, the rows of
     papers added since, each paper's list and its print, each page's key by content id: None
     without one); without it, or when its rows cannot be updated, every list is computed
-    anew. `last` holds, in a process that builds again (`serve`), the last build's keys and
-    lists by page (brought up to date).
+    anew. `last` holds, in a process that builds again (`serve`), the last build's lists by
+    key (brought up to date).
     """
     from builder.replan import related_print
 
@@ -155,23 +160,22 @@ def related_papers(
         slugs = {page.paper.slug: page.paper.slug for page in pages}
         empty = related_print(())
         return Relating(Lists({key: [] for key in slugs}, slugs, dict.fromkeys(slugs, empty)))
-    relating = Relating(Lists({}, {}, {}))
-    key_of = {page.paper.slug: _key_of(page, known, relating.rows) for page in pages}
+    rows: dict[tuple, Any] = {}  # the state's rows to put
+    key_of = {page.paper.slug: _key_of(page, known, rows) for page in pages}
     keys = sorted(key_of.values())
     by_key = {key_of[page.paper.slug]: page for page in pages}
     texts = _Texts(keys, by_key)  # made when asked: an edit asks the edited paper's alone
-    tops = _incremental(known, relating.rows, keys, texts) if known is not None else None
+    tops = _incremental(known, rows, keys, texts) if known is not None else None
+    whole = tops is None
     if tops is None:
-        fit, rows, tops = _full(keys, list(texts))
-        relating.rows = {("fit",): fit, ("matrix",): Matrix(tuple(keys), *rows)}
-        relating.rows[("keys",)] = frozenset(keys)
-        relating.rows.update({("top", key): tops[key] for key in keys})
-        relating.rows.update({("key", page.id): key_of[page.paper.slug] for page in pages})
-        relating.whole = True
+        fit, matrix, tops = _full(keys, list(texts))
+        rows = {("fit",): fit, ("matrix",): Matrix(tuple(keys), *matrix)}
+        rows[("keys",)] = frozenset(keys)
+        rows.update({("top", key): tops[key] for key in keys})
+        rows.update({("key", page.id): key_of[page.paper.slug] for page in pages})
     named = last.setdefault("lists", {}) if last is not None else None
-    lists = relating.lists = Lists(tops, key_of, {}, named)
+    lists = Lists(tops, key_of, {}, named)
     # Each list's print: kept with its list, made again for the lists made now.
-    rows = relating.rows
     for slug, key in key_of.items():
         made = ("top", key) in rows
         found = None if made or known is None else known(("print", key))
@@ -181,7 +185,7 @@ def related_papers(
     if named is not None:
         for k in named.keys() - by_key.keys():
             del named[k]
-    return relating
+    return Relating(lists, rows, whole)
 
 
 def _key_of(page: PaperPage, known: Callable[[tuple], Any] | None, rows: dict[tuple, Any]) -> str:

@@ -99,7 +99,7 @@ class Renderer:
         self.unkeyed = False  # making a unit's page: its key is the unit's
         self.entries: Table | None = None  # the BibTeX entries the build keeps (`write`)
         # What CHECK_UNITS saw of each (path, signature): this process's, or the build state's.
-        self.unit_keys: dict[tuple[str, str], str] | Table = _UNIT_KEYS
+        self.unit_keys: Table = _UNIT_KEYS
         # A warm cache's memory of each unit's (base, inputs, signature): equal inputs are
         # not hashed again (`serve` builds again and again, a paper or two changed).
         self.remembered = remembered
@@ -273,13 +273,9 @@ class Renderer:
         finally:
             if took is not None:
                 self.took[path] = took
-        known = self.unit_keys
-        seen = known.get((path, signature))
+        seen = self.unit_keys.get((path, signature))
         if seen is None:
-            if isinstance(known, dict):
-                known[(path, signature)] = planned
-            else:
-                known.put((path, signature), planned)
+            self.unit_keys.put((path, signature), planned)
         elif seen != planned:
             raise AssertionError(f"the inputs of {path} leave out what its key changed by")
 
@@ -390,7 +386,7 @@ def kept_make() -> str | bytes:
 # The tests set this: every unit is planned anyway, and two plans of a path from equal inputs
 # must give equal keys (a unit's inputs must say everything its page is made from).
 CHECK_UNITS = os.environ.get("PAPER_DIGEST_CHECK_UNITS") == "1"
-_UNIT_KEYS: dict[tuple[str, str], str] = {}  # what CHECK_UNITS saw: (path, signature) -> key
+_UNIT_KEYS = Table("unitkeys")  # what CHECK_UNITS saw: (path, signature) -> key
 
 
 def _marked_items(items: Sequence[tuple[str, PaperPage]], renderer: Renderer) -> list[str]:

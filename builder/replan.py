@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from ast import literal_eval
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from builder.urls import PAGES, feed_url, index_url, org_key, url_for
 
 if TYPE_CHECKING:
     from builder.prepare import PaperPage
+    from builder.related import Lists
 
 # The families of outputs plan_site plans one after the other (the static files and the
 # site-wide files, such as the sitemap, are planned every time: they are few and cheap).
@@ -200,18 +201,14 @@ def compare(
     record: PlanRecord | None,
     base: str,
     prepared: Sequence[PaperPage],
-    related: Mapping[str, tuple[tuple[str, float], ...]],
+    related: Lists,
     cite_keys: Callable[[Sequence[str]], dict[str, str]],
 ) -> tuple[Reuse | None, list[str], bytes]:
     """Compare this build's papers with the record; return what the plan may keep (None:
     plan everything), and this build's placement lines and related prints (newest first).
     `cite_keys` gives every paper's cite key from their bases (in the order of `prepared`),
     asked when a cite key's base changed or papers came."""
-    print_of = getattr(related, "print_of", None)  # related.Lists keeps each list's print
-    if print_of is not None:
-        prints = b"".join([print_of(p.paper.slug) for p in prepared])
-    else:
-        prints = b"".join([related_print(related.get(p.paper.slug, ())) for p in prepared])
+    prints = b"".join([related.print_of(p.paper.slug) for p in prepared])
     if record is None or record.base != base or not prepared or not record.slugs:
         return None, [place_line(p) for p in prepared], prints
     last = record.slugs.split("\n")

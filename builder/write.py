@@ -280,7 +280,7 @@ def _render_slice(outputs: Sequence[Output], staging: Staging, renderer: Any) ->
     and the BibTeX entries made."""
     written = linked = 0
     staging.stats = {}
-    entries = getattr(renderer, "entries", None)
+    entries = renderer.entries
     before = set(entries.dirty) if entries is not None else set()
     for output in outputs:
         if staging.put(output.dest, output.make()):
@@ -305,7 +305,7 @@ def render_outputs(
         parts = fork_slices(_render_slice, todo, staging, renderer, workers=workers)
     written = linked = 0
     stats: dict[str, Stat] = {}
-    entries = getattr(renderer, "entries", None)
+    entries = renderer.entries
     for part_written, part_linked, part_stats, new_cards, made in parts:
         written += part_written
         linked += part_linked

@@ -10,6 +10,7 @@ from builder.load import load_papers
 from builder.merge import merge_entries
 from builder.models import Organization, Paper
 from builder.render import Renderer, links_out
+from builder.tables import Table
 from builder.text import title_key
 from tests.conftest import REPO, make_paper, seed_entries
 
@@ -113,7 +114,7 @@ def test_a_unit_is_keyed_by_its_inputs_and_planned_only_when_made(monkeypatch) -
     assert other_base.unit("p.html", ("id-1",), lambda: plan("k1")).key != unit.key
     # The tests' check: inputs that leave out what the key changed by are caught.
     monkeypatch.setattr(render, "CHECK_UNITS", True)
-    monkeypatch.setattr(render, "_UNIT_KEYS", {})
+    monkeypatch.setattr(render, "_UNIT_KEYS", Table("unitkeys"))
     Renderer(config, {}, base="b").unit("p.html", ("id-1",), lambda: plan("k3"))
     with pytest.raises(AssertionError, match=r"p\.html"):
         Renderer(config, {}, base="b").unit("p.html", ("id-1",), lambda: plan("k4"))
