@@ -242,9 +242,8 @@ def _weights(
     tf = tf.astype(np.float64)  # the weights are computed in place, in this copy
     documents, width = lengths.shape
     with_term = np.bincount(ids, minlength=terms)
-    idf_of = {
-        n: math.log(1 + abs((documents - n + 0.5) / (n + 0.5)))
-        for n in np.unique(with_term).tolist()
+    idf_of = {  # (a set, not np.unique: that imports numpy.ma, 15 ms a process)
+        n: math.log(1 + abs((documents - n + 0.5) / (n + 0.5))) for n in set(with_term.tolist())
     }
     idf = np.array([idf_of[n] for n in with_term.tolist()], dtype=np.float64)
     # Python divides an int sum by an int count: one correctly rounded division, as here.

@@ -173,7 +173,7 @@ class Reuse:
             )
             hit &= wanted[self.owner]
         dests = self.record.dests.split("\n")
-        self.dirty |= {dests[i] for i in np.unique(self.owner[hit]).tolist()}
+        self.dirty |= {dests[i] for i in set(self.owner[hit].tolist())}
 
     def recite(self, cites: dict[str, str]) -> None:
         """Take this build's cite keys: the outputs of RELATED families (the pages, .bib files

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -37,7 +36,7 @@ def die_with_parent() -> None:
     """Ask Linux to kill this forked process when its parent dies (even by SIGKILL)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's symbols, libc's among them
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
