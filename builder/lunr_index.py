@@ -18,6 +18,7 @@ fields and their tokens first show it. The tests write the result as lunr.py's
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -59,14 +60,9 @@ def count_terms(
     """Count a document's terms per field; `term` is the pipeline ('' drops a token)."""
     lengths, terms, counts = [], [], []
     for name in fields:
-        found: dict[str, int] = {}
-        length = 0
-        for token in tokens(doc[name]):
-            word = term(token)
-            if word:
-                found[word] = found.get(word, 0) + 1
-                length += 1
-        lengths.append(length)
+        found = Counter(map(term, tokens(doc[name])))  # (in the order first seen)
+        found.pop("", None)
+        lengths.append(sum(found.values()))
         terms.append(tuple(found))
         counts.append(tuple(found.values()))
     return DocTerms(tuple(lengths), tuple(terms), tuple(counts))

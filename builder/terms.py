@@ -44,6 +44,9 @@ _SEPARATORS = re.compile(rf"[{SEPARATORS}\-]+")
 
 def fold_word(word: str) -> str:
     """Fold a word for the index: lowercase, no accents, no punctuation at the ends, no 's."""
+    if word.isascii():  # no accent, no letter of LETTERS: NFKD leaves it as it is
+        lowered = word.lower()
+        return lowered if lowered.isalnum() else _POSSESSIVE.sub("", _EDGES.sub("", lowered))
     decomposed = unicodedata.normalize("NFKD", word.lower())
     bare = "".join(c for c in decomposed if unicodedata.category(c) != MARKS)
     return _POSSESSIVE.sub("", _EDGES.sub("", bare.translate(_LETTERS)))
