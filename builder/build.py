@@ -248,12 +248,8 @@ def _write(
     with Progress(len(papers), "preparing", "papers"):
         prepared = prepared_pages(cache, papers, config, ids)
     cache.release("files", "papers", "prepared")  # done with these: free their memory
-    with Progress(len(prepared), "relating", "papers"):
-        related = related_lists(cache, prepared)
-    cache.release("related")
-
-    # The search index, computed by another process while this one plans and renders pages
-    # (when it must make the segments of many papers, after them: see INDEX_ALONGSIDE).
+    # The search index, computed by another process while this one relates, plans and renders
+    # pages (when it must make the segments of many papers, after them: see INDEX_ALONGSIDE).
     by_ref = search.ref_order(prepared)
     index_key = search.index_key(by_ref, config)
     last: search.SearchIndex | None = cache.table("search").get("index")
@@ -271,6 +267,9 @@ def _write(
         )
 
     try:
+        with Progress(len(prepared), "relating", "papers"):
+            related = related_lists(cache, prepared)
+        cache.release("related")
         return assemble(
             config,
             cache,
