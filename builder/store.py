@@ -152,6 +152,9 @@ class StoreReport:
     pairing: Pairing | None = None
     # The files this ingest wrote (by file name), each with its paper's place among the merged.
     placed: dict[str, int] = field(default_factory=dict)
+    # How many files it looked at as changed since the last pairing (None: it matched every
+    # file again).
+    looked: int | None = None
 
 
 def _abstract_notes(stored: StoredPaper, paper: Paper) -> list[str]:
@@ -421,6 +424,7 @@ def _write_changed(
     if progress is not None:
         progress.update(len(papers))
     report.pairing = Pairing(files, complete=True)
+    report.looked = len(changed)
 
 
 def _formatted(papers: Sequence[Paper]) -> Iterator[str]:

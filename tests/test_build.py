@@ -241,6 +241,55 @@ def test_an_ingest_after_hand_edits_alone_reads_no_snapshot_and_looks_at_the_edi
     assert (report.new, report.updated, report.unchanged) == (0, 0, 134)
 
 
+def test_hand_edits_that_ingest_leaves_are_looked_at_again_not_saved_in_the_pairing(
+    snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import ingest as ingest_module
+    from builder.tables import LazyTable
+
+    papers = tmp_path / "papers"
+    config = config_for(snapshots, papers)
+    ingest(config)
+    saved: list[int] = []  # each pairing stored: how many files it holds
+    real_put = LazyTable.put
+
+    def put(table: LazyTable, key: object, value: object) -> None:
+        if key == "pairing":
+            saved.append(len(value.pairing.files))  # type: ignore[attr-defined]
+        real_put(table, key, value)
+
+    monkeypatch.setattr(LazyTable, "put", put)
+    looked_at = files_looked_at(monkeypatch)
+    files = sorted(papers.glob("*.md"))
+
+    def tag(path: Path, name: str) -> None:
+        path.write_text(path.read_text().replace("\nsources:", f"\ntags: [{name}]\nsources:", 1))
+        os.utime(path, ns=(time.time_ns() - 5 * 10**9,) * 2)
+
+    # A hand edit ingest leaves as it is: the pairing of every file is not written again...
+    tag(files[0], "first")
+    assert ingest(config).unchanged == 134
+    assert saved == [] and looked_at == [files[0].stem]
+    # ...so the next ingest looks at that file again, with the one edited since.
+    looked_at.clear()
+    tag(files[1], "second")
+    assert ingest(config).unchanged == 134
+    assert saved == [] and sorted(looked_at) == [files[0].stem, files[1].stem]
+    # Past RELOOK files changed since, the pairing is saved, and they are not looked at again.
+    looked_at.clear()
+    for path in files[2 : ingest_module.RELOOK + 1]:
+        tag(path, "more")
+    assert ingest(config).unchanged == 134
+    assert len(looked_at) == ingest_module.RELOOK + 1 and saved == [134]
+    looked_at.clear()
+    assert ingest(config).unchanged == 134  # nothing changed: the ingest record answers
+    tag(files[-1], "last")
+    ingest(config)
+    assert looked_at == [files[-1].stem] and saved == [134]
+    # What the files hold is the hand edits, every one.
+    assert all("tags: [" in path.read_text() for path in [*files[: ingest_module.RELOOK + 1]])
+
+
 def test_an_ingest_of_a_new_snapshot_looks_only_at_the_files_of_the_papers_it_changed(
     snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
