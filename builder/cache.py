@@ -28,6 +28,8 @@ from builder.tables import (
     BUNDLE,
     BUNDLE_ENTRIES,
     PACKED,
+    PATCH,
+    PATCH_SHARE,
     LazyTable,
     PackedTable,
     Table,
@@ -202,16 +204,17 @@ class BuildCache:
         pack: Callable[[dict[Any, Any]], Any],
         unpack: Callable[[Any], dict[Any, Any]],
     ) -> PackedTable:
-        """Return a table stored whole in one row (`PackedTable`), loading it on first use."""
+        """Return a table stored packed in a row, with a row of changes (`PackedTable`), loading it
+        on first use."""
         if name not in self.tables:
             table = PackedTable(name, whole=True, pack=pack, unpack=unpack)
             rows = self.fetch_all(name) if self._current(name) else None
             if rows is not None and PACKED in rows:
                 try:
-                    table.data = unpack(rows[PACKED])
-                    table.whole = False
+                    table.load(rows)
                 except Exception as error:  # a broken cache only costs time
                     log.debug("cache %s unreadable (%s)", name, error)
+                    table.data, table.patched, table.whole = {}, set(), True
             self.tables[name] = table
         table = self.tables[name]
         assert isinstance(table, PackedTable)
@@ -423,18 +426,26 @@ class BuildCache:
             return
         name = table.name
         packed = None
+        patch: set[Any] | None = None  # a packed table's keys changed since it was packed
         try:
             if isinstance(table, PackedTable) and table.pack is not None:
-                kept = {k: v for k, v in table.data.items() if k not in unused} if prune else None
-                packed = {PACKED: table.pack(kept if kept is not None else table.data)}
+                patch = table.patched | table.dirty | table.dropped
+                if table.whole or prune or len(patch) > PATCH_SHARE * max(1, len(table.data)):
+                    patch = None
+                    data = table.data
+                    kept = {k: v for k, v in data.items() if k not in unused} if prune else data
+                    packed = {PACKED: table.pack(kept)}
+                else:  # the patch alone is written: a few entries, not the whole table
+                    packed = {PATCH: {k: table.data.get(k) for k in patch}}
         except (ValueError, OverflowError, TypeError) as error:  # it only costs time
             log.info("cache %s not saved: %s", name, error)
             return
         try:
             db.execute("BEGIN IMMEDIATE")
             if packed is not None:
-                db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
-                keys: Iterable[Any] = (PACKED,)
+                if patch is None:
+                    db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
+                keys: Iterable[Any] = tuple(packed)
             elif bundle:
                 db.execute("DELETE FROM entries WHERE tbl = ?", (name,))
                 # A new or replaced table keeps what it was given or used; another keeps
@@ -486,6 +497,8 @@ class BuildCache:
             table.bundled, table.singles = set(order), 0
         elif type(table) is Table:
             table.singles += len(keys)  # (an entry written twice is counted twice: no harm)
+        if isinstance(table, PackedTable):
+            table.patched = patch or set()
         table.dirty.clear()
         table.dropped.clear()
         table.whole = False

@@ -1,5 +1,5 @@
 """The build state's table of the last site's files: for each, its key, its stat and content
-hash as written, and the signature of the inputs it was planned from; kept in one row of the
+hash as written, and the signature of the inputs it was planned from; kept in a row of the
 build cache, packed in a few columns (the site has tens of thousands of files, of which a
 build changes a few)."""
 
@@ -28,7 +28,8 @@ class SiteFile:
 
 
 def site_table(cache: BuildCache) -> Any:
-    """The table of the last site's files: site path -> `SiteFile`, packed in one row."""
+    """The table of the last site's files: site path -> `SiteFile`, packed in a row (with
+    a row of the files changed since: `PackedTable`)."""
     return cache.packed_table("site", pack_site, unpack_site)
 
 

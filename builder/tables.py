@@ -1,5 +1,5 @@
 """The build cache's tables in memory: a dict each, loaded whole (`Table`), an entry at a time
-(`LazyTable`) or packed into one row (`PackedTable`); cache.py reads and writes their rows."""
+(`LazyTable`) or packed into a row (`PackedTable`); cache.py reads and writes their rows."""
 
 from __future__ import annotations
 
@@ -136,15 +136,33 @@ class LazyTable(Table):
 
 @dataclass
 class PackedTable(Table):
-    """A table stored whole in one row, its entries packed into a few columns by `pack` (and
+    """A table stored whole in a row, its entries packed into a few columns by `pack` (and
     back by `unpack`): read and written in a few objects, not a pickle per entry (the site's
-    tens of thousands of files, of which a build changes a few)."""
+    tens of thousands of files, of which a build changes a few). The entries changed or
+    removed since it was packed are kept in a second row (`PATCH`), until they are many."""
 
     pack: Callable[[dict[Any, Any]], Any] | None = None
     unpack: Callable[[Any], dict[Any, Any]] | None = None
+    patched: set[Any] = field(default_factory=set)  # the keys of the stored patch
+
+    def load(self, rows: dict[Any, Any]) -> None:
+        """Take the entries of the stored rows: the packed ones, with the patch's over them
+        (a removed entry is None in it)."""
+        assert self.unpack is not None
+        data = self.unpack(rows[PACKED])
+        patch = rows.get(PATCH) or {}
+        for key, value in patch.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        self.data, self.patched, self.whole = data, set(patch), False
 
 
-PACKED = ("packed",)  # the one row of a packed table
+PACKED = ("packed",)  # the row of a packed table's entries as it was last packed
+PATCH = ("patch",)  # its entries changed or removed since: key -> entry, or None
+# A packed table is packed again once its patch holds this share of its entries.
+PATCH_SHARE = 0.1
 # The rows of a table's entries as its last whole save wrote them, a few thousand entries in
 # each pickle (`BUNDLE_ENTRIES`): 10,000 entries read in a third to two thirds of the time
 # their own rows take (each row is a query step and a pickle, and objects the entries of a
