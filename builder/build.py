@@ -98,6 +98,11 @@ def build(
         except Rehearsed:  # something changed: the next build shows it (and reloads the pages)
             cache.frozen = True
             return BuildReport(ingest=IngestReport())
+        except BaseException:
+            # Stopped midway, it used some entries of each table only: none is garbage (the
+            # site's table, pruned, would forget files the next build must remove).
+            cache.pruning = False
+            raise
         finally:
             cache.save()
             cache.settle()
@@ -303,7 +308,8 @@ def _content_ids(stored: list[StoredPaper], memo: dict[Any, str] | None) -> dict
     return ids
 
 
-# An index that makes the segments of fewer papers than this is computed while pages render;
-# one that makes more, by the build itself once they are rendered (three processes' memory at
-# once would be too much). Most builds of a big site keep most segments (README, Performance).
+# An index that makes the segments of fewer papers than this is computed while related papers
+# are listed and pages render; one that makes more, by the build itself once they are rendered
+# (three processes' memory at once would be too much). Most builds of a big site keep most
+# segments (README, Performance).
 INDEX_ALONGSIDE = 20_000

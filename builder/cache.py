@@ -95,6 +95,7 @@ class BuildCache:
         self.fresh = fresh  # every table but the lasting ones starts empty (`build --full`)
         self.tables: dict[str, Table] = {}
         self.frozen = False  # a build with nothing to do saves nothing
+        self.pruning = True  # a save prunes the entries the build did not use (`GARBAGE`)
         self.warm = False  # kept for the next build (`serve`): tables stay loaded
         # What a warm cache remembers in memory alone for the next build (never saved).
         self.memory: dict[str, Any] = {}
@@ -145,6 +146,7 @@ class BuildCache:
         self._saved()
         self.warm = True
         self.frozen = False
+        self.pruning = True
         self.fresh = fresh
         code = code_version()
         version = self._data_version()
@@ -402,7 +404,8 @@ class BuildCache:
 
     def _write(self, table: Table) -> None:
         # A lazy table holds only what was asked for: it is pruned by `retain`, not by use.
-        unused = set() if isinstance(table, LazyTable) else table.data.keys() - table.used
+        pruned = self.pruning and not isinstance(table, LazyTable)
+        unused = table.data.keys() - table.used if pruned else set()
         prune = len(unused) > GARBAGE * max(1, len(table.data))
         dropped = self._dropped(table) + [row_key(k) for k in table.dropped]
         if not (table.whole or table.dirty or prune or dropped):

@@ -290,6 +290,34 @@ def test_hand_edits_that_ingest_leaves_are_looked_at_again_not_saved_in_the_pair
     assert all("tags: [" in path.read_text() for path in [*files[: ingest_module.RELOOK + 1]])
 
 
+def test_a_build_stopped_midway_prunes_no_table_and_the_next_removes_a_deleted_papers_files(
+    snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import memo
+
+    config = config_for(snapshots, tmp_path / "papers", output=tmp_path / "site")
+    ingest(config)
+    mine = config.papers / "mine.md"  # written by hand: no snapshot brings it back
+    mine.write_text("---\ntitle: My Own Note\ndate: 2026-06-30\n---\nMine.\n")
+    os.utime(mine, ns=(time.time_ns() - 5 * 10**9,) * 2)
+    build(config)
+    page = config.output / "papers" / "mine.html"
+    assert page.is_file()
+    mine.unlink()
+    # A bug (or Ctrl-C) stops the next build after it read the site's table, before it
+    # planned a file: the table keeps every file it holds.
+    monkeypatch.setattr(memo, "related_lists", lambda *a: (_ for _ in ()).throw(KeyError("x")))
+    with pytest.raises(KeyError):
+        build(config)
+    monkeypatch.undo()
+    build(config)
+    assert not page.exists() and not page.with_suffix(".bib").exists()
+    (tmp_path / "other").mkdir()  # built from nothing: another cache
+    fresh = replace(config, output=tmp_path / "fresh", root=tmp_path / "other")
+    build(fresh)
+    assert file_hashes(config.output).keys() == file_hashes(fresh.output).keys()
+
+
 def test_an_ingest_of_a_new_snapshot_looks_only_at_the_files_of_the_papers_it_changed(
     snapshots: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
