@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
@@ -80,6 +81,20 @@ def contents(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not p.relative_to(folder).as_posix().startswith("assets/library/")
     }
+
+
+class _GivenUp(logging.Handler):
+    """The build cache's messages of a save or read given up (a lock waited on too long):
+    a related list lost so changes the next build, and a failure should say so."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if re.search(r"^cache\b.*\b(not saved|unreadable|unwritable)", message):
+            self.said.append(message)
 
 
 class IncrementalBuilds(RuleBasedStateMachine):
@@ -241,12 +256,23 @@ class IncrementalBuilds(RuleBasedStateMachine):
         warm = self.builds % 3 != 0
         if warm and self.warm is None:
             self.warm = BuildCache(config.cache_dir)
-        build(config, warm=self.warm if warm else None)
-        before = contents(self.root / "output")
-        again = build(config)
+        given_up = _GivenUp()
+        logger = logging.getLogger("builder.cache")
+        level = logger.level
+        logger.addHandler(given_up)
+        logger.setLevel(logging.DEBUG)
+        try:
+            build(config, warm=self.warm if warm else None)
+            before = contents(self.root / "output")
+            again = build(config)
+        finally:
+            logger.removeHandler(given_up)
+            logger.setLevel(level)
         after = contents(self.root / "output")
         written = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-        assert again.files == again.unchanged, f"a second build wrote files: {written}"
+        assert again.files == again.unchanged, (
+            f"a second build wrote files: {written} (the cache said: {given_up.said})"
+        )
         fresh = Path(tempfile.mkdtemp(prefix="fresh-"))
         try:
             for name in ("site.yaml", "snapshots", "papers", "theme"):
