@@ -85,9 +85,10 @@ def assemble(
         renderer.unit_keys = cache.table("unitkeys")
     # What the last plan took from each paper: when only some papers changed, the outputs
     # that did not take them keep their keys and are not planned (replan.py).
-    plans = cache.table("plan")
+    plans = cache.lazy_table("plan")  # a row a field of the record: an edit writes a few
+    last_record = replan.read_record(plans.get)
     every_key = partial(paper_cite_keys, prepared)
-    reuse, places, prints = replan.compare(plans.get("last"), base, prepared, related, every_key)
+    reuse, places, prints = replan.compare(last_record, base, prepared, related, every_key)
     renderer.reuse = reuse
     cites = reuse.cites if reuse is not None else every_key(replan.cite_bases(places))
     with Progress(len(prepared), "planning", "papers"):
@@ -220,7 +221,7 @@ def assemble(
     outputs = [(o.dest, *took[o.dest], o.key) for o in plan if o.dest in took]
     outputs = [output for output in outputs if output[1] in replan.FAMILIES]
     record = replan.make_record(base, prepared, places, prints, cites, outputs, reuse)
-    plans.put("last", record)
+    plans.put_all(replan.record_rows(record, last_record))
     return written, kept + linked, {dest: stat for dest, (stat, _) in stats.items()}
 
 

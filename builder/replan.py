@@ -16,7 +16,7 @@ import hashlib
 from array import array
 from ast import literal_eval
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,9 @@ class PlanRecord:
     keys: str
     starts: bytes  # int32
     took: bytes  # int32
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(PlanRecord))
 
 
 @dataclass
@@ -330,6 +333,28 @@ def _reuse(
     moved = np.flatnonzero(old != new[position]) if len(old) else np.arange(0)
     reuse.plan_again(position[moved].tolist(), RELATED)
     return reuse
+
+
+def read_record(get: Callable[[str], Any]) -> PlanRecord | None:
+    """The last plan's record from its rows, a row a field (None when one is missing)."""
+    values = {}
+    for name in RECORD_FIELDS:
+        value = get(name)
+        if value is None:
+            return None
+        values[name] = value
+    return PlanRecord(**values)
+
+
+def record_rows(record: PlanRecord, last: PlanRecord | None) -> dict[str, Any]:
+    """The rows of a record that differ from the last's, by field (an edit changes a few of
+    them: the content ids, the keys, the related prints; the whole record took 33 MB at
+    50,000 papers)."""
+    return {
+        name: getattr(record, name)
+        for name in RECORD_FIELDS
+        if last is None or getattr(last, name) != getattr(record, name)
+    }
 
 
 def make_record(
