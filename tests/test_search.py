@@ -822,13 +822,14 @@ def test_warm_builds_make_only_the_segment_an_edit_changed(
     assert len(made) == 3 and len(made[2]) == 1
 
 
-def test_an_index_of_many_papers_to_make_waits_for_the_pages(
+def test_an_index_of_many_papers_to_make_or_of_few_papers_waits_for_the_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from builder import build as build_module
 
     papers = len(list((REPO / "content" / "papers").glob("*.md")))
     monkeypatch.setattr(build_module, "INDEX_ALONGSIDE", papers)  # the whole index is many
+    monkeypatch.setattr(build_module, "INDEX_FORK_FROM", papers)  # and the samples are enough
     beside: list[bool] = []
 
     class Beside(InProcess):
@@ -855,6 +856,10 @@ def test_an_index_of_many_papers_to_make_waits_for_the_pages(
     (tmp_path / "site.yaml").write_text("topics:\n  zebra: [zebrafish]\n", encoding="utf-8")
     build(load_config(tmp_path / "site.yaml", folders)[0])  # topics of every segment: after
     assert marks == [(1, 0), (2, 1), (3, 1)]
+    monkeypatch.setattr(build_module, "INDEX_FORK_FROM", papers + 1)  # one paper short of it
+    add_to_abstract(sorted((tmp_path / "papers").glob("*.md"))[20])
+    build(load_config(tmp_path / "site.yaml", folders)[0])  # one segment, a small collection
+    assert marks[-1] == (4, 1)
 
 
 def test_kept_index_files_gone_from_the_site_are_made_again_once(

@@ -288,16 +288,18 @@ def test_an_edit_rebuilds_without_forking_beside_a_thread_and_ctrl_c_ends_all(
         assert version(server.url) == "1"
         before = len(server.forks())
         mark = len(server.lines)
-        edit(project / "papers" / f"{DEI}.md", "title: 'DEI:", "title: 'Edited DEI:")
+        # A new site title: every page renders again, on every core (forked render workers).
+        edit(project / "site.yaml", "title: Served Digest", "title: Edited Digest")
         assert server.rebuilt(mark)[1].startswith("build: 134 papers")
         assert version(server.url) == "2"
-        assert '<h1 itemprop="name">Edited DEI:' in page(f"{server.url}papers/{DEI}.html")
+        assert "<title>DEI:" in (text := page(f"{server.url}papers/{DEI}.html"))
+        assert "Edited Digest" in text
         forks = server.forks()
         assert all(python == 1 for _parent, _child, python, _system in forks), forks
         # serve forked its build process (the first build forks no worker: the copied site's
         # files have new stats but the same bytes, which their hashes tell).
         assert before >= 1
-        assert len(forks) > before  # the rebuild forked (its search index is computed beside it)
+        assert len(forks) > before  # the rebuild forked (its render workers)
         # serve forked once, its build process, before any thread (the watcher's are no Python
         # threads: count the system's)
         assert [system for parent, _c, _p, system in forks if parent == server.process.pid] == [1]
