@@ -1,15 +1,19 @@
-"""The collection as data: `data/papers-<month>.json` and `.csv`, their schema and an index; pure.
+"""The collection as data: `data/papers-<month>.json.gz` and `.csv`, their schema and an
+index; pure.
 
 A paper goes under the month of its listing day (`models.listed_on`), so a new day of papers
-changes one month's files. JSON carries every field
-exactly; CSV is for spreadsheets, so a cell that a spreadsheet would run as a formula (one that
-starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises:
-the JSON files are the exact record.
+changes one month's files. The JSON, gzip-compressed, is the exact record: every field, the
+abstract included (`gzip.open` and `json.load` read it back; pandas and DuckDB read `.json.gz`
+as they read `.json`). The CSV is the spreadsheet view: every field but the abstract (each
+abstract is in the site once, and in the JSON), plus the paper's page and its arXiv page; a cell
+that a spreadsheet would run as a formula (one that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return) gets a leading `'`, as OWASP advises.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from collections import defaultdict
@@ -17,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from builder.models import KEY_ORDER, Paper, capture_text, listed_on, month_key
-from builder.urls import PAGES
+from builder.urls import PAGES, arxiv_abs
 
 SCHEMA_PATH = PAGES["schema"]
 INDEX_PATH = PAGES["data"]
@@ -39,7 +43,7 @@ CSV_COLUMNS = (
     "tags",
     "sources",
     "url",
-    "abstract",
+    "arxiv_url",
 )
 # The keys of a JSON record: the paper file's, its page and its abstract.
 FIELDS = (*KEY_ORDER, "url", "abstract")
@@ -113,6 +117,12 @@ def to_json(records: Sequence[dict[str, Any]]) -> bytes:
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
 
+def to_json_gz(records: Sequence[dict[str, Any]]) -> bytes:
+    """A month's records as gzip-compressed JSON (`to_json`), the same bytes for the same
+    records (no time or name in the gzip header)."""
+    return gzip.compress(to_json(records), compresslevel=9, mtime=0)
+
+
 def _cell(value: Any) -> str:
     """One CSV cell: lists joined, None empty, formula starts defused."""
     if value is None:
@@ -136,6 +146,7 @@ def to_csv(records: Sequence[dict[str, Any]]) -> bytes:
             "organization_id": org.get("id"),
             "organization_name": org.get("name"),
             "sources": sources,
+            "arxiv_url": arxiv_abs(r["arxiv_id"]) if r["arxiv_id"] else None,
         }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -148,7 +159,7 @@ def index(files: Sequence[tuple[str | None, int, int]], total: int) -> bytes:
             "month": month,
             **({"part": part} if part else {}),
             "papers": count,
-            "json": f"{file_stem(month, part)}.json",
+            "json": f"{file_stem(month, part)}.json.gz",
             "csv": f"{file_stem(month, part)}.csv",
         }
         for month, part, count in files
@@ -162,7 +173,7 @@ def _strings() -> dict[str, Any]:
 
 
 def schema() -> bytes:
-    """The JSON Schema (2020-12) of a `papers-<month>.json` file."""
+    """The JSON Schema (2020-12) of a `papers-<month>.json.gz` file, once decompressed."""
     nullable = {"type": ["string", "null"]}
     count = {"type": ["integer", "null"], "minimum": 0}
     paper = {
@@ -218,7 +229,7 @@ def schema() -> bytes:
         "title": "Papers of one month",
         "description": (
             "Every paper filed under one month: its listing day's (else its first capture's, "
-            "else its date's)."
+            "else its date's). The file is gzip-compressed JSON."
         ),
         "type": "array",
         "items": paper,

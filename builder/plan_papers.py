@@ -243,10 +243,10 @@ def _records(pages: Sequence[PaperPage], base_url: str) -> list[dict]:
 
 
 def data_json(pages: Sequence[PaperPage], base_url: str) -> bytes:
-    """One data file as JSON."""
+    """One data file as gzip-compressed JSON."""
     from builder import data
 
-    return data.to_json(_records(pages, base_url))
+    return data.to_json_gz(_records(pages, base_url))
 
 
 def data_csv(pages: Sequence[PaperPage], base_url: str) -> bytes:
@@ -259,7 +259,8 @@ def data_csv(pages: Sequence[PaperPage], base_url: str) -> bytes:
 def data_outputs(
     render: Renderer, prepared: Sequence[PaperPage], config: SiteConfig
 ) -> list[Output]:
-    """Plan the data files: JSON and CSV per month of listing, their schema and their index."""
+    """Plan the data files: JSON (gzip-compressed) and CSV per month of listing, their schema
+    and their index."""
     from builder import data
 
     groups = data.by_month([page.paper for page in prepared])
@@ -270,7 +271,7 @@ def data_outputs(
         for part, papers in data.parts(groups[month]):
             stem = f"data/{data.file_stem(month, part)}"
             pages = [render.page_of[p.slug] for p in papers]
-            outputs.append(render.made(f"{stem}.json", data_json, pages, config.base_url))
+            outputs.append(render.made(f"{stem}.json.gz", data_json, pages, config.base_url))
             outputs.append(render.made(f"{stem}.csv", data_csv, pages, config.base_url))
             counts.append((month, part, len(papers)))
     outputs.append(render.made(data.INDEX_PATH, data.index, counts, len(prepared)))
