@@ -173,8 +173,9 @@ def assemble(
         written, linked, stats = render_outputs(todo, staging, renderer, cards)
         if pending is not None:
             with Progress(len(prepared), "indexing", "papers"):
-                # An index of many papers to make is computed here, now that rendering is over
-                # (a forked process would copy what it touches of this one's memory).
+                # An index of many papers to make (or of a small collection) is computed here,
+                # now that rendering is over (a forked process would copy what it touches of
+                # this one's memory; for a few papers, forking costs more than it saves).
                 if isinstance(pending, Background):
                     found = pending.wait()
                     cache.forget("terms")  # the other process saved it

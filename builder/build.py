@@ -312,8 +312,9 @@ def _content_ids(stored: list[StoredPaper], memo: dict[Any, str] | None) -> dict
 
 
 # An index that makes the segments of fewer papers than this is computed while related papers
-# are listed and pages render; one that makes more, by the build itself once they are rendered
-# (three processes' memory at once would be too much). Most builds of a big site keep most
+# are listed and pages render (in a collection of INDEX_FORK_FROM papers or more); one that
+# makes more, by the build itself once they are rendered (three processes' memory at once
+# would be too much). Most builds of a big site keep most
 # segments (README, Performance).
 INDEX_ALONGSIDE = 20_000
 # A collection of fewer papers than this has its index made by the build itself, after the

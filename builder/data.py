@@ -89,7 +89,7 @@ def by_month(papers: Sequence[Paper]) -> dict[str | None, list[Paper]]:
     return dict(groups)
 
 
-# A month with more papers than this is cut into parts (`papers-2025-06-part1.json`, ...), so
+# A month with more papers than this is cut into parts (`papers-2025-06-part1.json.gz`, ...), so
 # that no data file passes ~20 MB (GitHub warns from 50 MB, and editors choke well before).
 PART_SIZE = 10_000
 

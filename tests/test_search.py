@@ -862,6 +862,32 @@ def test_an_index_of_many_papers_to_make_or_of_few_papers_waits_for_the_pages(
     assert marks[-1] == (4, 1)
 
 
+def test_an_index_made_by_a_forked_process_is_the_one_the_build_makes_itself(
+    tmp_path: Path, built_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import build as build_module
+
+    def files(site: Path) -> dict[str, bytes]:
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*.*")}
+
+    def config(root: Path) -> Any:
+        return site_config(root, snapshots=SEEDS, papers=root / "papers", output=root / "output")
+
+    # The samples' index made beside the pages by a forked process, as a big site's is.
+    monkeypatch.setattr(build_module, "INDEX_FORK_FROM", 0)
+    forked = build_seed_site(tmp_path / "forked")
+    assert files(forked) == files(built_site)  # built_site's index was made by its build
+    add_to_abstract(sorted((tmp_path / "forked" / "papers").glob("*.md"))[10])
+    build_module.build(config(tmp_path / "forked"))  # a warm build, one segment made again
+    monkeypatch.setattr(build_module, "INDEX_FORK_FROM", 10**9)
+    shutil.copytree(tmp_path / "forked" / "papers", tmp_path / "here" / "papers")
+    build_module.build(config(tmp_path / "here"))  # from nothing, its index made here
+    made = files(tmp_path / "here" / "output")
+    assert {n: b for n, b in files(forked).items() if n.startswith(DATA)} == {
+        n: b for n, b in made.items() if n.startswith(DATA)
+    }
+
+
 def test_kept_index_files_gone_from_the_site_are_made_again_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

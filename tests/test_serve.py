@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from builder.workers import cores
 from tests.conftest import REPO, SEEDS
 
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
@@ -299,7 +300,8 @@ def test_an_edit_rebuilds_without_forking_beside_a_thread_and_ctrl_c_ends_all(
         # serve forked its build process (the first build forks no worker: the copied site's
         # files have new stats but the same bytes, which their hashes tell).
         assert before >= 1
-        assert len(forks) > before  # the rebuild forked (its render workers)
+        if cores() >= 2:  # on one core, render workers are this process alone: no fork
+            assert len(forks) > before  # the rebuild forked (its render workers)
         # serve forked once, its build process, before any thread (the watcher's are no Python
         # threads: count the system's)
         assert [system for parent, _c, _p, system in forks if parent == server.process.pid] == [1]
