@@ -62,6 +62,20 @@ FEATURES = {
         n in ("top.html", "trends.html", "feeds.html", "saved.html", "feeds.opml")
     ),
 }
+# Where a site's bytes go, part by part: a file is in the first part its name fits.
+PARTS = (
+    ("paper pages", lambda n: n.startswith("papers/") and n.endswith(".html")),
+    ("`.bib` files", lambda n: n.startswith("papers/") and n.endswith(".bib")),
+    ("data exports", lambda n: n.startswith("data/")),
+    ("search records", lambda n: n.startswith("assets/search/r/")),
+    ("search index (shards, vocabulary, lengths, meta)", lambda n: n.startswith("assets/search/")),
+    ("topic archives and feeds", lambda n: n.startswith("topics/")),
+    ("organization archives and feeds", lambda n: n.startswith("orgs/")),
+    ("digest and day pages", lambda n: n.startswith("days/") or n == "index.html"),
+    ("month archives", lambda n: n.startswith("months/")),
+    ("reading-list chunks", lambda n: n.startswith("assets/library/")),
+    ("everything else (sitemap, feeds, top, trends, assets)", lambda n: True),
+)
 BLOCKS = re.compile(rb'<section id="(related|cite)".*?</section>', re.DOTALL)
 WRITTEN = re.compile(r"\(([\d,]+) written")  # a build's summary: "2005 files (792 written, ..."
 
@@ -124,6 +138,16 @@ def timed(command: list[str], cwd: Path, sample: bool = False) -> dict[str, Any]
     }
 
 
+def parts_of(files: list[tuple[int, str]]) -> dict[str, list[int]]:
+    """Bytes and files of each part of a site (PARTS), from its files' (size, name)."""
+    found = {part: [0, 0] for part, _ in PARTS}
+    for size, name in files:
+        part = next(part for part, fits in PARTS if fits(name))
+        found[part][0] += size
+        found[part][1] += 1
+    return found
+
+
 def site_size(site: Path) -> dict[str, object]:
     """Total bytes and files of a site, its largest file, and its largest file but exports."""
     files = [
@@ -137,6 +161,7 @@ def site_size(site: Path) -> dict[str, object]:
         blocks += sum(len(m.group(0)) for m in BLOCKS.finditer(path.read_bytes()))
     features["related and cite blocks in paper pages"] = blocks / 1e6
     return {
+        "parts": parts_of(files),
         "features": features,
         "mb": sum(s for s, _ in files) / 1e6,
         "files": len(files),
@@ -718,6 +743,21 @@ def table(r: dict) -> str:
     return head + "\n".join("| " + " | ".join(row) + " |" for row in rows if row)
 
 
+def parts_table(r: dict) -> str:
+    """Where the site's bytes and files go, per paper, part by part (PARTS)."""
+    papers, site = r["papers"], r["site"]
+    rows = [
+        f"| {part} | {size / papers / 1e3:.2f} | {count / papers:.2f} | {size / 1e6:.1f} MB |"
+        for part, (size, count) in site["parts"].items()
+    ]
+    head = "| part of the site | KB a paper | files a paper | in all |\n|---|---|---|---|\n"
+    total = (
+        f"| the whole site | {site['mb'] * 1e3 / papers:.2f} | {site['files'] / papers:.2f} "
+        f"| {site['mb']:.1f} MB |"
+    )
+    return head + "\n".join([*rows, total])
+
+
 def main() -> None:
     """Run the benchmark and print its table and JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -764,6 +804,8 @@ def main() -> None:
             print(f"kept {work}")
     print()
     print(table(results))
+    print()
+    print(parts_table(results))
     print()
     text = json.dumps(results, indent=2, default=str)
     print(text)

@@ -7,7 +7,15 @@ import json
 import os
 from pathlib import Path
 
-from benchmarks.bench import add_tag, add_word, copy_snapshot, real_snapshots, written_count
+from benchmarks.bench import (
+    add_tag,
+    add_word,
+    copy_snapshot,
+    parts_of,
+    parts_table,
+    real_snapshots,
+    written_count,
+)
 from benchmarks.corpus import LAST_DAY, NEWER, OLDER, write_snapshots
 from builder.load import load_papers
 from builder.paperfile import format_paper
@@ -67,3 +75,31 @@ def test_the_edits_add_a_tag_and_a_word_and_the_file_still_loads(tmp_path: Path)
     assert problems == [] and stored.paper.tags == ("to-read",)
     assert stored.paper.file_body.strip() == "First notably words here."
     assert written_count("build: 9 papers, 2,005 files (1,792 written, 13 unchanged), ...") == 1792
+
+
+def test_every_file_of_a_site_counts_in_one_part_of_the_bytes_table() -> None:
+    files = [
+        (10_000, "papers/a.html"),
+        (400, "papers/a.bib"),
+        (900, "data/papers-2026-06.json.gz"),
+        (1_600, "assets/search/r/7.js"),
+        (1_400, "assets/search/s/2026-06/t/0.js"),
+        (300, "assets/search/meta.js"),
+        (2_000, "topics/reasoning/1.html"),
+        (500, "orgs/berkeley.xml"),
+        (700, "days/2026-06-01.html"),
+        (600, "index.html"),
+        (650, "months/2026-06.html"),
+        (950, "assets/library/0.js"),
+        (120, "sitemap.xml"),
+    ]
+    parts = parts_of(files)
+    assert sum(size for size, _ in parts.values()) == sum(size for size, _ in files)
+    assert sum(count for _, count in parts.values()) == len(files)
+    assert parts["paper pages"] == [10_000, 1] and parts["search records"] == [1_600, 1]
+    assert parts["search index (shards, vocabulary, lengths, meta)"] == [1_700, 2]
+    assert parts["digest and day pages"] == [1_300, 2]
+    site = {"parts": parts, "mb": 0.01912, "files": len(files)}
+    text = parts_table({"papers": 2, "site": site})
+    assert "| paper pages | 5.00 | 0.50 | 0.0 MB |" in text
+    assert text.endswith("| the whole site | 9.56 | 6.50 | 0.0 MB |")
