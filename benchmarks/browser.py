@@ -4,7 +4,8 @@ For our site (from `file://`) and Pagefind's (over HTTP on loopback: Pagefind lo
 with fetch() and WebAssembly, which `file://` refuses):
 
 - bytes before first results: the gzip -9 size of every file the page requests after its HTML,
-  up to the moment the first result is on screen;
+  up to the moment the first result is on screen (files it names and never requests, such as
+  its feed, do not count);
 - time to first results: from navigation start to that moment, opening `?q=<word>`;
 - new-query latency: from the input event of a new query to its results on screen, for a rare
   word and for a word in most papers (the median of several words each).
@@ -91,14 +92,18 @@ def gzip_bytes(files: list[Path]) -> int:
 def first_results(page: Page, url: str, selector: str, root: Path) -> tuple[float, int]:
     """Open a search URL; return (ms to the first result on screen, gzip bytes loaded before).
 
-    Every file our pages load is a <script> or <link> (file:// keeps no resource timings).
+    Every file our pages load is a <script> or <link> (file:// keeps no resource timings), put
+    in the page before the first result shows; of those, the files the browser requested count
+    (a `<link rel="alternate">` to a feed is in the page, and never requested).
     """
+    requested: set[str] = set()
+    page.on("request", lambda r: requested.add(r.url))
     page.add_init_script(f"({WATCH})({selector!r})")
     page.goto(url)
     page.wait_for_function("window.__shown !== null", timeout=120_000)
     shown = page.evaluate("window.__shown")
     loads = page.evaluate("window.__loads")
-    names = dict.fromkeys(u for t, u in loads if t <= shown)
+    names = dict.fromkeys(u for t, u in loads if t <= shown and u in requested)
     files = [f for u in names if (f := _local_file(u, root, "file://")) is not None]
     return shown, gzip_bytes(files)
 

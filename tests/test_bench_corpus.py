@@ -6,6 +6,9 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
 
 from benchmarks.bench import (
     add_tag,
@@ -103,3 +106,23 @@ def test_every_file_of_a_site_counts_in_one_part_of_the_bytes_table() -> None:
     text = parts_table({"papers": 2, "site": site})
     assert "| paper pages | 5.00 | 0.50 | 0.0 MB |" in text
     assert text.endswith("| the whole site | 9.56 | 6.50 | 0.0 MB |")
+
+
+@pytest.mark.browser
+def test_the_bytes_before_first_results_are_of_the_files_the_browser_requested(
+    browser, built_site: Path
+) -> None:
+    from benchmarks.browser import OURS, first_results, gzip_bytes
+
+    page = browser.new_page()
+    try:
+        url = (built_site / "search.html").as_uri() + "?q=grokking"
+        shown, size = first_results(page, url, OURS, built_site)
+        named = [u for t, u in page.evaluate("window.__loads") if t <= shown]
+    finally:
+        page.close()
+    files = list(dict.fromkeys(Path(unquote(urlparse(u).path)) for u in named))
+    feed = built_site / "feed.xml"
+    assert feed in files  # the page names its feed (`<link rel="alternate">`): never requested
+    assert any(f.parent.name == "r" for f in files)  # a result's record came before it showed
+    assert size == gzip_bytes([f for f in files if f != feed])
