@@ -314,8 +314,7 @@ def _content_ids(stored: list[StoredPaper], memo: dict[Any, str] | None) -> dict
 # An index that makes the segments of fewer papers than this is computed while related papers
 # are listed and pages render (in a collection of INDEX_FORK_FROM papers or more); one that
 # makes more, by the build itself once they are rendered (three processes' memory at once
-# would be too much). Most builds of a big site keep most
-# segments (README, Performance).
+# would be too much). Most builds of a big site keep most segments (README, Performance).
 INDEX_ALONGSIDE = 20_000
 # A collection of fewer papers than this has its index made by the build itself, after the
 # pages: forking costs more than it saves there (the 134 sample papers: a build from nothing
