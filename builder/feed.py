@@ -74,7 +74,7 @@ def atom_feed(
         for topic in page.topics:
             entry.category(term=topic.slug, label=topic.name)
         entry.content(page.text, type="text")
-    return fg.atom_str(pretty=True)
+    return fg.atom_str(pretty=False)
 
 
 @dataclass(frozen=True)

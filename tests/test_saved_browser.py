@@ -52,9 +52,9 @@ def test_a_star_saves_a_paper_and_saved_html_lists_it_with_recommendations(
     star.click()
     assert star.get_attribute("aria-pressed") == "true"
     page.goto(each_site_url + "index.html")
-    cards = page.locator(".card button.star")
+    cards = page.locator(".cards > li button.star")
     assert cards.count() == 59  # the two newest days
-    second = page.locator(".card").nth(1)
+    second = page.locator(".cards > li").nth(1)
     second_title = second.locator(".card-title").inner_text()
     second.locator("button.star").click()
     open_saved(page, each_site_url)

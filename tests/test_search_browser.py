@@ -152,7 +152,7 @@ def test_field_filters_narrow_to_one_field(page, site_url: str) -> None:
     math = total(page)
     # topics/math.html lists the same papers.
     page.goto(site_url + "topics/math.html")
-    assert page.locator(".card").count() == math > 0
+    assert page.locator(".cards > li").count() == math > 0
     assert in_abstract >= 6
     assert page.errors == []
 

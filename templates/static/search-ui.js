@@ -58,11 +58,7 @@
       meta.appendChild(when);
     }
     if (result.upvotes !== null) {
-      var votes = el("span", "votes");
-      var arrow = el("span", "", "▲");
-      arrow.setAttribute("aria-hidden", "true");
-      votes.appendChild(arrow);
-      votes.appendChild(document.createTextNode(" " + result.upvotes));
+      var votes = el("span", "votes", String(result.upvotes));
       votes.appendChild(el("span", "visually-hidden", " upvotes"));
       var cell = el("span", "m");
       cell.appendChild(votes);
