@@ -13,7 +13,8 @@ is blocked under `file://`). The files:
   shortest prefix of each one's first term that tells it from the file before: `separators`);
 - `s/<segment>/t/<n>.js`: a shard: its terms (sorted as lunr.js sorts), each with where it
   first shows in its segment's first paper that has it (lunr's term order) and, per field, the
-  papers that have it with the term's count (numbers within the segment, as gaps);
+  papers that have it with the term's count (numbers within the segment, as gaps), up to
+  the last field that has it;
 - `s/<segment>/v/<n>.js`: the segment's terms alone, for fuzzy queries (`word~1`);
 - `n/<field>.js`: every paper's length of one field (field by number), in ref order, in base
   64: a query loads those of the fields its terms are in (a byte or two a paper, rewritten by
@@ -39,7 +40,7 @@ from builder.models import listed_on
 from builder.prepare import PaperPage
 
 DATA = "assets/search/"
-FORMAT = 3  # bumped when the files change shape; search.js checks it (see `search.engine_rules`)
+FORMAT = 4  # bumped when the files change shape; search.js checks it (see `search.engine_rules`)
 # A shard closes once its postings pass SHARD_BYTES * (its segment's papers / SHARD_PAPERS),
 # within MIN_SHARD_BYTES and SHARD_BYTES (a big term stands alone): a query reads a shard of
 # every segment, so small segments have small shards.
@@ -95,7 +96,8 @@ def decimal_text(values: np.ndarray, block: int = 1 << 20) -> tuple[str, np.ndar
 
 
 def _term_json(counts: TermCounts, block: int = 1 << 20) -> list[str]:
-    """Encode each term's entry: [term, first, postings of each field ("gap,tf,gap,tf")].
+    """Encode each term's entry: [term, first, postings of each field ("gap,tf,gap,tf"), to
+    the last field that has any].
 
     The numbers are written a block of about `block` postings at a time (whole terms), so
     the temporary arrays stay small.
@@ -123,8 +125,9 @@ def _term_json(counts: TermCounts, block: int = 1 << 20) -> list[str]:
             fields_of[g // width][g % width] = text[a:b]
         low = high
     quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
+    # Empty fields at the end are left out (postings end in a digit: rstrip takes only them).
     return [
-        f'[{quote(t)},{i},"' + '","'.join(f) + '"]'
+        f'[{quote(t)},{i},"' + '","'.join(f).rstrip('",') + '"]'
         for t, i, f in zip(counts.terms, counts.first.tolist(), fields_of, strict=True)
     ]
 

@@ -59,7 +59,6 @@
     }
     if (result.upvotes !== null) {
       var votes = el("span", "votes", String(result.upvotes));
-      votes.appendChild(el("span", "visually-hidden", " upvotes"));
       var cell = el("span", "m");
       cell.appendChild(votes);
       meta.appendChild(cell);

@@ -166,7 +166,9 @@
         if (!entry) { entry = entries[item[0]] = { term: item[0], index: 0, parts: [], fields: null }; }
         if (entry.fields) { return; } // decoded: every part was here
         if (!entry.parts.some(function (p) { return p.segment === segment; })) {
-          entry.parts.push({ segment: segment, first: item[1], raw: item.slice(2) });
+          var raw = item.slice(2); // its fields, to the last that has the term
+          while (raw.length < meta.fields.length) { raw.push(""); }
+          entry.parts.push({ segment: segment, first: item[1], raw: raw });
         }
       });
       return list;
