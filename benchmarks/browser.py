@@ -7,8 +7,12 @@ with fetch() and WebAssembly, which `file://` refuses):
   up to the moment the first result is on screen (files it names and never requests, such as
   its feed, do not count);
 - time to first results: from navigation start to that moment, opening `?q=<word>`;
-- new-query latency: from the input event of a new query to its results on screen, for a rare
-  word and for a word in most papers (the median of several words each).
+- new-query latency: from the input event of a new query to its results on screen, for a query
+  whose files are not loaded yet (`diffusion models` right after the first results; these
+  three figures the median of five page loads), for rare words and for words in most papers
+  (the median of several words each);
+- known-item search: every paper queried by the first four words of its title (of three
+  letters or more); the mean reciprocal rank of the paper in the top ten (`known_items`).
 
 And `serve`'s save-to-reload: from saving a paper file to the reload event reaching the open
 page's `EventSource`.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import re
 import statistics
 import threading
 import time
@@ -27,7 +32,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
@@ -144,21 +149,38 @@ def latency(page: Page, box: str, selector: str, words: list[str], marked: bool)
 
 
 def measure(
-    site: Path, peer: Path | None, first: str, rare: list[str], common: list[str]
+    site: Path,
+    peer: Path | None,
+    first: str,
+    rare: list[str],
+    common: list[str],
+    then: str = "diffusion models",
+    runs: int = 5,
 ) -> dict[str, dict[str, float]]:
-    """Measure both engines; return {engine: {figure: value}}."""
+    """Measure both engines; return {engine: {figure: value}}: each of `runs` times, open the
+    search page on `first` and then type `then` (a query whose files are not loaded yet), and
+    take the medians; then new queries of rare and of common words."""
     figures: dict[str, dict[str, float]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
         url = (site / "search.html").as_uri() + "?q=" + first
-        shown, size = first_results(page, url, OURS, site)
-        page.wait_for_function(
-            "document.getElementById('search-results').getAttribute('aria-busy') === 'false'"
-        )
+        shown, sizes, next_ms = [], [], []
+        for _ in range(runs):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            ms, size = first_results(page, url, OURS, site)
+            page.wait_for_function(
+                "document.getElementById('search-results').getAttribute('aria-busy') === 'false'"
+            )
+            shown.append(ms)
+            sizes.append(size)
+            next_ms.append(latency(page, "#search-page-q", OURS, [then], True))
+            page.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        first_results(page, url, OURS, site)
         figures["ours"] = {
-            "first_results_ms": shown,
-            "bytes_before_results": size,
+            "first_results_ms": statistics.median(shown),
+            "bytes_before_results": statistics.median(sizes),
+            "then_ms": statistics.median(next_ms),
             "rare_ms": latency(page, "#search-page-q", OURS, rare, True),
             "common_ms": latency(page, "#search-page-q", OURS, common, True),
         }
@@ -169,17 +191,114 @@ def measure(
                 page.goto(base + "search/")
                 page.wait_for_selector(".pagefind-ui__search-input")
                 page.close()
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                shown, size = _pagefind_first(page, base, peer, first)
                 box = ".pagefind-ui__search-input"
+                shown, sizes, next_ms = [], [], []
+                for _ in range(runs):
+                    page = browser.new_page(viewport={"width": 1280, "height": 900})
+                    ms, size = _pagefind_first(page, base, peer, first)
+                    shown.append(ms)
+                    sizes.append(size)
+                    page.wait_for_timeout(400)
+                    next_ms.append(latency(page, box, PAGEFIND, [then], False))
+                    page.close()
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                _pagefind_first(page, base, peer, first)
+                page.wait_for_timeout(400)
                 figures["peer"] = {
-                    "first_results_ms": shown,
-                    "bytes_before_results": size,
+                    "first_results_ms": statistics.median(shown),
+                    "bytes_before_results": statistics.median(sizes),
+                    "then_ms": statistics.median(next_ms),
                     "rare_ms": latency(page, box, PAGEFIND, rare, False),
                     "common_ms": latency(page, box, PAGEFIND, common, False),
                 }
                 page.close()
         browser.close()
+    return figures
+
+
+# Known-item search: each query's top ten, as the slugs of the papers' pages (each engine
+# through its own JavaScript API, as its page calls it: no typing, no rendering).
+OUR_TOP = """async (queries) => {
+  await new Promise((done) => {
+    const check = () => (window.PaperDigestSearch ? done() : setTimeout(check, 20));
+    check();
+  });
+  const out = [];
+  for (const query of queries) {
+    const answer = await PaperDigestSearch.search(query);
+    const items = await PaperDigestSearch.page(answer, 0, 10);
+    out.push(items.map((i) => decodeURIComponent(i.url.split("/").pop().replace(/\\.html$/, ""))));
+  }
+  return out;
+}"""
+PAGEFIND_TOP = """async (queries) => {
+  const pagefind = await import("/pagefind/pagefind.js");
+  await pagefind.init();
+  const out = [];
+  for (const query of queries) {
+    const found = await pagefind.search(query);
+    const data = await Promise.all(found.results.slice(0, 10).map((r) => r.data()));
+    out.push(data.map((d) => decodeURIComponent(d.url.replace(/\\/$/, "").split("/").pop())));
+  }
+  return out;
+}"""
+
+
+def title_query(title: str) -> str:
+    """The query a reader who remembers a paper types: the first four words of its title that
+    have three letters or more."""
+    return " ".join([w for w in re.findall(r"[^\W_]+", title) if len(w) >= 3][:4])
+
+
+def reciprocal_rank(slug: str, top: list[str]) -> float:
+    """1 / the paper's rank in the top ten, 0 if it is not there."""
+    return 1 / (top.index(slug) + 1) if slug in top else 0.0
+
+
+def known_items(
+    site: Path,
+    peer: Path | None,
+    papers: list[tuple[str, str]],
+    browser: Browser | None = None,
+    batch: int = 200,
+) -> dict[str, dict[str, float]]:
+    """Query every (slug, title) of `papers` by `title_query` in each engine (in `browser`, else
+    a Chromium of its own); return per engine the mean reciprocal rank of the paper in the top
+    ten, how many were first and how many not in it."""
+    if browser is None:
+        with sync_playwright() as p:
+            own = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                return known_items(site, peer, papers, own, batch)
+            finally:
+                own.close()
+    queries = [title_query(title) for _, title in papers]
+
+    def tops(url: str, script: str) -> list[list[str]]:
+        page = browser.new_page()
+        try:
+            page.goto(url)
+            return [
+                top
+                for start in range(0, len(queries), batch)
+                for top in page.evaluate(script, queries[start : start + batch])
+            ]
+        finally:
+            page.close()
+
+    found = {"ours": tops((site / "search.html").as_uri(), OUR_TOP)}
+    if peer is not None:
+        with served(peer) as base:
+            found["peer"] = tops(base + "search/", PAGEFIND_TOP)
+    figures = {}
+    for engine, lists in found.items():
+        ranks = [reciprocal_rank(slug, top) for (slug, _), top in zip(papers, lists, strict=True)]
+        figures[engine] = {
+            "queries": len(ranks),
+            "mrr": sum(ranks) / max(1, len(ranks)),
+            "missed": sum(1 for r in ranks if r == 0),
+            "first": sum(1 for r in ranks if r == 1),
+        }
     return figures
 
 

@@ -83,7 +83,6 @@ def test_the_edits_add_a_tag_and_a_word_and_the_file_still_loads(tmp_path: Path)
 def test_every_file_of_a_site_counts_in_one_part_of_the_bytes_table() -> None:
     files = [
         (10_000, "papers/a.html"),
-        (400, "papers/a.bib"),
         (900, "data/papers-2026-06.json.gz"),
         (1_600, "assets/search/r/7.js"),
         (1_400, "assets/search/s/2026-06/t/0.js"),
@@ -102,10 +101,10 @@ def test_every_file_of_a_site_counts_in_one_part_of_the_bytes_table() -> None:
     assert parts["paper pages"] == [10_000, 1] and parts["search records"] == [1_600, 1]
     assert parts["search index (shards, vocabulary, lengths, meta)"] == [1_700, 2]
     assert parts["digest and day pages"] == [1_300, 2]
-    site = {"parts": parts, "mb": 0.01912, "files": len(files)}
+    site = {"parts": parts, "mb": 0.01872, "files": len(files)}
     text = parts_table({"papers": 2, "site": site})
     assert "| paper pages | 5.00 | 0.50 | 0.0 MB |" in text
-    assert text.endswith("| the whole site | 9.56 | 6.50 | 0.0 MB |")
+    assert text.endswith("| the whole site | 9.36 | 6.00 | 0.0 MB |")
 
 
 @pytest.mark.browser
@@ -126,3 +125,31 @@ def test_the_bytes_before_first_results_are_of_the_files_the_browser_requested(
     assert feed in files  # the page names its feed (`<link rel="alternate">`): never requested
     assert any(f.parent.name == "r" for f in files)  # a result's record came before it showed
     assert size == gzip_bytes([f for f in files if f != feed])
+
+
+def test_a_known_item_query_is_the_first_four_words_of_three_letters_of_its_title() -> None:
+    from benchmarks.browser import reciprocal_rank, title_query
+
+    assert title_query("VQ4DiT: Efficient Post-Training Vector Quantization") == (
+        "VQ4DiT Efficient Post Training"
+    )
+    assert title_query("A Is Not All: On LLMs' Self-Rewarding") == "Not All LLMs Self"
+    assert title_query("Ok") == ""
+    assert reciprocal_rank("b", ["a", "b", "c"]) == 0.5
+    assert reciprocal_rank("z", ["a", "b"]) == 0.0
+
+
+@pytest.mark.browser
+def test_known_item_search_ranks_each_paper_by_the_opening_of_its_title(
+    browser, built_site: Path, sample_pages: list
+) -> None:
+    from benchmarks.browser import known_items
+
+    papers = [(p.paper.slug, p.paper.title) for p in sample_pages[:40]]
+    own = known_items(built_site, None, papers, browser)["ours"]
+    assert own["queries"] == 40 and own["mrr"] > 0.9 and own["first"] >= 36
+    # Another paper's title: its paper is rarely in the top ten, never first.
+    titles = [title for _, title in papers]
+    wrong = [(s, t) for (s, _), t in zip(papers, titles[1:] + titles[:1], strict=True)]
+    other = known_items(built_site, None, wrong, browser)["ours"]
+    assert other["missed"] >= 35 and other["first"] == 0 and other["mrr"] < 0.1
