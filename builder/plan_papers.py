@@ -1,5 +1,5 @@
-"""Plan the files made of each paper: its page and `.bib`, the reading list's chunks, and the
-data exports (plan.py plans the rest of the site, and calls these)."""
+"""Plan the files made of each paper: its page (its BibTeX entry in it), the reading list's
+chunks, and the data exports (plan.py plans the rest of the site, and calls these)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from builder.render import Renderer, links_out
 from builder.replan import related_print
 from builder.stats import sha
 from builder.tables import LazyTable, Table
-from builder.urls import PAGES, bib_url, is_web, published
+from builder.urls import PAGES, is_web, published
 
 
 def paper_cite_keys(
@@ -57,7 +57,7 @@ class Citation:
         return (self.page.id, self.key, self.page.day, self.url)
 
     def entry(self) -> str:
-        """The BibTeX entry, made once (the page, the .bib file and the reading list show it;
+        """The BibTeX entry, made once (the page and the reading list show it;
         a day rewrites most reading-list chunks): from `entries` when made before."""
         return self._entry
 
@@ -98,35 +98,24 @@ def paper_outputs(
     citations: Citations,
     entries: Table | None = None,
 ) -> list[Output]:
-    """Plan one page per paper, linked to its neighbours in digest order, with its BibTeX
-    beside it (after a plan of every page, `entries` keeps only the BibTeX entries made for
-    them)."""
+    """Plan one page per paper, linked to its neighbours in digest order, its BibTeX entry in
+    it (after a plan of every page, `entries` keeps only the BibTeX entries made for them)."""
     outputs = []
     reuse = render.reuse is not None
     for i, page in enumerate(prepared):
         url = page.url
-        bib = bib_url(url)
-        if reuse:  # the last plan's, if it keeps both
-            kept = render.kept(url), render.kept(bib)
-            if kept[0] is not None and kept[1] is not None:
-                outputs += kept
-                continue
+        if reuse and (kept := render.kept(url)) is not None:  # the last plan's
+            outputs.append(kept)
+            continue
         newer = prepared[i - 1] if i > 0 else None
         older = prepared[i + 1] if i + 1 < len(prepared) else None
         cite = citations[page.paper.slug]
         inputs = _paper_inputs(render, cite, newer, older)
         plan = partial(_paper_page, render, page, newer, older, cite)
         outputs.append(render.unit(url, inputs, plan))
-        outputs.append(render.unit(bib, cite.inputs(), partial(_bib_file, bib, cite)))
     if isinstance(entries, LazyTable):  # a partial plan does not know every entry it uses
         entries.retain(None if reuse else {cite.inputs() for cite in citations.values()})
     return outputs
-
-
-def _bib_file(path: str, cite: Citation) -> Output:
-    """Plan a paper's .bib file (keyed by its bytes)."""
-    data = cite.entry().encode()
-    return Output(path, sha(data), partial(bytes, data))
 
 
 def cite_url(config: SiteConfig, page: PaperPage) -> str | None:
@@ -170,7 +159,6 @@ def _paper_page(
         "paper",
         page=page,
         bibtex=cite.entry(),
-        bib=bib_url(page.url).split("/")[-1],
         links_out=links_out(paper),
         newer=Link.to(newer),
         older=Link.to(older),

@@ -179,7 +179,7 @@ class Reuse:
         self.dirty |= {dests[i] for i in set(self.owner[hit].tolist())}
 
     def recite(self, cites: dict[str, str]) -> None:
-        """Take this build's cite keys: the outputs of RELATED families (the pages, .bib files
+        """Take this build's cite keys: the outputs of RELATED families (the pages
         and reading-list chunks that show cite keys) that took a paper whose key changed are
         planned again."""
         moved = [i for i, slug in enumerate(self.slugs) if self.cites.get(slug) != cites[slug]]

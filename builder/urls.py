@@ -126,11 +126,6 @@ def feed_url(page: str) -> str:
     return page.removesuffix(".html") + ".xml"
 
 
-def bib_url(page: str) -> str:
-    """Return the BibTeX file beside a paper's page: `papers/<slug>.bib`."""
-    return page.removesuffix(".html") + ".bib"
-
-
 def root_of(path: str) -> str:
     """Return the relative prefix from a site path back to the site root (`../` for one level)."""
     return "../" * path.count("/")

@@ -319,3 +319,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(
             "these tests use Chromium but lack @pytest.mark.browser: " + ", ".join(unmarked)
         )
+
+
+def bibtex_of(page: Path) -> str:
+    """The BibTeX entry a built paper page shows in its cite block (`#bibtex`), as text."""
+    from bs4 import BeautifulSoup
+
+    code = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find(id="bibtex")
+    assert code is not None, f"{page}: no #bibtex"
+    return code.get_text()

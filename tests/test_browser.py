@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, bibtex_of
 
 pytestmark = pytest.mark.browser
 
@@ -128,8 +128,9 @@ def test_pages_work_without_javascript(built_site: Path, browser) -> None:
     page.goto(paper.as_uri())
     link = page.locator(".read a.copy-link")
     assert link.count() == 1
-    # Without JavaScript, "Copy BibTeX" is a link to the .bib file.
-    assert page.locator("#cite a.copy-link").get_attribute("href") == paper.stem + ".bib"
+    # Without JavaScript the BibTeX entry shows, and no button that could not work.
+    assert page.locator("#bibtex").inner_text().startswith("@misc{")
+    assert page.locator("#cite button, #cite a").count() == 0
     link.click()
     assert page.url == paper.as_uri()
     assert page.locator(".abstract").inner_text().startswith("We present DEI")
@@ -197,9 +198,26 @@ def test_copy_bibtex_copies_the_entry(built_site: Path, browser) -> None:
         "async (t) => { window.copied = t; }; }"
     )
     cite = page.locator("#cite")
-    cite.locator("button.copy-link").click()
+    cite.get_by_role("button", name="Copy BibTeX").click()
     page.wait_for_function("() => window.copied !== null")
-    entry = (built_site / PAGE_TYPES[2]).with_suffix(".bib").read_text(encoding="utf-8")
+    entry = bibtex_of(built_site / PAGE_TYPES[2])
+    assert entry.startswith("@misc{") and entry.endswith("}\n")
     assert page.evaluate("window.copied") == entry
     assert cite.locator(".copy-status").inner_text() == "BibTeX copied"
+    ctx.close()
+
+
+def test_download_bib_saves_the_entry_as_the_papers_bib_file(built_site: Path, browser) -> None:
+    ctx = browser.new_context(accept_downloads=True)
+    page = ctx.new_page()
+    errors: list = []
+    page.on("pageerror", lambda error: errors.append(error))
+    paper = built_site / PAGE_TYPES[2]
+    page.goto(paper.as_uri())
+    with page.expect_download() as caught:
+        page.locator("#cite").get_by_role("button", name="Download .bib").click()
+    download = caught.value
+    assert download.suggested_filename == paper.stem + ".bib"
+    assert Path(download.path()).read_text(encoding="utf-8") == bibtex_of(paper)
+    assert errors == []
     ctx.close()

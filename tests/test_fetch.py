@@ -25,6 +25,7 @@ from builder.config import load_config
 from builder.errors import BuilderError
 from builder.frontmatter import parse_document
 from builder.ingest import ingest
+from tests.conftest import bibtex_of
 
 
 def item(n: int, day: str = "2026-11-20") -> dict[str, Any]:
@@ -435,7 +436,7 @@ def test_fetched_papers_build_into_pages_with_their_arxiv_links_and_citations(
     page = (out / "paper-number-2-a-study.html").read_text()
     assert 'href="https://arxiv.org/abs/2611.00002"' in page
     assert '<meta name="citation_arxiv_id" content="2611.00002">' in page
-    bib = (out / "paper-number-2-a-study.bib").read_text()
+    bib = bibtex_of(out / "paper-number-2-a-study.html")
     assert "eprint = {2611.00002}" in bib and "archivePrefix = {arXiv}" in bib
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from builder import library
+from tests.conftest import bibtex_of
 
 
 def test_fnv1a_is_the_standard_32_bit_hash() -> None:
@@ -39,7 +40,7 @@ def test_every_paper_is_once_in_its_chunk(built_site: Path) -> None:
         assert head["format"] == library.FORMAT and head["chunks"] == len(files)
         for slug, (title, bib, related) in papers.items():
             assert library.chunk_of(slug, len(files)) == head["chunk"]
-            assert bib == (built_site / "papers" / f"{slug}.bib").read_text(encoding="utf-8")
+            assert bib == bibtex_of(built_site / "papers" / f"{slug}.html")
             assert title and len(related) == 5 and all(0 < c <= 1 for _, c in related)
             seen[slug] = True
     assert len(seen) == len(list((built_site / "papers").glob("*.html")))

@@ -14,7 +14,7 @@ from builder.build import build
 from builder.cache import BuildCache
 from builder.config import SiteConfig
 from builder.sitetable import site_table
-from tests.conftest import REPO
+from tests.conftest import REPO, bibtex_of
 from tests.test_incremental import backdate, contents
 
 DEI = "dei-diversity-in-evolutionary-inference-for-quality-diversity-search"
@@ -114,9 +114,9 @@ def test_a_new_tag_plans_the_topics_in_full_and_elsewhere_only_what_shows_the_pa
     # feeds.opml are planned again, and trends.html in full.
     assert reuse.shaped == {"trends"}
     assert {"topics/index.html", "feeds.html", "feeds.opml"} <= reuse.dirty
-    # Elsewhere, the outputs that took the paper: its page and .bib, its neighbours' pages
-    # (they link it), the pages that list it as related, its day, month and organization.
-    assert {f"papers/{DEI}.html", f"papers/{DEI}.bib", "days/2026-06-10.html"} <= reuse.dirty
+    # Elsewhere, the outputs that took the paper: its page, its neighbours' pages (they link
+    # it), the pages that list it as related, its day, month and organization.
+    assert {f"papers/{DEI}.html", "days/2026-06-10.html"} <= reuse.dirty
     assert {"months/2026-06.html", "orgs/gensyn.html", "index.html"} <= reuse.dirty
     assert len(reuse.dirty) < 40, sorted(reuse.dirty)
     assert report.files - report.unchanged < 30
@@ -224,8 +224,8 @@ def test_the_tests_catch_an_output_kept_stale(
             {"orgs/gensyn.html", "orgs/gensyn.xml", "orgs/index.html", "feeds.opml"},
         ),
         ("upvotes: 2\n", "upvotes: 999\n", {"trends", "top"}, {"months/2026-06.html"}),
-        # A new first word: the cite key's base changes, and with it the .bib file.
-        ("title: 'DEI: ", "title: 'Zebras and DEI: ", set(), {f"papers/{DEI}.bib"}),
+        # A new first word: the cite key's base changes, and with it the reading list's entry.
+        ("title: 'DEI: ", "title: 'Zebras and DEI: ", set(), {"assets/library/0.js"}),
     ],
 )
 def test_a_paper_leaving_a_group_plans_that_group_again(
@@ -250,7 +250,7 @@ def test_a_cite_key_taken_by_an_edit_moves_the_other_papers_key(
 ) -> None:
     # DEI, first seen before `later`, takes the base of its cite key (no author, no
     # organization, its year and first title word): `later`'s key gets a suffix, so its page
-    # and .bib change though its file did not.
+    # and reading-list entry change though its file did not.
     later = next(
         path
         for path in sorted(project.papers.glob("*.md"))
@@ -267,8 +267,8 @@ def test_a_cite_key_taken_by_an_edit_moves_the_other_papers_key(
     build(project)
     reuse = reuses[-1]
     assert reuse is not None
-    assert f"papers/{later.stem}.bib" in reuse.dirty
-    bib = (project.output / "papers" / f"{later.stem}.bib").read_text()
+    assert f"papers/{later.stem}.html" in reuse.dirty
+    bib = bibtex_of(project.output / "papers" / f"{later.stem}.html")
     assert bib.split(",")[0].endswith("b"), bib
     assert contents(project.output) == fresh_site(project, tmp_path)
 
@@ -321,7 +321,7 @@ def test_a_placement_line_holds_the_cite_key_base_as_it_is(sample_pages) -> None
 def test_the_bibtex_entries_made_as_pages_render_are_kept(
     project: SiteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A paper's page, its .bib and its reading-list chunk make its entry when they are made,
+    # A paper's page and its reading-list chunk make its entry when they are made,
     # in forked workers: what those make comes back, for the next build (not the tests'
     # plan of every unit, which would make them all here).
     from builder import render

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from builder.related import related_papers
+from tests.conftest import bibtex_of
 from tests.test_browser import AXE
 
 pytestmark = pytest.mark.browser
@@ -95,7 +96,7 @@ def test_export_then_import_brings_the_list_back_and_bibtex_holds_the_entries(
     with page.expect_download() as got:
         page.click("#saved-export-bib")
     bib = Path(got.value.path()).read_text(encoding="utf-8")
-    assert bib == (built_site / "papers" / f"{GROK}.bib").read_text(encoding="utf-8")
+    assert bib == bibtex_of(built_site / "papers" / f"{GROK}.html")
     # Empty the list, then import the export (and a hostile entry, which is refused).
     page.evaluate("() => localStorage.clear()")
     open_saved(page, site_url)

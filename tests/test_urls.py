@@ -17,7 +17,6 @@ def test_every_kind_of_page_has_its_file() -> None:
     assert urls.archive_pages("month", "2026-03").format(num=2) == "months/2026-03/2.html"
     assert urls.index_url("topic") == "topics/index.html"
     assert urls.feed_url("orgs/berkeley.html") == "orgs/berkeley.xml"
-    assert urls.bib_url("papers/a-paper.html") == "papers/a-paper.bib"
 
 
 def test_links_are_relative_without_base_url_and_the_home_page_is_the_site_root() -> None:

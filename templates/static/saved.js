@@ -141,16 +141,7 @@
     });
   }
 
-  function download(name, type, text) {
-    var url = URL.createObjectURL(new Blob([text], { type: type }));
-    var link = document.createElement("a");
-    link.href = url;
-    link.download = name;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-  }
+  function download(name, type, text) { saved.download(name, type, text); }
   function exportJson() {
     var body = { format: EXPORT, version: 1, site: root, saved: saved.read() };
     download("saved-papers.json", "application/json", JSON.stringify(body, null, 2) + "\n");

@@ -60,6 +60,55 @@
     });
   }
 
+  // Save text as a file named `name` (made here: no request).
+  function download(name, type, text) {
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+  function statusSpan() {
+    var status = document.createElement("span");
+    status.className = "copy-status";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    return status;
+  }
+  function actionButton(label, action) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = label;
+    button.addEventListener("click", action);
+    return button;
+  }
+
+  // A paper's BibTeX entry (shown on its page): copy it, or save it as <slug>.bib.
+  var entry = document.getElementById("bibtex");
+  var cited = document.querySelector("article.paper[data-slug]");
+  if (entry && cited) {
+    var citeStatus = statusSpan();
+    var citeActions = document.createElement("p");
+    citeActions.className = "actions";
+    citeActions.append(
+      actionButton("Copy BibTeX", function () {
+        copyText(entry.textContent).then(
+          function () { citeStatus.textContent = "BibTeX copied"; },
+          function () { citeStatus.textContent = "Select the entry above to copy it"; }
+        );
+      }),
+      citeStatus,
+      actionButton("Download .bib", function () {
+        download(cited.getAttribute("data-slug") + ".bib", "application/x-bibtex", entry.textContent);
+      })
+    );
+    entry.parentNode.after(citeActions);
+  }
+
   // The reading list: a star on every card and paper page keeps the paper in this browser
   // (localStorage, one list per site folder). Where storage is refused, no star is shown.
   var root = new URL("..", assets);
@@ -129,7 +178,7 @@
   }
   window.PaperDigestSaved = {
     available: !!storage, read: readSaved, write: writeSaved, valid: validItem,
-    addStars: addStars, root: root.href
+    addStars: addStars, root: root.href, download: download
   };
   addStars(document);
 
@@ -145,10 +194,7 @@
     if (named) { button.setAttribute("aria-label", button.textContent + " of the feed of " + named.textContent); }
     var status = link.parentNode.querySelector(".copy-status");
     if (!status) {
-      status = document.createElement("span");
-      status.className = "copy-status";
-      status.setAttribute("role", "status");
-      status.setAttribute("aria-live", "polite");
+      status = statusSpan();
       link.after(status);
     }
     button.addEventListener("click", function () {
