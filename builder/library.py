@@ -2,7 +2,9 @@
 
 A saved paper is known by its slug. `assets/library/<n>.js` holds, for the papers whose slug
 hashes to n, their title, BibTeX entry and related papers with their cosines: saved.html loads
-the chunks of the saved papers (and of the papers it recommends) and nothing else. Scripts, as
+the chunks of the saved papers (and of the papers it recommends) and nothing else. A related
+paper is named by its slug's hash (`fnv1a`, which also says its chunk; saved.js finds the slug
+there), a tenth of its slug's bytes; by its slug where another slug has the same hash. Scripts, as
 for search, since browsers refuse `fetch()` under `file://`. The number of chunks is a power of
 two that grows with the collection, so it changes (and every chunk with it) only when the
 collection doubles.
@@ -18,7 +20,7 @@ from typing import Any
 
 FOLDER = "assets/library/"
 PER_CHUNK = 256  # papers per chunk, about (a chunk is 100-300 KB)
-FORMAT = 1  # bumped when the chunks change shape; saved.js checks it
+FORMAT = 2  # bumped when the chunks change shape; saved.js checks it
 
 
 def script_values() -> dict[str, Any]:
@@ -89,9 +91,29 @@ _HASHES: dict[str, int] = {}
 HASHES_KEPT = 1 << 18
 
 
-def entry(title: str, bibtex: str, related: Sequence[tuple[str, float]]) -> list:
-    """What a chunk holds of one paper: [title, BibTeX, [[related slug, cosine], ...]]."""
-    return [title, bibtex, [[s, round(score, 3)] for s, score in related]]
+def shared_hashes(slugs: Iterable[str]) -> frozenset[int]:
+    """The hashes that more than one of the slugs have (after `chunks_of` the same slugs)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for slug in slugs:
+        value = _HASHES[slug] if slug in _HASHES else fnv1a(slug)
+        (shared if value in seen else seen).add(value)
+    return frozenset(shared)
+
+
+def entry(
+    title: str,
+    bibtex: str,
+    related: Sequence[tuple[str, float]],
+    shared: frozenset[int] = frozenset(),
+) -> list:
+    """What a chunk holds of one paper: [title, BibTeX, [[related paper, cosine], ...]], each
+    related paper its slug's hash, or its slug where that hash is `shared`."""
+    named = []
+    for slug, score in related:
+        value = _HASHES[slug] if slug in _HASHES else fnv1a(slug)
+        named.append([slug if value in shared else value, round(score, 3)])
+    return [title, bibtex, named]
 
 
 def script(number: int, chunks: int, papers: Mapping[str, list]) -> bytes:

@@ -173,6 +173,7 @@ def library_outputs(
     """Plan saved.html and the chunks of what it shows of each paper."""
     grouped = library.chunks_of(page.paper.slug for page in prepared)
     chunks = len(grouped)
+    shared = library.shared_hashes(slug for slugs in grouped.values() for slug in slugs)
     related = render.related
     outputs = []
     for number, slugs in grouped.items():
@@ -184,7 +185,7 @@ def library_outputs(
         # Each paper's content id (its day and URL follow from it), cite key and related
         # list (by its print: the list is what the last plan took, `replan`).
         inputs = (
-            chunks,
+            (chunks, tuple(sorted(shared))),
             tuple(
                 [
                     (
@@ -196,7 +197,7 @@ def library_outputs(
                 ]
             ),
         )
-        plan = partial(_library_chunk, render, path, number, chunks, slugs, citations)
+        plan = partial(_library_chunk, render, path, number, chunks, slugs, citations, shared)
         outputs.append(render.unit(path, inputs, plan))
     outputs.append(render.page("saved.html", PAGES["saved"], "saved", chunks=chunks))
     return outputs
@@ -209,6 +210,7 @@ def _library_chunk(
     chunks: int,
     slugs: list[str],
     citations: Citations,
+    shared: frozenset[int],
 ) -> Output:
     """Plan one chunk of the reading list's data (keyed by its bytes: a JSON dump is cheaper
     to make than its context is to describe)."""
@@ -217,6 +219,7 @@ def _library_chunk(
             citations[slug].page.paper.title,
             citations[slug].entry(),
             render.related.get(slug, ()),
+            shared,
         )
         for slug in slugs
     }

@@ -28,9 +28,12 @@ def test_the_chunk_count_doubles_with_the_collection() -> None:
 
 
 def test_every_paper_is_once_in_its_chunk(built_site: Path) -> None:
+    from bs4 import BeautifulSoup
+
     folder = built_site / "assets" / "library"
     files = sorted(folder.glob("*.js"))
     seen = {}
+    named = {}
     for file in files:
         text = file.read_text(encoding="utf-8")
         assert text.startswith("PaperDigestLibrary.receive(") and text.endswith(");\n")
@@ -43,4 +46,24 @@ def test_every_paper_is_once_in_its_chunk(built_site: Path) -> None:
             assert bib == bibtex_of(built_site / "papers" / f"{slug}.html")
             assert title and len(related) == 5 and all(0 < c <= 1 for _, c in related)
             seen[slug] = True
+            named[slug] = [other for other, _ in related]
     assert len(seen) == len(list((built_site / "papers").glob("*.html")))
+    # A related paper is named by its slug's hash (no two of this site's slugs share one).
+    slug_of = {library.fnv1a(slug): slug for slug in seen}
+    assert len(slug_of) == len(seen)
+    for slug, others in named.items():
+        assert all(isinstance(other, int) for other in others)
+        page = BeautifulSoup((built_site / "papers" / f"{slug}.html").read_text(), "html.parser")
+        shown = [a["href"].removesuffix(".html") for a in page.select("#related li a")]
+        assert [slug_of[other] for other in others] == shown
+
+
+def test_a_related_paper_whose_hash_another_slug_shares_is_named_by_its_slug() -> None:
+    # "costarring" and "liquid" are a known FNV-1a 32-bit collision.
+    assert library.fnv1a("costarring") == library.fnv1a("liquid")
+    slugs = ["costarring", "liquid", "declinate"]
+    library.chunks_of(slugs)
+    shared = library.shared_hashes(slugs)
+    assert shared == {library.fnv1a("liquid")}
+    got = library.entry("T", "@misc{}", [("liquid", 0.5), ("declinate", 0.25)], shared)
+    assert got == ["T", "@misc{}", [["liquid", 0.5], [library.fnv1a("declinate"), 0.25]]]

@@ -59,14 +59,28 @@
       document.head.appendChild(tag);
     });
   }
+  // A related paper is named by its slug's hash (a number, which says its chunk too), or by
+  // its slug where two slugs share a hash: the slug of either, once its chunk is here.
+  var hashed = {}; // chunk -> {hash: slug}
+  function slugOf(id) {
+    if (typeof id === "string") { return id; }
+    var chunk = id % chunks;
+    if (!hashed[chunk]) {
+      hashed[chunk] = {};
+      Object.keys(loaded[chunk] || {}).forEach(function (slug) { hashed[chunk][fnv1a(slug)] = slug; });
+    }
+    return hashed[chunk][id];
+  }
+  function chunkOfId(id) { return typeof id === "string" ? chunkOf(id) : id % chunks; }
   function entries(slugs) {
     var numbers = {};
-    slugs.forEach(function (slug) { numbers[chunkOf(slug)] = true; });
+    slugs.forEach(function (slug) { numbers[chunkOfId(slug)] = true; });
     return Promise.all(Object.keys(numbers).map(function (n) { return load(+n); })).then(function () {
       var found = {};
-      slugs.forEach(function (slug) {
-        var papers = loaded[chunkOf(slug)] || {};
-        if (Object.prototype.hasOwnProperty.call(papers, slug)) { found[slug] = papers[slug]; }
+      slugs.forEach(function (id) {
+        var slug = slugOf(id);
+        var papers = loaded[chunkOfId(id)] || {};
+        if (slug && Object.prototype.hasOwnProperty.call(papers, slug)) { found[slug] = papers[slug]; }
       });
       return found;
     });
@@ -117,24 +131,28 @@
     }).catch(function (error) { say("Could not load the saved papers' data: " + error.message); });
   }
 
-  // Score every related paper by the sum of its cosines with the saved papers that list it.
+  // Score every related paper by the sum of its cosines with the saved papers that list it
+  // (keyed "#<hash>" or by slug, as the chunks name it).
   function recommend(items, found) {
     var mine = {};
-    items.forEach(function (i) { mine[i.slug] = true; });
+    items.forEach(function (i) { mine[i.slug] = true; mine["#" + fnv1a(i.slug)] = true; });
     var score = {};
+    var ids = {};
     Object.keys(found).forEach(function (slug) {
       (found[slug][2] || []).forEach(function (pair) {
-        if (!mine[pair[0]]) { score[pair[0]] = (score[pair[0]] || 0) + pair[1]; }
+        var key = typeof pair[0] === "number" ? "#" + pair[0] : pair[0];
+        if (!mine[key]) { score[key] = (score[key] || 0) + pair[1]; ids[key] = pair[0]; }
       });
     });
     var best = Object.keys(score).sort(function (a, b) {
       return score[b] - score[a] || (a < b ? -1 : a > b ? 1 : 0);
-    }).slice(0, RECOMMEND);
+    }).slice(0, RECOMMEND).map(function (key) { return ids[key]; });
     if (!best.length) { section.hidden = true; return Promise.resolve(); }
     return entries(best).then(function (papers) {
       suggestions.textContent = "";
-      best.forEach(function (slug) {
-        if (papers[slug]) { suggestions.appendChild(row(slug, papers[slug][0])); }
+      best.forEach(function (id) {
+        var slug = slugOf(id);
+        if (slug && papers[slug]) { suggestions.appendChild(row(slug, papers[slug][0])); }
       });
       saved.addStars(suggestions);
       section.hidden = !suggestions.children.length;
