@@ -365,7 +365,7 @@ def search_rewrites(
 
 def kind_of(name: str) -> str:
     """The part of a site a file belongs to: its folder (two levels under assets/), or its
-    name at the top; paper pages and their .bib apart."""
+    name at the top; paper pages by their suffix."""
     parts = name.split("/")
     if parts[0] == "assets" and len(parts) > 2:
         return "/".join(parts[:2]) + "/"

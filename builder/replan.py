@@ -259,8 +259,9 @@ def compare(
 def _arrived(reuse: Reuse, pages: list[PaperPage], added: list[int]) -> None:
     """Plan again what new papers change: the digest, the months, the data files, top.html and
     trends.html in full; the organizations and topics they enter; their neighbours' pages;
-    the reading-list chunks they join (all, when the chunk count grows). (And the cite keys:
-    `compare` takes them anew.)"""
+    the reading-list chunks they join (all, when the chunk count grows, or when a new slug's
+    hash is another's: the chunks name a paper by its hash only where no other has it). (And
+    the cite keys: `compare` takes them anew.)"""
     from builder import library
 
     reuse.shaped |= ARRIVALS
@@ -269,7 +270,10 @@ def _arrived(reuse: Reuse, pages: list[PaperPage], added: list[int]) -> None:
         reuse.dirty |= _regrouped(reuse, "org", "None", org, page)
         reuse.dirty |= _regrouped(reuse, "topics", "()", topics, page)
     count = len(reuse.slugs)
-    if library.chunk_count(count) != library.chunk_count(count - len(added)):
+    shared = library.shared_hashes(reuse.slugs)
+    if library.chunk_count(count) != library.chunk_count(count - len(added)) or any(
+        library.fnv1a(page.paper.slug) in shared for page in pages
+    ):
         reuse.shaped.add("library")
     else:
         chunks = library.chunk_count(count)

@@ -221,3 +221,36 @@ def test_download_bib_saves_the_entry_as_the_papers_bib_file(built_site: Path, b
     assert Path(download.path()).read_text(encoding="utf-8") == bibtex_of(paper)
     assert errors == []
     ctx.close()
+
+
+def test_votes_read_as_upvotes_and_the_dots_between_meta_parts_sit_outside_links(
+    built_site: Path, browser
+) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    for name in ("index.html", "orgs/gensyn.html", PAGE_TYPES[2]):
+        page.goto((built_site / name).as_uri())
+        meta = page.locator(".meta:has(.votes)").first
+        votes = meta.locator(".votes").inner_text()
+        assert re.fullmatch(r"\d+", votes), votes  # the ▲ and "upvotes" are not text
+        said = meta.aria_snapshot()
+        assert f"{votes} upvotes" in said and "▲" not in said, said
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('.meta')].map((line) => [...line.children].map(
+              (part) => [part.tagName, part.matches('.votes'),
+                         getComputedStyle(part, '::before').content,
+                         getComputedStyle(part, '::after').content]))"""
+        )
+        assert any(len(line) == 3 for line in lines), lines
+        for line in lines:
+            for i, (tag, is_votes, before, after) in enumerate(line):
+                # One dot between each part and the one before it, never in a link (whose
+                # box and click area would take it in).
+                if i:
+                    dots = ("·" in before) + ("·" in line[i - 1][3])
+                    assert dots == 1, (name, line)
+                else:
+                    assert "·" not in before, (name, line)
+                assert tag != "A" or "·" not in before + after, (name, line)
+                assert not is_votes or "▲" in before, (name, line)
+    ctx.close()

@@ -3,6 +3,7 @@ in full only the families whose lists it reshapes; what is kept is what a full p
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -332,3 +333,42 @@ def test_the_bibtex_entries_made_as_pages_render_are_kept(
     entries = BuildCache(project.cache_dir).fetch_all("bibtex") or {}
     papers = len(list(project.papers.glob("*.md")))
     assert len(entries) == papers
+
+
+def test_a_new_slug_with_anothers_hash_has_both_named_by_slug_in_the_reading_list(
+    project: SiteConfig, reuses: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import library
+
+    # Many chunks, so that the chunks naming a paper are not only the one it joins.
+    monkeypatch.setattr(library, "PER_CHUNK", 16)
+    shutil.rmtree(project.cache_dir)  # built anew with those chunks
+    build(project)
+    source = (project.papers / f"{DEI}.md").read_text(encoding="utf-8")
+
+    def add(slug: str) -> None:
+        # DEI's abstract: each lists the other, and DEI's neighbours list both, as related.
+        text = source.replace(f"slug: {DEI}", f"slug: {slug}").replace(
+            "title: 'DEI: ", f"title: '{slug.title()} and DEI: "
+        )
+        (project.papers / f"{slug}.md").write_text(text, encoding="utf-8")
+        backdate(project.papers / f"{slug}.md")
+
+    def named() -> list:
+        found = []
+        for path in sorted((project.output / "assets" / "library").glob("*.js")):
+            text = path.read_text(encoding="utf-8")
+            papers = json.loads(text[text.index("},") + 2 : -3])
+            found += [other for entry in papers.values() for other, _ in entry[2]]
+        return found
+
+    assert library.fnv1a("costarring") == library.fnv1a("liquid")  # a known collision
+    add("liquid")
+    build(project)
+    assert library.fnv1a("liquid") in named()
+    add("costarring")
+    build(project)
+    reuse = reuses[-1]
+    assert reuse is not None and "library" in reuse.shaped
+    now = named()
+    assert library.fnv1a("liquid") not in now and {"liquid", "costarring"} <= set(now)

@@ -502,3 +502,15 @@ def test_every_paper_page_has_its_bibtex_entry(fixture, request) -> None:
         elif fixture == "published_site":
             assert fields["url"] == f"{BASE_URL}papers/{slug}.html"
     assert len(keys) == len(PAPERS)
+
+
+def test_archives_list_rows_and_the_digest_cards(built_site: Path) -> None:
+    # Rows (title and meta line) in every list of an archive; cards (with the excerpt and
+    # topics) in the digest's.
+    for page in ("months/2026-06.html", "orgs/gensyn.html", "topics/math.html"):
+        lists = soup_of(built_site / page).select("main ol.cards")
+        assert lists and all("rows" in ol["class"] for ol in lists), page
+        assert not soup_of(built_site / page).select("ol.cards .excerpt"), page
+    lists = soup_of(built_site / "index.html").select("main ol.cards")
+    assert lists and not any("rows" in ol["class"] for ol in lists)
+    assert len(soup_of(built_site / "index.html").select("ol.cards > li .excerpt")) == 59

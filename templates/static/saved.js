@@ -25,11 +25,14 @@
 
   // Chunks arrive as scripts that call PaperDigestLibrary.receive (fetch is refused on file://).
   var loaded = {};
+  var hashed = {}; // chunk -> {its slugs' hashes: slug}
   var waiting = {};
   window.PaperDigestLibrary = {
     receive: function (head, papers) {
       if (head.format !== FORMAT) { return; }
       loaded[head.chunk] = papers;
+      hashed[head.chunk] = {};
+      Object.keys(papers).forEach(function (slug) { hashed[head.chunk][fnv1a(slug)] = slug; });
       (waiting[head.chunk] || []).forEach(function (done) { done[0](papers); });
       delete waiting[head.chunk];
     }
@@ -61,15 +64,9 @@
   }
   // A related paper is named by its slug's hash (a number, which says its chunk too), or by
   // its slug where two slugs share a hash: the slug of either, once its chunk is here.
-  var hashed = {}; // chunk -> {hash: slug}
   function slugOf(id) {
     if (typeof id === "string") { return id; }
-    var chunk = id % chunks;
-    if (!hashed[chunk]) {
-      hashed[chunk] = {};
-      Object.keys(loaded[chunk] || {}).forEach(function (slug) { hashed[chunk][fnv1a(slug)] = slug; });
-    }
-    return hashed[chunk][id];
+    return (hashed[id % chunks] || {})[id];
   }
   function chunkOfId(id) { return typeof id === "string" ? chunkOf(id) : id % chunks; }
   function entries(slugs) {
@@ -135,7 +132,10 @@
   // (keyed "#<hash>" or by slug, as the chunks name it).
   function recommend(items, found) {
     var mine = {};
-    items.forEach(function (i) { mine[i.slug] = true; mine["#" + fnv1a(i.slug)] = true; });
+    items.forEach(function (i) {
+      mine[i.slug] = true;
+      if (found[i.slug]) { mine["#" + fnv1a(i.slug)] = true; } // in the site: its hash is its own
+    });
     var score = {};
     var ids = {};
     Object.keys(found).forEach(function (slug) {
