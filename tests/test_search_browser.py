@@ -378,3 +378,17 @@ def test_a_hostile_title_and_abstract_show_as_text(page, hostile_build) -> None:
     assert page.locator("h1").inner_text() == SEARCHED_TITLE
     assert page.evaluate("window.__pwned") is None
     assert page.dialogs == [] and page.errors == []
+
+
+def test_a_query_no_paper_has_every_word_of_lists_the_papers_with_some(page, site_url) -> None:
+    open_search(page, site_url, "grokking transfomer")
+    # No paper has "transfomer": the papers with "grokking", and a notice saying so.
+    assert "No paper has all these words" in page.inner_text("#search-notice")
+    assert total(page) == 6
+    # Every word in some paper: the papers with all of them, and no notice.
+    type_query(page, "grokking numerical stability")
+    assert page.locator("#search-notice").is_hidden()
+    assert 1 <= total(page) < 6
+    links = page.locator("#search-results .result-link").evaluate_all("l => l.map(a => a.href)")
+    assert links[0].endswith("papers/grokking-at-the-edge-of-numerical-stability.html")
+    assert page.errors == []

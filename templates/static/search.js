@@ -440,6 +440,24 @@
     });
   }
 
+  // A query's clauses with every required word made optional, or null when none is required:
+  // when no paper has every word (one written otherwise in the paper, as Qwen2 for Qwen2.5,
+  // or in none), the papers with some of them come, best first.
+  function loosened(clauses) {
+    var some = clauses.map(function (c) {
+      return c.presence === lunr.Query.presence.REQUIRED
+        ? Object.assign({}, c, { presence: lunr.Query.presence.OPTIONAL }) : c;
+    });
+    return some.some(function (c, i) { return c !== clauses[i]; }) ? some : null;
+  }
+
+  // lunr's matches of a query on an index: every word, else (`loosened`) some of them.
+  function runQuery(index, clauses) {
+    var found = runClauses(index, clauses);
+    var some = found.length ? null : loosened(clauses);
+    return some ? runClauses(index, some) : found;
+  }
+
   function toMatch(m) {
     return { ref: m.ref, n: parseInt(m.ref, 36), score: m.score, terms: Object.keys(m.matchData.metadata) };
   }
@@ -462,7 +480,7 @@
   // Every match of a query, scored by lunr over all of them (the tests compare with this).
   function match(text) {
     return gather(text).then(function (q) {
-      return runClauses(assemble(q.terms, q.negated, null), q.clauses).map(toMatch);
+      return runQuery(assemble(q.terms, q.negated, null), q.clauses).map(toMatch);
     });
   }
 
@@ -708,6 +726,15 @@
       return gathered.then(function (q) {
         if (q && q.clauses.length) {
           var found = analyse(q);
+          var some = loosened(q.clauses);
+          if (!found.docs.length && some) {
+            q = { clauses: some, terms: q.terms, negated: q.negated };
+            found = analyse(q);
+            if (found.docs.length) {
+              answer.notice = (answer.notice ? answer.notice + " " : "") +
+                "No paper has all these words: these have some of them.";
+            }
+          }
           answer.state = {
             clauses: q.clauses, terms: q.terms, negated: q.negated,
             docs: found.docs, estimate: found.estimate, ranked: [], shown: 0
@@ -852,7 +879,7 @@
       },
       // The same clauses as the engine's, run on another (a whole) lunr index.
       matchIndex: function (index, query) {
-        return runClauses(index, parse(prepare(query).trim())).map(function (m) {
+        return runQuery(index, parse(prepare(query).trim())).map(function (m) {
           return { ref: m.ref, score: m.score };
         });
       }
