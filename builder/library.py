@@ -4,10 +4,10 @@ A saved paper is known by its slug. `assets/library/<n>.js` holds, for the paper
 hashes to n, their title, BibTeX entry and related papers with their cosines: saved.html loads
 the chunks of the saved papers (and of the papers it recommends) and nothing else. A related
 paper is named by its slug's hash (`fnv1a`, which also says its chunk; saved.js finds the slug
-there), a tenth of its slug's bytes; by its slug where another slug has the same hash. Scripts, as
-for search, since browsers refuse `fetch()` under `file://`. The number of chunks is a power of
-two that grows with the collection, so it changes (and every chunk with it) only when the
-collection doubles.
+there), about a seventh of its slug's bytes; by its slug where another slug has the same hash.
+Scripts, as for search, since browsers refuse `fetch()` under `file://`. The number of chunks
+is a power of two that grows with the collection, so it changes (and every chunk with it) only
+when the collection doubles.
 """
 
 from __future__ import annotations
