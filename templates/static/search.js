@@ -32,7 +32,6 @@
   var MAX_QUERY = 300; // characters; longer queries are cut
   var MAX_EDITS = 2; // lunr's fuzzy matching grows fast with the edit distance
   var MIN_PREFIX = 2; // letters before a * (fewer would load most of the index)
-  var WHOLE_OR_START = 3; // a word no paper has whole, this long or longer, matches as a start
   var EMPTY = Object.freeze({}); // the metadata of every posting (none is kept)
 
   var script = document.currentScript;
@@ -383,31 +382,7 @@
         return lunr.TokenSet.fromArray(candidates).intersect(set).toArray();
       });
     }
-    return shardsFor(term, term).then(function () {
-      if (entries[term] || plainTerm(clause) !== term) { return entries[term] ? [term] : []; }
-      // A word no paper has whole: the words that start with it (Qwen2 finds Qwen2.5, isn
-      // finds isn't), as if it ended in *.
-      return shardsFor(term, after(term)).then(function () {
-        var found = Object.keys(entries).filter(function (t) { return t.lastIndexOf(term, 0) === 0; }).sort();
-        if (found.length) { asStart(clause, term); }
-        return found;
-      });
-    });
-  }
-
-  // The word a clause stands for, when it is one a paper may have whole or as a start (not
-  // already a wildcard or fuzzy word); else "".
-  function plainTerm(clause) {
-    if (!clause.usePipeline || clause.editDistance > 0) { return ""; }
-    var term = pipeline.runString(clause.term, { fields: clause.fields })[0] || "";
-    return term.length >= WHOLE_OR_START && term.indexOf("*") < 0 ? term : "";
-  }
-
-  // Make a clause match the words that start with `term`, as `term*` would.
-  function asStart(clause, term) {
-    clause.term = term + "*";
-    clause.usePipeline = false;
-    clause.wildcard = lunr.Query.wildcard.TRAILING;
+    return shardsFor(term, term).then(function () { return entries[term] ? [term] : []; });
   }
 
   // A lunr.Index holding just `terms`, with the postings of the papers `keep` marks (all
@@ -904,16 +879,7 @@
       },
       // The same clauses as the engine's, run on another (a whole) lunr index.
       matchIndex: function (index, query) {
-        var clauses = parse(prepare(query).trim());
-        var all = Object.keys(index.invertedIndex);
-        clauses.forEach(function (clause) {
-          var term = plainTerm(clause);
-          if (term && !(term in index.invertedIndex) &&
-              all.some(function (t) { return t.lastIndexOf(term, 0) === 0; })) {
-            asStart(clause, term);
-          }
-        });
-        return runQuery(index, clauses).map(function (m) {
+        return runQuery(index, parse(prepare(query).trim())).map(function (m) {
           return { ref: m.ref, score: m.score };
         });
       }
