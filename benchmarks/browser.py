@@ -148,7 +148,7 @@ def latency(page: Page, box: str, selector: str, words: list[str], marked: bool)
         )
         page.wait_for_function("window.__shown !== null", timeout=60_000)
         times.append(page.evaluate("window.__shown") - started)
-        page.wait_for_timeout(400)  # let the last query settle before the next
+        page.wait_for_timeout(SETTLE_MS)  # let the last query settle before the next
     return statistics.median(times)
 
 

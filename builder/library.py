@@ -91,12 +91,17 @@ _HASHES: dict[str, int] = {}
 HASHES_KEPT = 1 << 18
 
 
+def hash_of(slug: str) -> int:
+    """A slug's `fnv1a`, as `chunks_of` kept it when it has."""
+    return _HASHES[slug] if slug in _HASHES else fnv1a(slug)
+
+
 def shared_hashes(slugs: Iterable[str]) -> frozenset[int]:
-    """The hashes that more than one of the slugs have (after `chunks_of` the same slugs)."""
+    """The hashes that more than one of the slugs have."""
     seen: set[int] = set()
     shared: set[int] = set()
     for slug in slugs:
-        value = _HASHES[slug] if slug in _HASHES else fnv1a(slug)
+        value = hash_of(slug)
         (shared if value in seen else seen).add(value)
     return frozenset(shared)
 
@@ -111,7 +116,7 @@ def entry(
     related paper its slug's hash, or its slug where that hash is `shared`."""
     named = []
     for slug, score in related:
-        value = _HASHES[slug] if slug in _HASHES else fnv1a(slug)
+        value = hash_of(slug)
         named.append([slug if value in shared else value, round(score, 3)])
     return [title, bibtex, named]
 

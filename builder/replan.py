@@ -272,7 +272,7 @@ def _arrived(reuse: Reuse, pages: list[PaperPage], added: list[int]) -> None:
     count = len(reuse.slugs)
     shared = library.shared_hashes(reuse.slugs)
     if library.chunk_count(count) != library.chunk_count(count - len(added)) or any(
-        library.fnv1a(page.paper.slug) in shared for page in pages
+        library.hash_of(page.paper.slug) in shared for page in pages
     ):
         reuse.shaped.add("library")
     else:
