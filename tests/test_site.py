@@ -113,7 +113,7 @@ def test_each_listing_day_has_a_page_and_together_they_list_every_paper_once(
         assert {listed_on(PAPERS[s]).isoformat() for s in got} == {page.stem}
         slugs += got
         # Each day links the day after and before it.
-        newer, older = soup.select_one("a.newer"), soup.select_one("a.older")
+        newer, older = (soup.select_one(f".neighbours [rel={r}]") for r in ("prev", "next"))
         newer_day = days[n - 1].resolve() if n else None
         older_day = days[n + 1].resolve() if n + 1 < len(days) else None
         assert (newer and (page.parent / newer["href"]).resolve()) == newer_day
@@ -128,7 +128,7 @@ def test_the_front_page_shows_the_newest_whole_days(built_site: Path) -> None:
     assert shown == ["2026-06-16", "2026-06-10"]
     cards = [Path(a["href"]).stem for a in soup.select(".card-title a")]
     assert len(cards) == 59 == sum(listed_on(p).isoformat() in shown for p in PAPERS.values())
-    assert soup.select_one("a.older")["href"] == "days/2026-04-15.html"
+    assert soup.select_one(".neighbours [rel=next]")["href"] == "days/2026-04-15.html"
 
 
 def test_undated_papers_say_listed(built_site: Path) -> None:
@@ -166,7 +166,6 @@ def test_paper_metadata_equals_its_front_matter(published_site: Path, slug: str)
     assert meta(soup, "og:type") == ["article"]
     assert meta(soup, "og:url") == [url]
     assert [link["href"] for link in soup.find_all("link", rel="canonical")] == [url]
-    assert meta(soup, "twitter:card") == ["summary"]
     description = meta(soup, "og:description")[0]
     assert description.rstrip("…") and rendered_text(paper.file_body).startswith(
         description.rstrip("…")
