@@ -464,6 +464,7 @@ def parity_queries(texts: list[str], orgs: list[str], count: int, seed: int) -> 
         lambda: f"-{pick()}",
         lambda: f"-{pick()} -{pick()}",
         lambda: f"{pick()} -{pick()}",
+        lambda: f"{pick()} {pick()} -{pick()}",  # all words, else some, unless -word
         lambda: f"+{pick()} {pick()} -{pick()}",
         lambda: pick()[: rng.randint(2, 5)].lower() + "*",
         lambda: f"title:{pick()[:3].lower()}*",

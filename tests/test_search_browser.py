@@ -391,4 +391,12 @@ def test_a_query_no_paper_has_every_word_of_lists_the_papers_with_some(page, sit
     assert 1 <= total(page) < 6
     links = page.locator("#search-results .result-link").evaluate_all("l => l.map(a => a.href)")
     assert links[0].endswith("papers/grokking-at-the-edge-of-numerical-stability.html")
+    # Papers with every word, each left out by the -word: none, not the papers with some words.
+    # (No fuzzy retry either: it would find the papers left out.)
+    type_query(page, "grokking numerical -stability -wild")
+    assert total(page) == 0 and page.locator("#search-notice").is_hidden()
+    assert page.locator("#search-status button").count() == 0
+    # The fuzzy retry offered takes neither the -word nor a field's name for a word.
+    type_query(page, "title:transfomer -grokking")
+    assert page.locator("#search-status button").inner_text() == "Try a fuzzy search: transfomer~2"
     assert page.errors == []

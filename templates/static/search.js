@@ -318,13 +318,15 @@
     return text.replace(/~(\d+)/g, function (_, n) { return "~" + Math.min(+n, MAX_EDITS); });
   }
 
-  // The words of a query with lunr's syntax taken out, for a plain-word retry: a field name with
-  // nothing after it goes, any other "word:" keeps its word.
+  // The words of a query with lunr's syntax taken out, for a plain-word retry: a -word goes (it
+  // was to leave papers out), so does a field name before its word ("title:" of title:grokking).
   function plainWords(query) {
-    var text = query.replace(/(\S+):(?=\s|$)/g, function (all, word) {
-      return meta && meta.fields.indexOf(word) >= 0 ? " " : word;
-    });
-    return text.replace(/[:~^+*\-]+/g, " ").split(/\s+/).filter(Boolean).join(" ");
+    return query.split(/\s+/).filter(function (word) { return word && word[0] !== "-"; }).map(function (word) {
+      var colon = word.indexOf(":");
+      var field = colon >= 0 ? word.slice(0, colon).replace(/^\+/, "") : "";
+      if (meta && meta.fields.indexOf(field) >= 0) { word = word.slice(colon + 1); }
+      return word.replace(/[:~^+*\-]+/g, " ");
+    }).join(" ").split(/\s+/).filter(Boolean).join(" ");
   }
 
   function ShortWildcard(term) {
@@ -451,11 +453,19 @@
     return some.some(function (c, i) { return c !== clauses[i]; }) ? some : null;
   }
 
+  // Whether a query found nothing only because of its -words: `run` finds papers with every
+  // wanted word. Then none is the answer, not papers with some of the words.
+  function excludedAll(clauses, run) {
+    var wanted = clauses.filter(function (c) { return c.presence !== lunr.Query.presence.PROHIBITED; });
+    return wanted.length < clauses.length && run(wanted).length > 0;
+  }
+
   // lunr's matches of a query on an index: every word, else (`loosened`) some of them.
   function runQuery(index, clauses) {
-    var found = runClauses(index, clauses);
-    var some = found.length ? null : loosened(clauses);
-    return some ? runClauses(index, some) : found;
+    var run = function (some) { return runClauses(index, some); };
+    var found = run(clauses);
+    var some = found.length || excludedAll(clauses, run) ? null : loosened(clauses);
+    return some ? run(some) : found;
   }
 
   function toMatch(m) {
@@ -724,10 +734,15 @@
         }
       }
       return gathered.then(function (q) {
+        var excluded = false; // every paper with the wanted words left out by -words
         if (q && q.clauses.length) {
           var found = analyse(q);
-          var some = loosened(q.clauses);
-          if (!found.docs.length && some) {
+          var analysed = function (wanted) {
+            return analyse(Object.assign({}, q, { clauses: wanted, negated: false })).docs;
+          };
+          excluded = !found.docs.length && excludedAll(q.clauses, analysed);
+          var some = found.docs.length || excluded ? null : loosened(q.clauses);
+          if (some) {
             q = { clauses: some, terms: q.terms, negated: q.negated };
             found = analyse(q);
             if (found.docs.length) {
@@ -741,7 +756,7 @@
           };
           answer.total = found.docs.length;
         }
-        if (!answer.total) {
+        if (!answer.total && !excluded) {
           var words = plainWords(text).split(" ").filter(function (w) { return w.length > 2; });
           if (words.length && !/~/.test(text)) {
             answer.fuzzy = words.map(function (w) { return w + "~" + (w.length > 6 ? 2 : 1); }).join(" ");
