@@ -4,10 +4,10 @@ index; pure.
 A paper goes under the month of its listing day (`models.listed_on`), so a new day of papers
 changes one month's files. The JSON, gzip-compressed, is the exact record: every field, the
 abstract included (`gzip.open` and `json.load` read it back; pandas and DuckDB read `.json.gz`
-as they read `.json`). The CSV is the spreadsheet view: every field but the abstract (each
-abstract is in the site once, and in the JSON), plus the paper's page and its arXiv page; a cell
-that a spreadsheet would run as a formula (one that starts with `=`, `+`, `-`, `@`, a tab or a
-carriage return) gets a leading `'`, as OWASP advises.
+as they read `.json`). The CSV is the spreadsheet view: every field but the abstract and the
+AI summary (long texts, in the site once and in the JSON), plus the paper's page and its
+arXiv page; a cell that a spreadsheet would run as a formula (one that starts with `=`, `+`,
+`-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ CSV_COLUMNS = (
     "github",
     "project_page",
     "keywords",
+    "github_stars",
+    "comments",
+    "thumbnail",
+    "submitted_by",
     "links",
     "tags",
     "sources",
@@ -73,6 +77,11 @@ def record(paper: Paper, url: str) -> dict[str, Any]:
         "github": paper.github,
         "project_page": paper.project_page,
         "keywords": list(paper.keywords),
+        "ai_summary": paper.ai_summary,
+        "github_stars": paper.github_stars,
+        "comments": paper.comments,
+        "thumbnail": paper.thumbnail,
+        "submitted_by": paper.submitted_by,
         "links": list(paper.links),
         "sources": [{"file": s.file, "captured": capture_text(s.captured)} for s in paper.sources],
         "tags": list(paper.tags),
@@ -202,6 +211,22 @@ def schema() -> bytes:
             "github": nullable,
             "project_page": nullable,
             "keywords": _strings(),
+            "ai_summary": {
+                "type": ["string", "null"],
+                "description": "the listing's AI-generated summary of the paper",
+            },
+            "github_stars": count,
+            "comments": {**count, "description": "comments in the listing's discussion"},
+            "thumbnail": {
+                "type": ["string", "null"],
+                "format": "uri",
+                "pattern": "^https://",
+                "description": "the listing's social image of the paper",
+            },
+            "submitted_by": {
+                "type": ["string", "null"],
+                "description": "the Hugging Face user who put the paper on the listing",
+            },
             "links": _strings(),
             "sources": {
                 "type": "array",

@@ -18,7 +18,7 @@ from builder.frontmatter import Document, parse_document
 from builder.models import Organization, Paper, Source, by_fields, capture_moment
 from builder.stats import Hashes, Stat, folder_stats, is_settled, key_of, sha
 from builder.text import clean_text
-from builder.urls import web_url
+from builder.urls import https_url, hub_user, web_url
 from builder.workers import fork_map
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -172,6 +172,11 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
         github=f.get("github", web_url, "an http(s) URL"),
         project_page=f.get("project_page", web_url, "an http(s) URL"),
         keywords=f.text_list("keywords"),
+        ai_summary=f.get("ai_summary", _text, "a string"),
+        github_stars=f.get("github_stars", _count, "a whole number"),
+        comments=f.get("comments", _count, "a whole number"),
+        thumbnail=f.get("thumbnail", https_url, "an https URL"),
+        submitted_by=f.get("submitted_by", hub_user, "a Hugging Face user name"),
         links=f.text_list("links"),
         sources=f.get(
             "sources", _sources, "a list of {file: ..., captured: YYYY-MM-DD or a UTC time}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from builder.models import ListingEntry, Paper, capture_moment
+from builder.models import COUNT_KEYS, ListingEntry, Paper, capture_moment
 from builder.text import title_key
 from builder.urls import extract_links
 
@@ -63,7 +64,6 @@ def _merge_one(e: ListingEntry) -> Paper:
     """`merge_group` of a paper seen once (most are), without comparing sightings."""
     abstract = _given(e.abstract) or ""
     authors = _given(e.authors) or ()
-    voted = e.upvotes is not None
     return Paper(
         title=e.title,
         listed_abstract=abstract,
@@ -73,13 +73,20 @@ def _merge_one(e: ListingEntry) -> Paper:
         authors_count=None if authors else _given(e.authors_count),
         organization=_given(e.organization),
         upvotes=e.upvotes,
-        upvotes_captured=e.source.captured if voted else None,
         arxiv_id=_given(e.arxiv_id),
         github=_given(e.github),
         project_page=_given(e.project_page),
         keywords=_given(e.keywords) or (),
+        ai_summary=_given(e.ai_summary),
+        github_stars=e.github_stars,
+        comments=e.comments,
+        thumbnail=_given(e.thumbnail),
+        submitted_by=_given(e.submitted_by),
         links=extract_links(abstract),
         sources=(e.source,),
+        counted=tuple(
+            (key, e.source.captured) for key in COUNT_KEYS if getattr(e, key) is not None
+        ),
     )
 
 
@@ -102,7 +109,12 @@ def merge_sightings(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
             f"{newest.source.file}:{newest.line}: the abstract of {newest.title!r} differs from "
             f"the one in {old.source.file}:{old.line}; the newest capture's is used"
         )
-    voted = [e for e in sightings if e.upvotes is not None]
+    # Each count from the newest sighting that shows one (0 included), with its capture.
+    counts: dict[str, tuple[int, dt.date]] = {}
+    for e in sightings:
+        for key in COUNT_KEYS:
+            if (value := getattr(e, key)) is not None:
+                counts[key] = (value, e.source.captured)
     authors = _newest(sightings, lambda e: e.authors) or ()
     paper = Paper(
         title=newest.title,
@@ -112,14 +124,19 @@ def merge_sightings(sightings: list[ListingEntry]) -> tuple[Paper, list[str]]:
         authors=authors,
         authors_count=None if authors else _newest(sightings, lambda e: e.authors_count),
         organization=_newest(sightings, lambda e: e.organization),
-        upvotes=voted[-1].upvotes if voted else None,
-        upvotes_captured=voted[-1].source.captured if voted else None,
+        upvotes=counts["upvotes"][0] if "upvotes" in counts else None,
         arxiv_id=_newest(sightings, lambda e: e.arxiv_id),
         github=_newest(sightings, lambda e: e.github),
         project_page=_newest(sightings, lambda e: e.project_page),
         keywords=_newest(sightings, lambda e: e.keywords) or (),
+        ai_summary=_newest(sightings, lambda e: e.ai_summary),
+        github_stars=counts["github_stars"][0] if "github_stars" in counts else None,
+        comments=counts["comments"][0] if "comments" in counts else None,
+        thumbnail=_newest(sightings, lambda e: e.thumbnail),
+        submitted_by=_newest(sightings, lambda e: e.submitted_by),
         links=extract_links(abstract),
         sources=tuple(sorted({e.source for e in sightings})),
+        counted=tuple((key, counts[key][1]) for key in COUNT_KEYS if key in counts),
     )
     return paper, notes
 

@@ -24,10 +24,17 @@ KEY_ORDER = (
     "github",
     "project_page",
     "keywords",
+    "ai_summary",
+    "github_stars",
+    "comments",
+    "thumbnail",
+    "submitted_by",
     "links",
     "sources",
     "tags",
 )
+# The counts a newer capture updates in a paper file (the others are filled when missing).
+COUNT_KEYS = ("upvotes", "github_stars", "comments")
 
 
 def by_fields(self: Any) -> tuple[type, tuple[Any, ...]]:
@@ -108,6 +115,11 @@ class ListingEntry:
     github: str | None = None
     project_page: str | None = None
     keywords: tuple[str, ...] = ()
+    ai_summary: str | None = None  # the listing's AI-generated one-paragraph summary
+    github_stars: int | None = None
+    comments: int | None = None  # the listing's discussion of the paper
+    thumbnail: str | None = None  # the listing's social image: an https URL
+    submitted_by: str | None = None  # the Hub user who put the paper on the listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +143,21 @@ class Paper:
     github: str | None = None
     project_page: str | None = None
     keywords: tuple[str, ...] = ()
+    ai_summary: str | None = None
+    github_stars: int | None = None
+    comments: int | None = None
+    thumbnail: str | None = None
+    submitted_by: str | None = None
     links: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     tags: tuple[str, ...] = ()
     # The day its file first appeared (its modification day), for a paper written by hand with
     # no listing day, capture or date (not stored; load sets it).
     appeared: dt.date | None = None
-    # Capture date of the sighting that gave `upvotes` (not stored; lets a re-ingest decide
-    # whether a paper file's count is older than what the snapshots show).
-    upvotes_captured: dt.date | None = field(default=None, compare=False)
+    # When the sighting that gave each count (`COUNT_KEYS`) was captured, as (key, capture)
+    # pairs (not stored; lets a re-ingest decide whether a paper file's count is older than
+    # what the snapshots show).
+    counted: tuple[tuple[str, dt.date], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

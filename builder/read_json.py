@@ -13,7 +13,7 @@ from builder.errors import Problem
 from builder.listing import ListingFile, quote
 from builder.models import ListingEntry, Organization, Source, capture_day
 from builder.text import clean_text
-from builder.urls import web_url
+from builder.urls import https_url, hub_user, web_url
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(v\d+)?$", re.IGNORECASE)
 
@@ -105,6 +105,54 @@ class _Item:
             keywords = []
         return _cleaned(keywords)
 
+    def count(self, container: str, key: str) -> int | None:
+        """A count under `key` of the paper or the item: a whole number of 0 or more, else
+        None (and a problem, when there is a value)."""
+        value = (self.paper if container == "paper" else self.item).get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            shown = json.dumps(value)[:60] if not isinstance(value, str) else value
+            self.problem(
+                f"expected '{container}.{key}' to be a whole number of 0 or more, "
+                f"found {quote(str(shown))}; left out"
+            )
+            return None
+        return value
+
+    def thumbnail(self) -> str | None:
+        """The item's `thumbnail`, the listing's social image: an https URL, else None."""
+        value = self.item.get("thumbnail", self.paper.get("thumbnail"))
+        if value in (None, ""):
+            return None
+        found = https_url(value)
+        if found is None:
+            self.problem(
+                f"expected an https URL in 'thumbnail', found {quote(str(value))}; left out"
+            )
+        return found
+
+    def submitted_by(self) -> str | None:
+        """Who put the paper on the listing: `submittedBy.name` of the item, else
+        `paper.submittedOnDailyBy.user` (since 2025)."""
+        for container, key, field in (
+            (self.item, "submittedBy", "name"),
+            (self.item, "submittedBy", "user"),
+            (self.paper, "submittedOnDailyBy", "user"),
+            (self.paper, "submittedOnDailyBy", "name"),
+        ):
+            user = container.get(key)
+            if not isinstance(user, dict) or user.get(field) in (None, ""):
+                continue
+            found = hub_user(user[field])
+            if found is None:
+                self.problem(
+                    f"expected a Hugging Face user name in '{key}.{field}', "
+                    f"found {quote(str(user[field]))}; left out"
+                )
+            return found
+        return None
+
     def url(self, key: str, title: str) -> str | None:
         """An http(s) URL of the paper (its code, its project page), else None."""
         value = self.paper.get(key)
@@ -164,6 +212,11 @@ def parse_item(
         authors=fields.authors(),
         organization=fields.organization(),
         keywords=fields.keywords(),
+        ai_summary=fields.text("ai_summary") or None,
+        github_stars=fields.count("paper", "githubStars"),
+        comments=fields.count("item", "numComments"),
+        thumbnail=fields.thumbnail(),
+        submitted_by=fields.submitted_by(),
         github=fields.url("githubRepo", title),
         project_page=fields.url("projectPage", title),
         date=fields.date(),

@@ -31,21 +31,25 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_THEME", "Renderer"]
 
 
-def links_out(paper: Paper) -> list[tuple[str, str]]:
-    """List (label, URL) of where to read the paper: arXiv, PDF, Hugging Face, code, project."""
-    links = []
+def links_out(paper: Paper) -> list[tuple[str, str, int | None]]:
+    """List (label, URL, GitHub stars) of where to read the paper: arXiv, PDF, Hugging Face
+    and its discussion there, code (with its stars), project page."""
+    links: list[tuple[str, str, int | None]] = []
     if paper.arxiv_id:
         links += [
-            ("arXiv abstract", urls.arxiv_abs(paper.arxiv_id)),
-            ("PDF", urls.arxiv_pdf(paper.arxiv_id)),
-            ("Hugging Face", urls.hugging_face(paper.arxiv_id)),
+            ("arXiv abstract", urls.arxiv_abs(paper.arxiv_id), None),
+            ("PDF", urls.arxiv_pdf(paper.arxiv_id), None),
+            ("Hugging Face", urls.hugging_face(paper.arxiv_id), None),
         ]
+        if paper.comments is not None:
+            said = f"{paper.comments:,} comment{'s' if paper.comments != 1 else ''}"
+            links.append((said, urls.discussion(paper.arxiv_id), None))
     else:
-        links.append(("Search arXiv", urls.arxiv_title_search(paper.title)))
+        links.append(("Search arXiv", urls.arxiv_title_search(paper.title), None))
     if paper.github and urls.is_web(paper.github):
-        links.append(("Code", paper.github))
+        links.append(("Code", paper.github, paper.github_stars))
     if paper.project_page and urls.is_web(paper.project_page):
-        links.append(("Project page", paper.project_page))
+        links.append(("Project page", paper.project_page, None))
     return links
 
 

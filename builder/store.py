@@ -1,7 +1,7 @@
 """Store papers as `content/papers/<slug>.md`: what ingest writes of each merged paper.
 
 Ingest writes a body only when it creates a file. Later runs change only the keys ingest owns
-(`upvotes`, `sources`, and keys still missing), so whatever a person edited stays. A file's
+(the counts, `sources`, and keys still missing), so whatever a person edited stays. A file's
 text, its slug and front matter are `paperfile`'s.
 """
 
@@ -21,7 +21,7 @@ from builder.files import clear_temporary_files, write_atomic
 from builder.frontmatter import parse_document, patch_document
 from builder.killpoint import kill_point
 from builder.load import StoredPaper
-from builder.models import KEY_ORDER, Paper, Source, by_fields, capture_moment
+from builder.models import COUNT_KEYS, KEY_ORDER, Paper, Source, by_fields, capture_moment
 from builder.paperfile import (
     base_slug,
     captured_field,
@@ -34,7 +34,8 @@ from builder.paperfile import (
 from builder.stats import sha
 from builder.text import title_key
 
-# Keys ingest fills when they are missing; `upvotes` and `sources` it also keeps current.
+# Keys ingest fills when they are missing; the counts (`COUNT_KEYS`) and `sources` it also
+# keeps current.
 FILLED_KEYS = (
     "date",
     "listed",  # once set, never changed: a day's page changes only when its papers do
@@ -45,6 +46,11 @@ FILLED_KEYS = (
     "github",
     "project_page",
     "keywords",
+    "ai_summary",
+    "github_stars",
+    "comments",
+    "thumbnail",
+    "submitted_by",
     "links",
 )
 _SUFFIX = re.compile(r"-\d+$")  # the -2, -3 a slug gets on collision
@@ -69,15 +75,14 @@ def update_fields(stored: Paper, keys: frozenset[str], paper: Paper) -> dict[str
         changes["sources"] = [{"file": s.file, "captured": captured_field(s)} for s in sources]
     # The newest capture wins: a count older than one the file already has does not replace it.
     newest_known = _newest_capture(stored.sources)
-    if (
-        paper.upvotes is not None
-        and paper.upvotes != stored.upvotes
-        and (
-            newest_known is None
-            or (paper.upvotes_captured and capture_moment(paper.upvotes_captured) >= newest_known)
-        )
-    ):
-        changes["upvotes"] = paper.upvotes
+    counted = dict(paper.counted)
+    for key in COUNT_KEYS:
+        value = getattr(paper, key)
+        if value is None or value == getattr(stored, key):
+            continue
+        captured = counted.get(key)
+        if newest_known is None or (captured and capture_moment(captured) >= newest_known):
+            changes[key] = value
     for key in FILLED_KEYS:
         if key not in keys and key in new:
             if key == "authors_count" and "authors" in keys:

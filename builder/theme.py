@@ -116,6 +116,7 @@ def make_environment(config: SiteConfig, compiled: Table | None = None) -> Envir
         org_key=urls.org_key,
         index_url=urls.index_url,
         arxiv_pdf=urls.arxiv_pdf,
+        hub_profile=urls.hub_profile,
         page_url=urls.page_url,
         relative=urls.relative,
         published=partial(urls.published, config.base_url),

@@ -173,6 +173,11 @@ def hugging_face(arxiv_id: str) -> str:
     return f"https://huggingface.co/papers/{arxiv_id}"
 
 
+def discussion(arxiv_id: str) -> str:
+    """Return the discussion of a paper on the Hugging Face listing."""
+    return f"https://huggingface.co/papers/{arxiv_id}#community"
+
+
 def arxiv_title_search(title: str) -> str:
     """Return arXiv's search for a title (for a paper whose arXiv id is not known)."""
     return f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"
@@ -188,6 +193,29 @@ def web_url(value: object) -> str | None:
     if isinstance(value, str) and WEB_URL.match(value.strip()):
         return value.strip()
     return None
+
+
+def https_url(value: object) -> str | None:
+    """Return a value that is one https URL (trimmed), else None (an image for link previews:
+    a page served over https cannot show one over http)."""
+    found = web_url(value)
+    return found if found and found.lower().startswith("https://") else None
+
+
+# A user name on the Hub: letters and digits, with '-', '_' or '.' inside.
+HUB_USER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
+
+
+def hub_user(value: object) -> str | None:
+    """Return a value that is a Hugging Face user name (trimmed), else None."""
+    if isinstance(value, str) and HUB_USER.match(value.strip()):
+        return value.strip()
+    return None
+
+
+def hub_profile(user: str) -> str:
+    """Return a user's page on the Hub."""
+    return f"https://huggingface.co/{user}"
 
 
 def safe_href(href: str) -> bool:

@@ -201,6 +201,30 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return made_once(tmp_path_factory, "site", build_seed_site) / "output"
 
 
+def build_listing_site(root: Path) -> Path:
+    """Build the API and saved-page fixtures (what the listing says beyond the text dumps: AI
+    summaries, stars, comments, thumbnails) into `root/output`."""
+    from builder.build import build
+
+    (root / "snapshots").mkdir()
+    for name in ("api.json", "page.html"):
+        shutil.copy(LISTINGS / name, root / "snapshots" / name)
+        # A saved API list is dated by its file: the day after the page's, every run.
+        moment = dt.datetime(2025, 6, 14, 12, tzinfo=dt.UTC).timestamp()
+        os.utime(root / "snapshots" / name, (moment, moment))
+    config = site_config(
+        root, snapshots=root / "snapshots", papers=root / "papers", output=root / "output"
+    )
+    build(config)
+    return root / "output"
+
+
+@pytest.fixture(scope="session")
+def listing_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The API and saved-page fixtures built once (no base_url): read-only for tests."""
+    return made_once(tmp_path_factory, "listing", build_listing_site) / "output"
+
+
 @pytest.fixture(scope="session")
 def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds built once with base_url set, as GitHub Pages builds them: read-only."""

@@ -107,18 +107,20 @@ def api_items() -> list[dict]:
     """The hostile papers, as API items: each injection in every field a listing carries."""
     items = []
     for i, attack in enumerate(INJECTIONS):
-        items.append(
-            _item(
-                f"Hostile {i} {attack}",
-                f"Abstract {i} quarantined {attack} end.",
-                authors=[{"name": f"Author {attack}"}, {"name": "Plain Author"}],
-                organization={"name": f"org{i}", "fullname": f"Org {attack}"},
-                ai_keywords=[attack],
-                publishedAt=f"2026-05-{i + 1:02d}T00:00:00.000Z",
-                projectPage="javascript:alert('project')" if i % 2 else "http://x.invalid/ok",
-                githubRepo="javascript:alert('github')",
-            )
+        item = _item(
+            f"Hostile {i} {attack}",
+            f"Abstract {i} quarantined {attack} end.",
+            authors=[{"name": f"Author {attack}"}, {"name": "Plain Author"}],
+            organization={"name": f"org{i}", "fullname": f"Org {attack}"},
+            ai_keywords=[attack],
+            ai_summary=f"Summary {i} {attack}",
+            githubStars=i,
+            publishedAt=f"2026-05-{i + 1:02d}T00:00:00.000Z",
+            projectPage="javascript:alert('project')" if i % 2 else "http://x.invalid/ok",
+            githubRepo="javascript:alert('github')",
         )
+        item |= {"numComments": i, "thumbnail": f"https://x.invalid/thumb-{i}.png?a=1&b='"}
+        items.append(item | {"submittedBy": {"name": f"user{i}"}})
     for i, title in enumerate(YAML_TITLES + PATH_TITLES + COLLISIONS):
         items.append(_item(title, f"Plain abstract {i} about quarantined text.", upvotes=i))
     first = len(YAML_TITLES + PATH_TITLES)  # the abstract of COLLISIONS[0], seen again
@@ -140,6 +142,11 @@ def wrong_type_items() -> list:
         _item("Authors Not A List", "A.", authors="Ada"),
         _item("Organization A String", "A.", organization="Org"),
         _item("Bad Id", "A.", id=12345),
+        _item("Stars As Text", "A.", githubStars="19"),
+        _item("Comments Negative", "A.") | {"numComments": -1},
+        _item("Thumbnail Script", "A.") | {"thumbnail": "javascript:alert('thumb')"},
+        _item("Thumbnail Plain Http", "A.") | {"thumbnail": "http://x.invalid/t.png"},
+        _item("Submitter A Path", "A.") | {"submittedBy": {"name": "../<script>x</script>"}},
         {"paper": {"summary": "No title at all."}},
         "not an object",
     ]

@@ -58,11 +58,11 @@ def context(browser):
     ctx.close()
 
 
-@pytest.mark.parametrize("name", PAGE_TYPES)
-def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -> None:
+def serious_violations(context, url: str) -> dict[str, list]:
+    """Open `url` and run axe in light and dark: the serious and critical violations of each."""
     assert AXE.is_file(), "axe-core is missing: run `make setup` (npm ci)"
     page = context.new_page()
-    page.goto((built_site / name).as_uri())
+    page.goto(url)
     # Both colour schemes on the one page: the theme is CSS alone and the dark one changes
     # colours alone (the test below), so the page restyles as the scheme changes, and in dark
     # only axe's rules of colour can find anything light did not.
@@ -79,9 +79,42 @@ def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
         ]
+    page.close()
+    return serious
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES)
+def test_axe_finds_no_serious_violations(built_site: Path, context, name: str) -> None:
+    serious = serious_violations(context, (built_site / name).as_uri())
     assert serious == {"light": [], "dark": []}, serious
     assert context.errors == [] and context.foreign == []
-    page.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["papers/grokking-at-the-edge-of-numerical-stability.html", "index.html"]
+)
+def test_the_listings_extras_pass_axe_and_load_nothing_from_elsewhere(
+    listing_site: Path, context, name: str
+) -> None:
+    # The page names an image on another host (og:image) that no browser loads.
+    assert (
+        "cdn-thumbnails.huggingface.co" in (listing_site / name).read_text() or name == "index.html"
+    )
+    serious = serious_violations(context, (listing_site / name).as_uri())
+    assert serious == {"light": [], "dark": []}, serious
+    assert context.errors == [] and context.foreign == []
+
+
+def test_stars_read_as_stars(listing_site: Path, browser) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto((listing_site / "papers/grokking-at-the-edge-of-numerical-stability.html").as_uri())
+    code = page.get_by_role("link", name="Code 1,234 stars")
+    assert code.inner_text() == "Code 1,234"  # the ★ is drawn, " stars" said
+    assert "★" in page.evaluate(
+        "getComputedStyle(document.querySelector('.stars'), '::before').content"
+    )
+    ctx.close()
 
 
 def test_the_colour_scheme_is_css_alone() -> None:

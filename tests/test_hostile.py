@@ -62,11 +62,21 @@ def test_every_broken_file_gets_its_warning_naming_file_and_line(corpus) -> None
         )
     # Wrong types in API JSON: one warning per field, each naming the item's line.
     types = [w for w in warnings if w[0] == "snapshots/wrong-types.json"]
-    assert len(types) == 7 and all(line for _, line, _ in types)
+    assert len(types) == 12 and all(line for _, line, _ in types)
     assert any("found '12'; read as one" in msg for _, _, msg in types)
-    # javascript: links from a saved page and the API are left out, with a warning each.
+    # A count as text or below 0, a thumbnail not https, a submitter not a user: left out.
+    left_out = [msg for _, _, msg in types if msg.endswith("; left out")]
+    assert [m.split(": expected ")[1].split(" ")[0:3] for m in left_out] == [
+        ["'paper.githubStars'", "to", "be"],
+        ["'item.numComments'", "to", "be"],
+        ["an", "https", "URL"],
+        ["an", "https", "URL"],
+        ["a", "Hugging", "Face"],
+    ]
+    # javascript: links from a saved page and the API (and one thumbnail) are left out, with a
+    # warning each.
     js = [w for w in warnings if "javascript:" in w[2].lower() and "left out" in w[2]]
-    assert len(js) == 2 + len(hostile.INJECTIONS) + len(hostile.INJECTIONS) // 2
+    assert len(js) == 3 + len(hostile.INJECTIONS) + len(hostile.INJECTIONS) // 2
     assert "build: " in stderr and "skipped (" in stderr
 
 
@@ -240,6 +250,7 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(corpus, browse
                 title: document.title,
                 h1: document.querySelector('h1')?.innerText,
                 og: meta('property="og:title"'),
+                image: meta('property="og:image"'),
                 citation: meta('name="citation_title"'),
                 main: document.querySelector('main')?.innerText,
                 cards: [...document.querySelectorAll('.card-title')].map(e => e.innerText),
@@ -264,6 +275,8 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(corpus, browse
         assert clean_text(f"Abstract {i} quarantined {attack} end.") in " ".join(body.split())
         assert clean_text(f"Author {attack}") in body
         assert clean_text(f"Org {attack}") in body
+        assert clean_text(f"Summary {i} {attack}") in body  # the AI summary, as text
+        assert shown["image"] == f"https://x.invalid/thumb-{i}.png?a=1&b='"
         # The organization page shows the card with the same literal title.
         assert title in seen[f"orgs/org{i}.html"]["cards"]
 

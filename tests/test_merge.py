@@ -43,7 +43,7 @@ def test_the_newest_capture_wins_and_every_source_is_kept() -> None:
     ]
     (paper,), _ = merge_entries(entries)
     assert paper.title == "grokking"  # the newest capture's spelling
-    assert paper.upvotes == 9 and paper.upvotes_captured == MAR
+    assert paper.upvotes == 9 and paper.counted == (("upvotes", MAR),)
     assert paper.date == dt.date(2025, 1, 8)
     assert paper.organization == Organization("Berkeley", "UC")
     assert paper.authors_count == 4
@@ -65,7 +65,22 @@ def test_the_listing_day_is_the_first_day_a_listing_showed_the_paper() -> None:
 def test_a_sighting_without_a_count_does_not_erase_one() -> None:
     entries = [entry("T", JAN, upvotes=5), entry("T", FEB, "b.txt", upvotes=None)]
     (paper,), _ = merge_entries(entries)
-    assert (paper.upvotes, paper.upvotes_captured) == (5, JAN)
+    assert (paper.upvotes, paper.counted) == (5, (("upvotes", JAN),))
+
+
+def test_each_count_comes_from_the_newest_sighting_that_shows_it() -> None:
+    entries = [
+        entry("T", JAN, "a.json", upvotes=5, github_stars=7, comments=2, ai_summary="Old."),
+        entry("T", FEB, "b.json", upvotes=6, comments=0, thumbnail="https://x.test/t.png"),
+        entry("T", MAR, "c.txt", upvotes=8),  # a text dump: upvotes only
+    ]
+    (paper,), _ = merge_entries(entries)
+    assert (paper.upvotes, paper.github_stars, paper.comments) == (8, 7, 0)
+    assert paper.counted == (("upvotes", MAR), ("github_stars", JAN), ("comments", FEB))
+    assert (paper.ai_summary, paper.thumbnail) == ("Old.", "https://x.test/t.png")
+    (alone,), _ = merge_entries(entries[:1])
+    assert (alone.github_stars, alone.comments, alone.ai_summary) == (7, 2, "Old.")
+    assert alone.counted == (("upvotes", JAN), ("github_stars", JAN), ("comments", JAN))
 
 
 def test_merges_on_arxiv_id_and_joins_id_less_sightings_by_title() -> None:

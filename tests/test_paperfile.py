@@ -197,6 +197,11 @@ def test_every_key_in_order_and_lists_one_item_a_line() -> None:
         github="https://github.com/a/b",
         project_page="https://a.github.io/",
         keywords=("grokking",),
+        ai_summary="A: summary # with YAML's characters, 'quoted'.",
+        github_stars=0,
+        comments=3,
+        thumbnail="https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2501.10000.png",
+        submitted_by="akhaliq",
         links=("https://x.org/a",),
         sources=(Source(dt.date(2026, 1, 3), "a.json"),),
         tags=("math",),
@@ -209,6 +214,8 @@ def test_every_key_in_order_and_lists_one_item_a_line() -> None:
     assert "upvotes: 0\n" in text
     loaded, _ = parse_paper(text, "t.md", "t")
     assert loaded.arxiv_id == "2501.10000" and loaded.authors == paper.authors
+    new_keys = ("ai_summary", "github_stars", "comments", "thumbnail", "submitted_by")
+    assert [getattr(loaded, k) for k in new_keys] == [getattr(paper, k) for k in new_keys]
 
 
 HOSTILE_TITLES = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
+from html import escape as html_escape
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -231,6 +232,8 @@ def test_api_json_items() -> None:
     assert grok.github.startswith("https://github.com/LucasPrietoAl/")
     assert grok.project_page is None  # javascript: refused
     assert grok.keywords == ("grokking", "softmax collapse")
+    assert (grok.github_stars, grok.comments, grok.submitted_by) == (1234, 2, "akhaliq")
+    assert grok.ai_summary.startswith("Grokking stalls") and grok.thumbnail.endswith("10000.png")
     assert grok.source == Source(MTIME, "api.json")
     assert org.organization == Organization("meituan-longcat", "LongCat")
     assert org.abstract == "Summary with <b>markup</b> & *stars*."
@@ -238,8 +241,8 @@ def test_api_json_items() -> None:
     assert [str(p) for p in result.problems] == [
         "api.json:2: item 1: expected an http(s) URL in 'projectPage' of paper 'Grokking at the "
         "Edge of Numerical Stability', found 'javascript:alert(1)'; left out",
-        "api.json:67: item 3: expected 'paper.upvotes' to be a number, found '12'; read as one",
-        "api.json:93: item 4: expected a non-empty 'paper.title', found none; skipped",
+        "api.json:70: item 3: expected 'paper.upvotes' to be a number, found '12'; read as one",
+        "api.json:96: item 4: expected a non-empty 'paper.title', found none; skipped",
     ]
     assert [p.skipped for p in result.problems] == [False, False, True]
 
@@ -276,6 +279,75 @@ def test_each_format_gives_the_listing_day_and_search_results_none() -> None:
     # A text dump: the day in its header.
     text = parse_text_listing(SEED_EXCERPT, "003.txt", MTIME, 2026).entries
     assert {e.listed for e in text} == {dt.date(2026, 6, 10)}
+
+
+LISTING_EXTRAS = {
+    "thumbnail": "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2606.00001.png",
+    "numComments": 3,
+    "submittedBy": {"name": "akhaliq", "fullname": "AK"},
+}
+
+
+def test_the_listings_extras_are_read_from_api_items_and_page_data() -> None:
+    summary = "A one-paragraph <b>summary</b> & more."
+    items = [
+        {**_item("All", ai_summary=summary, githubStars=19), **LISTING_EXTRAS},
+        # Since 2025 the submitter is also the paper's `submittedOnDailyBy.user`.
+        _item("Daily by", submittedOnDailyBy={"user": "alireza7", "name": "alireza7"}),
+        {**_item("None of them"), "numComments": 0},
+    ]
+    api = parse_json_listing(json.dumps(items), "list.json", MTIME).entries
+    props = {"date": "2026-06-04", "dailyPapers": items}
+    html = (
+        '<div class="SVELTE_HYDRATER" data-target="DailyPapers" '
+        f'data-props="{html_escape(json.dumps(props))}"></div>'
+    )
+    page = parse_html_listing(html, "page.html", MTIME).entries
+    for entries in (api, page):
+        got = [
+            (e.ai_summary, e.github_stars, e.comments, e.thumbnail, e.submitted_by) for e in entries
+        ]
+        assert got == [
+            (summary, 19, 3, LISTING_EXTRAS["thumbnail"], "akhaliq"),
+            (None, None, None, None, "alireza7"),
+            (None, None, 0, None, None),
+        ]
+    # A text dump has none of them.
+    text = parse_text_listing(SEED_EXCERPT, "003.txt", MTIME, 2026).entries
+    assert all(e.ai_summary is e.thumbnail is e.comments is None for e in text)
+
+
+def test_hostile_extras_are_left_out_with_the_file_and_line() -> None:
+    items = [
+        {
+            **_item("Hostile", githubStars=-1, ai_summary="<script>x</script>"),
+            "numComments": "12",
+            "thumbnail": "http://cdn.test/plain-http.png",
+            "submittedBy": {"name": "../../etc/passwd"},
+        },
+        {**_item("Also", githubStars=1.5), "thumbnail": "javascript:alert(1)", "numComments": True},
+    ]
+    result = parse_json_listing(json.dumps(items, indent=1), "bad.json", MTIME)
+    hostile, also = result.entries
+    assert (hostile.github_stars, hostile.comments, hostile.thumbnail) == (None, None, None)
+    assert hostile.submitted_by is None and hostile.ai_summary == "<script>x</script>"
+    assert (also.github_stars, also.comments, also.thumbnail) == (None, None, None)
+    assert [str(p) for p in result.problems] == [
+        "bad.json:2: item 1: expected 'paper.githubStars' to be a whole number of 0 or more, "
+        "found '-1'; left out",
+        "bad.json:2: item 1: expected 'item.numComments' to be a whole number of 0 or more, "
+        "found '12'; left out",
+        "bad.json:2: item 1: expected an https URL in 'thumbnail', found "
+        "'http://cdn.test/plain-http.png'; left out",
+        "bad.json:2: item 1: expected a Hugging Face user name in 'submittedBy.name', found "
+        "'../../etc/passwd'; left out",
+        "bad.json:16: item 2: expected 'paper.githubStars' to be a whole number of 0 or more, "
+        "found '1.5'; left out",
+        "bad.json:16: item 2: expected 'item.numComments' to be a whole number of 0 or more, "
+        "found 'true'; left out",
+        "bad.json:16: item 2: expected an https URL in 'thumbnail', found "
+        "'javascript:alert(1)'; left out",
+    ]
 
 
 def test_truncated_json_keeps_the_items_before_the_break() -> None:

@@ -17,10 +17,25 @@ from tests.conftest import REPO, make_paper, seed_entries
 
 def test_links_out_use_the_arxiv_id_else_a_title_search() -> None:
     known = links_out(Paper(title="T", arxiv_id="2501.00001"))
-    assert [label for label, _ in known] == ["arXiv abstract", "PDF", "Hugging Face"]
+    assert [label for label, _, _ in known] == ["arXiv abstract", "PDF", "Hugging Face"]
     assert known[1][1] == "https://arxiv.org/pdf/2501.00001"
-    unknown = links_out(Paper(title="A & B", github="javascript:alert(1)"))
-    assert unknown == [("Search arXiv", "https://arxiv.org/search/?query=A+%26+B&searchtype=title")]
+    unknown = links_out(Paper(title="A & B", github="javascript:alert(1)", github_stars=3))
+    assert unknown == [
+        ("Search arXiv", "https://arxiv.org/search/?query=A+%26+B&searchtype=title", None)
+    ]
+    # The discussion on the listing, with its comments; the code with its stars.
+    talked = links_out(
+        Paper(
+            title="T", arxiv_id="2501.00001", comments=1, github="https://g.test/a", github_stars=0
+        )
+    )
+    assert talked[3:] == [
+        ("1 comment", "https://huggingface.co/papers/2501.00001#community", None),
+        ("Code", "https://g.test/a", 0),
+    ]
+    assert (
+        links_out(Paper(title="T", arxiv_id="2501.00001", comments=1200))[3][0] == "1,200 comments"
+    )
 
 
 @pytest.mark.parametrize(

@@ -513,3 +513,64 @@ def test_archives_list_rows_and_the_digest_cards(built_site: Path) -> None:
     lists = soup_of(built_site / "index.html").select("main ol.cards")
     assert lists and not any("rows" in ol["class"] for ol in lists)
     assert len(soup_of(built_site / "index.html").select("ol.cards > li .excerpt")) == 59
+
+
+GROK = "grokking-at-the-edge-of-numerical-stability"
+
+
+def test_what_the_listing_says_beyond_the_abstract_shows_on_cards_and_pages(
+    listing_site: Path,
+) -> None:
+    soup = soup_of(listing_site / "papers" / f"{GROK}.html")
+    # The AI summary above the abstract, labelled, its markup shown as text; the abstract whole.
+    ai = soup.select_one("section.ai-summary")
+    assert ai.find_next_sibling("section")["class"] == ["abstract-section"]
+    assert ai.h2.get_text() == "AI summary" and "not by the authors" in ai.get_text()
+    assert ai.p.get_text() == (
+        "Grokking stalls at the edge of numerical stability: <em>softmax collapse</em> & fixes."
+    )
+    assert ai.find("em") is None
+    # A link preview with the paper's image: absolute https, large card.
+    image = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2506.10000.png"
+    assert meta(soup, "og:image") == [image]
+    assert meta(soup, "twitter:card") == ["summary_large_image"]
+    # Stars beside the code link; the comments lead to the discussion on the listing.
+    actions = {a.get_text(" ", strip=True): a["href"] for a in soup.select(".actions a")}
+    assert actions["Code 1,234"].startswith("https://github.com/")
+    assert actions["2 comments"] == "https://huggingface.co/papers/2506.10000#community"
+    details = {dt.get_text(): dt.find_next_sibling("dd") for dt in soup.select(".details dt")}
+    assert details["Submitted by"].a["href"] == "https://huggingface.co/akhaliq"
+    # A paper with none of them has none of it (and no image card).
+    plain = soup_of(listing_site / "papers" / "upvotes-as-text.html")
+    assert plain.select(".ai-summary, .stars") == [] and meta(plain, "og:image") == []
+    assert meta(plain, "twitter:card") == []
+    # On its card, the summary stands in for the abstract's opening, labelled.
+    digest = soup_of(listing_site / "index.html")
+    cards = {c.select_one(".card-title").get_text(): c for c in digest.select(".cards article")}
+    excerpt = cards["Grokking at the Edge of Numerical Stability"].select_one(".excerpt")
+    assert excerpt.select_one(".ai-label").get_text() == "AI summary"
+    assert "softmax collapse</em>" in excerpt.get_text()
+    assert cards["Upvotes As Text"].select_one(".ai-label") is None
+
+
+def test_the_exports_and_their_schema_hold_the_new_fields(listing_site: Path) -> None:
+    import csv
+    import gzip
+    import json
+
+    export = listing_site / "data" / "papers-2025-06.json.gz"  # the listing day's month
+    records = {r["slug"]: r for r in json.loads(gzip.decompress(export.read_bytes()))}
+    grok = records[GROK]
+    assert (grok["github_stars"], grok["comments"], grok["submitted_by"]) == (1234, 2, "akhaliq")
+    assert grok["thumbnail"].startswith("https://") and grok["ai_summary"].startswith("Grokking")
+    assert records["upvotes-as-text"]["ai_summary"] is None
+    schema = json.loads((listing_site / "data" / "papers.schema.json").read_text())
+    assert set(schema["items"]["properties"]) == set(grok)
+    rows = list(
+        csv.DictReader(
+            export.with_name(export.name[: -len(".json.gz")] + ".csv").open(encoding="utf-8-sig")
+        )
+    )
+    row = next(r for r in rows if r["slug"] == GROK)
+    assert (row["github_stars"], row["comments"], row["submitted_by"]) == ("1234", "2", "akhaliq")
+    assert "ai_summary" not in row  # long text, like the abstract: in the JSON only

@@ -70,6 +70,41 @@ def test_ingest_sets_the_listing_day_once_and_never_moves_it() -> None:
     assert "listed" not in kept and "sources" in kept
 
 
+def test_a_newer_capture_updates_the_counts_and_fills_missing_keys_but_keeps_edits() -> None:
+    mar, apr = Source(dt.date(2026, 3, 1), "c.json"), Source(dt.date(2026, 4, 1), "d.json")
+    stored = Paper(
+        title="T", slug="t", upvotes=2, github_stars=5, ai_summary="Edited by hand.", sources=(mar,)
+    )
+    keys = frozenset({"title", "upvotes", "github_stars", "ai_summary", "sources"})
+    newer = Paper(
+        title="T",
+        upvotes=3,
+        github_stars=9,
+        comments=1,
+        ai_summary="The listing's.",
+        thumbnail="https://cdn.test/t.png",
+        submitted_by="akhaliq",
+        sources=(apr,),
+        counted=(
+            ("upvotes", apr.captured),
+            ("github_stars", apr.captured),
+            ("comments", apr.captured),
+        ),
+    )
+    changes = update_fields(stored, keys, newer)
+    assert {k: v for k, v in changes.items() if k != "sources"} == {
+        "upvotes": 3,
+        "github_stars": 9,
+        "comments": 1,
+        "thumbnail": "https://cdn.test/t.png",
+        "submitted_by": "akhaliq",
+    }  # the hand-edited summary stays
+    # An older capture (a snapshot added late) changes no count the file has.
+    feb = Source(dt.date(2026, 2, 1), "b.json")
+    older = replace(newer, sources=(feb,), counted=(("github_stars", feb.captured),))
+    assert "github_stars" not in update_fields(stored, keys, older)
+
+
 @pytest.mark.parametrize(
     "path",
     ["a.md", "..md", ".md", "a.b.md", "x/y/z.md", ".hidden.md", "md", "a.", "a..md", "é.md"],
