@@ -20,7 +20,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from builder.models import KEY_ORDER, Paper, capture_text, listed_on, month_key
+from builder.models import (
+    ARTIFACT_KINDS,
+    KEY_ORDER,
+    PAGE_ARTIFACTS,
+    TOP_ARTIFACTS,
+    Paper,
+    capture_text,
+    listed_on,
+    month_key,
+)
+from builder.paperfile import artifacts_field
 from builder.urls import PAGES, arxiv_abs
 
 SCHEMA_PATH = PAGES["schema"]
@@ -43,6 +53,9 @@ CSV_COLUMNS = (
     "comments",
     "thumbnail",
     "submitted_by",
+    "models",  # how many: the ids are in the JSON
+    "datasets",
+    "spaces",
     "links",
     "tags",
     "sources",
@@ -82,6 +95,7 @@ def record(paper: Paper, url: str) -> dict[str, Any]:
         "comments": paper.comments,
         "thumbnail": paper.thumbnail,
         "submitted_by": paper.submitted_by,
+        **{kind: artifacts_field(getattr(paper, kind)) for kind in ARTIFACT_KINDS},
         "links": list(paper.links),
         "sources": [{"file": s.file, "captured": capture_text(s.captured)} for s in paper.sources],
         "tags": list(paper.tags),
@@ -156,6 +170,7 @@ def to_csv(records: Sequence[dict[str, Any]]) -> bytes:
             "organization_name": org.get("name"),
             "sources": sources,
             "arxiv_url": arxiv_abs(r["arxiv_id"]) if r["arxiv_id"] else None,
+            **{kind: (r[kind] or {}).get("count") for kind in ARTIFACT_KINDS},
         }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -226,6 +241,21 @@ def schema() -> bytes:
             "submitted_by": {
                 "type": ["string", "null"],
                 "description": "the Hugging Face user who put the paper on the listing",
+            },
+            **{
+                kind: {
+                    "type": ["object", "null"],
+                    "additionalProperties": False,
+                    "required": ["count", "top"],
+                    "description": f"the {kind} on the Hub that cite the paper: how many (one "
+                    f"page of {PAGE_ARTIFACTS}: {PAGE_ARTIFACTS} means that many or more) and "
+                    f"the ids of the first {TOP_ARTIFACTS}",
+                    "properties": {
+                        "count": {"type": "integer", "minimum": 0},
+                        "top": _strings(),
+                    },
+                }
+                for kind in ARTIFACT_KINDS
             },
             "links": _strings(),
             "sources": {

@@ -311,7 +311,7 @@ class MergedPapers(Sequence["Paper"]):
 def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge, Sequence[Paper]]:
     """Read every snapshot and merge their entries: as the last ingest did when the snapshots
     are the ones it read (an edit of paper files alone reads none)."""
-    from builder.merge import merge_entries
+    from builder.merge import add_artifacts, merge_entries
     from builder.store import merge_print
 
     snapshots = sorted(inputs.snapshots.items())
@@ -328,6 +328,7 @@ def _merge(config: SiteConfig, cache: BuildCache, inputs: Inputs) -> tuple[Merge
     listings = read_all(config, cache)
     entries = [e for listing in listings for e in listing.entries]
     papers, merge_notes = merge_entries(entries)
+    papers = add_artifacts(papers, [a for listing in listings for a in listing.artifacts])
     merge = Merge(
         key,
         len(papers),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from builder.errors import Problem
-from builder.models import ListingEntry
+from builder.models import ArtifactsAnswer, ListingEntry
 
 # The suffixes of saved listings (any case): text dumps, saved HTML pages, API JSON.
 SNAPSHOT_SUFFIXES = (".txt", ".html", ".htm", ".json")
@@ -24,3 +24,4 @@ class ListingFile:
     entries: list[ListingEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # info for the log (e.g. the inferred year)
+    artifacts: list[ArtifactsAnswer] = field(default_factory=list)  # an artifacts snapshot's

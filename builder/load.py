@@ -15,10 +15,18 @@ from slugify import slugify
 
 from builder.errors import FrontMatterError, Problem, display_path
 from builder.frontmatter import Document, parse_document
-from builder.models import Organization, Paper, Source, by_fields, capture_moment
+from builder.models import (
+    ARTIFACT_KINDS,
+    HubArtifacts,
+    Organization,
+    Paper,
+    Source,
+    by_fields,
+    capture_moment,
+)
 from builder.stats import Hashes, Stat, folder_stats, is_settled, key_of, sha
 from builder.text import clean_text
-from builder.urls import https_url, hub_user, web_url
+from builder.urls import https_url, hub_repo, hub_user, web_url
 from builder.workers import fork_map
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -112,6 +120,15 @@ def _organization(value: Any) -> Organization | None:
     return None
 
 
+def _artifacts(value: Any) -> HubArtifacts | None:
+    if not isinstance(value, dict) or _count(value.get("count")) is None:
+        return None
+    top = value.get("top") or []
+    if not isinstance(top, list) or any(hub_repo(repo) is None for repo in top):
+        return None
+    return HubArtifacts(count=value["count"], top=tuple(top))
+
+
 def _capture(value: Any) -> dt.date | None:
     """A source's capture: a day, or a time (kept to the second, in UTC)."""
     if isinstance(value, dt.datetime):
@@ -177,6 +194,10 @@ def parse_paper(text: str, path: str, stem: str) -> tuple[Paper, Document]:
         comments=f.get("comments", _count, "a whole number"),
         thumbnail=f.get("thumbnail", https_url, "an https URL"),
         submitted_by=f.get("submitted_by", hub_user, "a Hugging Face user name"),
+        **{
+            kind: f.get(kind, _artifacts, "{count: a whole number, top: [owner/name, ...]}")
+            for kind in ARTIFACT_KINDS
+        },
         links=f.text_list("links"),
         sources=f.get(
             "sources", _sources, "a list of {file: ..., captured: YYYY-MM-DD or a UTC time}"

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TypeVar
 
-from builder.models import COUNT_KEYS, ListingEntry, Paper, capture_moment
+from builder.models import (
+    ARTIFACT_KINDS,
+    COUNT_KEYS,
+    ArtifactsAnswer,
+    ListingEntry,
+    Paper,
+    capture_moment,
+)
 from builder.text import title_key
 from builder.urls import extract_links
 
@@ -150,3 +158,25 @@ def merge_entries(entries: Iterable[ListingEntry]) -> tuple[list[Paper], list[st
         papers.append(paper)
         notes += group_notes
     return papers, notes
+
+
+def add_artifacts(papers: list[Paper], answers: Iterable[ArtifactsAnswer]) -> list[Paper]:
+    """Give each paper the Hub's newest answer for its arXiv id: its models, datasets and
+    Spaces (each kind counted as asked, for `store.update_fields`)."""
+    newest: dict[str, ArtifactsAnswer] = {}
+    for answer in answers:
+        key = answer.arxiv_id.lower()
+        if key not in newest or answer.asked >= newest[key].asked:
+            newest[key] = answer
+    if not newest:
+        return papers
+    out = []
+    for paper in papers:
+        answer = newest.get(paper.arxiv_id.lower()) if paper.arxiv_id else None
+        if answer is None:
+            out.append(paper)
+            continue
+        kinds = {k: getattr(answer, k) for k in ARTIFACT_KINDS if getattr(answer, k) is not None}
+        counted = (*paper.counted, *((k, answer.asked) for k in kinds))
+        out.append(replace(paper, **kinds, counted=counted))
+    return out

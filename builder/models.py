@@ -29,12 +29,19 @@ KEY_ORDER = (
     "comments",
     "thumbnail",
     "submitted_by",
+    "models",
+    "datasets",
+    "spaces",
     "links",
     "sources",
     "tags",
 )
 # The counts a newer capture updates in a paper file (the others are filled when missing).
 COUNT_KEYS = ("upvotes", "github_stars", "comments")
+# What the Hub holds that cites a paper, by kind: a newer answer updates them as it does counts.
+ARTIFACT_KINDS = ("models", "datasets", "spaces")
+TOP_ARTIFACTS = 5  # the ids kept of each kind (the most downloaded; Spaces, the most liked)
+PAGE_ARTIFACTS = 100  # one page of an answer: a count of this many means this many or more
 
 
 def by_fields(self: Any) -> tuple[type, tuple[Any, ...]]:
@@ -96,6 +103,30 @@ class Organization:
 
 
 @dataclass(frozen=True, slots=True)
+class HubArtifacts:
+    """The models, datasets or Spaces on the Hub that cite a paper: how many (one page of
+    the answer: `PAGE_ARTIFACTS` means that many or more) and the ids of the first few."""
+
+    __reduce__ = by_fields
+
+    count: int
+    top: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactsAnswer:
+    """What the Hub answered for one paper, as an artifacts snapshot holds it."""
+
+    __reduce__ = by_fields
+
+    arxiv_id: str
+    asked: dt.datetime  # UTC, to the second
+    models: HubArtifacts | None = None
+    datasets: HubArtifacts | None = None
+    spaces: HubArtifacts | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ListingEntry:
     """One paper as one snapshot shows it (a sighting)."""
 
@@ -148,13 +179,17 @@ class Paper:
     comments: int | None = None
     thumbnail: str | None = None
     submitted_by: str | None = None
+    models: HubArtifacts | None = None
+    datasets: HubArtifacts | None = None
+    spaces: HubArtifacts | None = None
     links: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     tags: tuple[str, ...] = ()
     # The day its file first appeared (its modification day), for a paper written by hand with
     # no listing day, capture or date (not stored; load sets it).
     appeared: dt.date | None = None
-    # When the sighting that gave each count (`COUNT_KEYS`) was captured, as (key, capture)
+    # When the sighting that gave each count (`COUNT_KEYS`, `ARTIFACT_KINDS`) was captured, as
+    # (key, capture)
     # pairs (not stored; lets a re-ingest decide whether a paper file's count is older than
     # what the snapshots show).
     counted: tuple[tuple[str, dt.date], ...] = field(default=(), compare=False)

@@ -16,7 +16,7 @@ from typing import Any
 from slugify import slugify
 
 from builder.frontmatter import format_document
-from builder.models import Paper, Source, capture_text
+from builder.models import ARTIFACT_KINDS, HubArtifacts, Paper, Source, capture_text
 from builder.text import title_key
 
 SLUG_MAX = 80
@@ -129,6 +129,7 @@ def paper_fields(paper: Paper) -> dict[str, Any]:
         "comments": paper.comments,
         "thumbnail": paper.thumbnail,
         "submitted_by": paper.submitted_by,
+        **{kind: artifacts_field(getattr(paper, kind)) for kind in ARTIFACT_KINDS},
         "links": list(paper.links),
         "sources": [{"file": s.file, "captured": captured_field(s)} for s in paper.sources],
         "tags": list(paper.tags),
@@ -148,3 +149,10 @@ def captured_field(source: Source) -> Any:
     if isinstance(source.captured, dt.datetime):
         return capture_text(source.captured)
     return source.captured
+
+
+def artifacts_field(found: HubArtifacts | None) -> dict[str, Any] | None:
+    """A kind of artifacts as front matter holds it: {count: 12, top: [owner/name, ...]}."""
+    if found is None:
+        return None
+    return {"count": found.count, "top": list(found.top)}

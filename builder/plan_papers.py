@@ -12,7 +12,7 @@ from builder.cite import bibtex, cite_keys
 from builder.config import SiteConfig
 from builder.models import Output, capture_order
 from builder.prepare import PaperPage
-from builder.render import Renderer, links_out
+from builder.render import Renderer, links_out, on_the_hub
 from builder.replan import related_print
 from builder.stats import sha
 from builder.tables import LazyTable, Table
@@ -160,6 +160,7 @@ def _paper_page(
         page=page,
         bibtex=cite.entry(),
         links_out=links_out(paper),
+        hub=on_the_hub(paper),
         newer=Link.to(newer),
         older=Link.to(older),
         related=[render.page_of[s] for s, _ in render.related.get(paper.slug, ())],

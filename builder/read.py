@@ -178,7 +178,7 @@ def _named(result: ListingFile | None, path: Path) -> ListingFile:
     assert result is not None
     name = display_path(path)
     problems = [replace(p, path=name) for p in result.problems]
-    return ListingFile(result.entries, problems, result.notes)
+    return replace(result, problems=problems)
 
 
 PARALLEL_BYTES = 2_000_000  # snapshot bytes to parse below which forking costs more

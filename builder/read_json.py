@@ -12,6 +12,7 @@ from typing import Any
 from builder.errors import Problem
 from builder.listing import ListingFile, quote
 from builder.models import ListingEntry, Organization, Source, capture_day
+from builder.read_artifacts import is_artifacts, parse_artifacts
 from builder.text import clean_text
 from builder.urls import https_url, hub_user, web_url
 
@@ -334,6 +335,11 @@ def fetched_result(data: dict, text: str, name: str, mtime: dt.date) -> ListingF
         ]
         if len(offsets) == len(items):
             lines = [_line_at(text, offset) for offset in offsets]
+    if is_artifacts(data):
+        when = moment or dt.datetime(mtime.year, mtime.month, mtime.day, tzinfo=dt.UTC)
+        result = parse_artifacts(data, name, lines, when)
+        result.problems[:0] = problems
+        return result
     source = Source(captured=moment or mtime, file=name)
     pairs = list(zip(items, lines, strict=True))
     result = _items_result(pairs, source, _asked_day(data.get("request"), source))

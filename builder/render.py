@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from builder import urls
 from builder.config import DEFAULT_THEME, SiteConfig
-from builder.models import Output, Paper
+from builder.models import ARTIFACT_KINDS, PAGE_ARTIFACTS, Output, Paper
 from builder.prepare import PaperPage
 from builder.stats import key_of, sha
 from builder.tables import LazyTable, Table
@@ -51,6 +51,26 @@ def links_out(paper: Paper) -> list[tuple[str, str, int | None]]:
     if paper.project_page and urls.is_web(paper.project_page):
         links.append(("Project page", paper.project_page, None))
     return links
+
+
+HUB_LABELS = {"models": "Models", "datasets": "Datasets", "spaces": "Spaces"}
+
+
+def on_the_hub(paper: Paper) -> list[tuple[str, str, list[tuple[str, str]], str | None]]:
+    """List what the Hub holds that cites the paper, by kind: (label, how many, [(id, URL)]
+    of the first few, the Hub's whole list when there are more); kinds with none left out."""
+    shown = []
+    for kind in ARTIFACT_KINDS:
+        found = getattr(paper, kind)
+        if found is None or not found.count:
+            continue
+        many = f"{found.count:,}{'+' if found.count >= PAGE_ARTIFACTS else ''}"
+        top = [(repo, urls.hub_repo_url(kind, repo)) for repo in found.top]
+        more = found.count > len(found.top) and paper.arxiv_id
+        shown.append(
+            (HUB_LABELS[kind], many, top, urls.hub_citing(kind, paper.arxiv_id) if more else None)
+        )
+    return shown
 
 
 # Cards are rendered once per paper with these marks where the folder depth and the heading

@@ -21,7 +21,15 @@ from builder.files import clear_temporary_files, write_atomic
 from builder.frontmatter import parse_document, patch_document
 from builder.killpoint import kill_point
 from builder.load import StoredPaper
-from builder.models import COUNT_KEYS, KEY_ORDER, Paper, Source, by_fields, capture_moment
+from builder.models import (
+    ARTIFACT_KINDS,
+    COUNT_KEYS,
+    KEY_ORDER,
+    Paper,
+    Source,
+    by_fields,
+    capture_moment,
+)
 from builder.paperfile import (
     base_slug,
     captured_field,
@@ -51,6 +59,7 @@ FILLED_KEYS = (
     "comments",
     "thumbnail",
     "submitted_by",
+    *ARTIFACT_KINDS,
     "links",
 )
 _SUFFIX = re.compile(r"-\d+$")  # the -2, -3 a slug gets on collision
@@ -76,7 +85,7 @@ def update_fields(stored: Paper, keys: frozenset[str], paper: Paper) -> dict[str
     # The newest capture wins: a count older than one the file already has does not replace it.
     newest_known = _newest_capture(stored.sources)
     counted = dict(paper.counted)
-    for key in COUNT_KEYS:
+    for key in (*COUNT_KEYS, *ARTIFACT_KINDS):
         value = getattr(paper, key)
         if value is None or value == getattr(stored, key):
             continue

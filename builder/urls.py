@@ -213,6 +213,28 @@ def hub_user(value: object) -> str | None:
     return None
 
 
+# A repository on the Hub: `owner/name` (a few old models have a name alone).
+HUB_REPO = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
+
+
+def hub_repo(value: object) -> str | None:
+    """Return a value that is a Hub repository id (`owner/name`), else None."""
+    if isinstance(value, str) and HUB_REPO.match(value) and ".." not in value:
+        return value
+    return None
+
+
+def hub_repo_url(kind: str, repo: str) -> str:
+    """Return a model's, dataset's or Space's page on the Hub (`kind`: models, datasets, spaces)."""
+    prefix = "" if kind == "models" else f"{kind}/"
+    return f"https://huggingface.co/{prefix}{repo}"
+
+
+def hub_citing(kind: str, arxiv_id: str) -> str:
+    """Return the Hub's list of the models, datasets or Spaces that cite a paper."""
+    return f"https://huggingface.co/{kind}?other=arxiv:{arxiv_id}"
+
+
 def hub_profile(user: str) -> str:
     """Return a user's page on the Hub."""
     return f"https://huggingface.co/{user}"

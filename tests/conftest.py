@@ -202,12 +202,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build_listing_site(root: Path) -> Path:
-    """Build the API and saved-page fixtures (what the listing says beyond the text dumps: AI
-    summaries, stars, comments, thumbnails) into `root/output`."""
+    """Build the API, saved-page and artifacts fixtures (what the listing and the Hub say beyond
+    the text dumps: AI summaries, stars, comments, thumbnails, models, datasets and Spaces)
+    into `root/output`."""
     from builder.build import build
 
     (root / "snapshots").mkdir()
-    for name in ("api.json", "page.html"):
+    for name in ("api.json", "page.html", "artifacts.json"):
         shutil.copy(LISTINGS / name, root / "snapshots" / name)
         # A saved API list is dated by its file: the day after the page's, every run.
         moment = dt.datetime(2025, 6, 14, 12, tzinfo=dt.UTC).timestamp()

@@ -7,8 +7,14 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder.merge import group_entries, merge_entries, merge_group, merge_sightings
-from builder.models import ListingEntry, Organization, Source
+from builder.merge import (
+    add_artifacts,
+    group_entries,
+    merge_entries,
+    merge_group,
+    merge_sightings,
+)
+from builder.models import ArtifactsAnswer, HubArtifacts, ListingEntry, Organization, Source
 from builder.text import title_key
 from tests.conftest import seed_entries
 
@@ -157,3 +163,19 @@ def test_every_seed_paper_seen_once_merges_as_before() -> None:
         assert [getattr(fast, n) for n in fast.__slots__] == [
             getattr(slow, n) for n in slow.__slots__
         ]
+
+
+def test_each_paper_gets_the_hubs_newest_answer_for_its_arxiv_id() -> None:
+    at = lambda day: dt.datetime(2026, 6, day, 6, tzinfo=dt.UTC)  # noqa: E731
+    answers = [
+        ArtifactsAnswer("2501.00001", at(3), models=HubArtifacts(5, ("a/b",))),
+        ArtifactsAnswer("2501.00001", at(2), models=HubArtifacts(1, ("old/one",))),
+        ArtifactsAnswer("2501.00009", at(3), spaces=HubArtifacts(2, ("s/t",))),  # not ours
+    ]
+    (paper, other), _ = merge_entries(
+        [entry("T", JAN, "a.json", arxiv_id="2501.00001"), entry("U", JAN, "b.json")]
+    )
+    got, kept = add_artifacts([paper, other], answers)
+    assert got.models == HubArtifacts(5, ("a/b",)) and got.spaces is None
+    assert ("models", at(3)) in got.counted
+    assert kept is other

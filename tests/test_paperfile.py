@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from builder.load import parse_paper
-from builder.models import KEY_ORDER, Organization, Paper, Source
+from builder.models import KEY_ORDER, HubArtifacts, Organization, Paper, Source
 from builder.paperfile import (
     RESERVED_SLUGS,
     base_slug,
@@ -202,6 +202,9 @@ def test_every_key_in_order_and_lists_one_item_a_line() -> None:
         comments=3,
         thumbnail="https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2501.10000.png",
         submitted_by="akhaliq",
+        models=HubArtifacts(12, ("org/model", "gpt2")),
+        datasets=HubArtifacts(0),
+        spaces=HubArtifacts(100, ("org/space",)),
         links=("https://x.org/a",),
         sources=(Source(dt.date(2026, 1, 3), "a.json"),),
         tags=("math",),
@@ -214,7 +217,8 @@ def test_every_key_in_order_and_lists_one_item_a_line() -> None:
     assert "upvotes: 0\n" in text
     loaded, _ = parse_paper(text, "t.md", "t")
     assert loaded.arxiv_id == "2501.10000" and loaded.authors == paper.authors
-    new_keys = ("ai_summary", "github_stars", "comments", "thumbnail", "submitted_by")
+    new_keys = ("ai_summary", "github_stars", "comments", "thumbnail", "submitted_by", "models")
+    new_keys += ("datasets", "spaces")
     assert [getattr(loaded, k) for k in new_keys] == [getattr(paper, k) for k in new_keys]
 
 

@@ -10,7 +10,7 @@ from html import escape as html_escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builder.models import Organization, Source
+from builder.models import HubArtifacts, Organization, Source
 from builder.read import (
     decode_snapshot,
     parse_html_listing,
@@ -347,6 +347,38 @@ def test_hostile_extras_are_left_out_with_the_file_and_line() -> None:
         "found 'true'; left out",
         "bad.json:16: item 2: expected an https URL in 'thumbnail', found "
         "'javascript:alert(1)'; left out",
+    ]
+
+
+def test_an_artifacts_snapshot_gives_each_papers_hub_answer_and_no_listing_entries() -> None:
+    result = parse_json_listing((LISTINGS / "artifacts.json").read_text(), "artifacts.json", MTIME)
+    assert result.entries == []
+    grok, hostile, unknown = result.artifacts
+    assert (grok.arxiv_id, grok.asked) == (
+        "2506.10000",
+        dt.datetime(2025, 6, 15, 6, 0, 1, tzinfo=dt.UTC),
+    )
+    assert grok.models == HubArtifacts(
+        12, ("LucasPrietoAl/grokking-softmax", "gpt2", "org/m-3", "org/m.4", "org/m_5")
+    )
+    assert grok.datasets == HubArtifacts(1, ("LucasPrietoAl/modular-arithmetic",))
+    assert grok.spaces == HubArtifacts(0, ())
+    # Ids that are no repository are left out; a count or kind of the wrong shape too.
+    assert hostile.models == HubArtifacts(100, ("ok/model",))
+    assert hostile.datasets is None and hostile.spaces is None
+    assert unknown.models == HubArtifacts(2, ("a/b", "c/d")) and unknown.datasets is None
+    assert [str(p) for p in result.problems] == [
+        "artifacts.json:36: item 2: expected a Hub repository id in 'models.top', found "
+        "'javascript:alert(1)'",
+        "artifacts.json:36: item 2: expected a Hub repository id in 'models.top', found "
+        "'../../etc/passwd'",
+        "artifacts.json:36: item 2: expected a Hub repository id in 'models.top', found "
+        "'<b>x</b>/y'",
+        "artifacts.json:36: item 2: expected 'datasets' to be {count: a whole number, top: "
+        "[ids]}; left out",
+        "artifacts.json:36: item 2: expected 'spaces' to be {count: a whole number, top: "
+        "[ids]}; left out",
+        "artifacts.json:65: item 4: expected an 'arxiv_id'; skipped",
     ]
 
 

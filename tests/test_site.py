@@ -553,6 +553,33 @@ def test_what_the_listing_says_beyond_the_abstract_shows_on_cards_and_pages(
     assert cards["Upvotes As Text"].select_one(".ai-label") is None
 
 
+def test_the_models_datasets_and_spaces_citing_a_paper_link_to_the_hub(listing_site: Path) -> None:
+    soup = soup_of(listing_site / "papers" / f"{GROK}.html")
+    hub = soup.select_one("section.hub")
+    assert hub.find_previous_sibling("section")["class"] == ["read"]
+    kinds = {dt.contents[0].strip(): dt.find_next_sibling("dd") for dt in hub.select("dt")}
+    assert list(kinds) == ["Models", "Datasets"]  # no Spaces cite it: not shown
+    models = [(a.get_text(), a["href"]) for a in kinds["Models"].select(".hub-list a")]
+    assert models[:2] == [
+        ("LucasPrietoAl/grokking-softmax", "https://huggingface.co/LucasPrietoAl/grokking-softmax"),
+        ("gpt2", "https://huggingface.co/gpt2"),
+    ]
+    assert len(models) == 5 and hub.select_one("dt .count").get_text() == "12"
+    everything = kinds["Models"].select_one(".hub-all")
+    assert everything.get_text() == "All 12 models"
+    assert everything["href"] == "https://huggingface.co/models?other=arxiv:2506.10000"
+    (dataset,) = kinds["Datasets"].select("a")  # one, all shown: no link to the whole list
+    assert dataset["href"] == "https://huggingface.co/datasets/LucasPrietoAl/modular-arithmetic"
+    # A full page of 100 is "100+"; the ids that were no repository are not there.
+    org = soup_of(listing_site / "papers" / "a-paper-from-an-organization.html")
+    assert org.select_one(".hub dt .count").get_text() == "100+"
+    assert [a.get_text() for a in org.select(".hub-list a")] == ["ok/model"]
+    # The paper file keeps them; a paper the Hub answered for that is not ours is nobody's.
+    text = (listing_site.parent / "papers" / f"{GROK}.md").read_text()
+    assert "datasets: {count: 1, top: [LucasPrietoAl/modular-arithmetic]}\n" in text
+    assert "spaces: {count: 0, top: []}\n" in text
+
+
 def test_the_exports_and_their_schema_hold_the_new_fields(listing_site: Path) -> None:
     import csv
     import gzip
@@ -574,3 +601,5 @@ def test_the_exports_and_their_schema_hold_the_new_fields(listing_site: Path) ->
     row = next(r for r in rows if r["slug"] == GROK)
     assert (row["github_stars"], row["comments"], row["submitted_by"]) == ("1234", "2", "akhaliq")
     assert "ai_summary" not in row  # long text, like the abstract: in the JSON only
+    assert (row["models"], row["datasets"], row["spaces"]) == ("12", "1", "0")
+    assert grok["models"]["count"] == 12 and len(grok["models"]["top"]) == 5
