@@ -113,6 +113,20 @@ def _add_fetch(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--refresh", action="store_true", help="in a backfill, ask again for days already saved"
     )
     fetch.add_argument(
+        "--artifacts",
+        action="store_true",
+        help="ask the Hub for the models, datasets and Spaces that cite each paper first "
+        "captured in the last 14 days (see --all), and save the answers as the day's "
+        "artifacts snapshot",
+    )
+    fetch.add_argument(
+        "--all",
+        dest="every",
+        action="store_true",
+        help="with --artifacts: every paper with an arXiv id (a run that stops goes on where "
+        "it stopped next time)",
+    )
+    fetch.add_argument(
         "--resolve",
         action="store_true",
         help="search the API for the title of every paper file without an arXiv id and save "
@@ -238,6 +252,14 @@ def _fetch(args: argparse.Namespace, config: SiteConfig) -> Any:
     asked = {
         k: getattr(args, k, None) for k in ("date", "week", "month", "search", "first", "last")
     }
+    if getattr(args, "every", False) and not getattr(args, "artifacts", False):
+        raise BuilderError("--all goes with --artifacts")
+    if getattr(args, "artifacts", False):
+        if any(asked.values()) or getattr(args, "resolve", False):
+            raise BuilderError("--artifacts asks the Hub about the paper files: no other selector")
+        from builder.fetch_artifacts import fetch_for
+
+        return fetch_for(config, endpoint, every=args.every, refresh=args.refresh)
     resolve = getattr(args, "resolve", False)
     requests = fetch.select_requests(**asked, resolve=resolve, today=fetch.utc_now().date())
     if asked["first"]:  # a backfill: a bar on a terminal

@@ -170,7 +170,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _get_json(url: str, params: dict[str, Any], what: str, timeout: float) -> Any:
+def get_json(url: str, params: dict[str, Any], what: str, timeout: float) -> Any:
     """GET a URL with the library's session and retries; return its JSON (retried too when
     the body is not JSON); raise FetchError naming `what` when it keeps failing."""
     import httpx2  # huggingface_hub's HTTP client: its errors are the ones to catch
@@ -230,12 +230,12 @@ def fetch_items(request: Request, endpoint: str, timeout: float | None = None) -
     what = request.describe()
     shown = f"{what} (GET {url})"
     if request.kind == "search":
-        found = _get_json(url, {**request.params, "limit": SEARCH_LIMIT}, what, timeout)
+        found = get_json(url, {**request.params, "limit": SEARCH_LIMIT}, what, timeout)
         return _items(found, shown)
     items: list[Any] = []
     for page in range(MAX_PAGES):
         params = {**request.params, "p": page, "limit": PAGE_LIMIT}
-        found = _items(_get_json(url, params, what, timeout), shown)
+        found = _items(get_json(url, params, what, timeout), shown)
         items += found
         if len(found) < PAGE_LIMIT:
             return items
