@@ -544,6 +544,8 @@ def test_what_the_listing_says_beyond_the_abstract_shows_on_cards_and_pages(
     actions = {a.get_text(" ", strip=True): a["href"] for a in soup.select(".actions a")}
     assert actions["Code 1,234"].startswith("https://github.com/")
     assert actions["2 comments"] == "https://huggingface.co/papers/2506.10000#community"
+    # No link out of a paper page tells the other site which page it came from.
+    assert meta(soup, "referrer") == ["no-referrer"]
     details = {dt.get_text(): dt.find_next_sibling("dd") for dt in soup.select(".details dt")}
     assert details["Submitted by"].a["href"] == "https://huggingface.co/akhaliq"
     # A paper with none of them has none of it (and no image card).
